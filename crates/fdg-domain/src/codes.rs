@@ -1,0 +1,357 @@
+//! Code lists (kodelister) as versioned data.
+//!
+//! Every list is a CSV file shipped in `crates/fdg-domain/codes/` with the header
+//! `code,label_da,label_en,valid_from,valid_to` (an empty `valid_to` means still valid). The files
+//! are compiled into the binary as defaults; a deployment may replace a list with its own file
+//! (for example the full official occupation table) through [`CodeLists::replace_from_csv`] — the
+//! caller reads the file, this module only parses text.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use jiff::civil::Date;
+use serde::Serialize;
+
+/// The code lists the rules refer to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum ListName {
+    /// Matchkategori 1–5 (§ 9, nr. 6).
+    MatchCategory,
+    /// Målgruppe, lov om en aktiv beskæftigelsesindsats § 2, nr. 1–3.
+    TargetGroup,
+    /// Sagstype (§ 9, nr. 1).
+    CaseType,
+    /// Ydelseskategori (§ 8, stk. 1, nr. 4).
+    BenefitCategory,
+    /// Ledighedsgrad (§ 8, stk. 1, nr. 5).
+    UnemploymentDegree,
+    /// Kontaktform (§ 9, nr. 3).
+    ContactForm,
+    /// Samtaletype (§ 9, nr. 2).
+    InterviewType,
+    /// Dialogguidens fem opmærksomhedsområder (§ 9, nr. 4 and 7).
+    AttentionArea,
+    /// Årsag til afmelding (§ 8, stk. 2, nr. 4).
+    DeregistrationReason,
+    /// Periodisk forhold (§ 4, stk. 3, § 8, stk. 5).
+    PeriodicConditionKind,
+    /// Årsag til hyppigere kontakt (§ 9, nr. 8).
+    FrequentContactReason,
+    /// Årsag til fritagelse for registrering (§ 9, nr. 9).
+    ExemptionReason,
+    /// Kommunekode, the 98 municipalities from 1 January 2007.
+    Municipality,
+    /// A-kasse (§ 8, stk. 1, nr. 7).
+    UnemploymentFund,
+    /// Stillingsbetegnelse, DISCO occupation codes (§ 8, stk. 1, nr. 6).
+    Occupation,
+}
+
+impl ListName {
+    /// Every list, in a stable order.
+    pub const ALL: [ListName; 15] = [
+        ListName::MatchCategory,
+        ListName::TargetGroup,
+        ListName::CaseType,
+        ListName::BenefitCategory,
+        ListName::UnemploymentDegree,
+        ListName::ContactForm,
+        ListName::InterviewType,
+        ListName::AttentionArea,
+        ListName::DeregistrationReason,
+        ListName::PeriodicConditionKind,
+        ListName::FrequentContactReason,
+        ListName::ExemptionReason,
+        ListName::Municipality,
+        ListName::UnemploymentFund,
+        ListName::Occupation,
+    ];
+
+    /// The snake_case name used in files, the API and the CLI.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ListName::MatchCategory => "match_category",
+            ListName::TargetGroup => "target_group",
+            ListName::CaseType => "case_type",
+            ListName::BenefitCategory => "benefit_category",
+            ListName::UnemploymentDegree => "unemployment_degree",
+            ListName::ContactForm => "contact_form",
+            ListName::InterviewType => "interview_type",
+            ListName::AttentionArea => "attention_area",
+            ListName::DeregistrationReason => "deregistration_reason",
+            ListName::PeriodicConditionKind => "periodic_condition_kind",
+            ListName::FrequentContactReason => "frequent_contact_reason",
+            ListName::ExemptionReason => "exemption_reason",
+            ListName::Municipality => "municipality",
+            ListName::UnemploymentFund => "unemployment_fund",
+            ListName::Occupation => "occupation",
+        }
+    }
+
+    /// Looks a list up by its snake_case name.
+    pub fn from_name(name: &str) -> Option<ListName> {
+        ListName::ALL.into_iter().find(|l| l.as_str() == name)
+    }
+
+    fn default_csv(self) -> &'static str {
+        match self {
+            ListName::MatchCategory => include_str!("../codes/match_category.csv"),
+            ListName::TargetGroup => include_str!("../codes/target_group.csv"),
+            ListName::CaseType => include_str!("../codes/case_type.csv"),
+            ListName::BenefitCategory => include_str!("../codes/benefit_category.csv"),
+            ListName::UnemploymentDegree => include_str!("../codes/unemployment_degree.csv"),
+            ListName::ContactForm => include_str!("../codes/contact_form.csv"),
+            ListName::InterviewType => include_str!("../codes/interview_type.csv"),
+            ListName::AttentionArea => include_str!("../codes/attention_area.csv"),
+            ListName::DeregistrationReason => include_str!("../codes/deregistration_reason.csv"),
+            ListName::PeriodicConditionKind => {
+                include_str!("../codes/periodic_condition_kind.csv")
+            }
+            ListName::FrequentContactReason => {
+                include_str!("../codes/frequent_contact_reason.csv")
+            }
+            ListName::ExemptionReason => include_str!("../codes/exemption_reason.csv"),
+            ListName::Municipality => include_str!("../codes/municipality.csv"),
+            ListName::UnemploymentFund => include_str!("../codes/unemployment_fund.csv"),
+            ListName::Occupation => include_str!("../codes/occupation.csv"),
+        }
+    }
+}
+
+impl fmt::Display for ListName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One code with its labels and validity period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CodeEntry {
+    /// The code as stored and sent over the API.
+    pub code: String,
+    /// Danish label.
+    pub label_da: String,
+    /// English label.
+    pub label_en: String,
+    /// First day the code may be used.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
+    pub valid_from: Date,
+    /// Last day the code may be used; `None` while still valid.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
+    pub valid_to: Option<Date>,
+}
+
+impl CodeEntry {
+    /// Whether the code may be used for a fact dated `on`.
+    pub fn valid_on(&self, on: Date) -> bool {
+        self.valid_from <= on && self.valid_to.is_none_or(|to| on <= to)
+    }
+}
+
+/// A CSV file that is not a valid code list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeListError {
+    /// 1-based line number.
+    pub line: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for CodeListError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}: {}", self.line, self.message)
+    }
+}
+
+impl std::error::Error for CodeListError {}
+
+/// All code lists in force in this deployment.
+#[derive(Debug, Clone)]
+pub struct CodeLists {
+    lists: BTreeMap<ListName, Vec<CodeEntry>>,
+}
+
+impl CodeLists {
+    /// The lists shipped with fdg.
+    pub fn shipped() -> Self {
+        let mut lists = BTreeMap::new();
+        for name in ListName::ALL {
+            let entries = parse_csv(name.default_csv())
+                .unwrap_or_else(|e| panic!("shipped code list {name} is broken: {e}"));
+            lists.insert(name, entries);
+        }
+        CodeLists { lists }
+    }
+
+    /// Replaces one list with the entries of a CSV text (same header as the shipped files).
+    pub fn replace_from_csv(&mut self, name: ListName, csv: &str) -> Result<usize, CodeListError> {
+        let entries = parse_csv(csv)?;
+        let n = entries.len();
+        self.lists.insert(name, entries);
+        Ok(n)
+    }
+
+    /// The entries of a list.
+    pub fn entries(&self, name: ListName) -> &[CodeEntry] {
+        self.lists.get(&name).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// The entry for a code valid on `on`, or else the latest entry for that code.
+    pub fn get(&self, name: ListName, code: &str, on: Date) -> Option<&CodeEntry> {
+        let matching = || self.entries(name).iter().filter(move |e| e.code == code);
+        matching()
+            .find(|e| e.valid_on(on))
+            .or_else(|| matching().max_by_key(|e| e.valid_from))
+    }
+
+    /// Whether `code` is in the list and valid on `on`.
+    pub fn is_valid(&self, name: ListName, code: &str, on: Date) -> bool {
+        self.entries(name)
+            .iter()
+            .any(|e| e.code == code && e.valid_on(on))
+    }
+}
+
+/// Splits one CSV line into fields (RFC 4180 quoting, no embedded newlines).
+fn split_csv_line(line: &str) -> Result<Vec<String>, String> {
+    let mut fields = Vec::new();
+    let mut cur = String::new();
+    let mut chars = line.chars().peekable();
+    let mut quoted = false;
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                cur.push('"');
+                chars.next();
+            }
+            (true, '"') => quoted = false,
+            (false, '"') if cur.is_empty() => quoted = true,
+            (false, ',') => fields.push(std::mem::take(&mut cur)),
+            (_, c) => cur.push(c),
+        }
+    }
+    if quoted {
+        return Err("unterminated quote".into());
+    }
+    fields.push(cur);
+    Ok(fields)
+}
+
+fn parse_csv(text: &str) -> Result<Vec<CodeEntry>, CodeListError> {
+    let mut lines = text.lines().enumerate();
+    let header = lines.next().map(|(_, l)| l.trim_start_matches('\u{feff}').trim());
+    if header != Some("code,label_da,label_en,valid_from,valid_to") {
+        return Err(CodeListError {
+            line: 1,
+            message: "header must be code,label_da,label_en,valid_from,valid_to".into(),
+        });
+    }
+    let mut out: Vec<CodeEntry> = Vec::new();
+    for (i, raw) in lines {
+        let line_no = i + 1;
+        let err = |message: String| CodeListError {
+            line: line_no,
+            message,
+        };
+        let line = raw.trim_end_matches('\r');
+        if line.trim().is_empty() {
+            continue;
+        }
+        let f = split_csv_line(line).map_err(err)?;
+        if f.len() != 5 {
+            return Err(err(format!("expected 5 fields, found {}", f.len())));
+        }
+        let date = |s: &str| -> Result<Date, CodeListError> {
+            s.trim()
+                .parse::<Date>()
+                .map_err(|_| err(format!("not a date: {s:?}")))
+        };
+        let code = f[0].trim().to_owned();
+        if code.is_empty() {
+            return Err(err("empty code".into()));
+        }
+        let valid_from = date(&f[3])?;
+        let valid_to = if f[4].trim().is_empty() {
+            None
+        } else {
+            Some(date(&f[4])?)
+        };
+        if valid_to.is_some_and(|to| to < valid_from) {
+            return Err(err("valid_to is before valid_from".into()));
+        }
+        // A code may be reused by a later version of the list (e.g. DISCO-88 -> DISCO-08),
+        // but never with overlapping validity.
+        let overlaps = |e: &CodeEntry| {
+            e.code == code
+                && e.valid_from <= valid_to.unwrap_or(Date::MAX)
+                && valid_from <= e.valid_to.unwrap_or(Date::MAX)
+        };
+        if out.iter().any(overlaps) {
+            return Err(err(format!("code {code:?} appears twice with overlapping validity")));
+        }
+        out.push(CodeEntry {
+            code,
+            label_da: f[1].trim().to_owned(),
+            label_en: f[2].trim().to_owned(),
+            valid_from,
+            valid_to,
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Date {
+        s.parse().expect("date")
+    }
+
+    #[test]
+    fn shipped_lists_load_and_have_entries() {
+        let c = CodeLists::shipped();
+        for name in ListName::ALL {
+            assert!(!c.entries(name).is_empty(), "{name} is empty");
+        }
+        assert_eq!(c.entries(ListName::Municipality).len(), 98);
+        assert_eq!(c.entries(ListName::AttentionArea).len(), 5);
+        assert!(c.is_valid(ListName::Municipality, "101", d("2007-06-01")));
+        assert!(!c.is_valid(ListName::Municipality, "101", d("2006-12-31")));
+    }
+
+    #[test]
+    fn replacing_a_list_from_csv() {
+        let mut c = CodeLists::shipped();
+        let n = c
+            .replace_from_csv(
+                ListName::Occupation,
+                "code,label_da,label_en,valid_from,valid_to\n\"2512\",\"Softwareudvikler, senior\",Software developer,2010-01-01,\n",
+            )
+            .expect("valid csv");
+        assert_eq!(n, 1);
+        let e = c.get(ListName::Occupation, "2512", d("2012-01-01")).expect("present");
+        assert_eq!(e.label_da, "Softwareudvikler, senior");
+        assert!(c.is_valid(ListName::Occupation, "2512", d("2011-01-01")));
+        assert!(!c.is_valid(ListName::Occupation, "2512", d("2009-01-01")));
+    }
+
+    #[test]
+    fn bad_csv_names_the_line() {
+        let mut c = CodeLists::shipped();
+        let e = c
+            .replace_from_csv(
+                ListName::Occupation,
+                "code,label_da,label_en,valid_from,valid_to\n1,a,b,2010-01-01,\n2,a,b,notadate,\n",
+            )
+            .expect_err("bad date");
+        assert_eq!(e.line, 3);
+        let e = c
+            .replace_from_csv(ListName::Occupation, "x,y\n")
+            .expect_err("bad header");
+        assert_eq!(e.line, 1);
+    }
+}

@@ -1,0 +1,323 @@
+//! Commands: what a caller asks the registry to record.
+//!
+//! Commands carry the caller's input as given — dates and codes as text, mandatory fields as
+//! `Option` — so that [`crate::decide`] can name *every* violated rule with its provision rather
+//! than stopping at the first parse error. Only a body that is not JSON of this shape at all is
+//! refused before the rules run.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Consent to obtain and to disclose information, and its date (samtykke, § 9, nr. 1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ConsentInput {
+    /// Consent to obtain information from others (samtykke til at indhente oplysninger).
+    pub obtain: Option<bool>,
+    /// Consent to disclose information to others (samtykke til at videregive oplysninger).
+    pub disclose: Option<bool>,
+    /// Date the consent was given or refused, `YYYY-MM-DD`.
+    #[cfg_attr(feature = "openapi", schema(format = Date, example = "2026-11-02"))]
+    pub date: Option<String>,
+}
+
+/// The registration details of § 8, stk. 1, nr. 4–7 (name, CPR and date come from the enclosing
+/// record).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RegistrationDetails {
+    /// Ydelseskategori (§ 8, stk. 1, nr. 4): code list `benefit_category`.
+    #[cfg_attr(feature = "openapi", schema(example = "a_dagpenge"))]
+    pub benefit_category: Option<String>,
+    /// Ledighedsgrad (§ 8, stk. 1, nr. 5): code list `unemployment_degree` (`fuld`, `delvis`).
+    #[cfg_attr(feature = "openapi", schema(example = "fuld"))]
+    pub unemployment_degree: Option<String>,
+    /// Hours of unemployment per week, only when partly unemployed.
+    pub hours_per_week: Option<u8>,
+    /// Stillingsbetegnelser (§ 8, stk. 1, nr. 6): occupation codes, at least one.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(example = json!(["4110"])))]
+    pub job_titles: Vec<String>,
+    /// A-kasse (§ 8, stk. 1, nr. 7): required when the benefit category is `a_dagpenge`.
+    #[cfg_attr(feature = "openapi", schema(example = "001"))]
+    pub unemployment_fund: Option<String>,
+}
+
+/// Register a person as a job seeker (registrering som arbejdssøgende, § 8, stk. 1).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "cpr": "010190-1234", "name": "Jens Hansen", "registration_date": "2026-11-02",
+    "benefit_category": "a_dagpenge", "unemployment_degree": "fuld", "job_titles": ["4110"],
+    "unemployment_fund": "001", "municipality": "101"
+})))]
+pub struct RegisterJobSeeker {
+    /// CPR-nummer (§ 8, stk. 1, nr. 2), `DDMMYY-SSSS` or ten digits.
+    pub cpr: String,
+    /// Navn (§ 8, stk. 1, nr. 1).
+    pub name: Option<String>,
+    /// Dato for registrering (§ 8, stk. 1, nr. 3), `YYYY-MM-DD`.
+    #[cfg_attr(feature = "openapi", schema(format = Date))]
+    pub registration_date: Option<String>,
+    /// § 8, stk. 1, nr. 4–7.
+    #[serde(flatten)]
+    pub details: RegistrationDetails,
+    /// The person's municipality (kommunekode); defaults to the acting municipality.
+    pub municipality: Option<String>,
+    /// Match category set at registration (§ 6: otherwise 1 for insured unemployed without one).
+    pub match_category: Option<u8>,
+}
+
+/// Deregister a job seeker (afmelding, § 8, stk. 2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "cpr": "010190-1234", "name": "Jens Hansen", "deregistration_date": "2026-11-20",
+    "reason": "beskaeftigelse"
+})))]
+pub struct DeregisterJobSeeker {
+    /// CPR-nummer (§ 8, stk. 2, nr. 2).
+    pub cpr: String,
+    /// Navn (§ 8, stk. 2, nr. 1).
+    pub name: Option<String>,
+    /// Dato for afmelding (§ 8, stk. 2, nr. 3), `YYYY-MM-DD`.
+    #[cfg_attr(feature = "openapi", schema(format = Date))]
+    pub deregistration_date: Option<String>,
+    /// Årsag til afmelding (§ 8, stk. 2, nr. 4): code list `deregistration_reason`.
+    pub reason: Option<String>,
+}
+
+/// The § 9 fields shared by a first contact and a contact interview.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ContactFields {
+    /// Navn (§ 9, nr. 1).
+    pub name: Option<String>,
+    /// Sagstype (§ 9, nr. 1): code list `case_type`.
+    pub case_type: Option<String>,
+    /// Forsørgelse (§ 9, nr. 1): code list `benefit_category`.
+    pub support: Option<String>,
+    /// Samtykke (§ 9, nr. 1).
+    pub consent: Option<ConsentInput>,
+    /// Kontaktform (§ 9, nr. 3): code list `contact_form`.
+    pub contact_form: Option<String>,
+    /// Kommentar til kontaktform (§ 9, nr. 3).
+    pub contact_form_comment: Option<String>,
+    /// Notes on the dialogue guide's attention areas that are relevant (§ 9, nr. 4), keyed by
+    /// code list `attention_area`.
+    #[serde(default)]
+    pub attention_areas: BTreeMap<String, String>,
+    /// Opsamlende vurdering (§ 9, nr. 5).
+    pub summary: Option<String>,
+    /// Matchkategori 1–5 (§ 9, nr. 6).
+    pub match_category: Option<u8>,
+    /// The attention areas decisive for not being an immediate match (§ 9, nr. 7).
+    #[serde(default)]
+    pub decisive_areas: Vec<String>,
+    /// Årsag til hyppigere kontakt (§ 9, nr. 8): code list `frequent_contact_reason`.
+    pub frequent_contact_reason: Option<String>,
+    /// Årsag til fritagelse for registrering (§ 9, nr. 9): code list `exemption_reason`.
+    pub exemption_reason: Option<String>,
+    /// Borgerens kommentar (§ 9, nr. 10).
+    pub citizen_comment: Option<String>,
+    /// Det videre forløb (§ 9, nr. 11).
+    pub further_course: Option<String>,
+}
+
+/// Record the first contact of a cash-benefit applicant (første henvendelse, § 3, § 8, stk. 3).
+///
+/// If the municipality assesses the person as unemployed and nothing else (match category 1–3),
+/// § 4, stk. 1 requires registration as a job seeker at the same time: give `registration`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "cpr": "020285-2345", "first_contact_date": "2026-11-02", "name": "Mette Jensen",
+    "case_type": "kontanthjaelp", "support": "kontanthjaelp",
+    "consent": {"obtain": true, "disclose": true, "date": "2026-11-02"},
+    "contact_form": "personligt", "match_category": 4, "decisive_areas": ["helbred"],
+    "municipality": "101"
+})))]
+pub struct RecordFirstContact {
+    /// CPR-nummer (§ 9, nr. 1).
+    pub cpr: String,
+    /// Dato for første henvendelse (§ 8, stk. 3), `YYYY-MM-DD`.
+    #[cfg_attr(feature = "openapi", schema(format = Date))]
+    pub first_contact_date: Option<String>,
+    /// § 9 fields; nr. 1–3, 6 and 7 are mandatory here (§ 8, stk. 3).
+    #[serde(flatten)]
+    pub contact: ContactFields,
+    /// The person's municipality (kommunekode); defaults to the acting municipality.
+    pub municipality: Option<String>,
+    /// Registration details when the person is to be registered (§ 4, stk. 1).
+    pub registration: Option<RegistrationDetails>,
+}
+
+/// Record that cash or start benefit has ceased (ophør, § 3, stk. 3, § 8, stk. 4).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"cpr": "020285-2345", "cessation_date": "2026-11-20"})))]
+pub struct RecordBenefitCessation {
+    /// CPR-nummer.
+    pub cpr: String,
+    /// Dato for ophør af udbetaling af hjælp (§ 8, stk. 4), `YYYY-MM-DD`.
+    #[cfg_attr(feature = "openapi", schema(format = Date))]
+    pub cessation_date: Option<String>,
+}
+
+/// Start a periodic condition (periodisk forhold, § 4, stk. 3, § 8, stk. 5).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "cpr": "010190-1234", "kind": "sygdom", "start_date": "2026-11-10"
+})))]
+pub struct StartPeriodicCondition {
+    /// CPR-nummer.
+    pub cpr: String,
+    /// Code list `periodic_condition_kind`.
+    pub kind: Option<String>,
+    /// Startdato (§ 8, stk. 5).
+    #[cfg_attr(feature = "openapi", schema(format = Date))]
+    pub start_date: Option<String>,
+    /// Evt. slutdato (§ 8, stk. 5).
+    #[cfg_attr(feature = "openapi", schema(format = Date))]
+    pub end_date: Option<String>,
+}
+
+/// End an open periodic condition (§ 8, stk. 5).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({"end_date": "2026-11-24"})))]
+pub struct EndPeriodicCondition {
+    /// Slutdato, `YYYY-MM-DD`.
+    #[cfg_attr(feature = "openapi", schema(format = Date))]
+    pub end_date: Option<String>,
+}
+
+/// Record a contact interview in the individual contact course (kontaktsamtale, § 9).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "cpr": "010190-1234", "interview_date": "2026-11-16", "interview_type": "foerste",
+    "name": "Jens Hansen", "case_type": "dagpenge", "support": "a_dagpenge",
+    "consent": {"obtain": true, "disclose": false, "date": "2026-11-16"},
+    "contact_form": "personligt",
+    "attention_areas": {"jobonsker": "Søger kontorjob i Storkøbenhavn."},
+    "match_category": 2, "decisive_areas": ["erhvervserfaring"],
+    "further_course": "Jobsøgningskursus; ny samtale om 3 måneder."
+})))]
+pub struct RecordContactInterview {
+    /// CPR-nummer (§ 9, nr. 1).
+    pub cpr: String,
+    /// Dato for afholdt kontaktsamtale (§ 9, nr. 2), `YYYY-MM-DD`.
+    #[cfg_attr(feature = "openapi", schema(format = Date))]
+    pub interview_date: Option<String>,
+    /// Samtaletype (§ 9, nr. 2): code list `interview_type`.
+    pub interview_type: Option<String>,
+    /// § 9 fields; nr. 1–3, 6 and 11 are mandatory.
+    #[serde(flatten)]
+    pub contact: ContactFields,
+    /// Registration details when the new match category requires registration (§ 4, stk. 1).
+    pub registration: Option<RegistrationDetails>,
+}
+
+/// The replacement in a correction: a record of the same kind as the fact it corrects.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Replacement {
+    /// Replaces a registration.
+    JobseekerRegistration(RegisterJobSeeker),
+    /// Replaces a deregistration.
+    JobseekerDeregistration(DeregisterJobSeeker),
+    /// Replaces a first contact.
+    FirstContact(RecordFirstContact),
+    /// Replaces a cessation.
+    BenefitCessation(RecordBenefitCessation),
+    /// Replaces a periodic condition.
+    PeriodicCondition(StartPeriodicCondition),
+    /// Replaces a contact interview.
+    ContactInterview(RecordContactInterview),
+}
+
+/// Correct a recorded fact: annul it, or replace it. The original is kept and the correction
+/// names it and why (rettelse).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "fact_id": "p7f3c2a9e01b4d6c8.3", "reason": "Forkert dato tastet."
+})))]
+pub struct Correct {
+    /// The id of the fact to correct (as returned when it was recorded).
+    pub fact_id: String,
+    /// Why (mandatory).
+    pub reason: Option<String>,
+    /// The corrected record; without it the fact is annulled.
+    pub replacement: Option<Replacement>,
+}
+
+/// Every command the registry accepts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    /// § 8, stk. 1.
+    Register(RegisterJobSeeker),
+    /// § 8, stk. 2.
+    Deregister(DeregisterJobSeeker),
+    /// § 3, § 8, stk. 3.
+    FirstContact(RecordFirstContact),
+    /// § 3, stk. 3, § 8, stk. 4.
+    Cessation(RecordBenefitCessation),
+    /// § 8, stk. 5.
+    StartCondition(StartPeriodicCondition),
+    /// § 8, stk. 5: the condition is named by its fact number in the person's stream.
+    EndCondition {
+        /// The condition's fact number.
+        condition: u64,
+        /// The end date.
+        body: EndPeriodicCondition,
+    },
+    /// § 9.
+    Interview(RecordContactInterview),
+    /// A correction of the fact with this number in the person's stream.
+    Correct {
+        /// The fact number.
+        fact: u64,
+        /// The body as received.
+        body: Correct,
+    },
+}
+
+impl Command {
+    /// The CPR text the command names its person by, if it does so.
+    pub fn cpr(&self) -> Option<&str> {
+        match self {
+            Command::Register(c) => Some(&c.cpr),
+            Command::Deregister(c) => Some(&c.cpr),
+            Command::FirstContact(c) => Some(&c.cpr),
+            Command::Cessation(c) => Some(&c.cpr),
+            Command::StartCondition(c) => Some(&c.cpr),
+            Command::Interview(c) => Some(&c.cpr),
+            Command::EndCondition { .. } | Command::Correct { .. } => None,
+        }
+    }
+
+    /// A short name for logs and metrics (never personal data).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Command::Register(_) => "jobseeker_registration",
+            Command::Deregister(_) => "jobseeker_deregistration",
+            Command::FirstContact(_) => "first_contact",
+            Command::Cessation(_) => "benefit_cessation",
+            Command::StartCondition(_) => "periodic_condition_start",
+            Command::EndCondition { .. } => "periodic_condition_end",
+            Command::Interview(_) => "contact_interview",
+            Command::Correct { .. } => "correction",
+        }
+    }
+}

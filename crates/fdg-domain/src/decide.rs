@@ -1,0 +1,1085 @@
+//! `decide`: the rules of the order applied to one command for one person.
+//!
+//! Pure: the state, the command, the actor, the clock and the code lists in; events (with any
+//! consequences the registry performs by itself) or every violated rule out.
+
+use jiff::ToSpan;
+use jiff::civil::Date;
+
+use crate::actor::{Actor, Clock, OrgKind};
+use crate::codes::{CodeLists, ListName};
+use crate::codes_const as k;
+use crate::command::*;
+use crate::event::{Consent, ContactRecord, Consequence, Event};
+use crate::rules::{self, Rule, Violation};
+use crate::state::{EventMeta, PersonState};
+use crate::{Cpr, CprError};
+
+/// What `decide` accepted: the events to append, and remarks for the caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    /// Events to append to the person's stream, in order.
+    pub events: Vec<Event>,
+    /// Warnings (rules of kind [`rules::RuleKind::Warning`]); the command is accepted.
+    pub warnings: Vec<Violation>,
+}
+
+/// Everything `decide` needs besides the state and the command.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    /// Who acts.
+    pub actor: &'a Actor,
+    /// Today's date.
+    pub clock: Clock,
+    /// The code lists in force.
+    pub codes: &'a CodeLists,
+}
+
+/// How far ahead a periodic condition may be planned (§ 8, stk. 5).
+const MAX_DAYS_AHEAD: i32 = 365;
+
+/// Applies the rules to `command` for the person in `state`.
+pub fn decide(
+    state: &PersonState,
+    command: &Command,
+    ctx: Context<'_>,
+) -> Result<Decision, Vec<Violation>> {
+    let mut d = Decider {
+        state,
+        ctx,
+        v: Vec::new(),
+        warnings: Vec::new(),
+        events: Vec::new(),
+        prefix: String::new(),
+    };
+    d.command(command);
+    d.finish()
+}
+
+struct Decider<'a> {
+    state: &'a PersonState,
+    ctx: Context<'a>,
+    v: Vec<Violation>,
+    warnings: Vec<Violation>,
+    events: Vec<Event>,
+    prefix: String,
+}
+
+impl<'a> Decider<'a> {
+    fn violate(&mut self, rule: &'static Rule, field: &str) {
+        let field = if field.is_empty() {
+            None
+        } else {
+            Some(format!("{}{field}", self.prefix))
+        };
+        self.v.push(Violation { rule, field });
+    }
+
+    fn today(&self) -> Date {
+        self.ctx.clock.today
+    }
+
+    /// The number the next pushed event will get.
+    fn next_id(&self) -> u64 {
+        self.state.version + self.events.len() as u64 + 1
+    }
+
+    fn permit(&mut self, ok: bool, rule: &'static Rule) {
+        if !ok {
+            self.violate(rule, "");
+        }
+    }
+
+    fn cpr(&mut self, text: &str) -> Option<Cpr> {
+        match Cpr::parse(text) {
+            Ok(c) => {
+                if !c.passes_modulus_11() {
+                    self.warnings.push(Violation::new(&rules::CPR_MODULUS_11, "cpr"));
+                }
+                Some(c)
+            }
+            Err(CprError::Format) => {
+                self.violate(&rules::CPR_FORMAT, "cpr");
+                None
+            }
+            Err(CprError::Date) => {
+                self.violate(&rules::CPR_DATE, "cpr");
+                None
+            }
+        }
+    }
+
+    fn birth_date(&self, cpr: Option<&Cpr>) -> Option<Date> {
+        cpr.or(self.state.cpr.as_ref()).map(Cpr::birth_date)
+    }
+
+    /// A business date: required, well-formed, not after today plus `ahead` days, not before birth.
+    fn date(
+        &mut self,
+        field: &str,
+        value: Option<&str>,
+        required: Option<&'static Rule>,
+        ahead: Option<(i32, &'static Rule)>,
+        birth: Option<Date>,
+    ) -> Option<Date> {
+        let Some(text) = value.map(str::trim).filter(|s| !s.is_empty()) else {
+            if let Some(r) = required {
+                self.violate(r, field);
+            }
+            return None;
+        };
+        let Ok(date) = text.parse::<Date>() else {
+            self.violate(&rules::DATE_FORMAT, field);
+            return None;
+        };
+        let (limit, rule) = match ahead {
+            Some((days, rule)) => (
+                self.today()
+                    .checked_add(days.days())
+                    .unwrap_or(self.today()),
+                rule,
+            ),
+            None => (self.today(), &rules::DATE_IN_FUTURE),
+        };
+        if date > limit {
+            self.violate(rule, field);
+        }
+        if birth.is_some_and(|b| date < b) {
+            self.violate(&rules::DATE_BEFORE_BIRTH, field);
+        }
+        Some(date)
+    }
+
+    fn text(&mut self, field: &str, value: Option<&str>, required: &'static Rule) -> Option<String> {
+        match value.map(str::trim).filter(|s| !s.is_empty()) {
+            Some(s) => Some(s.to_owned()),
+            None => {
+                self.violate(required, field);
+                None
+            }
+        }
+    }
+
+    fn code(
+        &mut self,
+        field: &str,
+        list: ListName,
+        value: Option<&str>,
+        required: Option<&'static Rule>,
+        unknown: &'static Rule,
+        on: Option<Date>,
+    ) -> Option<String> {
+        let Some(code) = value.map(str::trim).filter(|s| !s.is_empty()) else {
+            if let Some(r) = required {
+                self.violate(r, field);
+            }
+            return None;
+        };
+        let on = on.unwrap_or(self.today());
+        if self.ctx.codes.is_valid(list, code, on) {
+            Some(code.to_owned())
+        } else {
+            self.violate(unknown, field);
+            None
+        }
+    }
+
+    fn match_category(&mut self, field: &str, value: Option<u8>, required: bool) -> Option<u8> {
+        match value {
+            None => {
+                if required {
+                    self.violate(&rules::S9_6_MATCH_REQUIRED, field);
+                }
+                None
+            }
+            Some(c) => {
+                let on = self.today();
+                if self
+                    .ctx
+                    .codes
+                    .is_valid(ListName::MatchCategory, &c.to_string(), on)
+                {
+                    Some(c)
+                } else {
+                    self.violate(&rules::S9_6_MATCH_UNKNOWN, field);
+                    None
+                }
+            }
+        }
+    }
+
+    fn identify(&mut self, cpr: Option<&Cpr>, name: Option<&str>) {
+        let (Some(cpr), Some(name)) = (cpr, name) else {
+            return;
+        };
+        if self.state.cpr.as_ref() != Some(cpr) || self.state.name.as_deref() != Some(name) {
+            self.events.push(Event::PersonIdentified {
+                cpr: cpr.clone(),
+                name: name.to_owned(),
+            });
+        }
+    }
+
+    fn municipality(&mut self, value: Option<&str>, on: Option<Date>) {
+        let given = value.map(str::trim).filter(|s| !s.is_empty());
+        let actor_code = (self.ctx.actor.kind == OrgKind::MunicipalJobcenter)
+            .then_some(self.ctx.actor.code.as_str());
+        let chosen = match given {
+            Some(code) => self.code(
+                "municipality",
+                ListName::Municipality,
+                Some(code),
+                None,
+                &rules::MUNICIPALITY_UNKNOWN,
+                on,
+            ),
+            // Default to the acting municipality the first time the person is seen.
+            None if self.state.municipality.is_none() => actor_code
+                .filter(|c| self.ctx.codes.is_valid(ListName::Municipality, c, self.today()))
+                .map(str::to_owned),
+            None => None,
+        };
+        if let Some(m) = chosen
+            && self.state.municipality.as_deref() != Some(m.as_str())
+        {
+            self.events.push(Event::MunicipalitySet { municipality: m });
+        }
+    }
+
+    /// § 8, stk. 1, nr. 4–7.
+    fn registration_details(
+        &mut self,
+        details: &RegistrationDetails,
+        on: Option<Date>,
+    ) -> Option<(String, String, Option<u8>, Vec<String>, Option<String>)> {
+        let benefit = self.code(
+            "benefit_category",
+            ListName::BenefitCategory,
+            details.benefit_category.as_deref(),
+            Some(&rules::S8_1_BENEFIT_REQUIRED),
+            &rules::S8_1_BENEFIT_UNKNOWN,
+            on,
+        );
+        let degree = self.code(
+            "unemployment_degree",
+            ListName::UnemploymentDegree,
+            details.unemployment_degree.as_deref(),
+            Some(&rules::S8_1_DEGREE_REQUIRED),
+            &rules::S8_1_DEGREE_UNKNOWN,
+            on,
+        );
+        if let Some(deg) = &degree {
+            let partly = deg == k::PARTLY_UNEMPLOYED;
+            let hours_ok = match details.hours_per_week {
+                Some(h) => partly && (1..=36).contains(&h),
+                None => !partly,
+            };
+            if !hours_ok {
+                self.violate(&rules::S8_1_HOURS, "hours_per_week");
+            }
+        }
+        let mut titles = Vec::new();
+        if details.job_titles.iter().all(|t| t.trim().is_empty()) {
+            self.violate(&rules::S8_1_JOB_TITLE_REQUIRED, "job_titles");
+        }
+        for (i, t) in details.job_titles.iter().enumerate() {
+            let field = format!("job_titles[{i}]");
+            if let Some(code) = self.code(
+                &field,
+                ListName::Occupation,
+                Some(t),
+                None,
+                &rules::S8_1_JOB_TITLE_UNKNOWN,
+                on,
+            ) && !titles.contains(&code)
+            {
+                titles.push(code);
+            }
+        }
+        let fund_required = benefit.as_deref() == Some(k::A_DAGPENGE);
+        let fund = self.code(
+            "unemployment_fund",
+            ListName::UnemploymentFund,
+            details.unemployment_fund.as_deref(),
+            fund_required.then_some(&rules::S8_1_FUND_REQUIRED),
+            &rules::S8_1_FUND_UNKNOWN,
+            on,
+        );
+        Some((benefit?, degree?, details.hours_per_week, titles, fund))
+    }
+
+    fn command(&mut self, command: &Command) {
+        match command {
+            Command::Register(c) => self.register(c, None),
+            Command::Deregister(c) => self.deregister(c),
+            Command::FirstContact(c) => self.first_contact(c),
+            Command::Cessation(c) => self.cessation(c),
+            Command::StartCondition(c) => self.start_condition(c),
+            Command::EndCondition { condition, body } => self.end_condition(*condition, body),
+            Command::Interview(c) => self.interview(c),
+            Command::Correct { fact, body } => self.correct(*fact, body),
+        }
+    }
+
+    fn register(&mut self, c: &RegisterJobSeeker, consequence: Option<Consequence>) {
+        let benefit = c.details.benefit_category.as_deref().unwrap_or_default();
+        let kind = self.ctx.actor.kind;
+        self.permit(
+            kind == OrgKind::StateJobcenter
+                || (kind == OrgKind::MunicipalJobcenter
+                    && (benefit.is_empty() || k::is_cash_benefit(benefit))),
+            &rules::S8_1_ACTOR,
+        );
+        let cpr = self.cpr(&c.cpr);
+        let birth = self.birth_date(cpr.as_ref());
+        let name = self.text("name", c.name.as_deref(), &rules::S8_1_NAME_REQUIRED);
+        let date = self.date(
+            "registration_date",
+            c.registration_date.as_deref(),
+            Some(&rules::S8_1_DATE_REQUIRED),
+            None,
+            birth,
+        );
+        let details = self.registration_details(&c.details, date);
+        let explicit = self.match_category("match_category", c.match_category, false);
+        if self.state.current_registration().is_some() {
+            self.violate(&rules::S8_1_ALREADY_REGISTERED, "");
+        }
+        if let (Some(d), Some(last)) = (date, self.state.last_deregistration_date())
+            && d < last
+        {
+            self.violate(&rules::S8_1_BEFORE_LAST_DEREGISTRATION, "registration_date");
+        }
+        self.identify(cpr.as_ref(), name.as_deref());
+        self.municipality(c.municipality.as_deref(), date);
+        let (Some(date), Some((benefit, degree, hours, titles, fund))) = (date, details) else {
+            return;
+        };
+        // § 6: insured unemployed without a category are in immediate match, unless the
+        // registration sets one; a category they already have is kept until the first interview.
+        let (match_category, match_rule) = match explicit {
+            Some(m) => (Some(m), None),
+            None if self.state.current_match().is_some() => (None, None),
+            None if benefit == k::A_DAGPENGE => (Some(1), Some(rules::S6_DEFAULT_MATCH.id.into())),
+            None => (None, None),
+        };
+        self.events.push(Event::JobSeekerRegistered {
+            registration_date: date,
+            benefit_category: benefit,
+            unemployment_degree: degree,
+            hours_per_week: hours,
+            job_titles: titles,
+            unemployment_fund: fund,
+            match_category,
+            match_rule,
+            consequence_of: consequence,
+        });
+    }
+
+    /// The deregistration itself and the § 8, stk. 5 closing of open conditions.
+    fn push_deregistration(
+        &mut self,
+        after: &PersonState,
+        date: Date,
+        reason: String,
+        consequence: Option<Consequence>,
+        keep_open: Option<u64>,
+    ) {
+        let dereg_id = self.next_id();
+        self.events.push(Event::JobSeekerDeregistered {
+            deregistration_date: date,
+            reason,
+            consequence_of: consequence,
+        });
+        for cond in after.conditions() {
+            if cond.end.is_none() && Some(cond.id) != keep_open {
+                self.events.push(Event::PeriodicConditionEnded {
+                    condition: cond.id,
+                    end_date: date.max(cond.start),
+                    consequence_of: Some(Consequence {
+                        rule: rules::S8_5_CLOSED_BY_DEREGISTRATION.id.into(),
+                        fact: dereg_id,
+                    }),
+                });
+            }
+        }
+    }
+
+    fn deregister(&mut self, c: &DeregisterJobSeeker) {
+        let kind = self.ctx.actor.kind;
+        let current = self.state.current_registration();
+        let on_cash = matches!(current.map(|f| &f.event), Some(Event::JobSeekerRegistered { benefit_category, .. }) if k::is_cash_benefit(benefit_category));
+        self.permit(
+            kind == OrgKind::StateJobcenter
+                || (kind == OrgKind::MunicipalJobcenter && (current.is_none() || on_cash)),
+            &rules::S8_2_ACTOR,
+        );
+        let cpr = self.cpr(&c.cpr);
+        let birth = self.birth_date(cpr.as_ref());
+        let name = self.text("name", c.name.as_deref(), &rules::S8_2_NAME_REQUIRED);
+        let date = self.date(
+            "deregistration_date",
+            c.deregistration_date.as_deref(),
+            Some(&rules::S8_2_DATE_REQUIRED),
+            None,
+            birth,
+        );
+        let reason = self.code(
+            "reason",
+            ListName::DeregistrationReason,
+            c.reason.as_deref(),
+            Some(&rules::S8_2_REASON_REQUIRED),
+            &rules::S8_2_REASON_UNKNOWN,
+            date,
+        );
+        match current.map(|f| &f.event) {
+            None => self.violate(&rules::S8_2_NOT_REGISTERED, ""),
+            Some(Event::JobSeekerRegistered {
+                registration_date, ..
+            }) if date.is_some_and(|d| d < *registration_date) => {
+                self.violate(&rules::S8_2_BEFORE_REGISTRATION, "deregistration_date");
+            }
+            _ => {}
+        }
+        self.identify(cpr.as_ref(), name.as_deref());
+        if let (Some(date), Some(reason)) = (date, reason) {
+            let state = self.state.clone();
+            self.push_deregistration(&state, date, reason, None, None);
+        }
+    }
+
+    /// § 9 fields. `first_contact` selects the § 8, stk. 3 set of mandatory fields.
+    fn contact_fields(
+        &mut self,
+        c: &ContactFields,
+        on: Option<Date>,
+        first_contact: bool,
+        birth: Option<Date>,
+    ) -> Option<ContactRecord> {
+        let case_type = self.code(
+            "case_type",
+            ListName::CaseType,
+            c.case_type.as_deref(),
+            Some(&rules::S9_1_CASE_TYPE_REQUIRED),
+            &rules::S9_1_CASE_TYPE_UNKNOWN,
+            on,
+        );
+        if first_contact
+            && case_type
+                .as_deref()
+                .is_some_and(|t| !k::CASH_CASE_TYPES.contains(&t))
+        {
+            self.violate(&rules::S3_1_CASE_TYPE_CASH, "case_type");
+        }
+        let support = self.code(
+            "support",
+            ListName::BenefitCategory,
+            c.support.as_deref(),
+            Some(&rules::S9_1_SUPPORT_REQUIRED),
+            &rules::S9_1_SUPPORT_UNKNOWN,
+            on,
+        );
+        let consent = match &c.consent {
+            Some(ConsentInput {
+                obtain: Some(obtain),
+                disclose: Some(disclose),
+                date,
+            }) => self
+                .date(
+                    "consent.date",
+                    date.as_deref(),
+                    Some(&rules::S9_1_CONSENT_REQUIRED),
+                    None,
+                    birth,
+                )
+                .map(|date| Consent {
+                    obtain: *obtain,
+                    disclose: *disclose,
+                    date,
+                }),
+            _ => {
+                self.violate(&rules::S9_1_CONSENT_REQUIRED, "consent");
+                None
+            }
+        };
+        let contact_form = self.code(
+            "contact_form",
+            ListName::ContactForm,
+            c.contact_form.as_deref(),
+            Some(&rules::S9_3_CONTACT_FORM_REQUIRED),
+            &rules::S9_3_CONTACT_FORM_UNKNOWN,
+            on,
+        );
+        let mut areas = std::collections::BTreeMap::new();
+        for (area, note) in &c.attention_areas {
+            let field = format!("attention_areas.{area}");
+            if self
+                .code(
+                    &field,
+                    ListName::AttentionArea,
+                    Some(area),
+                    None,
+                    &rules::S9_4_AREA_UNKNOWN,
+                    on,
+                )
+                .is_none()
+            {
+                continue;
+            }
+            match note.trim() {
+                "" => self.violate(&rules::S9_4_NOTE_EMPTY, &field),
+                n => {
+                    areas.insert(area.clone(), n.to_owned());
+                }
+            }
+        }
+        let match_category = self.match_category("match_category", c.match_category, true);
+        let mut decisive = Vec::new();
+        for (i, a) in c.decisive_areas.iter().enumerate() {
+            if let Some(code) = self.code(
+                &format!("decisive_areas[{i}]"),
+                ListName::AttentionArea,
+                Some(a),
+                None,
+                &rules::S9_7_AREA_UNKNOWN,
+                on,
+            ) && !decisive.contains(&code)
+            {
+                decisive.push(code);
+            }
+        }
+        match match_category {
+            Some(1) if !c.decisive_areas.is_empty() => {
+                self.violate(&rules::S9_7_DECISIVE_NOT_ALLOWED, "decisive_areas");
+            }
+            Some(m) if m > 1 && c.decisive_areas.is_empty() => {
+                self.violate(&rules::S9_7_DECISIVE_REQUIRED, "decisive_areas");
+            }
+            _ => {}
+        }
+        let frequent = self.code(
+            "frequent_contact_reason",
+            ListName::FrequentContactReason,
+            c.frequent_contact_reason.as_deref(),
+            None,
+            &rules::S9_8_REASON_UNKNOWN,
+            on,
+        );
+        let exemption = self.code(
+            "exemption_reason",
+            ListName::ExemptionReason,
+            c.exemption_reason.as_deref(),
+            None,
+            &rules::S9_9_REASON_UNKNOWN,
+            on,
+        );
+        let further = match first_contact {
+            true => trimmed(c.further_course.as_deref()),
+            false => self.text(
+                "further_course",
+                c.further_course.as_deref(),
+                &rules::S9_11_FURTHER_COURSE_REQUIRED,
+            ),
+        };
+        Some(ContactRecord {
+            case_type: case_type?,
+            support: support?,
+            consent: consent?,
+            contact_form: contact_form?,
+            contact_form_comment: trimmed(c.contact_form_comment.as_deref()),
+            attention_areas: areas,
+            summary: trimmed(c.summary.as_deref()),
+            match_category: match_category?,
+            decisive_areas: decisive,
+            frequent_contact_reason: frequent,
+            exemption_reason: exemption,
+            citizen_comment: trimmed(c.citizen_comment.as_deref()),
+            further_course: further,
+        })
+    }
+
+    /// The state as it will be after the events decided so far.
+    fn projected(&self) -> PersonState {
+        let mut s = self.state.clone();
+        for (i, e) in self.events.iter().enumerate() {
+            s.apply(
+                &EventMeta {
+                    version: self.state.version + i as u64 + 1,
+                    recorded_at: jiff::Timestamp::UNIX_EPOCH,
+                    recorded_by: String::new(),
+                },
+                e,
+            );
+        }
+        s
+    }
+
+    /// § 4, stk. 1 and § 5 after a new match assessment on `date` by fact `fact`.
+    fn follow_assessment(
+        &mut self,
+        fact: u64,
+        date: Date,
+        registration: Option<&RegistrationDetails>,
+        cpr: &str,
+        name: Option<&str>,
+    ) {
+        let after = self.projected();
+        if after.cash_benefit_since().is_none() {
+            if registration.is_some() {
+                self.violate(&rules::S4_1_NOT_READY, "registration");
+            }
+            return;
+        }
+        let category = after.current_match();
+        let registered = after.current_registration();
+        let on_cash = matches!(registered.map(|f| &f.event), Some(Event::JobSeekerRegistered { benefit_category, .. }) if k::is_cash_benefit(benefit_category));
+        match (category, registered) {
+            (Some(m), Some(_)) if m >= 4 && on_cash => {
+                if registration.is_some() {
+                    self.violate(&rules::S4_1_NOT_READY, "registration");
+                }
+                self.push_deregistration(
+                    &after,
+                    date,
+                    k::REASON_NOT_ONLY_UNEMPLOYMENT.into(),
+                    Some(Consequence {
+                        rule: rules::S5_DEREGISTERED_AS_CONSEQUENCE.id.into(),
+                        fact,
+                    }),
+                    None,
+                );
+            }
+            (Some(m), None) if m <= 3 && !after.exempted_from_availability_on(date) => {
+                if let Some(details) = registration {
+                    let saved = std::mem::replace(&mut self.prefix, "registration.".into());
+                    let cmd = RegisterJobSeeker {
+                        cpr: cpr.to_owned(),
+                        name: name.map(str::to_owned),
+                        registration_date: Some(date.to_string()),
+                        details: details.clone(),
+                        municipality: None,
+                        match_category: None,
+                    };
+                    // The registration is the municipality's duty here (§ 4, stk. 1), whoever
+                    // holds the interview.
+                    let v_before = self.v.len();
+                    self.register(
+                        &cmd,
+                        Some(Consequence {
+                            rule: rules::S4_1_REGISTERED_AS_CONSEQUENCE.id.into(),
+                            fact,
+                        }),
+                    );
+                    self.v.retain_mut_from(v_before, |v| v.rule.id != rules::S8_1_ACTOR.id);
+                    self.prefix = saved;
+                }
+            }
+            (Some(m), _) if m >= 4 && registration.is_some() => {
+                self.violate(&rules::S4_1_NOT_READY, "registration");
+            }
+            _ => {}
+        }
+    }
+
+    fn first_contact(&mut self, c: &RecordFirstContact) {
+        self.permit(
+            self.ctx.actor.kind == OrgKind::MunicipalJobcenter,
+            &rules::S3_ACTOR,
+        );
+        let cpr = self.cpr(&c.cpr);
+        let birth = self.birth_date(cpr.as_ref());
+        let date = self.date(
+            "first_contact_date",
+            c.first_contact_date.as_deref(),
+            Some(&rules::S8_3_DATE_REQUIRED),
+            None,
+            birth,
+        );
+        let name = self.text("name", c.contact.name.as_deref(), &rules::S9_1_NAME_REQUIRED);
+        let record = self.contact_fields(&c.contact, date, true, birth);
+        if self.state.cash_benefit_since().is_some() {
+            self.violate(&rules::S3_1_ALREADY_OPEN, "");
+        }
+        self.identify(cpr.as_ref(), name.as_deref());
+        self.municipality(c.municipality.as_deref(), date);
+        let (Some(date), Some(contact)) = (date, record) else {
+            return;
+        };
+        let fact = self.next_id();
+        self.events.push(Event::FirstContactRecorded {
+            first_contact_date: date,
+            interview_type: k::FIRST_INTERVIEW.into(),
+            contact,
+        });
+        self.follow_assessment(fact, date, c.registration.as_ref(), &c.cpr, name.as_deref());
+    }
+
+    fn cessation(&mut self, c: &RecordBenefitCessation) {
+        self.permit(
+            self.ctx.actor.kind == OrgKind::MunicipalJobcenter,
+            &rules::S3_ACTOR,
+        );
+        let cpr = self.cpr(&c.cpr);
+        let birth = self.birth_date(cpr.as_ref());
+        let date = self.date(
+            "cessation_date",
+            c.cessation_date.as_deref(),
+            Some(&rules::S8_4_DATE_REQUIRED),
+            None,
+            birth,
+        );
+        match self.state.cash_benefit_since() {
+            None => self.violate(&rules::S3_3_NO_CASH_BENEFIT, ""),
+            Some(since) if date.is_some_and(|d| d < since) => {
+                self.violate(&rules::S8_4_BEFORE_START, "cessation_date");
+            }
+            Some(_) => {}
+        }
+        if let Some(date) = date {
+            self.events.push(Event::CashBenefitCeased {
+                cessation_date: date,
+            });
+        }
+    }
+
+    fn start_condition(&mut self, c: &StartPeriodicCondition) {
+        let kind = self.ctx.actor.kind;
+        self.permit(
+            matches!(kind, OrgKind::StateJobcenter | OrgKind::MunicipalJobcenter),
+            &rules::S4_3_ACTOR,
+        );
+        let cpr = self.cpr(&c.cpr);
+        let birth = self.birth_date(cpr.as_ref());
+        let start = self.date(
+            "start_date",
+            c.start_date.as_deref(),
+            Some(&rules::S8_5_START_REQUIRED),
+            Some((MAX_DAYS_AHEAD, &rules::S8_5_TOO_FAR_AHEAD)),
+            birth,
+        );
+        let end = self.date(
+            "end_date",
+            c.end_date.as_deref(),
+            None,
+            Some((2 * MAX_DAYS_AHEAD, &rules::S8_5_TOO_FAR_AHEAD)),
+            birth,
+        );
+        let cond_kind = self.code(
+            "kind",
+            ListName::PeriodicConditionKind,
+            c.kind.as_deref(),
+            Some(&rules::S8_5_KIND_REQUIRED),
+            &rules::S8_5_KIND_UNKNOWN,
+            start,
+        );
+        if let (Some(s), Some(e)) = (start, end)
+            && e < s
+        {
+            self.violate(&rules::S8_5_END_BEFORE_START, "end_date");
+        }
+        if self.state.current_registration().is_none() && self.state.cash_benefit_since().is_none()
+        {
+            self.violate(&rules::S4_3_NOT_COVERED, "");
+        }
+        if let (Some(kind), Some(s)) = (&cond_kind, start)
+            && self
+                .state
+                .conditions()
+                .iter()
+                .any(|c| &c.kind == kind && c.overlaps(s, end))
+        {
+            self.violate(&rules::S8_5_OVERLAP, "start_date");
+        }
+        let (Some(kind), Some(start)) = (cond_kind, start) else {
+            return;
+        };
+        let fact = self.next_id();
+        let exemption = kind == k::EXEMPT_AVAILABILITY;
+        self.events.push(Event::PeriodicConditionStarted {
+            kind,
+            start_date: start,
+            end_date: end,
+        });
+        // § 5: a cash-benefit recipient exempted from availability is no longer to be registered.
+        if exemption {
+            let after = self.projected();
+            let on_cash = matches!(after.current_registration().map(|f| &f.event), Some(Event::JobSeekerRegistered { benefit_category, .. }) if k::is_cash_benefit(benefit_category));
+            if on_cash && after.cash_benefit_since().is_some() {
+                self.push_deregistration(
+                    &after,
+                    start,
+                    k::REASON_EXEMPTED.into(),
+                    Some(Consequence {
+                        rule: rules::S5_DEREGISTERED_AS_CONSEQUENCE.id.into(),
+                        fact,
+                    }),
+                    Some(fact),
+                );
+            }
+        }
+    }
+
+    fn end_condition(&mut self, condition: u64, body: &EndPeriodicCondition) {
+        let kind = self.ctx.actor.kind;
+        self.permit(
+            matches!(kind, OrgKind::StateJobcenter | OrgKind::MunicipalJobcenter),
+            &rules::S4_3_ACTOR,
+        );
+        let birth = self.birth_date(None);
+        let end = self.date(
+            "end_date",
+            body.end_date.as_deref(),
+            Some(&rules::DATE_FORMAT),
+            Some((2 * MAX_DAYS_AHEAD, &rules::S8_5_TOO_FAR_AHEAD)),
+            birth,
+        );
+        let conds = self.state.conditions();
+        let Some(cond) = conds.iter().find(|c| c.id == condition) else {
+            self.violate(&rules::S8_5_NOT_FOUND, "");
+            return;
+        };
+        if cond.ended_by.is_some() {
+            self.violate(&rules::S8_5_ALREADY_ENDED, "");
+        }
+        if end.is_some_and(|e| e < cond.start) {
+            self.violate(&rules::S8_5_END_BEFORE_START, "end_date");
+        }
+        if let Some(end) = end {
+            self.events.push(Event::PeriodicConditionEnded {
+                condition,
+                end_date: end,
+                consequence_of: None,
+            });
+        }
+    }
+
+    fn interview(&mut self, c: &RecordContactInterview) {
+        let kind = self.ctx.actor.kind;
+        self.permit(
+            matches!(
+                kind,
+                OrgKind::StateJobcenter | OrgKind::MunicipalJobcenter | OrgKind::OtherActor
+            ),
+            &rules::S2_4_ACTOR,
+        );
+        let cpr = self.cpr(&c.cpr);
+        let birth = self.birth_date(cpr.as_ref());
+        let date = self.date(
+            "interview_date",
+            c.interview_date.as_deref(),
+            Some(&rules::S9_2_DATE_REQUIRED),
+            None,
+            birth,
+        );
+        let interview_type = self.code(
+            "interview_type",
+            ListName::InterviewType,
+            c.interview_type.as_deref(),
+            Some(&rules::S9_2_TYPE_REQUIRED),
+            &rules::S9_2_TYPE_UNKNOWN,
+            date,
+        );
+        let name = self.text("name", c.contact.name.as_deref(), &rules::S9_1_NAME_REQUIRED);
+        let record = self.contact_fields(&c.contact, date, false, birth);
+        if self.state.current_registration().is_none() && self.state.cash_benefit_since().is_none()
+        {
+            self.violate(&rules::S2_4_NOT_COVERED, "");
+        }
+        self.identify(cpr.as_ref(), name.as_deref());
+        let (Some(date), Some(interview_type), Some(contact)) = (date, interview_type, record)
+        else {
+            return;
+        };
+        let fact = self.next_id();
+        self.events.push(Event::ContactInterviewRecorded {
+            interview_date: date,
+            interview_type,
+            contact,
+        });
+        self.follow_assessment(fact, date, c.registration.as_ref(), &c.cpr, name.as_deref());
+    }
+
+    fn may_record(&self, event: &Event) -> bool {
+        use OrgKind::*;
+        let kind = self.ctx.actor.kind;
+        match event {
+            Event::JobSeekerRegistered { .. }
+            | Event::JobSeekerDeregistered { .. }
+            | Event::PeriodicConditionStarted { .. }
+            | Event::PeriodicConditionEnded { .. } => {
+                matches!(kind, StateJobcenter | MunicipalJobcenter)
+            }
+            Event::FirstContactRecorded { .. } | Event::CashBenefitCeased { .. } => {
+                kind == MunicipalJobcenter
+            }
+            Event::ContactInterviewRecorded { .. } => {
+                matches!(kind, StateJobcenter | MunicipalJobcenter | OtherActor)
+            }
+            _ => false,
+        }
+    }
+
+    fn correct(&mut self, fact_id: u64, body: &Correct) {
+        let reason = self.text("reason", body.reason.as_deref(), &rules::CORRECTION_REASON_REQUIRED);
+        let Some(fact) = self.state.fact(fact_id).filter(|f| {
+            !matches!(
+                f.event,
+                Event::FactCorrected { .. }
+                    | Event::PersonIdentified { .. }
+                    | Event::MunicipalitySet { .. }
+            )
+        }) else {
+            self.violate(&rules::CORRECTION_NOT_FOUND, "fact_id");
+            return;
+        };
+        if !self.may_record(&fact.event) {
+            self.violate(&rules::CORRECTION_ACTOR, "");
+        }
+        if fact.annulled_by.is_some() {
+            self.violate(&rules::CORRECTION_ALREADY_ANNULLED, "fact_id");
+            return;
+        }
+        // The fact and everything it caused, transitively; a condition's end goes with it.
+        let mut annulled = vec![fact_id];
+        let mut i = 0;
+        while i < annulled.len() {
+            let cause = annulled[i];
+            for f in self.state.live() {
+                let caused = match &f.event {
+                    Event::JobSeekerRegistered { consequence_of, .. }
+                    | Event::JobSeekerDeregistered { consequence_of, .. } => {
+                        consequence_of.as_ref().is_some_and(|c| c.fact == cause)
+                    }
+                    Event::PeriodicConditionEnded {
+                        condition,
+                        consequence_of,
+                        ..
+                    } => {
+                        *condition == cause
+                            || consequence_of.as_ref().is_some_and(|c| c.fact == cause)
+                    }
+                    _ => false,
+                };
+                if caused && !annulled.contains(&f.id) {
+                    annulled.push(f.id);
+                }
+            }
+            i += 1;
+        }
+        let replacement = body.replacement.as_ref().map(|r| match r {
+            Replacement::JobseekerRegistration(c) => {
+                (matches!(fact.event, Event::JobSeekerRegistered { .. }), Some(c.cpr.as_str()), Command::Register(c.clone()))
+            }
+            Replacement::JobseekerDeregistration(c) => (
+                matches!(fact.event, Event::JobSeekerDeregistered { .. }),
+                Some(c.cpr.as_str()),
+                Command::Deregister(c.clone()),
+            ),
+            Replacement::FirstContact(c) => (
+                matches!(fact.event, Event::FirstContactRecorded { .. }),
+                Some(c.cpr.as_str()),
+                Command::FirstContact(c.clone()),
+            ),
+            Replacement::BenefitCessation(c) => (
+                matches!(fact.event, Event::CashBenefitCeased { .. }),
+                Some(c.cpr.as_str()),
+                Command::Cessation(c.clone()),
+            ),
+            Replacement::PeriodicCondition(c) => (
+                matches!(fact.event, Event::PeriodicConditionStarted { .. }),
+                Some(c.cpr.as_str()),
+                Command::StartCondition(c.clone()),
+            ),
+            Replacement::ContactInterview(c) => (
+                matches!(fact.event, Event::ContactInterviewRecorded { .. }),
+                Some(c.cpr.as_str()),
+                Command::Interview(c.clone()),
+            ),
+        });
+        let Some(reason) = reason else { return };
+        self.events.push(Event::FactCorrected {
+            corrects: fact_id,
+            reason,
+            annulled,
+            replaced: replacement.is_some(),
+        });
+        if let Some((same_kind, cpr, cmd)) = replacement {
+            let same_person = cpr
+                .and_then(|c| Cpr::parse(c).ok())
+                .is_some_and(|c| Some(&c) == self.state.cpr.as_ref());
+            if !same_kind || !same_person {
+                self.violate(&rules::CORRECTION_WRONG_TYPE, "replacement");
+                return;
+            }
+            let intermediate = self.projected();
+            match decide(&intermediate, &cmd, self.ctx) {
+                Ok(sub) => {
+                    self.events.extend(sub.events);
+                    self.warnings.extend(sub.warnings);
+                }
+                Err(vs) => self.v.extend(vs.into_iter().map(|mut v| {
+                    v.field = Some(match v.field {
+                        Some(f) => format!("replacement.{f}"),
+                        None => "replacement".into(),
+                    });
+                    v
+                })),
+            }
+        }
+        if self.v.is_empty() && self.projected().timeline_contradictions() {
+            self.violate(&rules::CORRECTION_BREAKS_TIMELINE, "fact_id");
+        }
+    }
+
+    fn finish(self) -> Result<Decision, Vec<Violation>> {
+        let mut v = self.v;
+        if v.is_empty() {
+            // Never leave registration and match category out of step silently (§ 4, § 5).
+            let before = self.state.out_of_step(self.ctx.clock.today);
+            let mut after_state = self.state.clone();
+            for (i, e) in self.events.iter().enumerate() {
+                after_state.apply(
+                    &EventMeta {
+                        version: self.state.version + i as u64 + 1,
+                        recorded_at: jiff::Timestamp::UNIX_EPOCH,
+                        recorded_by: String::new(),
+                    },
+                    e,
+                );
+            }
+            let after = after_state.out_of_step(self.ctx.clock.today);
+            if let Some(rule) = after
+                && after != before
+            {
+                v.push(Violation {
+                    rule,
+                    field: (rule.id == rules::S4_1_MUST_REGISTER.id).then(|| "registration".into()),
+                });
+            }
+        }
+        if v.is_empty() {
+            Ok(Decision {
+                events: self.events,
+                warnings: self.warnings,
+            })
+        } else {
+            v.dedup();
+            Err(v)
+        }
+    }
+}
+
+fn trimmed(s: Option<&str>) -> Option<String> {
+    s.map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned)
+}
+
+trait RetainFrom<T> {
+    fn retain_mut_from(&mut self, from: usize, keep: impl FnMut(&T) -> bool);
+}
+
+impl<T> RetainFrom<T> for Vec<T> {
+    fn retain_mut_from(&mut self, from: usize, mut keep: impl FnMut(&T) -> bool) {
+        let tail: Vec<T> = self.drain(from..).filter(|t| keep(t)).collect();
+        self.extend(tail);
+    }
+}

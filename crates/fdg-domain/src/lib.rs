@@ -1,0 +1,35 @@
+//! # fdg-domain — Det Fælles Datagrundlag, the rules without IO
+//!
+//! The value types ([`Cpr`], code lists), the [`command`]s callers send, the [`event`]s the
+//! registry records, a person's [`state`] folded from events, and [`decide`], which applies the
+//! rules of *Bekendtgørelse om det fælles datagrundlag* (2007) to one command.
+//!
+//! This crate does no IO, has no async, no SQL and no HTTP; CI checks that with `cargo tree`.
+//! Every rule is in [`rules`] with its stable id, provision and Danish and English messages.
+//!
+//! ## Layout
+//! - [`cpr`]: the CPR number, parsed once.
+//! - [`codes`]: versioned code lists, shipped as CSV and replaceable; [`codes_const`] names the
+//!   few codes rules refer to.
+//! - [`command`], [`event`], [`state`]: inputs, facts and the folded person.
+//! - [`decide()`]: the rules; [`view`]: the person overview answered to callers.
+
+pub mod actor;
+pub mod codes;
+pub mod codes_const;
+pub mod command;
+pub mod cpr;
+pub mod decide;
+pub mod event;
+pub mod rules;
+pub mod state;
+pub mod view;
+
+pub use actor::{Actor, Clock, OrgKind};
+pub use codes::{CodeLists, ListName};
+pub use command::Command;
+pub use cpr::{Cpr, CprError};
+pub use decide::{Context, Decision, decide};
+pub use event::Event;
+pub use rules::{Rule, RuleKind, Violation};
+pub use state::{EventMeta, PersonState};
