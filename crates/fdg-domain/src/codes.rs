@@ -242,7 +242,9 @@ fn split_csv_line(line: &str) -> Result<Vec<String>, String> {
 
 fn parse_csv(text: &str) -> Result<Vec<CodeEntry>, CodeListError> {
     let mut lines = text.lines().enumerate();
-    let header = lines.next().map(|(_, l)| l.trim_start_matches('\u{feff}').trim());
+    let header = lines
+        .next()
+        .map(|(_, l)| l.trim_start_matches('\u{feff}').trim());
     if header != Some("code,label_da,label_en,valid_from,valid_to") {
         return Err(CodeListError {
             line: 1,
@@ -290,7 +292,9 @@ fn parse_csv(text: &str) -> Result<Vec<CodeEntry>, CodeListError> {
                 && valid_from <= e.valid_to.unwrap_or(Date::MAX)
         };
         if out.iter().any(overlaps) {
-            return Err(err(format!("code {code:?} appears twice with overlapping validity")));
+            return Err(err(format!(
+                "code {code:?} appears twice with overlapping validity"
+            )));
         }
         out.push(CodeEntry {
             code,
@@ -333,7 +337,9 @@ mod tests {
             )
             .expect("valid csv");
         assert_eq!(n, 1);
-        let e = c.get(ListName::Occupation, "2512", d("2012-01-01")).expect("present");
+        let e = c
+            .get(ListName::Occupation, "2512", d("2012-01-01"))
+            .expect("present");
         assert_eq!(e.label_da, "Softwareudvikler, senior");
         assert!(c.is_valid(ListName::Occupation, "2512", d("2011-01-01")));
         assert!(!c.is_valid(ListName::Occupation, "2512", d("2009-01-01")));

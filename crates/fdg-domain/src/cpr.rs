@@ -147,7 +147,14 @@ mod tests {
 
     #[test]
     fn rejects_bad_format() {
-        for s in ["", "12345", "01019012345", "010190_1234", "01019O1234", "0101-901234"] {
+        for s in [
+            "",
+            "12345",
+            "01019012345",
+            "010190_1234",
+            "01019O1234",
+            "0101-901234",
+        ] {
             assert_eq!(Cpr::parse(s), Err(CprError::Format), "{s}");
         }
     }
@@ -168,7 +175,11 @@ mod tests {
     #[test]
     fn modulus_11_is_informational() {
         // 070761-4285 is a well-known example that passes modulus 11.
-        assert!(Cpr::parse("070761-4285").expect("valid").passes_modulus_11());
+        assert!(
+            Cpr::parse("070761-4285")
+                .expect("valid")
+                .passes_modulus_11()
+        );
         let fails = Cpr::parse("070761-4286").expect("valid even though modulus 11 fails");
         assert!(!fails.passes_modulus_11());
     }

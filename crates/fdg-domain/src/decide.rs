@@ -10,7 +10,7 @@ use crate::actor::{Actor, Clock, OrgKind};
 use crate::codes::{CodeLists, ListName};
 use crate::codes_const as k;
 use crate::command::*;
-use crate::event::{Consent, ContactRecord, Consequence, Event};
+use crate::event::{Consent, Consequence, ContactRecord, Event};
 use crate::rules::{self, Rule, Violation};
 use crate::state::{EventMeta, PersonState};
 use crate::{Cpr, CprError};
@@ -94,7 +94,8 @@ impl<'a> Decider<'a> {
         match Cpr::parse(text) {
             Ok(c) => {
                 if !c.passes_modulus_11() {
-                    self.warnings.push(Violation::new(&rules::CPR_MODULUS_11, "cpr"));
+                    self.warnings
+                        .push(Violation::new(&rules::CPR_MODULUS_11, "cpr"));
                 }
                 Some(c)
             }
@@ -150,7 +151,12 @@ impl<'a> Decider<'a> {
         Some(date)
     }
 
-    fn text(&mut self, field: &str, value: Option<&str>, required: &'static Rule) -> Option<String> {
+    fn text(
+        &mut self,
+        field: &str,
+        value: Option<&str>,
+        required: &'static Rule,
+    ) -> Option<String> {
         match value.map(str::trim).filter(|s| !s.is_empty()) {
             Some(s) => Some(s.to_owned()),
             None => {
@@ -235,7 +241,11 @@ impl<'a> Decider<'a> {
             ),
             // Default to the acting municipality the first time the person is seen.
             None if self.state.municipality.is_none() => actor_code
-                .filter(|c| self.ctx.codes.is_valid(ListName::Municipality, c, self.today()))
+                .filter(|c| {
+                    self.ctx
+                        .codes
+                        .is_valid(ListName::Municipality, c, self.today())
+                })
                 .map(str::to_owned),
             None => None,
         };
@@ -670,7 +680,8 @@ impl<'a> Decider<'a> {
                             fact,
                         }),
                     );
-                    self.v.retain_mut_from(v_before, |v| v.rule.id != rules::S8_1_ACTOR.id);
+                    self.v
+                        .retain_mut_from(v_before, |v| v.rule.id != rules::S8_1_ACTOR.id);
                     self.prefix = saved;
                 }
             }
@@ -695,7 +706,11 @@ impl<'a> Decider<'a> {
             None,
             birth,
         );
-        let name = self.text("name", c.contact.name.as_deref(), &rules::S9_1_NAME_REQUIRED);
+        let name = self.text(
+            "name",
+            c.contact.name.as_deref(),
+            &rules::S9_1_NAME_REQUIRED,
+        );
         let record = self.contact_fields(&c.contact, date, true, birth);
         if self.state.cash_benefit_since().is_some() {
             self.violate(&rules::S3_1_ALREADY_OPEN, "");
@@ -879,7 +894,11 @@ impl<'a> Decider<'a> {
             &rules::S9_2_TYPE_UNKNOWN,
             date,
         );
-        let name = self.text("name", c.contact.name.as_deref(), &rules::S9_1_NAME_REQUIRED);
+        let name = self.text(
+            "name",
+            c.contact.name.as_deref(),
+            &rules::S9_1_NAME_REQUIRED,
+        );
         let record = self.contact_fields(&c.contact, date, false, birth);
         if self.state.current_registration().is_none() && self.state.cash_benefit_since().is_none()
         {
@@ -920,7 +939,11 @@ impl<'a> Decider<'a> {
     }
 
     fn correct(&mut self, fact_id: u64, body: &Correct) {
-        let reason = self.text("reason", body.reason.as_deref(), &rules::CORRECTION_REASON_REQUIRED);
+        let reason = self.text(
+            "reason",
+            body.reason.as_deref(),
+            &rules::CORRECTION_REASON_REQUIRED,
+        );
         let Some(fact) = self.state.fact(fact_id).filter(|f| {
             !matches!(
                 f.event,
@@ -967,9 +990,11 @@ impl<'a> Decider<'a> {
             i += 1;
         }
         let replacement = body.replacement.as_ref().map(|r| match r {
-            Replacement::JobseekerRegistration(c) => {
-                (matches!(fact.event, Event::JobSeekerRegistered { .. }), Some(c.cpr.as_str()), Command::Register(c.clone()))
-            }
+            Replacement::JobseekerRegistration(c) => (
+                matches!(fact.event, Event::JobSeekerRegistered { .. }),
+                Some(c.cpr.as_str()),
+                Command::Register(c.clone()),
+            ),
             Replacement::JobseekerDeregistration(c) => (
                 matches!(fact.event, Event::JobSeekerDeregistered { .. }),
                 Some(c.cpr.as_str()),
@@ -1070,7 +1095,9 @@ impl<'a> Decider<'a> {
 }
 
 fn trimmed(s: Option<&str>) -> Option<String> {
-    s.map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned)
+    s.map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
 }
 
 trait RetainFrom<T> {

@@ -158,9 +158,9 @@ impl PersonState {
 
     /// Facts that still count (not annulled), corrections excluded.
     pub fn live(&self) -> impl Iterator<Item = &Fact> {
-        self.facts.iter().filter(|f| {
-            f.annulled_by.is_none() && !matches!(f.event, Event::FactCorrected { .. })
-        })
+        self.facts
+            .iter()
+            .filter(|f| f.annulled_by.is_none() && !matches!(f.event, Event::FactCorrected { .. }))
     }
 
     /// The fact with this number.
@@ -237,9 +237,7 @@ impl PersonState {
                 } if codes_const::is_cash_benefit(benefit_category) => {
                     Some((*registration_date, f.id, true))
                 }
-                Event::CashBenefitCeased { cessation_date } => {
-                    Some((*cessation_date, f.id, false))
-                }
+                Event::CashBenefitCeased { cessation_date } => Some((*cessation_date, f.id, false)),
                 _ => None,
             })
             .collect();

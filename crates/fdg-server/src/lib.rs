@@ -1,1 +1,91 @@
-//! stub
+//! # fdg-server — the HTTP edge
+//!
+//! [`router`] builds the whole axum application from an [`AppState`]; tests call it without a
+//! socket, and [`serve`] runs it on a listener with a shutdown future.
+//!
+//! ## Layout
+//! - [`api`]: the JSON web services under `/api/v1` (§ 7, stk. 2, nr. 2).
+//! - [`auth`]: bearer-token authentication of connected systems.
+//! - [`error`]: the one error type, answered as `application/problem+json`.
+//! - [`openapi`]: the OpenAPI 3.1 document generated from the same types.
+//! - [`telemetry`]: request metrics (route templates only: never a CPR number) and `/metrics`.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use axum::Router;
+use fdg_domain::CodeLists;
+use fdg_store::{Store, TimeSource};
+use jiff::Timestamp;
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod openapi;
+pub mod telemetry;
+
+pub use error::ApiError;
+
+/// Everything a request handler needs, passed in (no globals).
+#[derive(Clone)]
+pub struct AppState {
+    /// The store.
+    pub store: Arc<dyn Store>,
+    /// Code lists in force.
+    pub codes: Arc<CodeLists>,
+    /// The clock.
+    pub clock: Arc<dyn TimeSource>,
+}
+
+/// The real clock: now, and today's date in Denmark (Europe/Copenhagen).
+#[derive(Debug, Clone)]
+pub struct DanishClock {
+    tz: TimeZone,
+}
+
+impl DanishClock {
+    /// A clock in Europe/Copenhagen (the time zone database is compiled in).
+    pub fn new() -> Self {
+        DanishClock {
+            tz: TimeZone::get("Europe/Copenhagen").unwrap_or(TimeZone::UTC),
+        }
+    }
+}
+
+impl Default for DanishClock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl TimeSource for DanishClock {
+    fn now(&self) -> Timestamp {
+        Timestamp::now()
+    }
+    fn today(&self) -> Date {
+        self.tz.to_datetime(Timestamp::now()).date()
+    }
+}
+
+/// Builds the application.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .nest("/api/v1", api::routes())
+        .merge(telemetry::routes())
+        .layer(axum::middleware::from_fn(telemetry::track))
+        .with_state(state)
+}
+
+/// Serves the application on `listener` until `shutdown` completes, then drains requests.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    telemetry::spawn_upkeep();
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

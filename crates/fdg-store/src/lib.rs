@@ -1,1 +1,284 @@
-//! stub
+//! # fdg-store — the event store
+//!
+//! The [`Store`] interface that the server uses, and its embedded SQLite implementation
+//! ([`sqlite::SqliteStore`]). The event log is the source of truth; the `persons` projection is
+//! updated in the same transaction as the append and can be rebuilt from the log
+//! ([`Store::rebuild`]).
+//!
+//! The interface is object-safe (futures are boxed) so that a PostgreSQL implementation can be
+//! added beside SQLite without changing callers; the backend is chosen once at start.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use fdg_domain::{Actor, CodeLists, Command, Cpr, OrgKind, Violation};
+use jiff::Timestamp;
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+
+mod migrate;
+pub mod sqlite;
+
+/// A boxed future, so the [`Store`] trait can be used as `dyn Store`.
+pub type BoxFut<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// The source of "now" and "today" (Danish time), passed in so tests can fix it.
+pub trait TimeSource: Send + Sync + 'static {
+    /// The current instant (transaction time).
+    fn now(&self) -> Timestamp;
+    /// Today's date in Denmark (valid time).
+    fn today(&self) -> Date;
+}
+
+/// A fixed clock, for tests and reproducible demos.
+#[derive(Debug, Clone, Copy)]
+pub struct FixedClock {
+    /// The instant returned by `now`.
+    pub now: Timestamp,
+    /// The date returned by `today`.
+    pub today: Date,
+}
+
+impl TimeSource for FixedClock {
+    fn now(&self) -> Timestamp {
+        self.now
+    }
+    fn today(&self) -> Date {
+        self.today
+    }
+}
+
+/// A write to perform.
+#[derive(Debug, Clone)]
+pub struct WriteRequest {
+    /// The command.
+    pub command: Command,
+    /// Who acts.
+    pub actor: Actor,
+    /// The person, for commands that name a fact instead of a CPR number.
+    pub person_id: Option<String>,
+    /// If-Match: the person's stream version the caller last saw.
+    pub expected_version: Option<u64>,
+    /// Idempotency key and the hash of the request it came with.
+    pub idempotency: Option<Idempotency>,
+    /// Validate fully and answer as if stored, but store nothing (§ 10 test before use).
+    pub dry_run: bool,
+}
+
+/// An idempotency key, scoped to the caller.
+#[derive(Debug, Clone)]
+pub struct Idempotency {
+    /// Scope (the calling organisation or agreement).
+    pub scope: String,
+    /// The client's key.
+    pub key: String,
+    /// SHA-256 of the request (method, path and body).
+    pub request_hash: [u8; 32],
+}
+
+/// One appended event as reported to the caller.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(Default))]
+pub struct Appended {
+    /// Global position in the log.
+    pub position: u64,
+    /// Number in the person's stream; with the person id it forms the fact id.
+    pub version: u64,
+    /// Event type.
+    pub r#type: String,
+}
+
+/// A warning attached to an accepted write.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Remark {
+    /// Rule id.
+    pub rule: String,
+    /// Field.
+    pub field: Option<String>,
+}
+
+/// A write that was accepted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Accepted {
+    /// The person.
+    pub person_id: String,
+    /// The person's stream version after the write.
+    pub version: u64,
+    /// The events appended (empty on a dry run).
+    pub events: Vec<Appended>,
+    /// Warnings.
+    pub warnings: Vec<Remark>,
+    /// Nothing was stored (test agreement, § 10).
+    pub dry_run: bool,
+}
+
+/// What happened to a write.
+#[derive(Debug, Clone)]
+pub enum WriteOutcome {
+    /// Stored (or, on a dry run, would have been).
+    Accepted(Accepted),
+    /// A retry with the same idempotency key and the same request: the first answer.
+    Replayed(Accepted),
+    /// Refused by the rules.
+    Rejected(Vec<Violation>),
+    /// If-Match did not match the person's current version.
+    Conflict {
+        /// The current version.
+        current: u64,
+    },
+    /// The person named by id does not exist.
+    PersonNotFound,
+    /// The idempotency key was used before with a different request.
+    IdempotencyMismatch,
+}
+
+/// A person as read from the projection.
+#[derive(Debug, Clone)]
+pub struct PersonRecord {
+    /// Opaque id.
+    pub person_id: String,
+    /// Stream version.
+    pub version: u64,
+    /// The overview, as JSON (`fdg_domain::view::PersonOverview`).
+    pub overview_json: String,
+}
+
+/// An event as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEvent {
+    /// Global position.
+    pub position: u64,
+    /// Person.
+    pub person_id: String,
+    /// Number in the person's stream.
+    pub version: u64,
+    /// Type name.
+    pub r#type: String,
+    /// The event as JSON (`fdg_domain::Event`).
+    pub data_json: String,
+    /// Transaction time.
+    pub recorded_at: Timestamp,
+    /// Acting organisation `kind:code`.
+    pub org: String,
+}
+
+/// An organisation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Org {
+    /// Internal id.
+    pub id: i64,
+    /// Kind.
+    pub kind: OrgKind,
+    /// Code.
+    pub code: String,
+    /// Name.
+    pub name: String,
+}
+
+/// What a bearer token authenticates as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// The organisation.
+    pub org: Org,
+    /// The token's id (for idempotency scope and audit).
+    pub token_id: i64,
+}
+
+/// Store failures. Never caused by bad input: those are [`WriteOutcome::Rejected`].
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database failed.
+    #[error("database error: {0}")]
+    Database(#[from] rusqlite::Error),
+    /// Stored data could not be decoded.
+    #[error("corrupt stored data: {0}")]
+    Corrupt(String),
+    /// A migration already applied has been changed, or the database is newer than the binary.
+    #[error("migration problem: {0}")]
+    Migration(String),
+    /// The writer has stopped.
+    #[error("the writer task has stopped")]
+    WriterGone,
+    /// An organisation with this kind and code exists already.
+    #[error("organisation {0} exists already")]
+    OrgExists(String),
+    /// No such organisation.
+    #[error("no organisation with code {0}")]
+    NoSuchOrg(String),
+    /// File system problem.
+    #[error("io error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Result alias.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The storage interface. Every implementation passes the conformance suite in `tests/`.
+pub trait Store: Send + Sync + 'static {
+    /// Decides and appends a command (or replays an idempotent retry).
+    fn execute(&self, req: WriteRequest) -> BoxFut<'_, Result<WriteOutcome>>;
+    /// Reads a person by CPR number.
+    fn person_by_cpr<'a>(&'a self, cpr: &'a Cpr) -> BoxFut<'a, Result<Option<PersonRecord>>>;
+    /// Reads a person by opaque id.
+    fn person<'a>(&'a self, person_id: &'a str) -> BoxFut<'a, Result<Option<PersonRecord>>>;
+    /// Events after `position`, in position order, at most `limit`.
+    fn events_after(&self, after: u64, limit: u32) -> BoxFut<'_, Result<Vec<StoredEvent>>>;
+    /// Creates an organisation.
+    fn create_org<'a>(
+        &'a self,
+        kind: OrgKind,
+        code: &'a str,
+        name: &'a str,
+    ) -> BoxFut<'a, Result<Org>>;
+    /// Lists organisations.
+    fn orgs(&self) -> BoxFut<'_, Result<Vec<Org>>>;
+    /// Issues a new bearer token for an organisation (found by code, and kind when given);
+    /// returns the token, which is shown once and stored only hashed.
+    fn create_token<'a>(
+        &'a self,
+        code: &'a str,
+        kind: Option<OrgKind>,
+    ) -> BoxFut<'a, Result<String>>;
+    /// Resolves a bearer token.
+    fn authenticate<'a>(&'a self, token: &'a str) -> BoxFut<'a, Result<Option<Principal>>>;
+    /// Rebuilds every projection from the event log; returns the number of events replayed.
+    fn rebuild(&self) -> BoxFut<'_, Result<u64>>;
+    /// Checks the database answers (for health checks).
+    fn ping(&self) -> BoxFut<'_, Result<()>>;
+}
+
+/// Shared handles every backend needs.
+#[derive(Clone)]
+pub struct StoreContext {
+    /// Code lists in force.
+    pub codes: Arc<CodeLists>,
+    /// The clock.
+    pub clock: Arc<dyn TimeSource>,
+}
+
+/// SHA-256 of a token, as stored.
+pub(crate) fn token_hash(token: &str) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(token.as_bytes()).into()
+}
+
+/// Random bytes as lowercase hex.
+pub(crate) fn random_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    // getrandom only fails if the OS has no entropy source, which would make every
+    // credential unsafe: stopping is the right answer.
+    getrandom::fill(&mut buf).expect("operating system random source");
+    hex(&buf)
+}
+
+/// Lowercase hex.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 0xf)]));
+    }
+    s
+}

@@ -1,1 +1,288 @@
-fn main() {}
+//! `fdg`: the command line of Det Fælles Datagrundlag.
+//!
+//! Every subcommand that touches data takes `--data-dir` (or `FDG_DATA_DIR`); the SQLite database
+//! is created there, with its migrations, on first use.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context as _, bail};
+use clap::{Parser, Subcommand};
+use fdg_domain::{CodeLists, ListName, OrgKind, rules};
+use fdg_server::{AppState, DanishClock};
+use fdg_store::sqlite::{SqliteOptions, SqliteStore};
+use fdg_store::{Store, StoreContext, TimeSource};
+
+#[derive(Parser)]
+#[command(
+    name = "fdg",
+    version,
+    about = "Det Fælles Datagrundlag — the common data foundation for job-seeker registration and contact courses"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(clap::Args, Clone)]
+struct DataArgs {
+    /// Directory holding the SQLite database (created on first use).
+    #[arg(long, env = "FDG_DATA_DIR", default_value = "./fdg-data")]
+    data_dir: PathBuf,
+    /// Replace a shipped code list with a CSV file (`code,label_da,label_en,valid_from,valid_to`),
+    /// e.g. `--code-list occupation=disco08.csv`. May be repeated.
+    #[arg(long = "code-list", value_name = "NAME=FILE")]
+    code_lists: Vec<String>,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run the web services.
+    Serve {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Address to listen on.
+        #[arg(long, env = "FDG_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+    },
+    /// Create the database and apply migrations, then exit.
+    Migrate {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Organisations.
+    Org {
+        #[command(subcommand)]
+        command: OrgCmd,
+    },
+    /// API tokens for connected systems.
+    Token {
+        #[command(subcommand)]
+        command: TokenCmd,
+    },
+    /// Print every rule with its provision.
+    Rules {
+        /// Output format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: RulesFormat,
+        /// Message language for the table.
+        #[arg(long, value_enum, default_value = "en")]
+        lang: Lang,
+    },
+    /// Rebuild every projection from the event log.
+    Rebuild {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum OrgCmd {
+    /// Create an organisation.
+    Create {
+        #[command(flatten)]
+        data: DataArgs,
+        /// state-jobcenter, municipal-jobcenter, other-actor, benefit-center,
+        /// unemployment-fund, operator or supervisor.
+        #[arg(long)]
+        kind: OrgKind,
+        /// Code: kommunekode for a municipality, CVR for another actor, a-kasse number, …
+        #[arg(long)]
+        code: String,
+        /// Name.
+        #[arg(long)]
+        name: String,
+    },
+    /// List organisations.
+    List {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCmd {
+    /// Issue a bearer token for an organisation; prints the token alone on stdout.
+    Create {
+        #[command(flatten)]
+        data: DataArgs,
+        /// The organisation's code.
+        #[arg(long)]
+        org: String,
+        /// The organisation's kind, when several kinds share the code.
+        #[arg(long)]
+        kind: Option<OrgKind>,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum RulesFormat {
+    Table,
+    Json,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Lang {
+    En,
+    Da,
+}
+
+fn code_lists(args: &DataArgs) -> anyhow::Result<CodeLists> {
+    let mut codes = CodeLists::shipped();
+    for spec in &args.code_lists {
+        let (name, file) = spec
+            .split_once('=')
+            .context("--code-list takes NAME=FILE")?;
+        let list = ListName::from_name(name).with_context(|| {
+            let names: Vec<&str> = ListName::ALL.iter().map(|l| l.as_str()).collect();
+            format!("unknown code list {name:?}; one of {}", names.join(", "))
+        })?;
+        let text = std::fs::read_to_string(file).with_context(|| format!("reading {file}"))?;
+        let n = codes
+            .replace_from_csv(list, &text)
+            .with_context(|| format!("{file}"))?;
+        eprintln!("code list {name}: {n} codes from {file}");
+    }
+    Ok(codes)
+}
+
+fn open(args: &DataArgs) -> anyhow::Result<(SqliteStore, Arc<CodeLists>, Arc<dyn TimeSource>)> {
+    let codes = Arc::new(code_lists(args)?);
+    let clock: Arc<dyn TimeSource> = Arc::new(DanishClock::new());
+    let store = SqliteStore::open(
+        &SqliteOptions::in_dir(&args.data_dir),
+        StoreContext {
+            codes: codes.clone(),
+            clock: clock.clone(),
+        },
+    )
+    .with_context(|| format!("opening the database in {}", args.data_dir.display()))?;
+    Ok((store, codes, clock))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Cmd::Serve { data, listen } => {
+            let (store, codes, clock) = open(&data)?;
+            let orgs = store.orgs().await?;
+            let listener = tokio::net::TcpListener::bind(listen)
+                .await
+                .with_context(|| format!("listening on {listen}"))?;
+            let addr = listener.local_addr()?;
+            eprintln!(
+                "fdg serving on http://{addr} (data in {})",
+                data.data_dir.display()
+            );
+            eprintln!(
+                "  OpenAPI: http://{addr}/api/v1/openapi.json   health: http://{addr}/healthz"
+            );
+            if orgs.is_empty() {
+                eprintln!(
+                    "  No organisations yet. In another terminal:\n    fdg org create --kind state-jobcenter --code STAT --name \"Staten i jobcenteret\"\n    fdg token create --org STAT"
+                );
+            }
+            let state = AppState {
+                store: Arc::new(store),
+                codes,
+                clock,
+            };
+            fdg_server::serve(listener, state, shutdown_signal()).await?;
+        }
+        Cmd::Migrate { data } => {
+            let n = fdg_store::sqlite::migrate(&SqliteOptions::in_dir(&data.data_dir))?;
+            eprintln!("{n} migration(s) applied in {}", data.data_dir.display());
+        }
+        Cmd::Org { command } => match command {
+            OrgCmd::Create {
+                data,
+                kind,
+                code,
+                name,
+            } => {
+                let (store, codes, clock) = open(&data)?;
+                if kind == OrgKind::MunicipalJobcenter
+                    && !codes.is_valid(ListName::Municipality, &code, clock.today())
+                {
+                    bail!("{code:?} is not a municipality code (kommunekode) in force today");
+                }
+                let org = store.create_org(kind, &code, &name).await?;
+                println!("{}:{}\t{}", org.kind, org.code, org.name);
+            }
+            OrgCmd::List { data } => {
+                let (store, _, _) = open(&data)?;
+                for org in store.orgs().await? {
+                    println!("{}:{}\t{}", org.kind, org.code, org.name);
+                }
+            }
+        },
+        Cmd::Token { command } => match command {
+            TokenCmd::Create { data, org, kind } => {
+                let (store, _, _) = open(&data)?;
+                let token = store.create_token(&org, kind).await?;
+                println!("{token}");
+                eprintln!("Store this token now: it is shown once and kept only as a hash.");
+            }
+        },
+        Cmd::Rules { format, lang } => match format {
+            RulesFormat::Json => println!("{}", serde_json::to_string_pretty(rules::ALL)?),
+            RulesFormat::Table => {
+                for r in rules::ALL {
+                    let msg = match lang {
+                        Lang::En => r.message_en,
+                        Lang::Da => r.message_da,
+                    };
+                    let kind = serde_json::to_value(r.kind)?;
+                    println!(
+                        "{:<52} {:<44} {:<11} {}",
+                        r.id,
+                        r.provision,
+                        kind.as_str().unwrap_or_default(),
+                        msg
+                    );
+                }
+            }
+        },
+        Cmd::Rebuild { data } => {
+            let (store, _, _) = open(&data)?;
+            let n = store.rebuild().await?;
+            eprintln!("rebuilt projections from {n} events");
+        }
+    }
+    Ok(())
+}
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(run(cli))
+}

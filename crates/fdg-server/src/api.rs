@@ -1,0 +1,653 @@
+//! The JSON web services under `/api/v1` (§ 7, stk. 2, nr. 2).
+//!
+//! Writes take an optional `Idempotency-Key` (a retry with the same key and body returns the
+//! first answer; with another body, 422) and an optional `If-Match` with the person's version
+//! (409 when it has moved on). CPR numbers travel only in request bodies, never in URLs.
+
+use std::collections::BTreeMap;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use fdg_domain::codes::CodeEntry;
+use fdg_domain::command::*;
+use fdg_domain::view::{fact_id, parse_fact_id};
+use fdg_domain::{Command, Cpr, CprError, ListName, OrgKind, Rule, Violation, rules};
+use fdg_store::{Accepted, Idempotency, WriteOutcome, WriteRequest};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use sha2::Digest;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::Caller;
+use crate::error::ViolationBody;
+use crate::{ApiError, AppState};
+
+/// The routes of `/api/v1`.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/jobseeker-registrations", post(register))
+        .route("/jobseeker-deregistrations", post(deregister))
+        .route("/first-contacts", post(first_contact))
+        .route("/benefit-cessations", post(cessation))
+        .route("/periodic-conditions", post(start_condition))
+        .route("/periodic-conditions/{fact_id}/end", post(end_condition))
+        .route("/contact-interviews", post(interview))
+        .route("/corrections", post(correct))
+        .route("/persons/search", post(search))
+        .route("/persons/{person_id}", get(person))
+        .route("/events", get(events))
+        .route("/code-lists", get(code_lists))
+        .route("/rules", get(rules_table))
+        .route("/openapi.json", get(openapi))
+}
+
+/// A JSON body, parsed without echoing input values in errors, with the request's hash
+/// (method, path and body) for idempotency.
+pub struct JsonBody<T> {
+    /// The parsed body.
+    pub value: T,
+    /// SHA-256 of method, path and body.
+    pub hash: [u8; 32],
+}
+
+/// Describes a JSON error without the offending value (it may be a CPR number).
+fn describe(e: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    let at = format!("line {}, column {}", e.line(), e.column());
+    match e.classify() {
+        Category::Syntax => format!("JSON syntax error at {at}"),
+        Category::Eof => "the body ended before the JSON was complete".to_owned(),
+        Category::Io => "the body could not be read".to_owned(),
+        Category::Data => {
+            // Keep serde's structure (field names are in backticks), drop quoted values.
+            let msg = e.to_string();
+            let msg = msg.split(" at line ").next().unwrap_or_default();
+            let mut out = String::new();
+            let mut quoted = false;
+            for c in msg.chars() {
+                if c == '"' {
+                    if !quoted {
+                        out.push_str("\"…\"");
+                    }
+                    quoted = !quoted;
+                } else if !quoted {
+                    out.push(c);
+                }
+            }
+            format!("{out} ({at})")
+        }
+    }
+}
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                let v = v.to_ascii_lowercase();
+                v.starts_with("application/json") || v.contains("+json")
+            });
+        if !json {
+            return Err(ApiError::Malformed(
+                "Content-Type must be application/json".into(),
+            ));
+        }
+        let mut hasher = sha2::Sha256::new();
+        hasher.update(req.method().as_str().as_bytes());
+        hasher.update(b" ");
+        hasher.update(req.uri().path().as_bytes());
+        hasher.update(b"\n");
+        let bytes = Bytes::from_request(req, state).await.map_err(|_| {
+            ApiError::Malformed("the body could not be read or is too large".into())
+        })?;
+        hasher.update(&bytes);
+        let value =
+            serde_json::from_slice(&bytes).map_err(|e| ApiError::Malformed(describe(&e)))?;
+        Ok(JsonBody {
+            value,
+            hash: hasher.finalize().into(),
+        })
+    }
+}
+
+/// One fact recorded by a write.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FactRef {
+    /// Fact id, `<person_id>.<n>`: use it to end a condition or to correct the fact.
+    pub fact_id: String,
+    /// Global position in the event log.
+    pub position: u64,
+    /// Event type.
+    pub r#type: String,
+}
+
+/// The answer to an accepted write.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WriteResponse {
+    /// The person's opaque id.
+    pub person_id: String,
+    /// The person's stream version after the write (also the ETag).
+    pub version: u64,
+    /// The facts recorded, including any the registry recorded by itself as a consequence
+    /// (each names its rule in the person overview).
+    pub facts: Vec<FactRef>,
+    /// Remarks that did not stop the write.
+    pub warnings: Vec<ViolationBody>,
+    /// True when nothing was stored (a test agreement, § 10).
+    pub dry_run: bool,
+}
+
+fn accepted_response(a: Accepted, replayed: bool) -> Response {
+    let body = WriteResponse {
+        facts: a
+            .events
+            .iter()
+            .map(|e| FactRef {
+                fact_id: fact_id(&a.person_id, e.version),
+                position: e.position,
+                r#type: e.r#type.clone(),
+            })
+            .collect(),
+        warnings: a
+            .warnings
+            .iter()
+            .filter_map(|w| {
+                rules::by_id(&w.rule).map(|rule| {
+                    ViolationBody::from(&Violation {
+                        rule,
+                        field: w.field.clone(),
+                    })
+                })
+            })
+            .collect(),
+        person_id: a.person_id,
+        version: a.version,
+        dry_run: a.dry_run,
+    };
+    let status = if body.dry_run {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    let mut res = (status, axum::Json(&body)).into_response();
+    let h = res.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&format!("\"{}\"", body.version)) {
+        h.insert(header::ETAG, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/persons/{}", body.person_id)) {
+        h.insert(header::LOCATION, v);
+    }
+    if replayed {
+        h.insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    res
+}
+
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(v) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = v
+        .to_str()
+        .ok()
+        .map(|s| s.trim().trim_matches('"'))
+        .filter(|s| !s.is_empty() && s.len() <= 255)
+        .ok_or_else(|| {
+            ApiError::BadParameter("Idempotency-Key must be 1–255 visible ASCII characters".into())
+        })?;
+    Ok(Some(key.to_owned()))
+}
+
+fn if_match(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
+    let Some(v) = headers.get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    v.to_str()
+        .ok()
+        .map(|s| s.trim().trim_start_matches("W/").trim_matches('"'))
+        .and_then(|s| s.parse().ok())
+        .map(Some)
+        .ok_or_else(|| {
+            ApiError::BadParameter(
+                "If-Match must be the person's version as an ETag, e.g. \"3\"".into(),
+            )
+        })
+}
+
+async fn write(
+    state: &AppState,
+    caller: &Caller,
+    headers: &HeaderMap,
+    command: Command,
+    person_id: Option<String>,
+    hash: [u8; 32],
+) -> Result<Response, ApiError> {
+    let idempotency = idempotency_key(headers)?.map(|key| Idempotency {
+        scope: caller.scope(),
+        key,
+        request_hash: hash,
+    });
+    let req = WriteRequest {
+        command,
+        actor: caller.actor(),
+        person_id,
+        expected_version: if_match(headers)?,
+        idempotency,
+        dry_run: false,
+    };
+    match state.store.execute(req).await? {
+        WriteOutcome::Accepted(a) => Ok(accepted_response(a, false)),
+        WriteOutcome::Replayed(a) => Ok(accepted_response(a, true)),
+        WriteOutcome::Rejected(v) => Err(ApiError::from_violations(v)),
+        WriteOutcome::Conflict { current } => Err(ApiError::Conflict { current }),
+        WriteOutcome::PersonNotFound => Err(ApiError::NotFound),
+        WriteOutcome::IdempotencyMismatch => Err(ApiError::IdempotencyMismatch),
+    }
+}
+
+/// Register a person as a job seeker (§ 8, stk. 1). For insured unemployed without a match
+/// category, category 1 is set (§ 6).
+#[utoipa::path(post, path = "/api/v1/jobseeker-registrations", tag = "records",
+    request_body = RegisterJobSeeker,
+    params(WriteHeaders),
+    responses(
+        (status = 201, description = "Recorded", body = WriteResponse),
+        (status = 400, description = "Malformed", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not permitted for this organisation", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Version conflict", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Rules violated", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+pub async fn register(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: JsonBody<RegisterJobSeeker>,
+) -> Result<Response, ApiError> {
+    write(
+        &state,
+        &caller,
+        &headers,
+        Command::Register(body.value),
+        None,
+        body.hash,
+    )
+    .await
+}
+
+/// Deregister a job seeker (§ 8, stk. 2). Open periodic conditions are ended (§ 8, stk. 5).
+#[utoipa::path(post, path = "/api/v1/jobseeker-deregistrations", tag = "records",
+    request_body = DeregisterJobSeeker, params(WriteHeaders),
+    responses((status = 201, body = WriteResponse), (status = 422, body = crate::error::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn deregister(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: JsonBody<DeregisterJobSeeker>,
+) -> Result<Response, ApiError> {
+    write(
+        &state,
+        &caller,
+        &headers,
+        Command::Deregister(body.value),
+        None,
+        body.hash,
+    )
+    .await
+}
+
+/// Record the first contact of a cash-benefit applicant (§ 3, § 8, stk. 3). With match
+/// category 1–3 the person is registered as a job seeker at the same time (§ 4, stk. 1):
+/// include `registration`.
+#[utoipa::path(post, path = "/api/v1/first-contacts", tag = "records",
+    request_body = RecordFirstContact, params(WriteHeaders),
+    responses((status = 201, body = WriteResponse), (status = 422, body = crate::error::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn first_contact(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: JsonBody<RecordFirstContact>,
+) -> Result<Response, ApiError> {
+    write(
+        &state,
+        &caller,
+        &headers,
+        Command::FirstContact(body.value),
+        None,
+        body.hash,
+    )
+    .await
+}
+
+/// Record that cash or start benefit has ceased (§ 3, stk. 3, § 8, stk. 4). This registration
+/// is the notification to the state job centre.
+#[utoipa::path(post, path = "/api/v1/benefit-cessations", tag = "records",
+    request_body = RecordBenefitCessation, params(WriteHeaders),
+    responses((status = 201, body = WriteResponse), (status = 422, body = crate::error::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn cessation(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: JsonBody<RecordBenefitCessation>,
+) -> Result<Response, ApiError> {
+    write(
+        &state,
+        &caller,
+        &headers,
+        Command::Cessation(body.value),
+        None,
+        body.hash,
+    )
+    .await
+}
+
+/// Start a periodic condition (§ 4, stk. 3, § 8, stk. 5).
+#[utoipa::path(post, path = "/api/v1/periodic-conditions", tag = "records",
+    request_body = StartPeriodicCondition, params(WriteHeaders),
+    responses((status = 201, body = WriteResponse), (status = 422, body = crate::error::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn start_condition(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: JsonBody<StartPeriodicCondition>,
+) -> Result<Response, ApiError> {
+    write(
+        &state,
+        &caller,
+        &headers,
+        Command::StartCondition(body.value),
+        None,
+        body.hash,
+    )
+    .await
+}
+
+/// End an open periodic condition (§ 8, stk. 5). `fact_id` is the condition's fact id.
+#[utoipa::path(post, path = "/api/v1/periodic-conditions/{fact_id}/end", tag = "records",
+    request_body = EndPeriodicCondition,
+    params(("fact_id" = String, Path, description = "The condition's fact id"), WriteHeaders),
+    responses((status = 201, body = WriteResponse), (status = 404, body = crate::error::Problem, content_type = "application/problem+json"), (status = 422, body = crate::error::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn end_condition(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: JsonBody<EndPeriodicCondition>,
+) -> Result<Response, ApiError> {
+    let (person, n) = parse_fact_id(&id).ok_or(ApiError::NotFound)?;
+    let cmd = Command::EndCondition {
+        condition: n,
+        body: body.value,
+    };
+    write(
+        &state,
+        &caller,
+        &headers,
+        cmd,
+        Some(person.to_owned()),
+        body.hash,
+    )
+    .await
+}
+
+/// Record a contact interview with the § 9 fields. A match category that moves a cash-benefit
+/// recipient out of 1–3 deregisters them (§ 5); into 1–3 requires `registration` (§ 4, stk. 1).
+#[utoipa::path(post, path = "/api/v1/contact-interviews", tag = "records",
+    request_body = RecordContactInterview, params(WriteHeaders),
+    responses((status = 201, body = WriteResponse), (status = 422, body = crate::error::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn interview(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: JsonBody<RecordContactInterview>,
+) -> Result<Response, ApiError> {
+    write(
+        &state,
+        &caller,
+        &headers,
+        Command::Interview(body.value),
+        None,
+        body.hash,
+    )
+    .await
+}
+
+/// Correct a recorded fact: annul it, or replace it with a record of the same kind. The
+/// original is kept; the correction names it and why.
+#[utoipa::path(post, path = "/api/v1/corrections", tag = "records",
+    request_body = Correct, params(WriteHeaders),
+    responses((status = 201, body = WriteResponse), (status = 404, body = crate::error::Problem, content_type = "application/problem+json"), (status = 422, body = crate::error::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn correct(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: JsonBody<Correct>,
+) -> Result<Response, ApiError> {
+    let (person, n) = parse_fact_id(&body.value.fact_id).ok_or(ApiError::NotFound)?;
+    let person = person.to_owned();
+    let cmd = Command::Correct {
+        fact: n,
+        body: body.value,
+    };
+    write(&state, &caller, &headers, cmd, Some(person), body.hash).await
+}
+
+/// Headers accepted by every write.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+struct WriteHeaders {
+    /// A client-chosen key; a retry with the same key and body returns the first answer.
+    #[serde(rename = "Idempotency-Key")]
+    #[param(rename = "Idempotency-Key")]
+    idempotency_key: Option<String>,
+    /// The person's version you last read (`"3"`); the write is refused with 409 if it moved.
+    #[serde(rename = "If-Match")]
+    #[param(rename = "If-Match")]
+    if_match: Option<String>,
+}
+
+/// Search for a person by CPR number (in the body, never the URL).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"cpr": "010190-1234"}))]
+pub struct PersonSearch {
+    /// CPR number.
+    pub cpr: String,
+}
+
+fn may_read_persons(caller: &Caller) -> Result<(), ApiError> {
+    match caller.principal.org.kind {
+        // The supervisor sees aggregates only; the operator administers (DESIGN.md §4).
+        OrgKind::Supervisor | OrgKind::Operator => Err(ApiError::Forbidden(Vec::new())),
+        _ => Ok(()),
+    }
+}
+
+fn person_response(p: fdg_store::PersonRecord) -> Response {
+    let mut res = (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        p.overview_json,
+    )
+        .into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!("\"{}\"", p.version)) {
+        res.headers_mut().insert(header::ETAG, v);
+    }
+    res
+}
+
+/// Find a person by CPR number: the overview, with the opaque `person_id` for later calls.
+#[utoipa::path(post, path = "/api/v1/persons/search", tag = "persons",
+    request_body = PersonSearch,
+    responses(
+        (status = 200, body = fdg_domain::view::PersonOverview),
+        (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::error::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn search(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: JsonBody<PersonSearch>,
+) -> Result<Response, ApiError> {
+    may_read_persons(&caller)?;
+    let cpr = Cpr::parse(&body.value.cpr).map_err(|e| {
+        let rule = match e {
+            CprError::Format => &rules::CPR_FORMAT,
+            CprError::Date => &rules::CPR_DATE,
+        };
+        ApiError::Rejected(vec![Violation::new(rule, "cpr")])
+    })?;
+    match state.store.person_by_cpr(&cpr).await? {
+        Some(p) => Ok(person_response(p)),
+        None => Err(ApiError::NotFound),
+    }
+}
+
+/// The person overview: current registration, history, periodic conditions, first contacts,
+/// interviews and match-category history. The ETag is the stream version.
+#[utoipa::path(get, path = "/api/v1/persons/{person_id}", tag = "persons",
+    params(("person_id" = String, Path, description = "Opaque person id")),
+    responses(
+        (status = 200, body = fdg_domain::view::PersonOverview),
+        (status = 404, body = crate::error::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn person(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(person_id): Path<String>,
+) -> Result<Response, ApiError> {
+    may_read_persons(&caller)?;
+    match state.store.person(&person_id).await? {
+        Some(p) => Ok(person_response(p)),
+        None => Err(ApiError::NotFound),
+    }
+}
+
+/// Paging through the event log.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct EventsQuery {
+    /// Return events after this position (0 = from the start).
+    #[serde(default)]
+    pub after: u64,
+    /// At most this many (1–1000, default 100).
+    pub limit: Option<u32>,
+}
+
+/// One event in the feed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeedEvent {
+    /// Global position.
+    pub position: u64,
+    /// The person.
+    pub person_id: String,
+    /// The fact id, `<person_id>.<version>`.
+    pub fact_id: String,
+    /// Number in the person's stream.
+    pub version: u64,
+    /// Event type.
+    pub r#type: String,
+    /// Transaction time.
+    pub recorded_at: String,
+    /// Acting organisation `kind:code`.
+    pub recorded_by: String,
+    /// The event.
+    #[schema(value_type = Object)]
+    pub data: Box<serde_json::value::RawValue>,
+}
+
+/// A page of the event feed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventPage {
+    /// Events in position order.
+    pub events: Vec<FeedEvent>,
+    /// Pass this as `after` to continue.
+    pub next_after: u64,
+}
+
+/// The event log in position order.
+#[utoipa::path(get, path = "/api/v1/events", tag = "feed", params(EventsQuery),
+    responses((status = 200, body = EventPage)),
+    security(("bearer" = [])))]
+pub async fn events(
+    State(state): State<AppState>,
+    caller: Caller,
+    query: Result<Query<EventsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<axum::Json<EventPage>, ApiError> {
+    may_read_persons(&caller)?;
+    let Query(q) = query.map_err(|_| {
+        ApiError::BadParameter("after and limit must be non-negative integers".into())
+    })?;
+    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+    let rows = state.store.events_after(q.after, limit).await?;
+    let mut events = Vec::with_capacity(rows.len());
+    for e in rows {
+        events.push(FeedEvent {
+            fact_id: fact_id(&e.person_id, e.version),
+            position: e.position,
+            person_id: e.person_id,
+            version: e.version,
+            r#type: e.r#type,
+            recorded_at: e.recorded_at.to_string(),
+            recorded_by: e.org,
+            data: serde_json::value::RawValue::from_string(e.data_json)
+                .map_err(ApiError::internal)?,
+        });
+    }
+    let next_after = events.last().map_or(q.after, |e| e.position);
+    Ok(axum::Json(EventPage { events, next_after }))
+}
+
+/// Every code list in force, with labels and validity.
+#[utoipa::path(get, path = "/api/v1/code-lists", tag = "reference",
+    responses((status = 200, body = BTreeMap<String, Vec<CodeEntry>>)),
+    security(("bearer" = [])))]
+pub async fn code_lists(
+    State(state): State<AppState>,
+    _caller: Caller,
+) -> axum::Json<BTreeMap<&'static str, Vec<CodeEntry>>> {
+    axum::Json(
+        ListName::ALL
+            .iter()
+            .map(|l| (l.as_str(), state.codes.entries(*l).to_vec()))
+            .collect(),
+    )
+}
+
+/// Every rule the registry enforces, with its provision and messages.
+#[utoipa::path(get, path = "/api/v1/rules", tag = "reference",
+    responses((status = 200, body = Vec<Rule>)),
+    security(("bearer" = [])))]
+pub async fn rules_table(_caller: Caller) -> axum::Json<&'static [Rule]> {
+    axum::Json(rules::ALL)
+}
+
+/// The OpenAPI 3.1 document of this API.
+pub async fn openapi() -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        crate::openapi::json(),
+    )
+        .into_response()
+}

@@ -1,0 +1,255 @@
+//! The one error type of the HTTP edge, answered as `application/problem+json` (RFC 9457).
+//!
+//! Every problem has a stable `type` (`urn:fdg:problem:<code>`), an English `title` and `detail`
+//! and a Danish `title_da` and `detail_da`. Rule violations list each broken rule with its
+//! provision. Unexpected failures are 500 with a reference id; the cause is logged, never sent.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use fdg_domain::{RuleKind, Violation};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// One violated rule in a problem document.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ViolationBody {
+    /// Stable rule id, e.g. `fdg.s8.1.nr4.benefit_category_required`.
+    pub rule: String,
+    /// The provision of the order, e.g. `§ 8, stk. 1, nr. 4`.
+    pub provision: String,
+    /// The request field concerned (JSON path), when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// Danish message.
+    pub message_da: String,
+    /// English message.
+    pub message_en: String,
+}
+
+impl From<&Violation> for ViolationBody {
+    fn from(v: &Violation) -> Self {
+        ViolationBody {
+            rule: v.rule.id.to_owned(),
+            provision: v.rule.provision.to_owned(),
+            field: v.field.clone(),
+            message_da: v.rule.message_da.to_owned(),
+            message_en: v.rule.message_en.to_owned(),
+        }
+    }
+}
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Problem {
+    /// `urn:fdg:problem:<code>`.
+    pub r#type: String,
+    /// English title.
+    pub title: String,
+    /// Danish title.
+    pub title_da: String,
+    /// HTTP status.
+    pub status: u16,
+    /// English detail.
+    pub detail: String,
+    /// Danish detail.
+    pub detail_da: String,
+    /// Violated rules (422 and 403).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub violations: Vec<ViolationBody>,
+    /// The person's current stream version (409).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_version: Option<u64>,
+    /// Reference id of an unexpected failure (500), to quote to support.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+}
+
+/// Every way a request can fail.
+#[derive(Debug)]
+pub enum ApiError {
+    /// The body is not JSON of the expected shape (400). The text never echoes input values.
+    Malformed(String),
+    /// A header or path parameter is malformed (400).
+    BadParameter(String),
+    /// No or unknown credentials (401).
+    Unauthenticated,
+    /// The rules refuse the request for this organisation (403), or, with no violations, the
+    /// organisation may not use this endpoint at all.
+    Forbidden(Vec<Violation>),
+    /// No such resource, or not visible to the caller (404).
+    NotFound,
+    /// If-Match does not match the person's version (409).
+    Conflict {
+        /// The current version.
+        current: u64,
+    },
+    /// The rules refuse the request (422).
+    Rejected(Vec<Violation>),
+    /// The idempotency key was used with a different request (422).
+    IdempotencyMismatch,
+    /// Anything unexpected (500). The cause is logged with the reference, never sent.
+    Internal(String),
+}
+
+impl ApiError {
+    /// An unexpected failure: logs the cause with a fresh reference id.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        let mut b = [0u8; 6];
+        let reference = match getrandom::fill(&mut b) {
+            Ok(()) => b.iter().map(|x| format!("{x:02x}")).collect(),
+            Err(_) => "unknown".to_owned(),
+        };
+        tracing::error!(reference = %reference, error = %cause, "unexpected failure");
+        ApiError::Internal(reference)
+    }
+
+    /// Splits violations into 403 (any permission rule) or 422.
+    pub fn from_violations(v: Vec<Violation>) -> Self {
+        if v.iter().any(|v| v.rule.kind == RuleKind::Permission) {
+            ApiError::Forbidden(
+                v.into_iter()
+                    .filter(|v| v.rule.kind == RuleKind::Permission)
+                    .collect(),
+            )
+        } else {
+            ApiError::Rejected(v)
+        }
+    }
+
+    /// The problem document.
+    pub fn problem(&self) -> Problem {
+        let p = |status: StatusCode,
+                 code: &str,
+                 title: &str,
+                 title_da: &str,
+                 detail: String,
+                 detail_da: String| Problem {
+            r#type: format!("urn:fdg:problem:{code}"),
+            title: title.to_owned(),
+            title_da: title_da.to_owned(),
+            status: status.as_u16(),
+            detail,
+            detail_da,
+            violations: Vec::new(),
+            current_version: None,
+            reference: None,
+        };
+        match self {
+            ApiError::Malformed(why) => p(
+                StatusCode::BAD_REQUEST,
+                "malformed-request",
+                "Malformed request",
+                "Forespørgslen kan ikke læses",
+                format!("The request body is not valid JSON of the expected shape: {why}."),
+                format!("Forespørgslens indhold er ikke gyldig JSON af den forventede form: {why}."),
+            ),
+            ApiError::BadParameter(why) => p(
+                StatusCode::BAD_REQUEST,
+                "bad-parameter",
+                "Bad parameter",
+                "Ugyldig parameter",
+                why.clone(),
+                format!("Ugyldig parameter: {why}"),
+            ),
+            ApiError::Unauthenticated => p(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "Authentication required",
+                "Adgang kræver godkendelse",
+                "Send a valid bearer token in the Authorization header.".into(),
+                "Send et gyldigt adgangstoken i Authorization-headeren.".into(),
+            ),
+            ApiError::Forbidden(v) => {
+                let mut pr = p(
+                    StatusCode::FORBIDDEN,
+                    "forbidden",
+                    "Not permitted for this organisation",
+                    "Ikke tilladt for denne organisation",
+                    "The acting organisation may not record this.".into(),
+                    "Den handlende organisation må ikke registrere dette.".into(),
+                );
+                pr.violations = v.iter().map(ViolationBody::from).collect();
+                pr
+            }
+            ApiError::NotFound => p(
+                StatusCode::NOT_FOUND,
+                "not-found",
+                "Not found",
+                "Ikke fundet",
+                "No such resource is visible to you.".into(),
+                "Der findes ingen sådan ressource, som du har adgang til.".into(),
+            ),
+            ApiError::Conflict { current } => {
+                let mut pr = p(
+                    StatusCode::CONFLICT,
+                    "version-conflict",
+                    "Version conflict",
+                    "Versionskonflikt",
+                    format!("The person has changed since you read it (now version {current}). Read the person again and retry."),
+                    format!("Personen er ændret, siden du læste den (nu version {current}). Læs personen igen og prøv igen."),
+                );
+                pr.current_version = Some(*current);
+                pr
+            }
+            ApiError::Rejected(v) => {
+                let mut pr = p(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "rule-violation",
+                    "The request breaks rules of the order",
+                    "Forespørgslen overtræder regler i bekendtgørelsen",
+                    format!("{} rule(s) of Bekendtgørelse om det fælles datagrundlag are not met; nothing was recorded.", v.len()),
+                    format!("{} regel/regler i bekendtgørelse om det fælles datagrundlag er ikke opfyldt; intet er registreret.", v.len()),
+                );
+                pr.violations = v.iter().map(ViolationBody::from).collect();
+                pr
+            }
+            ApiError::IdempotencyMismatch => p(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency-key-reused",
+                "Idempotency key reused with a different request",
+                "Idempotensnøgle genbrugt med en anden forespørgsel",
+                "This Idempotency-Key was used before with a different request. Use a new key for a new request.".into(),
+                "Denne Idempotency-Key er brugt før med en anden forespørgsel. Brug en ny nøgle til en ny forespørgsel.".into(),
+            ),
+            ApiError::Internal(reference) => {
+                let mut pr = p(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "Internal error",
+                    "Intern fejl",
+                    format!("Something went wrong on our side; nothing was recorded. Quote reference {reference} to support."),
+                    format!("Der opstod en fejl hos os; intet er registreret. Oplys reference {reference} til support."),
+                );
+                pr.reference = Some(reference.clone());
+                pr
+            }
+        }
+    }
+}
+
+impl From<fdg_store::StoreError> for ApiError {
+    fn from(e: fdg_store::StoreError) -> Self {
+        ApiError::internal(e)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let problem = self.problem();
+        let status =
+            StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::to_vec(&problem).unwrap_or_default();
+        let mut res = (status, body).into_response();
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        if matches!(self, ApiError::Unauthenticated) {
+            res.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"fdg\""),
+            );
+        }
+        res
+    }
+}

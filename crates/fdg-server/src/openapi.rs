@@ -1,0 +1,60 @@
+//! The OpenAPI 3.1 document, generated from the same Rust types the handlers use.
+
+use std::sync::OnceLock;
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::api;
+
+struct Bearer;
+
+impl Modify for Bearer {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "A token from `fdg token create --org CODE` (shown once, stored hashed).",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The API description.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "fdg — Det Fælles Datagrundlag",
+        description = "Web services of the common data foundation (Bekendtgørelse om det fælles datagrundlag, 2007, § 7, stk. 2, nr. 2). \
+            Errors are application/problem+json (RFC 9457) naming each violated rule and its provision in Danish and English. \
+            CPR numbers travel only in request bodies, never in URLs.",
+        license(name = "EUPL-1.2")
+    ),
+    paths(
+        api::register, api::deregister, api::first_contact, api::cessation,
+        api::start_condition, api::end_condition, api::interview, api::correct,
+        api::search, api::person, api::events, api::code_lists, api::rules_table,
+    ),
+    components(schemas(crate::error::Problem, crate::error::ViolationBody, fdg_domain::command::Replacement)),
+    modifiers(&Bearer),
+    tags(
+        (name = "records", description = "Recording the facts of §§ 3–9"),
+        (name = "persons", description = "Reading a person"),
+        (name = "feed", description = "The event log"),
+        (name = "reference", description = "Code lists and rules"),
+    )
+)]
+pub struct ApiDoc;
+
+/// The document as JSON (generated once).
+pub fn json() -> String {
+    static DOC: OnceLock<String> = OnceLock::new();
+    DOC.get_or_init(|| ApiDoc::openapi().to_pretty_json().unwrap_or_default())
+        .clone()
+}

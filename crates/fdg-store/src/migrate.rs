@@ -1,0 +1,81 @@
+//! A small migration runner: numbered SQL files embedded in the binary, applied in order at
+//! start, each in its own transaction, with a checksum so an edited migration is detected.
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::{Result, StoreError, hex};
+
+/// One migration.
+pub(crate) struct Migration {
+    pub version: i64,
+    pub name: &'static str,
+    pub sql: &'static str,
+}
+
+/// The SQLite migrations, in order.
+pub(crate) const SQLITE: &[Migration] = &[Migration {
+    version: 1,
+    name: "0001_init",
+    sql: include_str!("../migrations/sqlite/0001_init.sql"),
+}];
+
+fn checksum(sql: &str) -> String {
+    use sha2::Digest;
+    hex(&sha2::Sha256::digest(sql.as_bytes()))
+}
+
+/// Applies every migration not yet applied; returns how many were applied.
+pub(crate) fn run(conn: &mut Connection, migrations: &[Migration]) -> Result<usize> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+            version INTEGER PRIMARY KEY, name TEXT NOT NULL,
+            checksum TEXT NOT NULL, applied_at TEXT NOT NULL)",
+    )?;
+    let newest: Option<i64> =
+        conn.query_row("SELECT max(version) FROM schema_migrations", [], |r| {
+            r.get(0)
+        })?;
+    if let Some(newest) = newest
+        && migrations.iter().all(|m| m.version < newest)
+    {
+        return Err(StoreError::Migration(format!(
+            "the database has migration {newest}, newer than this binary knows"
+        )));
+    }
+    let mut applied = 0;
+    for m in migrations {
+        let existing: Option<String> = conn
+            .query_row(
+                "SELECT checksum FROM schema_migrations WHERE version = ?1",
+                [m.version],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match existing {
+            Some(sum) if sum == checksum(m.sql) => continue,
+            Some(_) => {
+                return Err(StoreError::Migration(format!(
+                    "migration {} was changed after it was applied; never edit an applied migration",
+                    m.name
+                )));
+            }
+            None => {}
+        }
+        let tx = conn.transaction()?;
+        tx.execute_batch(m.sql)?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version, name, checksum, applied_at)
+             VALUES (?1, ?2, ?3, ?4)",
+            params![
+                m.version,
+                m.name,
+                checksum(m.sql),
+                jiff::Timestamp::now().to_string()
+            ],
+        )?;
+        tx.commit()?;
+        tracing::info!(migration = m.name, "applied migration");
+        applied += 1;
+    }
+    Ok(applied)
+}
