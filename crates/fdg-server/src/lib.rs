@@ -71,6 +71,7 @@ impl TimeSource for DanishClock {
 
 /// Builds the application.
 pub fn router(state: AppState) -> Router {
+    telemetry::install();
     Router::new()
         .nest("/api/v1", api::routes())
         .merge(telemetry::routes())

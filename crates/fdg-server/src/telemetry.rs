@@ -24,6 +24,11 @@ fn handle() -> Option<&'static PrometheusHandle> {
         .as_ref()
 }
 
+/// Installs the recorder (once per process) so requests are counted from the first one.
+pub fn install() {
+    let _ = handle();
+}
+
 /// Keeps histograms bounded; runs every few seconds while serving.
 pub fn spawn_upkeep() {
     if let Some(h) = handle() {
