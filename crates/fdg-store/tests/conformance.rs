@@ -1,0 +1,506 @@
+//! The store conformance suite: every backend must pass it.
+//!
+//! The backend is chosen by `FDG_TEST_BACKEND` (default `sqlite`); each test gets a fresh
+//! database. Tests assert what a user of the registry would notice: acknowledged writes are
+//! there exactly once, concurrent writers to one person serialise, retries do not duplicate,
+//! and projections rebuilt from the log equal the ones maintained incrementally.
+
+#![allow(clippy::unwrap_used)]
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use fdg_domain::command::*;
+use fdg_domain::{Actor, CodeLists, Command, OrgKind};
+use fdg_store::sqlite::{SqliteOptions, SqliteStore};
+use fdg_store::{FixedClock, Idempotency, Store, StoreContext, WriteOutcome, WriteRequest};
+use proptest::prelude::*;
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> Self {
+        let mut b = [0u8; 8];
+        getrandom::fill(&mut b).unwrap();
+        let name: String = b.iter().map(|x| format!("{x:02x}")).collect();
+        let p = std::env::temp_dir().join(format!("fdg-store-test-{name}"));
+        std::fs::create_dir_all(&p).unwrap();
+        TempDir(p)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+struct Backend {
+    store: Arc<dyn Store>,
+    dir: TempDir,
+}
+
+fn context() -> StoreContext {
+    StoreContext {
+        codes: Arc::new(CodeLists::shipped()),
+        clock: Arc::new(FixedClock {
+            now: "2026-11-27T10:00:00Z".parse().unwrap(),
+            today: "2026-11-27".parse().unwrap(),
+        }),
+    }
+}
+
+fn open_in(dir: &TempDir) -> Arc<dyn Store> {
+    match std::env::var("FDG_TEST_BACKEND").as_deref() {
+        Ok("sqlite") | Err(_) => {
+            Arc::new(SqliteStore::open(&SqliteOptions::in_dir(&dir.0), context()).unwrap())
+        }
+        Ok(other) => panic!("unknown FDG_TEST_BACKEND {other:?} (known: sqlite)"),
+    }
+}
+
+fn backend() -> Backend {
+    let dir = TempDir::new();
+    Backend {
+        store: open_in(&dir),
+        dir,
+    }
+}
+
+fn state() -> Actor {
+    Actor {
+        kind: OrgKind::StateJobcenter,
+        code: "STAT".into(),
+    }
+}
+
+fn municipality() -> Actor {
+    Actor {
+        kind: OrgKind::MunicipalJobcenter,
+        code: "101".into(),
+    }
+}
+
+/// A CPR number with a real date, distinct for each `i` below 28 * 12 * 100 * 10.
+fn cpr(i: usize) -> String {
+    let day = i % 28 + 1;
+    let month = (i / 28) % 12 + 1;
+    let yy = 50 + (i / 336) % 40;
+    let seq = 1000 + i / 13440;
+    format!("{day:02}{month:02}{yy:02}-{seq:04}")
+}
+
+fn register(cpr: &str, date: &str) -> Command {
+    Command::Register(RegisterJobSeeker {
+        cpr: cpr.into(),
+        name: Some("Test Person".into()),
+        registration_date: Some(date.into()),
+        details: RegistrationDetails {
+            benefit_category: Some("a_dagpenge".into()),
+            unemployment_degree: Some("fuld".into()),
+            hours_per_week: None,
+            job_titles: vec!["4110".into()],
+            unemployment_fund: Some("001".into()),
+        },
+        municipality: Some("101".into()),
+        match_category: None,
+    })
+}
+
+fn req(command: Command, actor: Actor) -> WriteRequest {
+    WriteRequest {
+        command,
+        actor,
+        person_id: None,
+        expected_version: None,
+        idempotency: None,
+        dry_run: false,
+    }
+}
+
+async fn all_events(store: &dyn Store) -> Vec<fdg_store::StoredEvent> {
+    let mut out = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = store.events_after(after, 1000).await.unwrap();
+        let Some(last) = page.last() else { break };
+        after = last.position;
+        out.extend(page);
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_acknowledged_concurrent_write_is_in_the_log_exactly_once() {
+    let b = backend();
+    let mut tasks = Vec::new();
+    for client in 0..64 {
+        let store = b.store.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut acks = Vec::new();
+            for n in 0..20 {
+                let i = client * 20 + n;
+                // Every fifth request is invalid: it must not spoil its batch neighbours.
+                let cmd = if n % 5 == 4 {
+                    register("999999-9999", "2026-11-02")
+                } else {
+                    register(&cpr(i), "2026-11-02")
+                };
+                match store.execute(req(cmd, state())).await.unwrap() {
+                    WriteOutcome::Accepted(a) => acks.push(a),
+                    WriteOutcome::Rejected(_) => assert_eq!(n % 5, 4),
+                    other => panic!("unexpected {other:?}"),
+                }
+            }
+            acks
+        }));
+    }
+    let mut acked = Vec::new();
+    for t in tasks {
+        acked.extend(t.await.unwrap());
+    }
+    assert_eq!(acked.len(), 64 * 16);
+    let events = all_events(b.store.as_ref()).await;
+    let positions: Vec<u64> = events.iter().map(|e| e.position).collect();
+    assert!(
+        positions.windows(2).all(|w| w[0] < w[1]),
+        "positions strictly increase"
+    );
+    let in_log: HashSet<u64> = positions.iter().copied().collect();
+    let mut acked_positions = HashSet::new();
+    for a in &acked {
+        for e in &a.events {
+            assert!(in_log.contains(&e.position), "acknowledged event missing");
+            assert!(
+                acked_positions.insert(e.position),
+                "position acknowledged twice"
+            );
+        }
+    }
+    assert_eq!(
+        acked_positions.len(),
+        events.len(),
+        "no unacknowledged events"
+    );
+    // Each person's stream is 1..n without gaps.
+    let mut streams: BTreeMap<&str, Vec<u64>> = BTreeMap::new();
+    for e in &events {
+        streams.entry(&e.person_id).or_default().push(e.version);
+    }
+    assert_eq!(streams.len(), 64 * 16);
+    for versions in streams.values() {
+        assert_eq!(versions, &(1..=versions.len() as u64).collect::<Vec<_>>());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_writers_to_one_person_with_if_match_serialise() {
+    let b = backend();
+    let WriteOutcome::Accepted(first) = b
+        .store
+        .execute(req(register(&cpr(1), "2026-11-02"), state()))
+        .await
+        .unwrap()
+    else {
+        panic!("registration refused")
+    };
+    let kinds = [
+        "ferie",
+        "sygdom",
+        "borgerligt_ombud",
+        "midlertidigt_arbejde",
+    ];
+    let mut tasks = Vec::new();
+    for kind in kinds {
+        let store = b.store.clone();
+        let version = first.version;
+        tasks.push(tokio::spawn(async move {
+            let mut r = req(
+                Command::StartCondition(StartPeriodicCondition {
+                    cpr: cpr(1),
+                    kind: Some(kind.into()),
+                    start_date: Some("2026-11-10".into()),
+                    end_date: None,
+                }),
+                state(),
+            );
+            r.expected_version = Some(version);
+            store.execute(r).await.unwrap()
+        }));
+    }
+    let mut won = 0;
+    let mut conflicts = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            WriteOutcome::Accepted(_) => won += 1,
+            WriteOutcome::Conflict { current } => {
+                assert_eq!(current, first.version + 1);
+                conflicts += 1;
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!((won, conflicts), (1, 3));
+}
+
+#[tokio::test]
+async fn an_idempotent_retry_replays_and_a_reused_key_is_detected() {
+    let b = backend();
+    let idem = |hash: u8| Idempotency {
+        scope: "org:1".into(),
+        key: "k-1".into(),
+        request_hash: [hash; 32],
+    };
+    let mut r = req(register(&cpr(2), "2026-11-02"), state());
+    r.idempotency = Some(idem(1));
+    let WriteOutcome::Accepted(first) = b.store.execute(r.clone()).await.unwrap() else {
+        panic!()
+    };
+    let WriteOutcome::Replayed(again) = b.store.execute(r.clone()).await.unwrap() else {
+        panic!("expected a replay")
+    };
+    assert_eq!(again, first);
+    r.idempotency = Some(idem(2));
+    assert!(matches!(
+        b.store.execute(r).await.unwrap(),
+        WriteOutcome::IdempotencyMismatch
+    ));
+    // Another scope may use the same key.
+    let mut other = req(register(&cpr(3), "2026-11-02"), state());
+    other.idempotency = Some(Idempotency {
+        scope: "org:2".into(),
+        ..idem(9)
+    });
+    assert!(matches!(
+        b.store.execute(other).await.unwrap(),
+        WriteOutcome::Accepted(_)
+    ));
+    assert_eq!(all_events(b.store.as_ref()).await.len(), 6);
+}
+
+#[tokio::test]
+async fn a_dry_run_validates_fully_and_stores_nothing() {
+    let b = backend();
+    let mut r = req(register(&cpr(4), "2026-11-02"), state());
+    r.dry_run = true;
+    let WriteOutcome::Accepted(a) = b.store.execute(r.clone()).await.unwrap() else {
+        panic!()
+    };
+    assert!(a.dry_run && a.events.is_empty() && a.version == 3);
+    assert!(all_events(b.store.as_ref()).await.is_empty());
+    r.command = register("310290-1234", "2026-11-02");
+    assert!(matches!(
+        b.store.execute(r).await.unwrap(),
+        WriteOutcome::Rejected(_)
+    ));
+}
+
+#[tokio::test]
+async fn acknowledged_writes_survive_a_restart() {
+    let b = backend();
+    let WriteOutcome::Accepted(a) = b
+        .store
+        .execute(req(register(&cpr(5), "2026-11-02"), state()))
+        .await
+        .unwrap()
+    else {
+        panic!()
+    };
+    let Backend { store, dir } = b;
+    drop(store);
+    let reopened = open_in(&dir);
+    let p = reopened.person(&a.person_id).await.unwrap().unwrap();
+    assert_eq!(p.version, a.version);
+    assert_eq!(all_events(reopened.as_ref()).await.len(), 3);
+}
+
+#[tokio::test]
+async fn organisations_and_tokens() {
+    let b = backend();
+    let org = b
+        .store
+        .create_org(OrgKind::MunicipalJobcenter, "147", "Frederiksberg")
+        .await
+        .unwrap();
+    assert!(
+        b.store
+            .create_org(OrgKind::MunicipalJobcenter, "147", "again")
+            .await
+            .is_err()
+    );
+    let token = b.store.create_token("147", None).await.unwrap();
+    let token2 = b.store.create_token("147", None).await.unwrap();
+    assert_ne!(token, token2);
+    let p = b.store.authenticate(&token).await.unwrap().unwrap();
+    assert_eq!(p.org, org);
+    assert!(b.store.authenticate("fdg_wrong").await.unwrap().is_none());
+    assert!(b.store.create_token("999", None).await.is_err());
+}
+
+/// A small vocabulary of commands for random histories.
+#[derive(Debug, Clone)]
+enum Step {
+    Register(usize, u8),
+    Deregister(usize, u8),
+    FirstContact(usize, u8, u8),
+    Interview(usize, u8, u8),
+    Condition(usize, u8, u8),
+    Cessation(usize, u8),
+    AnnulLatest(usize),
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    let p = 0usize..3;
+    prop_oneof![
+        (p.clone(), 1u8..25).prop_map(|(p, d)| Step::Register(p, d)),
+        (p.clone(), 1u8..25).prop_map(|(p, d)| Step::Deregister(p, d)),
+        (p.clone(), 1u8..25, 1u8..6).prop_map(|(p, d, m)| Step::FirstContact(p, d, m)),
+        (p.clone(), 1u8..25, 1u8..6).prop_map(|(p, d, m)| Step::Interview(p, d, m)),
+        (p.clone(), 1u8..25, 0u8..3).prop_map(|(p, d, k)| Step::Condition(p, d, k)),
+        (p.clone(), 1u8..25).prop_map(|(p, d)| Step::Cessation(p, d)),
+        p.prop_map(Step::AnnulLatest),
+    ]
+}
+
+fn day(d: u8) -> String {
+    format!("2026-11-{d:02}")
+}
+
+fn contact(m: u8) -> ContactFields {
+    ContactFields {
+        name: Some("Test Person".into()),
+        case_type: Some("kontanthjaelp".into()),
+        support: Some("kontanthjaelp".into()),
+        consent: Some(ConsentInput {
+            obtain: Some(true),
+            disclose: Some(false),
+            date: Some("2026-11-01".into()),
+        }),
+        contact_form: Some("personligt".into()),
+        match_category: Some(m),
+        decisive_areas: if m > 1 {
+            vec!["helbred".into()]
+        } else {
+            vec![]
+        },
+        further_course: Some("Videre forløb.".into()),
+        ..Default::default()
+    }
+}
+
+fn cash_registration() -> RegistrationDetails {
+    RegistrationDetails {
+        benefit_category: Some("kontanthjaelp".into()),
+        unemployment_degree: Some("fuld".into()),
+        hours_per_week: None,
+        job_titles: vec!["5223".into()],
+        unemployment_fund: None,
+    }
+}
+
+fn to_request(s: &Step, last_fact: &BTreeMap<usize, (String, u64)>) -> Option<WriteRequest> {
+    let c = |p: usize| cpr(100 + p);
+    Some(match s {
+        Step::Register(p, d) => req(register(&c(*p), &day(*d)), state()),
+        Step::Deregister(p, d) => req(
+            Command::Deregister(DeregisterJobSeeker {
+                cpr: c(*p),
+                name: Some("Test Person".into()),
+                deregistration_date: Some(day(*d)),
+                reason: Some("beskaeftigelse".into()),
+            }),
+            state(),
+        ),
+        Step::FirstContact(p, d, m) => req(
+            Command::FirstContact(RecordFirstContact {
+                cpr: c(*p),
+                first_contact_date: Some(day(*d)),
+                contact: contact(*m),
+                municipality: None,
+                registration: Some(cash_registration()).filter(|_| *m <= 3),
+            }),
+            municipality(),
+        ),
+        Step::Interview(p, d, m) => req(
+            Command::Interview(RecordContactInterview {
+                cpr: c(*p),
+                interview_date: Some(day(*d)),
+                interview_type: Some("efterfoelgende".into()),
+                contact: contact(*m),
+                registration: Some(cash_registration()),
+            }),
+            municipality(),
+        ),
+        Step::Condition(p, d, k) => req(
+            Command::StartCondition(StartPeriodicCondition {
+                cpr: c(*p),
+                kind: Some(["sygdom", "ferie", "fritagelse_raadighed"][*k as usize].into()),
+                start_date: Some(day(*d)),
+                end_date: None,
+            }),
+            municipality(),
+        ),
+        Step::Cessation(p, d) => req(
+            Command::Cessation(RecordBenefitCessation {
+                cpr: c(*p),
+                cessation_date: Some(day(*d)),
+            }),
+            municipality(),
+        ),
+        Step::AnnulLatest(p) => {
+            let (person_id, fact) = last_fact.get(p)?;
+            let mut r = req(
+                Command::Correct {
+                    fact: *fact,
+                    body: Correct {
+                        fact_id: format!("{person_id}.{fact}"),
+                        reason: Some("Fejlregistrering.".into()),
+                        replacement: None,
+                    },
+                },
+                municipality(),
+            );
+            r.person_id = Some(person_id.clone());
+            r
+        }
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    #[test]
+    fn projections_rebuilt_from_the_log_equal_the_incremental_ones(steps in proptest::collection::vec(step(), 1..30)) {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let b = backend();
+            let mut last_fact: BTreeMap<usize, (String, u64)> = BTreeMap::new();
+            let mut persons = HashSet::new();
+            for s in &steps {
+                let Some(r) = to_request(s, &last_fact) else { continue };
+                let p = match s {
+                    Step::Register(p, _) | Step::Deregister(p, _) | Step::FirstContact(p, _, _)
+                    | Step::Interview(p, _, _) | Step::Condition(p, _, _) | Step::Cessation(p, _)
+                    | Step::AnnulLatest(p) => *p,
+                };
+                if let WriteOutcome::Accepted(a) = b.store.execute(r).await.unwrap() {
+                    persons.insert(a.person_id.clone());
+                    if let Some(e) = a.events.iter().rev().find(|e| e.r#type != "fact_corrected" && e.r#type != "person_identified" && e.r#type != "municipality_set") {
+                        last_fact.insert(p, (a.person_id.clone(), e.version));
+                    }
+                }
+            }
+            let mut before = BTreeMap::new();
+            for id in &persons {
+                before.insert(id.clone(), b.store.person(id).await.unwrap().unwrap().overview_json);
+            }
+            let replayed = b.store.rebuild().await.unwrap();
+            assert_eq!(replayed as usize, all_events(b.store.as_ref()).await.len());
+            for (id, overview) in before {
+                let after = b.store.person(&id).await.unwrap().unwrap().overview_json;
+                assert_eq!(after, overview, "person {id} differs after rebuild");
+            }
+        });
+    }
+}
