@@ -197,6 +197,9 @@ pub struct EndPeriodicCondition {
     /// Slutdato, `YYYY-MM-DD`.
     #[cfg_attr(feature = "openapi", schema(format = Date))]
     pub end_date: Option<String>,
+    /// Registration details, when ending an exemption from availability means a cash-benefit
+    /// recipient in match category 1–3 is to be registered again (§ 4, stk. 1; § 5).
+    pub registration: Option<RegistrationDetails>,
 }
 
 /// Record a contact interview in the individual contact course (kontaktsamtale, § 9).

@@ -88,7 +88,7 @@ impl Cpr {
             .zip(WEIGHTS)
             .map(|(d, w)| u32::from(*d) * w)
             .sum();
-        sum % 11 == 0
+        sum.is_multiple_of(11)
     }
 
     /// The number as ten digits without hyphen (the canonical stored form).

@@ -35,6 +35,9 @@ pub struct Context<'a> {
     pub codes: &'a CodeLists,
 }
 
+/// Validated § 8, stk. 1, nr. 4–7: benefit, degree, hours, job titles, fund.
+type Details = (String, String, Option<u8>, Vec<String>, Option<String>);
+
 /// How far ahead a periodic condition may be planned (§ 8, stk. 5).
 const MAX_DAYS_AHEAD: i32 = 365;
 
@@ -218,7 +221,10 @@ impl<'a> Decider<'a> {
         let (Some(cpr), Some(name)) = (cpr, name) else {
             return;
         };
-        if self.state.cpr.as_ref() != Some(cpr) || self.state.name.as_deref() != Some(name) {
+        // Compared with the state as it will be, so that a nested record (the § 4, stk. 1
+        // registration) does not identify the person a second time.
+        let known = self.projected();
+        if known.cpr.as_ref() != Some(cpr) || known.name.as_deref() != Some(name) {
             self.events.push(Event::PersonIdentified {
                 cpr: cpr.clone(),
                 name: name.to_owned(),
@@ -228,6 +234,7 @@ impl<'a> Decider<'a> {
 
     fn municipality(&mut self, value: Option<&str>, on: Option<Date>) {
         let given = value.map(str::trim).filter(|s| !s.is_empty());
+        let known = self.projected().municipality.clone();
         let actor_code = (self.ctx.actor.kind == OrgKind::MunicipalJobcenter)
             .then_some(self.ctx.actor.code.as_str());
         let chosen = match given {
@@ -240,7 +247,7 @@ impl<'a> Decider<'a> {
                 on,
             ),
             // Default to the acting municipality the first time the person is seen.
-            None if self.state.municipality.is_none() => actor_code
+            None if known.is_none() => actor_code
                 .filter(|c| {
                     self.ctx
                         .codes
@@ -250,7 +257,7 @@ impl<'a> Decider<'a> {
             None => None,
         };
         if let Some(m) = chosen
-            && self.state.municipality.as_deref() != Some(m.as_str())
+            && known.as_deref() != Some(m.as_str())
         {
             self.events.push(Event::MunicipalitySet { municipality: m });
         }
@@ -261,7 +268,7 @@ impl<'a> Decider<'a> {
         &mut self,
         details: &RegistrationDetails,
         on: Option<Date>,
-    ) -> Option<(String, String, Option<u8>, Vec<String>, Option<String>)> {
+    ) -> Option<Details> {
         let benefit = self.code(
             "benefit_category",
             ListName::BenefitCategory,
@@ -369,7 +376,7 @@ impl<'a> Decider<'a> {
         // registration sets one; a category they already have is kept until the first interview.
         let (match_category, match_rule) = match explicit {
             Some(m) => (Some(m), None),
-            None if self.state.current_match().is_some() => (None, None),
+            None if self.projected().current_match().is_some() => (None, None),
             None if benefit == k::A_DAGPENGE => (Some(1), Some(rules::S6_DEFAULT_MATCH.id.into())),
             None => (None, None),
         };
@@ -609,7 +616,10 @@ impl<'a> Decider<'a> {
     }
 
     /// The state as it will be after the events decided so far.
-    fn projected(&self) -> PersonState {
+    fn projected(&self) -> std::borrow::Cow<'a, PersonState> {
+        if self.events.is_empty() {
+            return std::borrow::Cow::Borrowed(self.state);
+        }
         let mut s = self.state.clone();
         for (i, e) in self.events.iter().enumerate() {
             s.apply(
@@ -621,7 +631,7 @@ impl<'a> Decider<'a> {
                 e,
             );
         }
-        s
+        std::borrow::Cow::Owned(s)
     }
 
     /// § 4, stk. 1 and § 5 after a new match assessment on `date` by fact `fact`.
@@ -636,7 +646,7 @@ impl<'a> Decider<'a> {
         let after = self.projected();
         if after.cash_benefit_since().is_none() {
             if registration.is_some() {
-                self.violate(&rules::S4_1_NOT_READY, "registration");
+                self.violate(&rules::S4_1_REGISTRATION_NOT_EXPECTED, "registration");
             }
             return;
         }
@@ -670,9 +680,10 @@ impl<'a> Decider<'a> {
                         municipality: None,
                         match_category: None,
                     };
-                    // The registration is the municipality's duty here (§ 4, stk. 1), whoever
-                    // holds the interview.
+                    // CPR, name and date come from the enclosing record, which has already
+                    // been checked (and remarked on): say nothing about them twice.
                     let v_before = self.v.len();
+                    let w_before = self.warnings.len();
                     self.register(
                         &cmd,
                         Some(Consequence {
@@ -680,8 +691,24 @@ impl<'a> Decider<'a> {
                             fact,
                         }),
                     );
-                    self.v
-                        .retain_mut_from(v_before, |v| v.rule.id != rules::S8_1_ACTOR.id);
+                    self.warnings.truncate(w_before);
+                    // Whoever holds the interview, registering a cash or start benefit
+                    // recipient here is the municipality's duty (§ 4, stk. 1): the actor rule
+                    // is waived for those benefit categories only.
+                    let cash = details
+                        .benefit_category
+                        .as_deref()
+                        .is_some_and(k::is_cash_benefit);
+                    const SAID_ALREADY: [&str; 4] = [
+                        rules::CPR_FORMAT.id,
+                        rules::CPR_DATE.id,
+                        rules::S8_1_NAME_REQUIRED.id,
+                        rules::DATE_BEFORE_BIRTH.id,
+                    ];
+                    self.v.retain_mut_from(v_before, |v| {
+                        let waived = cash && v.rule.id == rules::S8_1_ACTOR.id;
+                        !waived && !SAID_ALREADY.contains(&v.rule.id)
+                    });
                     self.prefix = saved;
                 }
             }
@@ -819,7 +846,8 @@ impl<'a> Decider<'a> {
         if exemption {
             let after = self.projected();
             let on_cash = matches!(after.current_registration().map(|f| &f.event), Some(Event::JobSeekerRegistered { benefit_category, .. }) if k::is_cash_benefit(benefit_category));
-            if on_cash && after.cash_benefit_since().is_some() {
+            let in_force_today = start <= self.today() && end.is_none_or(|e| e >= self.today());
+            if on_cash && after.cash_benefit_since().is_some() && in_force_today {
                 self.push_deregistration(
                     &after,
                     start,
@@ -844,7 +872,7 @@ impl<'a> Decider<'a> {
         let end = self.date(
             "end_date",
             body.end_date.as_deref(),
-            Some(&rules::DATE_FORMAT),
+            Some(&rules::S8_5_END_REQUIRED),
             Some((2 * MAX_DAYS_AHEAD, &rules::S8_5_TOO_FAR_AHEAD)),
             birth,
         );
@@ -859,12 +887,26 @@ impl<'a> Decider<'a> {
         if end.is_some_and(|e| e < cond.start) {
             self.violate(&rules::S8_5_END_BEFORE_START, "end_date");
         }
-        if let Some(end) = end {
-            self.events.push(Event::PeriodicConditionEnded {
-                condition,
-                end_date: end,
-                consequence_of: None,
-            });
+        let Some(end) = end else { return };
+        let fact = self.next_id();
+        self.events.push(Event::PeriodicConditionEnded {
+            condition,
+            end_date: end,
+            consequence_of: None,
+        });
+        // The end of an exemption from availability may make a cash-benefit recipient in
+        // match 1–3 one who is to be registered again (§ 4, stk. 1): with `registration` the
+        // registration is recorded from the day after; without it, the finishing check refuses.
+        if let Some(cpr) = self.state.cpr.as_ref().map(Cpr::digits) {
+            let from = end.checked_add(1.day()).unwrap_or(end).min(self.today());
+            let name = self.state.name.clone();
+            self.follow_assessment(
+                fact,
+                from,
+                body.registration.as_ref(),
+                &cpr,
+                name.as_deref(),
+            );
         }
     }
 
@@ -918,14 +960,21 @@ impl<'a> Decider<'a> {
         self.follow_assessment(fact, date, c.registration.as_ref(), &c.cpr, name.as_deref());
     }
 
-    fn may_record(&self, event: &Event) -> bool {
+    fn may_record(&self, event: &Event, recorded_by_municipality: bool) -> bool {
         use OrgKind::*;
         let kind = self.ctx.actor.kind;
         match event {
-            Event::JobSeekerRegistered { .. }
-            | Event::JobSeekerDeregistered { .. }
-            | Event::PeriodicConditionStarted { .. }
-            | Event::PeriodicConditionEnded { .. } => {
+            // As for recording them: the municipality only for cash and start benefit.
+            Event::JobSeekerRegistered {
+                benefit_category, ..
+            } => {
+                kind == StateJobcenter
+                    || (kind == MunicipalJobcenter && k::is_cash_benefit(benefit_category))
+            }
+            Event::JobSeekerDeregistered { .. } => {
+                kind == StateJobcenter || (kind == MunicipalJobcenter && recorded_by_municipality)
+            }
+            Event::PeriodicConditionStarted { .. } | Event::PeriodicConditionEnded { .. } => {
                 matches!(kind, StateJobcenter | MunicipalJobcenter)
             }
             Event::FirstContactRecorded { .. } | Event::CashBenefitCeased { .. } => {
@@ -955,7 +1004,10 @@ impl<'a> Decider<'a> {
             self.violate(&rules::CORRECTION_NOT_FOUND, "fact_id");
             return;
         };
-        if !self.may_record(&fact.event) {
+        let by_municipality = fact
+            .recorded_by
+            .starts_with(OrgKind::MunicipalJobcenter.as_str());
+        if !self.may_record(&fact.event, by_municipality) {
             self.violate(&rules::CORRECTION_ACTOR, "");
         }
         if fact.annulled_by.is_some() {

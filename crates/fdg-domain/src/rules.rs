@@ -128,6 +128,9 @@ rules! {
     S4_1_NOT_READY = "fdg.s4.1.not_ready_for_registration", "§ 4, stk. 1; § 5", Input,
         "En kontant- eller starthjælpsmodtager i matchkategori 4–5 skal ikke registreres som arbejdssøgende.",
         "A cash or start benefit recipient in match category 4–5 is not to be registered as a job seeker.";
+    S4_1_REGISTRATION_NOT_EXPECTED = "fdg.s4.1.registration_not_expected", "§ 4, stk. 1", Input,
+        "Registreringsoplysninger angives kun, når en kontant- eller starthjælpsmodtager i matchkategori 1–3 skal registreres som arbejdssøgende samtidig.",
+        "Registration details are given only when a cash or start benefit recipient in match category 1–3 is to be registered as a job seeker at the same time.";
     S5_EXEMPTED = "fdg.s5.exempted_from_availability", "§ 5", Input,
         "Personen er fritaget for at stå til rådighed og kan ikke registreres som arbejdssøgende med kontant- eller starthjælp.",
         "The person is exempted from availability and cannot be registered as a job seeker on cash or start benefit.";
@@ -202,6 +205,9 @@ rules! {
     S8_5_END_BEFORE_START = "fdg.s8.5.end_before_start", "§ 8, stk. 5", Input,
         "Slutdatoen ligger før startdatoen.",
         "The end date is before the start date.";
+    S8_5_END_REQUIRED = "fdg.s8.5.end_date_required", "§ 8, stk. 5", Input,
+        "Slutdato skal angives, når et periodisk forhold afsluttes.",
+        "The end date must be given when ending a periodic condition.";
     S8_5_TOO_FAR_AHEAD = "fdg.s8.5.too_far_ahead", "§ 8, stk. 5", Input,
         "Et periodisk forhold kan højst registreres et år frem i tiden.",
         "A periodic condition can be recorded at most one year ahead.";

@@ -141,7 +141,7 @@ fn code_lists(args: &DataArgs) -> anyhow::Result<CodeLists> {
         let text = std::fs::read_to_string(file).with_context(|| format!("reading {file}"))?;
         let n = codes
             .replace_from_csv(list, &text)
-            .with_context(|| format!("{file}"))?;
+            .with_context(|| file.to_string())?;
         eprintln!("code list {name}: {n} codes from {file}");
     }
     Ok(codes)
