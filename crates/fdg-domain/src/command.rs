@@ -1,7 +1,7 @@
 //! Commands: what a caller asks the registry to record.
 //!
 //! Commands carry the caller's input as given — dates and codes as text, mandatory fields as
-//! `Option` — so that [`crate::decide`] can name *every* violated rule with its provision rather
+//! `Option` — so that [`crate::decide()`] can name *every* violated rule with its provision rather
 //! than stopping at the first parse error. Only a body that is not JSON of this shape at all is
 //! refused before the rules run.
 

@@ -1,7 +1,7 @@
 //! # fdg-domain — Det Fælles Datagrundlag, the rules without IO
 //!
 //! The value types ([`Cpr`], code lists), the [`command`]s callers send, the [`event`]s the
-//! registry records, a person's [`state`] folded from events, and [`decide`], which applies the
+//! registry records, a person's [`state`] folded from events, and [`decide()`], which applies the
 //! rules of *Bekendtgørelse om det fælles datagrundlag* (2007) to one command.
 //!
 //! This crate does no IO, has no async, no SQL and no HTTP; CI checks that with `cargo tree`.
