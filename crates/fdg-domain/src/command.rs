@@ -229,6 +229,27 @@ pub struct RecordContactInterview {
     pub registration: Option<RegistrationDetails>,
 }
 
+/// Assign a person to an other actor (anden aktør) for a period (§ 2, stk. 5): the actor may
+/// then see the person and record their contact course.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "cpr": "010190-1234", "other_actor": "12345678", "from_date": "2026-11-20"
+})))]
+pub struct AssignOtherActor {
+    /// CPR-nummer.
+    pub cpr: String,
+    /// The other actor's CVR number.
+    pub other_actor: Option<String>,
+    /// First day, `YYYY-MM-DD`.
+    #[cfg_attr(feature = "openapi", schema(format = Date))]
+    pub from_date: Option<String>,
+    /// Last day, if known.
+    #[cfg_attr(feature = "openapi", schema(format = Date))]
+    pub to_date: Option<String>,
+}
+
 /// The replacement in a correction: a record of the same kind as the fact it corrects.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -246,6 +267,8 @@ pub enum Replacement {
     PeriodicCondition(StartPeriodicCondition),
     /// Replaces a contact interview.
     ContactInterview(RecordContactInterview),
+    /// Replaces an assignment to an other actor.
+    OtherActorAssignment(AssignOtherActor),
 }
 
 /// Correct a recorded fact: annul it, or replace it. The original is kept and the correction
@@ -287,6 +310,8 @@ pub enum Command {
     },
     /// § 9.
     Interview(RecordContactInterview),
+    /// § 2, stk. 5.
+    AssignOtherActor(AssignOtherActor),
     /// A correction of the fact with this number in the person's stream.
     Correct {
         /// The fact number.
@@ -306,7 +331,17 @@ impl Command {
             Command::Cessation(c) => Some(&c.cpr),
             Command::StartCondition(c) => Some(&c.cpr),
             Command::Interview(c) => Some(&c.cpr),
+            Command::AssignOtherActor(c) => Some(&c.cpr),
             Command::EndCondition { .. } | Command::Correct { .. } => None,
+        }
+    }
+
+    /// The municipality the command itself records for the person, if any.
+    pub fn sets_municipality(&self) -> Option<&str> {
+        match self {
+            Command::Register(c) => c.municipality.as_deref(),
+            Command::FirstContact(c) => c.municipality.as_deref(),
+            _ => None,
         }
     }
 
@@ -320,6 +355,7 @@ impl Command {
             Command::StartCondition(_) => "periodic_condition_start",
             Command::EndCondition { .. } => "periodic_condition_end",
             Command::Interview(_) => "contact_interview",
+            Command::AssignOtherActor(_) => "other_actor_assignment",
             Command::Correct { .. } => "correction",
         }
     }

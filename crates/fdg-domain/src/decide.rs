@@ -334,6 +334,7 @@ impl<'a> Decider<'a> {
             Command::StartCondition(c) => self.start_condition(c),
             Command::EndCondition { condition, body } => self.end_condition(*condition, body),
             Command::Interview(c) => self.interview(c),
+            Command::AssignOtherActor(c) => self.assign(c),
             Command::Correct { fact, body } => self.correct(*fact, body),
         }
     }
@@ -960,6 +961,54 @@ impl<'a> Decider<'a> {
         self.follow_assessment(fact, date, c.registration.as_ref(), &c.cpr, name.as_deref());
     }
 
+    fn assign(&mut self, c: &AssignOtherActor) {
+        let kind = self.ctx.actor.kind;
+        self.permit(
+            matches!(kind, OrgKind::StateJobcenter | OrgKind::MunicipalJobcenter),
+            &rules::S2_5_ASSIGNMENT_ACTOR,
+        );
+        let cpr = self.cpr(&c.cpr);
+        let birth = self.birth_date(cpr.as_ref());
+        let actor = c
+            .other_actor
+            .as_deref()
+            .map(str::trim)
+            .filter(|a| a.len() == 8 && a.bytes().all(|b| b.is_ascii_digit()));
+        if actor.is_none() {
+            self.violate(&rules::S2_5_ACTOR_CVR, "other_actor");
+        }
+        let from = self.date(
+            "from_date",
+            c.from_date.as_deref(),
+            Some(&rules::S2_5_FROM_REQUIRED),
+            Some((MAX_DAYS_AHEAD, &rules::S8_5_TOO_FAR_AHEAD)),
+            birth,
+        );
+        let to = self.date(
+            "to_date",
+            c.to_date.as_deref(),
+            None,
+            Some((2 * MAX_DAYS_AHEAD, &rules::S8_5_TOO_FAR_AHEAD)),
+            birth,
+        );
+        if let (Some(f), Some(t)) = (from, to)
+            && t < f
+        {
+            self.violate(&rules::S2_5_END_BEFORE_START, "to_date");
+        }
+        if self.state.current_registration().is_none() && self.state.cash_benefit_since().is_none()
+        {
+            self.violate(&rules::S2_4_NOT_COVERED, "");
+        }
+        if let (Some(actor), Some(from)) = (actor, from) {
+            self.events.push(Event::OtherActorAssigned {
+                actor: actor.to_owned(),
+                from_date: from,
+                to_date: to,
+            });
+        }
+    }
+
     fn may_record(&self, event: &Event, recorded_by_municipality: bool) -> bool {
         use OrgKind::*;
         let kind = self.ctx.actor.kind;
@@ -983,6 +1032,7 @@ impl<'a> Decider<'a> {
             Event::ContactInterviewRecorded { .. } => {
                 matches!(kind, StateJobcenter | MunicipalJobcenter | OtherActor)
             }
+            Event::OtherActorAssigned { .. } => matches!(kind, StateJobcenter | MunicipalJobcenter),
             _ => false,
         }
     }
@@ -1066,6 +1116,11 @@ impl<'a> Decider<'a> {
                 matches!(fact.event, Event::PeriodicConditionStarted { .. }),
                 Some(c.cpr.as_str()),
                 Command::StartCondition(c.clone()),
+            ),
+            Replacement::OtherActorAssignment(c) => (
+                matches!(fact.event, Event::OtherActorAssigned { .. }),
+                Some(c.cpr.as_str()),
+                Command::AssignOtherActor(c.clone()),
             ),
             Replacement::ContactInterview(c) => (
                 matches!(fact.event, Event::ContactInterviewRecorded { .. }),

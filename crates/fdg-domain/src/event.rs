@@ -182,6 +182,18 @@ pub enum Event {
         /// § 9 fields.
         contact: ContactRecord,
     },
+    /// A job centre assigned the person to an other actor (§ 2, stk. 5).
+    OtherActorAssigned {
+        /// The other actor's CVR number.
+        actor: String,
+        /// First day.
+        #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
+        from_date: Date,
+        /// Last day, if set.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
+        to_date: Option<Date>,
+    },
     /// A fact was corrected: it and the facts it caused no longer count. A replacement, if any,
     /// follows as the next events in the same stream.
     FactCorrected {
@@ -209,6 +221,7 @@ impl Event {
             Event::PeriodicConditionStarted { .. } => "periodic_condition_started",
             Event::PeriodicConditionEnded { .. } => "periodic_condition_ended",
             Event::ContactInterviewRecorded { .. } => "contact_interview_recorded",
+            Event::OtherActorAssigned { .. } => "other_actor_assigned",
             Event::FactCorrected { .. } => "fact_corrected",
         }
     }

@@ -14,7 +14,9 @@
 //! - [`command`], [`event`], [`state`]: inputs, facts and the folded person.
 //! - [`decide()`]: the rules; [`view`]: the person overview answered to callers.
 
+pub mod access;
 pub mod actor;
+pub mod agreement;
 pub mod codes;
 pub mod codes_const;
 pub mod command;
@@ -25,6 +27,7 @@ pub mod rules;
 pub mod state;
 pub mod view;
 
+pub use access::{PersonScope, Visibility};
 pub use actor::{Actor, Clock, OrgKind};
 pub use codes::{CodeLists, ListName};
 pub use command::Command;

@@ -301,6 +301,20 @@ rules! {
         "Kun staten, kommunen og andre aktører i jobcenteret registrerer kontaktsamtaler.",
         "Only the state, the municipality and other actors of the job centre record contact interviews.";
 
+    // § 2, stk. 5: other actors record for the persons a job centre has assigned to them.
+    S2_5_ACTOR_CVR = "fdg.s2.5.other_actor_cvr", "§ 2, stk. 5", Input,
+        "Den anden aktørs CVR-nummer (8 cifre) skal angives.",
+        "The other actor's CVR number (8 digits) must be given.";
+    S2_5_FROM_REQUIRED = "fdg.s2.5.assignment_from_required", "§ 2, stk. 5", Input,
+        "Startdato for henvisningen til den anden aktør skal angives.",
+        "The start date of the assignment to the other actor must be given.";
+    S2_5_END_BEFORE_START = "fdg.s2.5.assignment_end_before_start", "§ 2, stk. 5", Input,
+        "Henvisningens slutdato ligger før startdatoen.",
+        "The assignment's end date is before its start date.";
+    S2_5_ASSIGNMENT_ACTOR = "fdg.s2.5.assignment_actor", "§ 2, stk. 5", Permission,
+        "Kun jobcenteret (staten eller kommunen) henviser personer til andre aktører.",
+        "Only the job centre (state or municipality) assigns persons to other actors.";
+
     // Corrections: a correction never overwrites; it names the fact and why (§ 1, nr. 1: data reused by all must be reliable).
     CORRECTION_REASON_REQUIRED = "fdg.correction.reason_required", "§ 1, nr. 1", Input,
         "En rettelse skal begrundes.",

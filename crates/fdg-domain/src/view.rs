@@ -157,6 +157,23 @@ pub struct MatchView {
     pub fact_id: String,
 }
 
+/// An assignment to an other actor (§ 2, stk. 5).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AssignmentView {
+    /// The fact.
+    pub recorded: Recorded,
+    /// The other actor's CVR number.
+    pub other_actor: String,
+    /// First day.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
+    pub from_date: Date,
+    /// Last day, if set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
+    pub to_date: Option<Date>,
+}
+
 /// A correction and what it annulled.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -228,6 +245,8 @@ pub struct PersonOverview {
     pub cessations: Vec<CessationView>,
     /// Contact interviews.
     pub interviews: Vec<ContactView>,
+    /// Assignments to other actors.
+    pub other_actor_assignments: Vec<AssignmentView>,
     /// Corrections.
     pub corrections: Vec<CorrectionView>,
     /// Facts annulled by corrections.
@@ -309,8 +328,19 @@ impl PersonOverview {
         let mut first_contacts = Vec::new();
         let mut interviews = Vec::new();
         let mut cessations = Vec::new();
+        let mut other_actor_assignments = Vec::new();
         for f in s.live() {
             match &f.event {
+                Event::OtherActorAssigned {
+                    actor,
+                    from_date,
+                    to_date,
+                } => other_actor_assignments.push(AssignmentView {
+                    recorded: rec(f),
+                    other_actor: actor.clone(),
+                    from_date: *from_date,
+                    to_date: *to_date,
+                }),
                 Event::FirstContactRecorded {
                     first_contact_date,
                     interview_type,
@@ -396,6 +426,7 @@ impl PersonOverview {
             first_contacts,
             cessations,
             interviews,
+            other_actor_assignments,
             corrections,
             annulled,
         })

@@ -11,10 +11,11 @@
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
+use fdg_domain::Visibility;
 use fdg_domain::command::{
-    ConsentInput, ContactFields, Correct, DeregisterJobSeeker, EndPeriodicCondition,
-    RecordBenefitCessation, RecordContactInterview, RecordFirstContact, RegisterJobSeeker,
-    RegistrationDetails, Replacement, StartPeriodicCondition,
+    AssignOtherActor, ConsentInput, ContactFields, Correct, DeregisterJobSeeker,
+    EndPeriodicCondition, RecordBenefitCessation, RecordContactInterview, RecordFirstContact,
+    RegisterJobSeeker, RegistrationDetails, Replacement, StartPeriodicCondition,
 };
 use fdg_domain::rules::{self, Rule, RuleKind};
 use fdg_domain::view::PersonOverview;
@@ -1202,6 +1203,50 @@ fn breaking_cases() -> Vec<Case> {
             None,
             iv.by(UnemploymentFund),
             iv.by(MunicipalJobcenter),
+        ),
+    ]);
+
+    // --- § 2, stk. 5: assignments to other actors ---
+    let assignment = || AssignOtherActor {
+        cpr: A_CPR.into(),
+        other_actor: Some("12345678".into()),
+        from_date: Some("2026-11-20".into()),
+        to_date: None,
+    };
+    let assign = Scenario::new(
+        registered(),
+        StateJobcenter,
+        Command::AssignOtherActor(assignment()),
+    );
+    let a = |f: fn(&mut AssignOtherActor)| {
+        let mut c = assignment();
+        f(&mut c);
+        assign.with_cmd(Command::AssignOtherActor(c))
+    };
+    cases.extend([
+        case(
+            &rules::S2_5_ACTOR_CVR,
+            Some("other_actor"),
+            a(|c| c.other_actor = Some("1234".into())),
+            assign.clone(),
+        ),
+        case(
+            &rules::S2_5_FROM_REQUIRED,
+            Some("from_date"),
+            a(|c| c.from_date = None),
+            assign.clone(),
+        ),
+        case(
+            &rules::S2_5_END_BEFORE_START,
+            Some("to_date"),
+            a(|c| c.to_date = Some("2026-11-19".into())),
+            a(|c| c.to_date = Some("2026-11-20".into())),
+        ),
+        case(
+            &rules::S2_5_ASSIGNMENT_ACTOR,
+            None,
+            assign.by(OtherActor),
+            assign.by(MunicipalJobcenter),
         ),
     ]);
 
@@ -2566,4 +2611,55 @@ fn s5_an_exemption_that_is_not_in_force_today_does_not_deregister() {
 
 fn d_(s: &str) -> Date {
     s.parse().expect("date")
+}
+
+#[test]
+fn scope_follows_the_recorded_facts() {
+    use fdg_domain::access::{PersonScope, may_write, visibility};
+    let mut s = registered();
+    let scope = PersonScope::of(&s);
+    let today = d_(TODAY);
+    let who = |kind, code: &str| Actor {
+        kind,
+        code: code.into(),
+    };
+    assert!(scope.job_seeker && !scope.cash_benefit);
+    assert_eq!(
+        visibility(&who(OrgKind::StateJobcenter, "STAT"), &scope, today),
+        Visibility::Full
+    );
+    assert_eq!(
+        visibility(&who(OrgKind::OtherActor, "12345678"), &scope, today),
+        Visibility::Hidden
+    );
+    given(
+        &mut s,
+        OrgKind::StateJobcenter,
+        Command::AssignOtherActor(AssignOtherActor {
+            cpr: A_CPR.into(),
+            other_actor: Some("12345678".into()),
+            from_date: Some("2026-11-20".into()),
+            to_date: Some("2026-12-31".into()),
+        }),
+    );
+    let scope = PersonScope::of(&s);
+    let actor = who(OrgKind::OtherActor, "12345678");
+    // Assigned, but no consent to disclose recorded: interview details are withheld.
+    assert_eq!(
+        visibility(&actor, &scope, today),
+        Visibility::WithoutInterviewDetails
+    );
+    assert!(may_write(&actor, Some(&scope), None, today));
+    assert_eq!(
+        visibility(&actor, &scope, d_("2027-01-01")),
+        Visibility::Hidden,
+        "the assignment has ended"
+    );
+    assert!(!may_write(&actor, Some(&scope), None, d_("2027-01-01")));
+    assert!(!may_write(
+        &who(OrgKind::OtherActor, "87654321"),
+        Some(&scope),
+        None,
+        today
+    ));
 }

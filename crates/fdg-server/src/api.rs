@@ -16,6 +16,7 @@ use fdg_domain::codes::CodeEntry;
 use fdg_domain::command::*;
 use fdg_domain::view::{fact_id, parse_fact_id};
 use fdg_domain::{Command, Cpr, CprError, ListName, OrgKind, Rule, Violation, rules};
+use fdg_store::audit::AuditEntry;
 use fdg_store::{Accepted, Idempotency, WriteOutcome, WriteRequest};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -36,6 +37,7 @@ pub fn routes() -> Router<AppState> {
         .route("/periodic-conditions", post(start_condition))
         .route("/periodic-conditions/{fact_id}/end", post(end_condition))
         .route("/contact-interviews", post(interview))
+        .route("/other-actor-assignments", post(assign))
         .route("/corrections", post(correct))
         .route("/persons/search", post(search))
         .route("/persons/{person_id}", get(person))
@@ -222,6 +224,15 @@ fn if_match(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
         })
 }
 
+/// Appends audit entries and waits until they are durable.
+async fn audit(state: &AppState, entries: Vec<AuditEntry>) -> Result<(), ApiError> {
+    state
+        .audit
+        .append(entries)
+        .await
+        .map_err(ApiError::internal)
+}
+
 async fn write(
     state: &AppState,
     caller: &Caller,
@@ -230,6 +241,19 @@ async fn write(
     person_id: Option<String>,
     hash: [u8; 32],
 ) -> Result<Response, ApiError> {
+    let kind = command.kind();
+    let action = format!("write.{kind}");
+    if !caller.principal.agreement.may_write(kind) {
+        let entry = caller.audit(
+            state.clock.now(),
+            &action,
+            person_id,
+            "registration",
+            "denied",
+        );
+        audit(state, vec![entry]).await?;
+        return Err(ApiError::NotInAgreement(format!("recording {kind}")));
+    }
     let idempotency = idempotency_key(headers)?.map(|key| Idempotency {
         scope: caller.scope(),
         key,
@@ -238,19 +262,40 @@ async fn write(
     let req = WriteRequest {
         command,
         actor: caller.actor(),
-        person_id,
+        person_id: person_id.clone(),
         expected_version: if_match(headers)?,
         idempotency,
-        dry_run: false,
+        dry_run: caller.dry_run(),
+        context: caller.context(),
     };
-    match state.store.execute(req).await? {
-        WriteOutcome::Accepted(a) => Ok(accepted_response(a, false)),
-        WriteOutcome::Replayed(a) => Ok(accepted_response(a, true)),
-        WriteOutcome::Rejected(v) => Err(ApiError::from_violations(v)),
-        WriteOutcome::Conflict { current } => Err(ApiError::Conflict { current }),
-        WriteOutcome::PersonNotFound => Err(ApiError::NotFound),
-        WriteOutcome::IdempotencyMismatch => Err(ApiError::IdempotencyMismatch),
-    }
+    let outcome = state.store.execute(req).await?;
+    let (who, result) = match outcome {
+        WriteOutcome::Accepted(a) => (
+            Some(a.person_id.clone()),
+            Ok((
+                if a.dry_run { "dry_run" } else { "ok" },
+                accepted_response(a, false),
+            )),
+        ),
+        WriteOutcome::Replayed(a) => (
+            Some(a.person_id.clone()),
+            Ok(("replayed", accepted_response(a, true))),
+        ),
+        WriteOutcome::Rejected(v) => (person_id, Err(("refused", ApiError::from_violations(v)))),
+        WriteOutcome::Conflict { current } => {
+            (person_id, Err(("conflict", ApiError::Conflict { current })))
+        }
+        WriteOutcome::PersonNotFound => (person_id, Err(("not_found", ApiError::NotFound))),
+        WriteOutcome::IdempotencyMismatch => {
+            (person_id, Err(("refused", ApiError::IdempotencyMismatch)))
+        }
+    };
+    let outcome = match &result {
+        Ok((o, _)) | Err((o, _)) => *o,
+    };
+    let entry = caller.audit(state.clock.now(), &action, who, "registration", outcome);
+    audit(state, vec![entry]).await?;
+    result.map(|(_, r)| r).map_err(|(_, e)| e)
 }
 
 /// Register a person as a job seeker (§ 8, stk. 1). For insured unemployed without a match
@@ -448,6 +493,29 @@ pub async fn correct(
     write(&state, &caller, &headers, cmd, Some(person), body.hash).await
 }
 
+/// Assign a person to an other actor for a period (§ 2, stk. 5); the actor may then see the
+/// person and record their contact course.
+#[utoipa::path(post, path = "/api/v1/other-actor-assignments", tag = "records",
+    request_body = AssignOtherActor, params(WriteHeaders),
+    responses((status = 201, body = WriteResponse), (status = 422, body = crate::error::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn assign(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: JsonBody<AssignOtherActor>,
+) -> Result<Response, ApiError> {
+    write(
+        &state,
+        &caller,
+        &headers,
+        Command::AssignOtherActor(body.value),
+        None,
+        body.hash,
+    )
+    .await
+}
+
 /// Headers accepted by every write.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Header)]
@@ -472,27 +540,64 @@ pub struct PersonSearch {
     pub cpr: String,
 }
 
-fn may_read_persons(caller: &Caller) -> Result<(), ApiError> {
-    match caller.principal.org.kind {
-        // The supervisor sees aggregates only; the operator administers (DESIGN.md §4).
-        OrgKind::Supervisor | OrgKind::Operator => Err(ApiError::Forbidden(Vec::new())),
-        _ => Ok(()),
+/// Organisation kinds that never see persons: the supervisor sees aggregates only, the
+/// operator administers (docs/access.md). Refused outright (403), and audited.
+async fn may_read(
+    state: &AppState,
+    caller: &Caller,
+    what: &str,
+    action: &str,
+) -> Result<(), ApiError> {
+    let refusal = match caller.principal.org.kind {
+        OrgKind::Supervisor | OrgKind::Operator => Some(ApiError::Forbidden(Vec::new())),
+        _ if !caller.principal.agreement.may_read(what) => {
+            Some(ApiError::NotInAgreement(format!("reading {what}")))
+        }
+        _ => None,
+    };
+    match refusal {
+        None => Ok(()),
+        Some(e) => {
+            let entry = caller.audit(state.clock.now(), action, None, "case handling", "denied");
+            audit(state, vec![entry]).await?;
+            Err(e)
+        }
     }
 }
 
-fn person_response(p: fdg_store::PersonRecord) -> Response {
+/// Answers a person read: scoped, audited (durably) before the data leaves.
+async fn person_response(
+    state: &AppState,
+    caller: &Caller,
+    action: &str,
+    p: fdg_store::PersonRecord,
+) -> Result<Response, ApiError> {
+    let visibility = fdg_domain::access::visibility(&caller.actor(), &p.scope, state.clock.today());
+    let body = crate::scope::overview(p.overview_json, visibility).map_err(ApiError::internal)?;
+    let outcome = if body.is_some() { "ok" } else { "denied" };
+    let entry = caller.audit(
+        state.clock.now(),
+        action,
+        Some(p.person_id),
+        "case handling",
+        outcome,
+    );
+    audit(state, vec![entry]).await?;
+    let Some(body) = body else {
+        return Err(ApiError::NotFound);
+    };
     let mut res = (
         [(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         )],
-        p.overview_json,
+        body,
     )
         .into_response();
     if let Ok(v) = HeaderValue::from_str(&format!("\"{}\"", p.version)) {
         res.headers_mut().insert(header::ETAG, v);
     }
-    res
+    Ok(res)
 }
 
 /// Find a person by CPR number: the overview, with the opaque `person_id` for later calls.
@@ -508,7 +613,7 @@ pub async fn search(
     caller: Caller,
     body: JsonBody<PersonSearch>,
 ) -> Result<Response, ApiError> {
-    may_read_persons(&caller)?;
+    may_read(&state, &caller, "persons", "person.search").await?;
     let cpr = Cpr::parse(&body.value.cpr).map_err(|e| {
         let rule = match e {
             CprError::Format => &rules::CPR_FORMAT,
@@ -517,8 +622,19 @@ pub async fn search(
         ApiError::Rejected(vec![Violation::new(rule, "cpr")])
     })?;
     match state.store.person_by_cpr(&cpr).await? {
-        Some(p) => Ok(person_response(p)),
-        None => Err(ApiError::NotFound),
+        Some(p) => person_response(&state, &caller, "person.search", p).await,
+        None => {
+            // A search that finds nobody is audited too.
+            let entry = caller.audit(
+                state.clock.now(),
+                "person.search",
+                None,
+                "case handling",
+                "not_found",
+            );
+            audit(&state, vec![entry]).await?;
+            Err(ApiError::NotFound)
+        }
     }
 }
 
@@ -535,9 +651,9 @@ pub async fn person(
     caller: Caller,
     Path(person_id): Path<String>,
 ) -> Result<Response, ApiError> {
-    may_read_persons(&caller)?;
+    may_read(&state, &caller, "persons", "person.read").await?;
     match state.store.person(&person_id).await? {
-        Some(p) => Ok(person_response(p)),
+        Some(p) => person_response(&state, &caller, "person.read", p).await,
         None => Err(ApiError::NotFound),
     }
 }
@@ -592,14 +708,28 @@ pub async fn events(
     caller: Caller,
     query: Result<Query<EventsQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<axum::Json<EventPage>, ApiError> {
-    may_read_persons(&caller)?;
+    may_read(&state, &caller, "events", "feed.read").await?;
     let Query(q) = query.map_err(|_| {
         ApiError::BadParameter("after and limit must be non-negative integers".into())
     })?;
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
     let rows = state.store.events_after(q.after, limit).await?;
+    // Scanned past even when nothing in the page is for this caller.
+    let scanned_to = rows.last().map_or(q.after, |e| e.position);
+    let actor = caller.actor();
+    let today = state.clock.today();
     let mut events = Vec::with_capacity(rows.len());
+    let mut delivered: Vec<String> = Vec::new();
     for e in rows {
+        let visibility = fdg_domain::access::visibility(&actor, &e.scope, today);
+        let Some(data_json) =
+            crate::scope::event(&e.r#type, e.data_json, visibility).map_err(ApiError::internal)?
+        else {
+            continue;
+        };
+        if !delivered.contains(&e.person_id) {
+            delivered.push(e.person_id.clone());
+        }
         events.push(FeedEvent {
             fact_id: fact_id(&e.person_id, e.version),
             position: e.position,
@@ -608,12 +738,29 @@ pub async fn events(
             r#type: e.r#type,
             recorded_at: e.recorded_at.to_string(),
             recorded_by: e.org,
-            data: serde_json::value::RawValue::from_string(e.data_json)
+            data: serde_json::value::RawValue::from_string(data_json)
                 .map_err(ApiError::internal)?,
         });
     }
-    let next_after = events.last().map_or(q.after, |e| e.position);
-    Ok(axum::Json(EventPage { events, next_after }))
+    // Every delivery of a person's data is audited before it leaves.
+    let now = state.clock.now();
+    let entries = delivered
+        .into_iter()
+        .map(|p| {
+            caller.audit(
+                now,
+                "feed.read",
+                Some(p),
+                "reuse of registered data (§ 1, nr. 1)",
+                "ok",
+            )
+        })
+        .collect();
+    audit(&state, entries).await?;
+    Ok(axum::Json(EventPage {
+        events,
+        next_after: scanned_to,
+    }))
 }
 
 /// Every code list in force, with labels and validity.

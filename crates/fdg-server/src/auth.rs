@@ -1,18 +1,47 @@
-//! Authentication of connected systems by bearer token (stored hashed).
+//! Authentication of connected systems: a bearer token bound to a connection agreement
+//! (§ 10). The agreement's state decides what the caller may do: `test` writes are validated
+//! and not stored, `suspended` (§ 13) and `terminated` are refused.
+//!
+//! Danish web services carry the person acting inside the calling system: callers send
+//! `X-Caseworker-Id` and `X-Caseworker-Name`, `X-On-Behalf-Of` (`kind:code`) when acting for
+//! another organisation, and `X-Purpose`. They are recorded on every event and audit entry.
 
 use axum::extract::FromRequestParts;
-use axum::http::header;
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
 use fdg_domain::Actor;
-use fdg_store::Principal;
+use fdg_domain::agreement::AgreementState;
+use fdg_store::audit::AuditEntry;
+use fdg_store::{Principal, WriteContext};
 
 use crate::{ApiError, AppState};
 
 /// The authenticated caller.
 #[derive(Debug, Clone)]
 pub struct Caller {
-    /// Who the token belongs to.
+    /// Who the token belongs to, and its agreement.
     pub principal: Principal,
+    /// The caseworker acting inside the calling system (`id name`), if sent.
+    pub acting_person: Option<String>,
+    /// The organisation acted for, if sent.
+    pub on_behalf_of: Option<String>,
+    /// The purpose given, if any.
+    pub purpose: Option<String>,
+}
+
+fn header_text(headers: &HeaderMap, name: &str, max: usize) -> Result<Option<String>, ApiError> {
+    match headers.get(name) {
+        None => Ok(None),
+        // UTF-8 is accepted: Danish names and purposes have æ, ø and å.
+        Some(v) => std::str::from_utf8(v.as_bytes())
+            .ok()
+            .map(str::trim)
+            .filter(|s| !s.is_empty() && s.len() <= max)
+            .map(|s| Some(s.to_owned()))
+            .ok_or_else(|| {
+                ApiError::BadParameter(format!("{name} must be 1–{max} bytes of UTF-8 text"))
+            }),
+    }
 }
 
 impl Caller {
@@ -28,6 +57,45 @@ impl Caller {
     pub fn scope(&self) -> String {
         format!("org:{}", self.principal.org.id)
     }
+
+    /// What is recorded with every event written by this caller.
+    pub fn context(&self) -> WriteContext {
+        WriteContext {
+            agreement: Some(self.principal.agreement.id),
+            acting_person: self.acting_person.clone(),
+            on_behalf_of: self.on_behalf_of.clone(),
+        }
+    }
+
+    /// Whether writes are only validated (§ 10 test before use).
+    pub fn dry_run(&self) -> bool {
+        self.principal.agreement.state == AgreementState::Test
+    }
+
+    /// An audit entry for this caller.
+    pub fn audit(
+        &self,
+        at: jiff::Timestamp,
+        action: impl Into<String>,
+        person_id: Option<String>,
+        default_purpose: &str,
+        outcome: &str,
+    ) -> AuditEntry {
+        AuditEntry {
+            at,
+            org: self.actor().label(),
+            credential: format!("agreement:{}", self.principal.agreement.id),
+            acting_person: self.acting_person.clone(),
+            on_behalf_of: self.on_behalf_of.clone(),
+            action: action.into(),
+            person_id,
+            purpose: self
+                .purpose
+                .clone()
+                .unwrap_or_else(|| default_purpose.to_owned()),
+            outcome: outcome.to_owned(),
+        }
+    }
 }
 
 impl FromRequestParts<AppState> for Caller {
@@ -42,9 +110,43 @@ impl FromRequestParts<AppState> for Caller {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or(ApiError::Unauthenticated)?;
-        match state.store.authenticate(token).await? {
-            Some(principal) => Ok(Caller { principal }),
-            None => Err(ApiError::Unauthenticated),
+        let Some(principal) = state.store.authenticate(token).await? else {
+            return Err(ApiError::Unauthenticated);
+        };
+        let agreement = &principal.agreement;
+        let refusal = match agreement.state {
+            AgreementState::Suspended => Some(ApiError::AccessClosed),
+            AgreementState::Terminated => Some(ApiError::AgreementEnded),
+            _ if !agreement.valid_on(state.clock.today()) => Some(ApiError::AgreementEnded),
+            _ => None,
+        };
+        let acting_person = match (
+            header_text(&parts.headers, "x-caseworker-id", 100)?,
+            header_text(&parts.headers, "x-caseworker-name", 200)?,
+        ) {
+            (Some(id), Some(name)) => Some(format!("{id} {name}")),
+            (Some(id), None) => Some(id),
+            (None, Some(name)) => Some(name),
+            (None, None) => None,
+        };
+        let caller = Caller {
+            principal,
+            acting_person,
+            on_behalf_of: header_text(&parts.headers, "x-on-behalf-of", 100)?,
+            purpose: header_text(&parts.headers, "x-purpose", 200)?,
+        };
+        if let Some(refusal) = refusal {
+            // Refused access is audited too (no person: the request never got that far).
+            let entry = caller.audit(
+                state.clock.now(),
+                format!("api {}", parts.uri.path().split('/').nth(3).unwrap_or("")),
+                None,
+                "web service call",
+                "denied",
+            );
+            state.audit.append(vec![entry]).await?;
+            return Err(refusal);
         }
+        Ok(caller)
     }
 }

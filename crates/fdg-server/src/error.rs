@@ -78,6 +78,12 @@ pub enum ApiError {
     Forbidden(Vec<Violation>),
     /// No such resource, or not visible to the caller (404).
     NotFound,
+    /// The agreement is suspended (§ 13): use the browser registration tool (403).
+    AccessClosed,
+    /// The agreement is terminated or outside its validity (403).
+    AgreementEnded,
+    /// The agreement does not cover this record type or read (403).
+    NotInAgreement(String),
     /// If-Match does not match the person's version (409).
     Conflict {
         /// The current version.
@@ -178,6 +184,30 @@ impl ApiError {
                 "Ikke fundet",
                 "No such resource is visible to you.".into(),
                 "Der findes ingen sådan ressource, som du har adgang til.".into(),
+            ),
+            ApiError::AccessClosed => p(
+                StatusCode::FORBIDDEN,
+                "access-closed",
+                "Access to the web services is closed",
+                "Adgangen til webservicerne er lukket",
+                "The operator has closed this organisation's access to register through the web services (§ 13). Register through the browser registration tool (Det Digitale Registreringsværktøj) until access is reinstated.".into(),
+                "Arbejdsmarkedsstyrelsen har lukket organisationens adgang til at registrere via webservicerne (§ 13). Registrér i den browserbaserede registreringsløsning (Det Digitale Registreringsværktøj), indtil adgangen genåbnes.".into(),
+            ),
+            ApiError::AgreementEnded => p(
+                StatusCode::FORBIDDEN,
+                "agreement-ended",
+                "No valid connection agreement",
+                "Ingen gyldig tilslutningsaftale",
+                "The connection agreement behind this credential is terminated or not valid today (§ 10).".into(),
+                "Tilslutningsaftalen bag denne adgang er ophørt eller ikke gyldig i dag (§ 10).".into(),
+            ),
+            ApiError::NotInAgreement(what) => p(
+                StatusCode::FORBIDDEN,
+                "not-in-agreement",
+                "Not covered by the connection agreement",
+                "Ikke omfattet af tilslutningsaftalen",
+                format!("The connection agreement does not cover {what} (§ 10)."),
+                format!("Tilslutningsaftalen omfatter ikke {what} (§ 10)."),
             ),
             ApiError::Conflict { current } => {
                 let mut pr = p(

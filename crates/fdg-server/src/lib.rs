@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use fdg_domain::CodeLists;
+use fdg_store::audit::AuditLog;
 use fdg_store::{Store, TimeSource};
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -24,6 +25,7 @@ pub mod api;
 pub mod auth;
 pub mod error;
 pub mod openapi;
+pub mod scope;
 pub mod telemetry;
 
 pub use error::ApiError;
@@ -33,6 +35,8 @@ pub use error::ApiError;
 pub struct AppState {
     /// The store.
     pub store: Arc<dyn Store>,
+    /// The audit log.
+    pub audit: Arc<dyn AuditLog>,
     /// Code lists in force.
     pub codes: Arc<CodeLists>,
     /// The clock.

@@ -38,7 +38,7 @@ impl Modify for Bearer {
     ),
     paths(
         api::register, api::deregister, api::first_contact, api::cessation,
-        api::start_condition, api::end_condition, api::interview, api::correct,
+        api::start_condition, api::end_condition, api::interview, api::assign, api::correct,
         api::search, api::person, api::events, api::code_lists, api::rules_table,
     ),
     components(schemas(crate::error::Problem, crate::error::ViolationBody, fdg_domain::command::Replacement)),

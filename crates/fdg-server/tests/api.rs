@@ -10,6 +10,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use fdg_domain::{CodeLists, OrgKind};
 use fdg_server::AppState;
+use fdg_store::audit::{AuditLog, SqliteAudit};
 use fdg_store::sqlite::{SqliteOptions, SqliteStore};
 use fdg_store::{FixedClock, Store, StoreContext};
 use http_body_util::BodyExt;
@@ -38,6 +39,8 @@ impl Drop for TempDir {
 
 struct App {
     router: Router,
+    store: Arc<dyn Store>,
+    audit: Arc<dyn AuditLog>,
     state_token: String,
     municipal_token: String,
     other_actor_token: String,
@@ -77,13 +80,18 @@ async fn spawn_app() -> App {
         store.create_org(kind, code, code).await.unwrap();
         tokens.push(store.create_token(code, Some(kind)).await.unwrap());
     }
+    let store: Arc<dyn Store> = Arc::new(store);
+    let audit: Arc<dyn AuditLog> = Arc::new(SqliteAudit::open(&dir.0).unwrap());
     let router = fdg_server::router(AppState {
-        store: Arc::new(store),
+        store: store.clone(),
+        audit: audit.clone(),
         codes,
         clock,
     });
     App {
         router,
+        store,
+        audit,
         state_token: tokens[0].clone(),
         municipal_token: tokens[1].clone(),
         other_actor_token: tokens[2].clone(),
@@ -514,6 +522,24 @@ async fn the_municipality_s_first_contact_interview_and_cessation_flow_through_t
         .await;
     assert_eq!(rule_ids(&again), vec!["fdg.s8.5.already_ended".to_owned()]);
 
+    // An other actor sees and records only for persons assigned to it (§ 2, stk. 5).
+    let r = app
+        .post(
+            &app.other_actor_token,
+            "/api/v1/contact-interviews",
+            &interview(cpr, "2026-11-20", 4),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+    let r = app
+        .post(
+            m,
+            "/api/v1/other-actor-assignments",
+            &json!({"cpr": cpr, "other_actor": "12345678", "from_date": "2026-11-10"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+
     // § 5: an interview that sets match 4 deregisters in the same transaction.
     let r = app
         .post(
@@ -749,4 +775,418 @@ async fn health_and_metrics_answer_without_personal_data() {
     assert_eq!(m.status, StatusCode::OK);
     assert!(m.text.contains("fdg_http_requests_total"), "{}", m.text);
     assert!(!m.text.contains("070761") && !m.text.contains("0707614285"));
+}
+
+impl App {
+    /// Creates an organisation with an agreement in `state` and returns the agreement id and token.
+    async fn org_with_agreement(
+        &self,
+        kind: OrgKind,
+        code: &str,
+        state: fdg_domain::agreement::AgreementState,
+        may_write: &[&str],
+    ) -> (i64, String) {
+        if !self
+            .store
+            .orgs()
+            .await
+            .unwrap()
+            .iter()
+            .any(|o| o.kind == kind && o.code == code)
+        {
+            self.store.create_org(kind, code, code).await.unwrap();
+        }
+        let (a, token) = self
+            .store
+            .create_agreement(
+                fdg_store::NewAgreement {
+                    org_code: code.into(),
+                    org_kind: Some(kind),
+                    state,
+                    processors: vec!["KMD".into()],
+                    may_write: if may_write.is_empty() {
+                        vec!["*".into()]
+                    } else {
+                        may_write.iter().map(|s| s.to_string()).collect()
+                    },
+                    may_read: vec!["*".into()],
+                    valid_from: None,
+                    valid_to: None,
+                    reason: "test".into(),
+                },
+                "test",
+            )
+            .await
+            .unwrap();
+        (a.id, token)
+    }
+
+    async fn token(&self, kind: OrgKind, code: &str) -> String {
+        self.org_with_agreement(
+            kind,
+            code,
+            fdg_domain::agreement::AgreementState::Active,
+            &[],
+        )
+        .await
+        .1
+    }
+}
+
+#[tokio::test]
+async fn a_test_agreement_validates_writes_fully_and_stores_nothing() {
+    use fdg_domain::agreement::AgreementState;
+    let app = spawn_app().await;
+    let (_, token) = app
+        .org_with_agreement(OrgKind::StateJobcenter, "STAT", AgreementState::Test, &[])
+        .await;
+    let r = app
+        .post(
+            &token,
+            "/api/v1/jobseeker-registrations",
+            &registration("070761-4285"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["dry_run"], true);
+    assert_eq!(r.body["facts"].as_array().unwrap().len(), 0);
+    let bad = app
+        .post(
+            &token,
+            "/api/v1/jobseeker-registrations",
+            &json!({"cpr": "070761-4285"}),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let feed = app.get(&app.state_token, "/api/v1/events").await;
+    assert!(feed.body["events"].as_array().unwrap().is_empty());
+    let search = app
+        .post(
+            &app.state_token,
+            "/api/v1/persons/search",
+            &json!({"cpr": "070761-4285"}),
+        )
+        .await;
+    assert_eq!(search.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn suspension_closes_the_web_services_until_reinstated_and_termination_is_final() {
+    use fdg_domain::agreement::{AgreementAction, AgreementState};
+    let app = spawn_app().await;
+    let (id, token) = app
+        .org_with_agreement(OrgKind::StateJobcenter, "STAT", AgreementState::Test, &[])
+        .await;
+    app.store
+        .change_agreement(
+            id,
+            AgreementAction::Activate,
+            "test before use passed",
+            "operator",
+        )
+        .await
+        .unwrap();
+    let r = app
+        .post(
+            &token,
+            "/api/v1/jobseeker-registrations",
+            &registration("070761-4285"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    app.store
+        .change_agreement(
+            id,
+            AgreementAction::Suspend,
+            "repeated invalid registrations",
+            "operator",
+        )
+        .await
+        .unwrap();
+    let closed = app.get(&token, "/api/v1/events").await;
+    assert_eq!(closed.status, StatusCode::FORBIDDEN);
+    assert_eq!(closed.body["type"], "urn:fdg:problem:access-closed");
+    assert!(
+        closed.body["detail_da"]
+            .as_str()
+            .unwrap()
+            .contains("Det Digitale Registreringsværktøj")
+    );
+    assert!(closed.body["detail"].as_str().unwrap().contains("§ 13"));
+    // A second token of the same agreement is closed too; other organisations are unaffected.
+    let second = app.store.issue_token(id).await.unwrap();
+    assert_eq!(
+        app.get(&second, "/api/v1/rules").await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        app.get(&app.municipal_token, "/api/v1/rules").await.status,
+        StatusCode::OK
+    );
+    app.store
+        .change_agreement(id, AgreementAction::Reinstate, "corrected", "operator")
+        .await
+        .unwrap();
+    assert_eq!(
+        app.get(&token, "/api/v1/events").await.status,
+        StatusCode::OK
+    );
+    app.store
+        .change_agreement(id, AgreementAction::Terminate, "contract ended", "operator")
+        .await
+        .unwrap();
+    let ended = app.get(&token, "/api/v1/events").await;
+    assert_eq!(ended.body["type"], "urn:fdg:problem:agreement-ended");
+    assert!(app.store.issue_token(id).await.is_err());
+    assert!(
+        app.store
+            .change_agreement(id, AgreementAction::Reinstate, "again", "operator")
+            .await
+            .is_err()
+    );
+    let (_, changes) = app.store.agreement(id).await.unwrap().unwrap();
+    let states: Vec<&str> = changes.iter().map(|c| c.to.as_str()).collect();
+    assert_eq!(
+        states,
+        ["test", "active", "suspended", "active", "terminated"]
+    );
+    assert_eq!(changes[2].reason, "repeated invalid registrations");
+    // Refused calls are audited.
+    let report = app.audit.verify().await.unwrap();
+    assert!(report.problems.is_empty());
+}
+
+#[tokio::test]
+async fn an_agreement_covers_only_the_record_types_it_names() {
+    use fdg_domain::agreement::AgreementState;
+    let app = spawn_app().await;
+    let (_, token) = app
+        .org_with_agreement(
+            OrgKind::StateJobcenter,
+            "STAT",
+            AgreementState::Active,
+            &["contact_interview"],
+        )
+        .await;
+    let r = app
+        .post(
+            &token,
+            "/api/v1/jobseeker-registrations",
+            &registration("070761-4285"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(r.body["type"], "urn:fdg:problem:not-in-agreement");
+}
+
+/// The access matrix of docs/access.md, cell by cell.
+#[tokio::test]
+async fn who_sees_whom() {
+    let app = spawn_app().await;
+    // A: insured, registered by the state in 101, member of a-kasse 001, assigned to other
+    // actor 12345678, interviewed without consent to disclose.
+    let a = app
+        .post(
+            &app.state_token,
+            "/api/v1/jobseeker-registrations",
+            &registration("070761-4285"),
+        )
+        .await;
+    let a_id = a.body["person_id"].as_str().unwrap().to_owned();
+    let r = app
+        .post(
+            &app.state_token,
+            "/api/v1/contact-interviews",
+            &json!({
+                "cpr": "070761-4285", "interview_date": "2026-11-16", "interview_type": "foerste",
+                "name": "Jens Hansen", "case_type": "dagpenge", "support": "a_dagpenge",
+                "consent": {"obtain": true, "disclose": false, "date": "2026-11-16"},
+                "contact_form": "personligt", "attention_areas": {"helbred": "Fortroligt"},
+                "match_category": 2, "decisive_areas": ["helbred"], "further_course": "Forløb."
+            }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let r = app
+        .post(
+            &app.state_token,
+            "/api/v1/other-actor-assignments",
+            &json!({"cpr": "070761-4285", "other_actor": "12345678", "from_date": "2026-11-20"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    // B: a cash-benefit applicant of 101, match 4, not registered.
+    let b = app
+        .post(
+            &app.municipal_token,
+            "/api/v1/first-contacts",
+            &first_contact("020285-2345", 4, false),
+        )
+        .await;
+    assert_eq!(b.status, StatusCode::CREATED, "{}", b.text);
+    let b_id = b.body["person_id"].as_str().unwrap().to_owned();
+
+    let other_municipality = app.token(OrgKind::MunicipalJobcenter, "147").await;
+    let other_actor_unassigned = app.token(OrgKind::OtherActor, "87654321").await;
+    let benefit_centre = app.token(OrgKind::BenefitCenter, "101").await;
+    let fund = app.token(OrgKind::UnemploymentFund, "001").await;
+    let other_fund = app.token(OrgKind::UnemploymentFund, "002").await;
+    let operator = app.token(OrgKind::Operator, "AMS").await;
+
+    // (who, token, expected status for A, for B)
+    let matrix: Vec<(&str, &str, u16, u16)> = vec![
+        ("state job centre", &app.state_token, 200, 404),
+        ("municipality 101", &app.municipal_token, 200, 200),
+        ("municipality 147", &other_municipality, 404, 404),
+        ("assigned other actor", &app.other_actor_token, 200, 404),
+        ("unassigned other actor", &other_actor_unassigned, 404, 404),
+        ("benefit centre 101", &benefit_centre, 404, 200),
+        ("a-kasse 001", &fund, 200, 404),
+        ("a-kasse 002", &other_fund, 404, 404),
+        ("supervisor", &app.supervisor_token, 403, 403),
+        ("operator", &operator, 403, 403),
+    ];
+    for (who, token, want_a, want_b) in &matrix {
+        for (id, want) in [(&a_id, want_a), (&b_id, want_b)] {
+            let r = app.get(token, &format!("/api/v1/persons/{id}")).await;
+            assert_eq!(r.status.as_u16(), *want, "{who} reading {id}: {}", r.text);
+            if r.status == StatusCode::OK {
+                assert!(!r.text.contains("\"cpr\":null"));
+            }
+        }
+    }
+    // What the limited views hold.
+    let actor_view = app
+        .get(&app.other_actor_token, &format!("/api/v1/persons/{a_id}"))
+        .await;
+    assert!(
+        !actor_view.text.contains("Fortroligt"),
+        "no consent to disclose"
+    );
+    assert_eq!(actor_view.body["interviews"][0]["match_category"], 2);
+    let fund_view = app.get(&fund, &format!("/api/v1/persons/{a_id}")).await;
+    assert!(!fund_view.text.contains("Fortroligt"));
+    let state_view = app
+        .get(&app.state_token, &format!("/api/v1/persons/{a_id}"))
+        .await;
+    assert!(state_view.text.contains("Fortroligt"));
+    let centre_view = app
+        .get(&benefit_centre, &format!("/api/v1/persons/{b_id}"))
+        .await;
+    assert!(centre_view.body.get("interviews").is_none());
+    assert!(
+        centre_view.body["first_contacts"][0]
+            .get("decisive_areas")
+            .is_none()
+    );
+
+    // Writes outside scope are answered as if the person did not exist.
+    let r = app
+        .post(
+            &other_municipality,
+            "/api/v1/periodic-conditions",
+            &json!({"cpr": "070761-4285", "kind": "ferie", "start_date": "2026-11-25"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+    // The feed is scoped the same way.
+    for (who, token, sees_a, sees_b) in [
+        ("assigned other actor", &app.other_actor_token, true, false),
+        ("benefit centre 101", &benefit_centre, false, true),
+        ("municipality 147", &other_municipality, false, false),
+    ] {
+        let feed = app.get(token, "/api/v1/events?limit=1000").await;
+        assert_eq!(feed.status, StatusCode::OK);
+        let persons: Vec<&str> = feed.body["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["person_id"].as_str().unwrap())
+            .collect();
+        assert_eq!(persons.contains(&a_id.as_str()), sees_a, "{who}");
+        assert_eq!(persons.contains(&b_id.as_str()), sees_b, "{who}");
+        assert!(!feed.text.contains("Fortroligt"), "{who}");
+    }
+}
+
+#[tokio::test]
+async fn every_read_and_write_of_a_person_is_audited_with_who_acted() {
+    let app = spawn_app().await;
+    let r = app
+        .post_with(
+            &app.state_token,
+            "/api/v1/jobseeker-registrations",
+            &registration("070761-4285"),
+            &[
+                ("X-Caseworker-Id", "AB12"),
+                ("X-Caseworker-Name", "Anne Berg"),
+            ],
+        )
+        .await;
+    let id = r.body["person_id"].as_str().unwrap().to_owned();
+    app.post_with(
+        &app.state_token,
+        "/api/v1/persons/search",
+        &json!({"cpr": "070761-4285"}),
+        &[("X-Caseworker-Id", "CD34"), ("X-Purpose", "opfølgning")],
+    )
+    .await;
+    let other = app.token(OrgKind::MunicipalJobcenter, "147").await;
+    assert_eq!(
+        app.get(&other, &format!("/api/v1/persons/{id}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    app.post(
+        &app.state_token,
+        "/api/v1/persons/search",
+        &json!({"cpr": "010190-1234"}),
+    )
+    .await;
+
+    let entries = app.audit.for_person(&id, 100).await.unwrap();
+    let seen: Vec<(String, String, String, Option<String>)> = entries
+        .iter()
+        .rev()
+        .map(|e| {
+            (
+                e.entry.action.clone(),
+                e.entry.org.clone(),
+                e.entry.outcome.clone(),
+                e.entry.acting_person.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        vec![
+            (
+                "write.jobseeker_registration".into(),
+                "state-jobcenter:STAT".into(),
+                "ok".into(),
+                Some("AB12 Anne Berg".into())
+            ),
+            (
+                "person.search".into(),
+                "state-jobcenter:STAT".into(),
+                "ok".into(),
+                Some("CD34".into())
+            ),
+            (
+                "person.read".into(),
+                "municipal-jobcenter:147".into(),
+                "denied".into(),
+                None
+            ),
+        ]
+    );
+    assert_eq!(entries[1].entry.purpose, "opfølgning");
+    // The search that found nobody is audited without a person.
+    let report = app.audit.verify().await.unwrap();
+    assert!(report.problems.is_empty());
+    assert!(report.entries >= 4);
+    // The CPR number is in no audit entry.
+    assert!(!serde_json::to_string(&entries).unwrap().contains("070761"));
 }

@@ -12,11 +12,13 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use fdg_domain::{Actor, CodeLists, Command, Cpr, OrgKind, Violation};
+use fdg_domain::agreement::{AgreementAction, AgreementState};
+use fdg_domain::{Actor, CodeLists, Command, Cpr, OrgKind, PersonScope, Violation};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
+pub mod audit;
 mod migrate;
 pub mod sqlite;
 
@@ -64,6 +66,23 @@ pub struct WriteRequest {
     pub idempotency: Option<Idempotency>,
     /// Validate fully and answer as if stored, but store nothing (§ 10 test before use).
     pub dry_run: bool,
+    /// Who acted, beyond the organisation: recorded with every event.
+    pub context: WriteContext,
+}
+
+/// The context recorded with every event: the agreement used, the person acting inside the
+/// calling system, and the organisation acted for.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WriteContext {
+    /// The connection agreement whose credentials were used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agreement: Option<i64>,
+    /// The caseworker (id and name) acting inside the calling system, as sent in headers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acting_person: Option<String>,
+    /// The organisation acted for (`kind:code`), e.g. the municipality an other actor works for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_behalf_of: Option<String>,
 }
 
 /// An idempotency key, scoped to the caller.
@@ -142,6 +161,8 @@ pub struct PersonRecord {
     pub version: u64,
     /// The overview, as JSON (`fdg_domain::view::PersonOverview`).
     pub overview_json: String,
+    /// What decides who may see the person.
+    pub scope: PersonScope,
 }
 
 /// An event as stored.
@@ -161,6 +182,8 @@ pub struct StoredEvent {
     pub recorded_at: Timestamp,
     /// Acting organisation `kind:code`.
     pub org: String,
+    /// The person's current access scope.
+    pub scope: PersonScope,
 }
 
 /// An organisation.
@@ -176,13 +199,94 @@ pub struct Org {
     pub name: String,
 }
 
+/// A connection agreement (tilslutningsaftale, § 10).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Agreement {
+    /// Id.
+    pub id: i64,
+    /// The data-responsible consumer (§ 10, stk. 2).
+    pub org: Org,
+    /// State.
+    pub state: AgreementState,
+    /// Data processors (vendors) named in the agreement.
+    pub processors: Vec<String>,
+    /// Record types (command kinds) it may write; `*` for all the organisation may record.
+    pub may_write: Vec<String>,
+    /// What it may read (`persons`, `events`); `*` for all the organisation may see.
+    pub may_read: Vec<String>,
+    /// First day of validity.
+    pub valid_from: Option<Date>,
+    /// Last day of validity.
+    pub valid_to: Option<Date>,
+}
+
+impl Agreement {
+    /// Whether the agreement lets its holder write records of this kind.
+    pub fn may_write(&self, kind: &str) -> bool {
+        self.may_write.iter().any(|k| k == "*" || k == kind)
+    }
+
+    /// Whether the agreement lets its holder read this (`persons`, `events`).
+    pub fn may_read(&self, what: &str) -> bool {
+        self.may_read.iter().any(|k| k == "*" || k == what)
+    }
+
+    /// Whether `day` is within the agreement's validity.
+    pub fn valid_on(&self, day: Date) -> bool {
+        self.valid_from.is_none_or(|f| f <= day) && self.valid_to.is_none_or(|t| day <= t)
+    }
+}
+
+/// One change of an agreement's state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AgreementChange {
+    /// Previous state (none at creation).
+    pub from: Option<AgreementState>,
+    /// New state.
+    pub to: AgreementState,
+    /// Why.
+    pub reason: String,
+    /// Who.
+    pub changed_by: String,
+    /// When.
+    pub changed_at: String,
+}
+
+/// An agreement and every change of its state.
+pub type AgreementHistory = (Agreement, Vec<AgreementChange>);
+
+/// What to create an agreement with.
+#[derive(Debug, Clone)]
+pub struct NewAgreement {
+    /// The organisation's code.
+    pub org_code: String,
+    /// Its kind, when several kinds share the code.
+    pub org_kind: Option<OrgKind>,
+    /// Initial state: `test` (default) or `active`.
+    pub state: AgreementState,
+    /// Data processors (vendors).
+    pub processors: Vec<String>,
+    /// Record types it may write (`*` = all).
+    pub may_write: Vec<String>,
+    /// What it may read (`*` = all).
+    pub may_read: Vec<String>,
+    /// Validity.
+    pub valid_from: Option<Date>,
+    /// Validity.
+    pub valid_to: Option<Date>,
+    /// Why it is created (recorded as the first change).
+    pub reason: String,
+}
+
 /// What a bearer token authenticates as.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
     /// The organisation.
     pub org: Org,
-    /// The token's id (for idempotency scope and audit).
+    /// The token's id.
     pub token_id: i64,
+    /// The agreement the token belongs to.
+    pub agreement: Agreement,
 }
 
 /// Store failures. Never caused by bad input: those are [`WriteOutcome::Rejected`].
@@ -206,6 +310,12 @@ pub enum StoreError {
     /// No such organisation.
     #[error("no organisation with code {0}")]
     NoSuchOrg(String),
+    /// No such agreement.
+    #[error("no agreement with id {0}")]
+    NoSuchAgreement(i64),
+    /// The agreement cannot make this move.
+    #[error("{0}")]
+    InvalidTransition(String),
     /// File system problem.
     #[error("io error: {0}")]
     Io(#[from] std::io::Error),
@@ -233,13 +343,35 @@ pub trait Store: Send + Sync + 'static {
     ) -> BoxFut<'a, Result<Org>>;
     /// Lists organisations.
     fn orgs(&self) -> BoxFut<'_, Result<Vec<Org>>>;
-    /// Issues a new bearer token for an organisation (found by code, and kind when given);
-    /// returns the token, which is shown once and stored only hashed.
+    /// Shortcut: an active agreement for an organisation (found by code, and kind when given)
+    /// with one token; returns the token, which is shown once and stored only hashed.
     fn create_token<'a>(
         &'a self,
         code: &'a str,
         kind: Option<OrgKind>,
     ) -> BoxFut<'a, Result<String>>;
+    /// Creates a connection agreement and its first token (shown once).
+    fn create_agreement<'a>(
+        &'a self,
+        new: NewAgreement,
+        by: &'a str,
+    ) -> BoxFut<'a, Result<(Agreement, String)>>;
+    /// Moves an agreement to another state; the change is recorded with who and why.
+    fn change_agreement<'a>(
+        &'a self,
+        id: i64,
+        action: AgreementAction,
+        reason: &'a str,
+        by: &'a str,
+    ) -> BoxFut<'a, Result<Agreement>>;
+    /// An agreement and its history of changes.
+    fn agreement(&self, id: i64) -> BoxFut<'_, Result<Option<AgreementHistory>>>;
+    /// Every agreement.
+    fn agreements(&self) -> BoxFut<'_, Result<Vec<Agreement>>>;
+    /// Issues another token for an agreement (several may be valid at once, for rotation).
+    fn issue_token(&self, agreement_id: i64) -> BoxFut<'_, Result<String>>;
+    /// Revokes one token by its id; returns whether it was valid.
+    fn revoke_token(&self, token_id: i64) -> BoxFut<'_, Result<bool>>;
     /// Resolves a bearer token.
     fn authenticate<'a>(&'a self, token: &'a str) -> BoxFut<'a, Result<Option<Principal>>>;
     /// Rebuilds every projection from the event log; returns the number of events replayed.

@@ -24,7 +24,19 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "0002_persons_rowid",
         sql: include_str!("../migrations/sqlite/0002_persons_rowid.sql"),
     },
+    Migration {
+        version: 3,
+        name: "0003_agreements",
+        sql: include_str!("../migrations/sqlite/0003_agreements.sql"),
+    },
 ];
+
+/// The audit database's migrations, in order.
+pub(crate) const SQLITE_AUDIT: &[Migration] = &[Migration {
+    version: 1,
+    name: "0001_audit",
+    sql: include_str!("../migrations/sqlite-audit/0001_audit.sql"),
+}];
 
 fn checksum(sql: &str) -> String {
     use sha2::Digest;

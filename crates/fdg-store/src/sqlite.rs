@@ -12,14 +12,16 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use fdg_domain::agreement::{AgreementAction, AgreementState};
 use fdg_domain::view::PersonOverview;
-use fdg_domain::{Context, Cpr, EventMeta, OrgKind, PersonState, decide};
+use fdg_domain::{Context, Cpr, EventMeta, OrgKind, PersonScope, PersonState, decide};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::{
-    Accepted, Appended, BoxFut, Org, PersonRecord, Principal, Remark, Result, Store, StoreContext,
-    StoreError, StoredEvent, WriteOutcome, WriteRequest, migrate, random_hex, token_hash,
+    Accepted, Agreement, AgreementChange, AgreementHistory, Appended, BoxFut, NewAgreement, Org,
+    PersonRecord, Principal, Remark, Result, Store, StoreContext, StoreError, StoredEvent,
+    WriteOutcome, WriteRequest, migrate, random_hex, token_hash,
 };
 
 /// Most requests committed together in one transaction.
@@ -130,6 +132,16 @@ impl SqliteStore {
         let mut conn = Connection::open(&opts.path)?;
         configure(&conn)?;
         migrate::run(&mut conn, migrate::SQLITE)?;
+        // Projections written before a column existed are rebuilt from the log.
+        let stale: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM persons WHERE scope IS NULL)",
+            [],
+            |r| r.get(0),
+        )?;
+        if stale {
+            let n = rebuild(&mut conn)?;
+            tracing::info!(events = n, "rebuilt projections after a migration");
+        }
         // Checkpoints run on their own thread and connection, so the writer's commits do not
         // wait for the database file to be written and synced.
         conn.execute_batch("PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864;")?;
@@ -359,6 +371,17 @@ fn process(
         }
         (None, None) => return Ok(WriteOutcome::PersonNotFound),
     };
+    // A person outside the caller's scope is answered as if unknown (no existence leak).
+    if let Some((_, existing)) = &found
+        && !fdg_domain::access::may_write(
+            &req.actor,
+            Some(&PersonScope::of(existing)),
+            req.command.sets_municipality(),
+            today,
+        )
+    {
+        return Ok(WriteOutcome::PersonNotFound);
+    }
     let (person_id, mut state) =
         found.unwrap_or_else(|| (new_person_id(now), PersonState::default()));
     if let Some(expected) = req.expected_version
@@ -399,11 +422,19 @@ fn process(
     }
     let org = req.actor.label();
     let recorded_at = now.to_string();
+    let context = if req.context == crate::WriteContext::default() {
+        None
+    } else {
+        Some(
+            serde_json::to_string(&req.context)
+                .map_err(|e| StoreError::Corrupt(format!("context: {e}")))?,
+        )
+    };
     let mut appended = Vec::with_capacity(decision.events.len());
     {
         let mut insert = conn.prepare_cached(
-            "INSERT INTO events (person_id, version, type, data, recorded_at, org)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO events (person_id, version, type, data, recorded_at, org, context)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?;
         for event in &decision.events {
             let meta = EventMeta {
@@ -420,7 +451,8 @@ fn process(
                 event.type_name(),
                 data,
                 recorded_at,
-                org
+                org,
+                context
             ])?;
             appended.push(Appended {
                 position: conn.last_insert_rowid() as u64,
@@ -477,19 +509,22 @@ fn save_person(conn: &Connection, person_id: &str, state: &PersonState) -> Resul
         serde_json::to_string(state).map_err(|e| StoreError::Corrupt(format!("state: {e}")))?;
     let overview_json = serde_json::to_string(&overview)
         .map_err(|e| StoreError::Corrupt(format!("overview: {e}")))?;
+    let scope_json = serde_json::to_string(&PersonScope::of(state))
+        .map_err(|e| StoreError::Corrupt(format!("scope: {e}")))?;
     conn.prepare_cached(
-        "INSERT INTO persons (person_id, cpr, version, state, overview)
-         VALUES (?1, ?2, ?3, ?4, ?5)
+        "INSERT INTO persons (person_id, cpr, version, state, overview, scope)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT (person_id) DO UPDATE SET
-           cpr = excluded.cpr, version = excluded.version,
-           state = excluded.state, overview = excluded.overview",
+           cpr = excluded.cpr, version = excluded.version, state = excluded.state,
+           overview = excluded.overview, scope = excluded.scope",
     )?
     .execute(params![
         person_id,
         cpr.digits(),
         state.version as i64,
         state_json,
-        overview_json
+        overview_json,
+        scope_json
     ])?;
     Ok(())
 }
@@ -529,6 +564,135 @@ fn rebuild(conn: &mut Connection) -> Result<u64> {
     Ok(count)
 }
 
+fn parse_scope(json: Option<&str>) -> Result<PersonScope> {
+    json.map(serde_json::from_str)
+        .transpose()
+        .map_err(|e| StoreError::Corrupt(format!("scope: {e}")))
+        .map(Option::unwrap_or_default)
+}
+
+fn person_record(
+    (person_id, version, overview_json, scope): (String, i64, String, Option<String>),
+) -> Result<PersonRecord> {
+    Ok(PersonRecord {
+        person_id,
+        version: version as u64,
+        overview_json,
+        scope: parse_scope(scope.as_deref())?,
+    })
+}
+
+fn state_of(s: &str) -> Result<AgreementState> {
+    s.parse().map_err(StoreError::Corrupt)
+}
+
+fn find_org(conn: &Connection, code: &str, kind: Option<OrgKind>) -> Result<Org> {
+    let mut stmt = conn.prepare_cached("SELECT id, kind, code, name FROM orgs WHERE code = ?1")?;
+    let candidates: Vec<Org> = stmt
+        .query_map([code], row_to_org)?
+        .map(|r| to_org(r?))
+        .collect::<Result<_>>()?;
+    let matching: Vec<Org> = candidates
+        .into_iter()
+        .filter(|o| kind.is_none_or(|k| k == o.kind))
+        .collect();
+    match matching.len() {
+        1 => Ok(matching
+            .into_iter()
+            .next()
+            .ok_or(StoreError::NoSuchOrg(code.into()))?),
+        0 => Err(StoreError::NoSuchOrg(code.into())),
+        _ => Err(StoreError::NoSuchOrg(format!(
+            "{code} (several kinds share it: give --kind)"
+        ))),
+    }
+}
+
+fn insert_token(conn: &Connection, agreement_id: i64, org_id: i64) -> Result<String> {
+    let token = format!("fdg_{}", random_hex(20));
+    conn.execute(
+        "INSERT INTO tokens (org_id, agreement_id, token_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+        params![
+            org_id,
+            agreement_id,
+            &token_hash(&token)[..],
+            jiff::Timestamp::now().to_string()
+        ],
+    )?;
+    Ok(token)
+}
+
+fn record_change(
+    conn: &Connection,
+    agreement_id: i64,
+    from: Option<AgreementState>,
+    to: AgreementState,
+    reason: &str,
+    by: &str,
+) -> Result<()> {
+    conn.execute(
+        "INSERT INTO agreement_changes (agreement_id, from_state, to_state, reason, changed_by, changed_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            agreement_id,
+            from.map(AgreementState::as_str),
+            to.as_str(),
+            reason,
+            by,
+            jiff::Timestamp::now().to_string()
+        ],
+    )?;
+    Ok(())
+}
+
+fn load_agreement(conn: &Connection, id: i64) -> Result<Option<Agreement>> {
+    let row = conn
+        .prepare_cached(
+            "SELECT a.state, a.processors, a.may_write, a.may_read, a.valid_from, a.valid_to,
+                    o.id, o.kind, o.code, o.name
+             FROM agreements a JOIN orgs o ON o.id = a.org_id WHERE a.id = ?1",
+        )?
+        .query_row([id], |r| {
+            Ok((
+                (
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                ),
+                (
+                    r.get::<_, Option<String>>(4)?,
+                    r.get::<_, Option<String>>(5)?,
+                ),
+                (r.get(6)?, r.get(7)?, r.get(8)?, r.get(9)?),
+            ))
+        })
+        .optional()?;
+    let Some(((state, processors, may_write, may_read), (from, to), org)) = row else {
+        return Ok(None);
+    };
+    let list = |s: &str| -> Result<Vec<String>> {
+        serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("agreement: {e}")))
+    };
+    let date = |s: Option<String>| -> Result<Option<jiff::civil::Date>> {
+        s.map(|d| {
+            d.parse()
+                .map_err(|e| StoreError::Corrupt(format!("agreement date: {e}")))
+        })
+        .transpose()
+    };
+    Ok(Some(Agreement {
+        id,
+        org: to_org(org)?,
+        state: state_of(&state)?,
+        processors: list(&processors)?,
+        may_write: list(&may_write)?,
+        may_read: list(&may_read)?,
+        valid_from: date(from)?,
+        valid_to: date(to)?,
+    }))
+}
+
 fn row_to_org(r: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, String, String, String)> {
     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
 }
@@ -558,17 +722,20 @@ impl Store for SqliteStore {
     fn person_by_cpr<'a>(&'a self, cpr: &'a Cpr) -> BoxFut<'a, Result<Option<PersonRecord>>> {
         Box::pin(async move {
             self.read(|c| {
-                Ok(c.prepare_cached(
-                    "SELECT person_id, version, overview FROM persons WHERE cpr = ?1",
+                c.prepare_cached(
+                    "SELECT person_id, version, overview, scope FROM persons WHERE cpr = ?1",
                 )?
                 .query_row([cpr.digits()], |r| {
-                    Ok(PersonRecord {
-                        person_id: r.get(0)?,
-                        version: r.get::<_, i64>(1)? as u64,
-                        overview_json: r.get(2)?,
-                    })
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                    ))
                 })
-                .optional()?)
+                .optional()?
+                .map(person_record)
+                .transpose()
             })
         })
     }
@@ -576,17 +743,20 @@ impl Store for SqliteStore {
     fn person<'a>(&'a self, person_id: &'a str) -> BoxFut<'a, Result<Option<PersonRecord>>> {
         Box::pin(async move {
             self.read(|c| {
-                Ok(c.prepare_cached(
-                    "SELECT person_id, version, overview FROM persons WHERE person_id = ?1",
+                c.prepare_cached(
+                    "SELECT person_id, version, overview, scope FROM persons WHERE person_id = ?1",
                 )?
                 .query_row([person_id], |r| {
-                    Ok(PersonRecord {
-                        person_id: r.get(0)?,
-                        version: r.get::<_, i64>(1)? as u64,
-                        overview_json: r.get(2)?,
-                    })
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                    ))
                 })
-                .optional()?)
+                .optional()?
+                .map(person_record)
+                .transpose()
             })
         })
     }
@@ -595,23 +765,31 @@ impl Store for SqliteStore {
         Box::pin(async move {
             self.read(|c| {
                 let mut stmt = c.prepare_cached(
-                    "SELECT position, person_id, version, type, data, recorded_at, org
-                     FROM events WHERE position > ?1 ORDER BY position LIMIT ?2",
+                    "SELECT e.position, e.person_id, e.version, e.type, e.data, e.recorded_at,
+                            e.org, p.scope
+                     FROM events e LEFT JOIN persons p ON p.person_id = e.person_id
+                     WHERE e.position > ?1 ORDER BY e.position LIMIT ?2",
                 )?;
                 let rows = stmt.query_map(params![after as i64, limit], |r| {
                     Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, i64>(2)?,
-                        r.get::<_, String>(3)?,
-                        r.get::<_, String>(4)?,
-                        r.get::<_, String>(5)?,
-                        r.get::<_, String>(6)?,
+                        (
+                            r.get::<_, i64>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, i64>(2)?,
+                            r.get::<_, String>(3)?,
+                        ),
+                        (
+                            r.get::<_, String>(4)?,
+                            r.get::<_, String>(5)?,
+                            r.get::<_, String>(6)?,
+                            r.get::<_, Option<String>>(7)?,
+                        ),
                     ))
                 })?;
                 let mut out = Vec::new();
                 for row in rows {
-                    let (position, person_id, version, r#type, data_json, at, org) = row?;
+                    let ((position, person_id, version, r#type), (data_json, at, org, scope)) =
+                        row?;
                     out.push(StoredEvent {
                         position: position as u64,
                         person_id,
@@ -622,6 +800,7 @@ impl Store for SqliteStore {
                             .parse()
                             .map_err(|e| StoreError::Corrupt(format!("recorded_at: {e}")))?,
                         org,
+                        scope: parse_scope(scope.as_deref())?,
                     });
                 }
                 Ok(out)
@@ -681,35 +860,156 @@ impl Store for SqliteStore {
         code: &'a str,
         kind: Option<OrgKind>,
     ) -> BoxFut<'a, Result<String>> {
-        let code = code.to_owned();
+        let new = NewAgreement {
+            org_code: code.to_owned(),
+            org_kind: kind,
+            state: AgreementState::Active,
+            processors: Vec::new(),
+            may_write: vec!["*".into()],
+            may_read: vec!["*".into()],
+            valid_from: None,
+            valid_to: None,
+            reason: "fdg token create (active agreement with one token)".into(),
+        };
+        Box::pin(async move {
+            let (_, token) = self.create_agreement(new, "cli").await?;
+            Ok(token)
+        })
+    }
+
+    fn create_agreement<'a>(
+        &'a self,
+        new: NewAgreement,
+        by: &'a str,
+    ) -> BoxFut<'a, Result<(Agreement, String)>> {
+        let by = by.to_owned();
         Box::pin(self.admin(move |conn| {
-            let mut stmt = conn.prepare("SELECT id, kind FROM orgs WHERE code = ?1")?;
-            let candidates: Vec<(i64, String)> = stmt
-                .query_map([&code], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<rusqlite::Result<_>>()?;
-            drop(stmt);
-            let matching: Vec<i64> = candidates
-                .into_iter()
-                .filter(|(_, k)| kind.is_none_or(|want| want.as_str() == k))
-                .map(|(id, _)| id)
-                .collect();
-            let [org_id] = matching[..] else {
-                return Err(StoreError::NoSuchOrg(if matching.is_empty() {
-                    code
-                } else {
-                    format!("{code} (several kinds share it: give --kind)")
-                }));
-            };
-            let token = format!("fdg_{}", random_hex(20));
-            conn.execute(
-                "INSERT INTO tokens (org_id, token_hash, created_at) VALUES (?1, ?2, ?3)",
+            let tx = conn.transaction()?;
+            let org = find_org(&tx, &new.org_code, new.org_kind)?;
+            let json = |v: &Vec<String>| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
+            tx.execute(
+                "INSERT INTO agreements (org_id, state, processors, may_write, may_read,
+                                         valid_from, valid_to, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 params![
-                    org_id,
-                    &token_hash(&token)[..],
+                    org.id,
+                    new.state.as_str(),
+                    json(&new.processors),
+                    json(&new.may_write),
+                    json(&new.may_read),
+                    new.valid_from.map(|d| d.to_string()),
+                    new.valid_to.map(|d| d.to_string()),
                     jiff::Timestamp::now().to_string()
                 ],
             )?;
+            let id = tx.last_insert_rowid();
+            record_change(&tx, id, None, new.state, &new.reason, &by)?;
+            let token = insert_token(&tx, id, org.id)?;
+            let agreement = load_agreement(&tx, id)?.ok_or(StoreError::NoSuchAgreement(id))?;
+            tx.commit()?;
+            Ok((agreement, token))
+        }))
+    }
+
+    fn change_agreement<'a>(
+        &'a self,
+        id: i64,
+        action: AgreementAction,
+        reason: &'a str,
+        by: &'a str,
+    ) -> BoxFut<'a, Result<Agreement>> {
+        let (reason, by) = (reason.to_owned(), by.to_owned());
+        Box::pin(self.admin(move |conn| {
+            let tx = conn.transaction()?;
+            let current = load_agreement(&tx, id)?.ok_or(StoreError::NoSuchAgreement(id))?;
+            let to = action
+                .apply(current.state)
+                .map_err(StoreError::InvalidTransition)?;
+            tx.execute(
+                "UPDATE agreements SET state = ?1 WHERE id = ?2",
+                params![to.as_str(), id],
+            )?;
+            record_change(&tx, id, Some(current.state), to, &reason, &by)?;
+            let agreement = load_agreement(&tx, id)?.ok_or(StoreError::NoSuchAgreement(id))?;
+            tx.commit()?;
+            Ok(agreement)
+        }))
+    }
+
+    fn agreement(&self, id: i64) -> BoxFut<'_, Result<Option<AgreementHistory>>> {
+        Box::pin(async move {
+            self.read(|c| {
+                let Some(a) = load_agreement(c, id)? else {
+                    return Ok(None);
+                };
+                let mut stmt = c.prepare_cached(
+                    "SELECT from_state, to_state, reason, changed_by, changed_at
+                     FROM agreement_changes WHERE agreement_id = ?1 ORDER BY id",
+                )?;
+                let rows = stmt.query_map([id], |r| {
+                    Ok((
+                        r.get::<_, Option<String>>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, String>(4)?,
+                    ))
+                })?;
+                let mut changes = Vec::new();
+                for row in rows {
+                    let (from, to, reason, changed_by, changed_at) = row?;
+                    changes.push(AgreementChange {
+                        from: from.map(|f| state_of(&f)).transpose()?,
+                        to: state_of(&to)?,
+                        reason,
+                        changed_by,
+                        changed_at,
+                    });
+                }
+                Ok(Some((a, changes)))
+            })
+        })
+    }
+
+    fn agreements(&self) -> BoxFut<'_, Result<Vec<Agreement>>> {
+        Box::pin(async move {
+            self.read(|c| {
+                let ids: Vec<i64> = c
+                    .prepare_cached("SELECT id FROM agreements ORDER BY id")?
+                    .query_map([], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?;
+                let mut out = Vec::with_capacity(ids.len());
+                for id in ids {
+                    out.extend(load_agreement(c, id)?);
+                }
+                Ok(out)
+            })
+        })
+    }
+
+    fn issue_token(&self, agreement_id: i64) -> BoxFut<'_, Result<String>> {
+        Box::pin(self.admin(move |conn| {
+            let tx = conn.transaction()?;
+            let a = load_agreement(&tx, agreement_id)?
+                .ok_or(StoreError::NoSuchAgreement(agreement_id))?;
+            if a.state == AgreementState::Terminated {
+                return Err(StoreError::InvalidTransition(
+                    "a terminated agreement gets no new tokens".into(),
+                ));
+            }
+            let token = insert_token(&tx, agreement_id, a.org.id)?;
+            tx.commit()?;
             Ok(token)
+        }))
+    }
+
+    fn revoke_token(&self, token_id: i64) -> BoxFut<'_, Result<bool>> {
+        Box::pin(self.admin(move |conn| {
+            let n = conn.execute(
+                "UPDATE tokens SET revoked_at = ?1 WHERE id = ?2 AND revoked_at IS NULL",
+                params![jiff::Timestamp::now().to_string(), token_id],
+            )?;
+            Ok(n == 1)
         }))
     }
 
@@ -717,26 +1017,23 @@ impl Store for SqliteStore {
         Box::pin(async move {
             let hash = token_hash(token);
             self.read(|c| {
-                let row = c
+                let row: Option<(i64, i64)> = c
                     .prepare_cached(
-                        "SELECT t.id, o.id, o.kind, o.code, o.name FROM tokens t
-                         JOIN orgs o ON o.id = t.org_id
-                         WHERE t.token_hash = ?1 AND t.revoked_at IS NULL",
+                        "SELECT id, agreement_id FROM tokens
+                         WHERE token_hash = ?1 AND revoked_at IS NULL",
                     )?
-                    .query_row([&hash[..]], |r| {
-                        Ok((
-                            r.get::<_, i64>(0)?,
-                            (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?),
-                        ))
-                    })
+                    .query_row([&hash[..]], |r| Ok((r.get(0)?, r.get(1)?)))
                     .optional()?;
-                row.map(|(token_id, org)| {
-                    Ok(Principal {
-                        org: to_org(org)?,
-                        token_id,
-                    })
-                })
-                .transpose()
+                let Some((token_id, agreement_id)) = row else {
+                    return Ok(None);
+                };
+                let agreement = load_agreement(c, agreement_id)?
+                    .ok_or(StoreError::NoSuchAgreement(agreement_id))?;
+                Ok(Some(Principal {
+                    org: agreement.org.clone(),
+                    token_id,
+                    agreement,
+                }))
             })
         })
     }

@@ -116,6 +116,7 @@ fn req(command: Command, actor: Actor) -> WriteRequest {
         expected_version: None,
         idempotency: None,
         dry_run: false,
+        context: Default::default(),
     }
 }
 

@@ -9,10 +9,12 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
 use clap::{Parser, Subcommand};
+use fdg_domain::agreement::{AgreementAction, AgreementState};
 use fdg_domain::{CodeLists, ListName, OrgKind, rules};
 use fdg_server::{AppState, DanishClock};
+use fdg_store::audit::{AuditLog, SqliteAudit};
 use fdg_store::sqlite::{SqliteOptions, SqliteStore};
-use fdg_store::{Store, StoreContext, TimeSource};
+use fdg_store::{NewAgreement, Store, StoreContext, TimeSource};
 
 #[derive(Parser)]
 #[command(
@@ -45,6 +47,10 @@ enum Cmd {
         /// Address to listen on.
         #[arg(long, env = "FDG_LISTEN", default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
+        /// Keep audit entries this many days; older ones are pruned daily (the chain stays
+        /// verifiable). Without it, entries are kept.
+        #[arg(long, env = "FDG_AUDIT_RETENTION_DAYS")]
+        audit_retention_days: Option<u32>,
     },
     /// Create the database and apply migrations, then exit.
     Migrate {
@@ -60,6 +66,16 @@ enum Cmd {
     Token {
         #[command(subcommand)]
         command: TokenCmd,
+    },
+    /// Connection agreements (§ 10–§ 13).
+    Agreement {
+        #[command(subcommand)]
+        command: AgreementCmd,
+    },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCmd,
     },
     /// Print every rule with its provision.
     Rules {
@@ -113,6 +129,98 @@ enum TokenCmd {
         /// The organisation's kind, when several kinds share the code.
         #[arg(long)]
         kind: Option<OrgKind>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AgreementCmd {
+    /// Create an agreement for an organisation; prints the agreement id, then its first token.
+    Create {
+        #[command(flatten)]
+        data: DataArgs,
+        /// The organisation's code.
+        #[arg(long)]
+        org: String,
+        /// The organisation's kind, when several kinds share the code.
+        #[arg(long)]
+        kind: Option<OrgKind>,
+        /// Initial state: test (the § 10 test before use: nothing is stored) or active.
+        #[arg(long, default_value = "test")]
+        state: AgreementState,
+        /// A data processor (vendor) named in the agreement. May be repeated.
+        #[arg(long = "processor")]
+        processors: Vec<String>,
+        /// A record type it may write (e.g. jobseeker_registration, contact_interview); default all.
+        #[arg(long = "may-write")]
+        may_write: Vec<String>,
+        /// What it may read (persons, events); default all.
+        #[arg(long = "may-read")]
+        may_read: Vec<String>,
+        /// First day of validity (YYYY-MM-DD).
+        #[arg(long)]
+        valid_from: Option<jiff::civil::Date>,
+        /// Last day of validity (YYYY-MM-DD).
+        #[arg(long)]
+        valid_to: Option<jiff::civil::Date>,
+        /// Why (recorded).
+        #[arg(long, default_value = "connection agreement signed")]
+        reason: String,
+    },
+    /// test → active, after the test before use (§ 10).
+    Activate(ChangeArgs),
+    /// active → suspended: close web-service access (§ 13).
+    Suspend(ChangeArgs),
+    /// suspended → active.
+    Reinstate(ChangeArgs),
+    /// End the agreement for good.
+    Terminate(ChangeArgs),
+    /// Issue another token for the agreement (for rotation); prints the token alone.
+    Token {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Agreement id.
+        id: i64,
+    },
+    /// Show an agreement and every change of its state.
+    Show {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Agreement id.
+        id: i64,
+    },
+    /// List agreements.
+    List {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(clap::Args)]
+struct ChangeArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// Agreement id.
+    id: i64,
+    /// Why (recorded with the change).
+    #[arg(long)]
+    reason: String,
+}
+
+#[derive(Subcommand)]
+enum AuditCmd {
+    /// Check the hash chain; exits non-zero and names each altered, removed, inserted or
+    /// reordered entry.
+    Verify {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Remove entries older than a number of days, keeping the chain verifiable.
+    Prune {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Keep this many days.
+        #[arg(long)]
+        keep_days: u32,
     },
 }
 
@@ -183,8 +291,28 @@ async fn shutdown_signal() {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Cmd::Serve { data, listen } => {
+        Cmd::Serve {
+            data,
+            listen,
+            audit_retention_days,
+        } => {
             let (store, codes, clock) = open(&data)?;
+            let audit: Arc<dyn AuditLog> = Arc::new(SqliteAudit::open(&data.data_dir)?);
+            if let Some(days) = audit_retention_days {
+                let (audit, clock) = (audit.clone(), clock.clone());
+                tokio::spawn(async move {
+                    let mut tick = tokio::time::interval(std::time::Duration::from_secs(86_400));
+                    loop {
+                        tick.tick().await;
+                        let before =
+                            clock.now() - jiff::SignedDuration::from_hours(24 * i64::from(days));
+                        match audit.prune(before).await {
+                            Ok(n) => tracing::info!(pruned = n, "audit retention"),
+                            Err(e) => tracing::error!(error = %e, "audit pruning failed"),
+                        }
+                    }
+                });
+            }
             let orgs = store.orgs().await?;
             let listener = tokio::net::TcpListener::bind(listen)
                 .await
@@ -204,6 +332,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let state = AppState {
                 store: Arc::new(store),
+                audit,
                 codes,
                 clock,
             };
@@ -244,6 +373,39 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 eprintln!("Store this token now: it is shown once and kept only as a hash.");
             }
         },
+        Cmd::Agreement { command } => agreement(command).await?,
+        Cmd::Audit { command } => match command {
+            AuditCmd::Verify { data } => {
+                let audit = SqliteAudit::open(&data.data_dir)?;
+                let report = audit.verify().await?;
+                if report.problems.is_empty() {
+                    eprintln!(
+                        "audit log intact: {} entries{}",
+                        report.entries,
+                        report
+                            .from_checkpoint
+                            .map(|s| format!(" after the checkpoint at {s}"))
+                            .unwrap_or_default()
+                    );
+                } else {
+                    for p in &report.problems {
+                        println!("{}", serde_json::to_string(p)?);
+                    }
+                    bail!(
+                        "audit log damaged: {} problem(s) in {} entries",
+                        report.problems.len(),
+                        report.entries
+                    );
+                }
+            }
+            AuditCmd::Prune { data, keep_days } => {
+                let audit = SqliteAudit::open(&data.data_dir)?;
+                let before = jiff::Timestamp::now()
+                    - jiff::SignedDuration::from_hours(24 * i64::from(keep_days));
+                let n = audit.prune(before).await?;
+                eprintln!("pruned {n} audit entries recorded before {before}");
+            }
+        },
         Cmd::Rules { format, lang } => match format {
             RulesFormat::Json => println!("{}", serde_json::to_string_pretty(rules::ALL)?),
             RulesFormat::Table => {
@@ -267,6 +429,99 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let (store, _, _) = open(&data)?;
             let n = store.rebuild().await?;
             eprintln!("rebuilt projections from {n} events");
+        }
+    }
+    Ok(())
+}
+
+async fn agreement(command: AgreementCmd) -> anyhow::Result<()> {
+    let change = |args: ChangeArgs, action| async move {
+        let (store, _, _) = open(&args.data)?;
+        let a = store
+            .change_agreement(args.id, action, &args.reason, "cli")
+            .await?;
+        println!(
+            "agreement {}: {} ({}:{})",
+            a.id, a.state, a.org.kind, a.org.code
+        );
+        anyhow::Ok(())
+    };
+    match command {
+        AgreementCmd::Create {
+            data,
+            org,
+            kind,
+            state,
+            processors,
+            may_write,
+            may_read,
+            valid_from,
+            valid_to,
+            reason,
+        } => {
+            if !matches!(state, AgreementState::Test | AgreementState::Active) {
+                bail!("an agreement starts in test or active");
+            }
+            let (store, _, _) = open(&data)?;
+            let all = |v: Vec<String>| {
+                if v.is_empty() {
+                    vec!["*".to_owned()]
+                } else {
+                    v
+                }
+            };
+            let (a, token) = store
+                .create_agreement(
+                    NewAgreement {
+                        org_code: org,
+                        org_kind: kind,
+                        state,
+                        processors,
+                        may_write: all(may_write),
+                        may_read: all(may_read),
+                        valid_from,
+                        valid_to,
+                        reason,
+                    },
+                    "cli",
+                )
+                .await?;
+            println!("{}", a.id);
+            println!("{token}");
+            eprintln!(
+                "agreement {} for {}:{} in state {}; the token above is shown once.",
+                a.id, a.org.kind, a.org.code, a.state
+            );
+        }
+        AgreementCmd::Activate(args) => change(args, AgreementAction::Activate).await?,
+        AgreementCmd::Suspend(args) => change(args, AgreementAction::Suspend).await?,
+        AgreementCmd::Reinstate(args) => change(args, AgreementAction::Reinstate).await?,
+        AgreementCmd::Terminate(args) => change(args, AgreementAction::Terminate).await?,
+        AgreementCmd::Token { data, id } => {
+            let (store, _, _) = open(&data)?;
+            println!("{}", store.issue_token(id).await?);
+            eprintln!("Store this token now: it is shown once and kept only as a hash.");
+        }
+        AgreementCmd::Show { data, id } => {
+            let (store, _, _) = open(&data)?;
+            let Some((a, changes)) = store.agreement(id).await? else {
+                bail!("no agreement {id}");
+            };
+            println!(
+                "{}",
+                serde_json::to_string_pretty(
+                    &serde_json::json!({"agreement": a, "changes": changes})
+                )?
+            );
+        }
+        AgreementCmd::List { data } => {
+            let (store, _, _) = open(&data)?;
+            for a in store.agreements().await? {
+                println!(
+                    "{}\t{}\t{}:{}\t{}",
+                    a.id, a.state, a.org.kind, a.org.code, a.org.name
+                );
+            }
         }
     }
     Ok(())

@@ -1,0 +1,572 @@
+//! The audit log: every read and write of personal data, hash-chained.
+//!
+//! Entries are appended by their own writer thread with group commit, to their own database
+//! file (`audit.db`); [`AuditLog::append`] returns only when the entries are durable, so a
+//! handler can audit a read before the data leaves the server. Each entry stores the previous
+//! entry's hash and its own (SHA-256 over the previous hash and every field), so
+//! [`AuditLog::verify`] finds an altered, removed, inserted or reordered entry. Pruning keeps
+//! the chain verifiable by recording a checkpoint: the hash of the last entry removed.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use jiff::Timestamp;
+use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
+use serde::Serialize;
+use sha2::Digest;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::{BoxFut, Result, StoreError, migrate};
+
+/// One access to personal data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditEntry {
+    /// When.
+    pub at: Timestamp,
+    /// The organisation (`kind:code`).
+    pub org: String,
+    /// The credential: `agreement:<id>`, `user:<id>`, `citizen`.
+    pub credential: String,
+    /// The person acting inside the calling system (caseworker), if known.
+    pub acting_person: Option<String>,
+    /// The organisation acted for, if any.
+    pub on_behalf_of: Option<String>,
+    /// What was done: `person.read`, `person.search`, `write.<record>`, `feed.read`, …
+    pub action: String,
+    /// Which person (internal id, never the CPR number); none when a search found nobody.
+    pub person_id: Option<String>,
+    /// Why (the purpose given, or the endpoint's purpose).
+    pub purpose: String,
+    /// `ok`, `not_found`, `denied`, `refused`.
+    pub outcome: String,
+}
+
+/// An entry as stored, with its place in the chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredAuditEntry {
+    /// Position in the chain.
+    pub seq: i64,
+    /// The entry.
+    #[serde(flatten)]
+    pub entry: AuditEntry,
+}
+
+/// What is wrong with the chain at one place.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ChainProblem {
+    /// The entry's content does not match its hash.
+    Altered {
+        /// The entry.
+        seq: i64,
+    },
+    /// Entries are missing before this one.
+    Removed {
+        /// The first missing position.
+        from_seq: i64,
+        /// The last missing position.
+        to_seq: i64,
+    },
+    /// The entry does not belong to the chain: the chain continues around it.
+    Inserted {
+        /// The entry.
+        seq: i64,
+    },
+    /// The entry is genuine but out of place: it follows another entry than the one before it.
+    Reordered {
+        /// The entry.
+        seq: i64,
+        /// The position of the entry it really follows.
+        follows_seq: i64,
+    },
+}
+
+/// The result of verifying the chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VerifyReport {
+    /// Entries checked.
+    pub entries: u64,
+    /// Where the chain started (a prune checkpoint), if not at the beginning.
+    pub from_checkpoint: Option<i64>,
+    /// Every problem found, in chain order; empty when the log is intact.
+    pub problems: Vec<ChainProblem>,
+}
+
+/// The audit log interface.
+pub trait AuditLog: Send + Sync + 'static {
+    /// Appends entries; returns when they are durable.
+    fn append(&self, entries: Vec<AuditEntry>) -> BoxFut<'_, Result<()>>;
+    /// The entries about one person, newest first (the citizen's view of who looked).
+    fn for_person<'a>(
+        &'a self,
+        person_id: &'a str,
+        limit: u32,
+    ) -> BoxFut<'a, Result<Vec<StoredAuditEntry>>>;
+    /// Checks the whole chain.
+    fn verify(&self) -> BoxFut<'_, Result<VerifyReport>>;
+    /// Removes entries recorded before `before`, keeping the chain verifiable; returns how many.
+    fn prune(&self, before: Timestamp) -> BoxFut<'_, Result<u64>>;
+}
+
+const GENESIS: [u8; 32] = [0; 32];
+
+fn entry_hash(prev: &[u8], e: &AuditEntry) -> [u8; 32] {
+    let mut h = sha2::Sha256::new();
+    h.update(prev);
+    let at = e.at.to_string();
+    for field in [
+        Some(at.as_str()),
+        Some(e.org.as_str()),
+        Some(e.credential.as_str()),
+        e.acting_person.as_deref(),
+        e.on_behalf_of.as_deref(),
+        Some(e.action.as_str()),
+        e.person_id.as_deref(),
+        Some(e.purpose.as_str()),
+        Some(e.outcome.as_str()),
+    ] {
+        match field {
+            // Length-prefixed, with absent distinct from empty.
+            Some(f) => {
+                h.update([1u8]);
+                h.update((f.len() as u64).to_be_bytes());
+                h.update(f.as_bytes());
+            }
+            None => h.update([0u8]),
+        }
+    }
+    h.finalize().into()
+}
+
+type Job = (Vec<AuditEntry>, oneshot::Sender<Result<()>>);
+
+/// The SQLite audit log.
+#[derive(Clone)]
+pub struct SqliteAudit {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    path: PathBuf,
+    readers: Mutex<Vec<Connection>>,
+    jobs: mpsc::Sender<Job>,
+    writer: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        let (closed, _) = mpsc::channel(1);
+        drop(std::mem::replace(&mut self.jobs, closed));
+        if let Some(w) = self.writer.take() {
+            let _ = w.join();
+        }
+    }
+}
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
+        true,
+    )?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA cache_size = -8192;",
+    )
+}
+
+/// The chain's head: the last position and hash (from the newest entry or checkpoint).
+fn head(conn: &Connection) -> Result<(i64, [u8; 32])> {
+    let last: Option<(i64, Vec<u8>)> = conn
+        .query_row(
+            "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let checkpoint: Option<(i64, Vec<u8>)> = conn
+        .query_row(
+            "SELECT seq, hash FROM audit_checkpoints ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let (seq, hash) = match (last, checkpoint) {
+        (Some(l), Some(c)) if c.0 > l.0 => c,
+        (Some(l), _) => l,
+        (None, Some(c)) => c,
+        (None, None) => return Ok((0, GENESIS)),
+    };
+    let hash: [u8; 32] = hash
+        .try_into()
+        .map_err(|_| StoreError::Corrupt("audit hash length".into()))?;
+    Ok((seq, hash))
+}
+
+impl SqliteAudit {
+    /// Opens (creating) `audit.db` in the data directory and starts its writer.
+    pub fn open(dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(dir)?;
+        let path = dir.join("audit.db");
+        let mut conn = Connection::open(&path)?;
+        configure(&conn)?;
+        migrate::run(&mut conn, migrate::SQLITE_AUDIT)?;
+        let (tx, rx) = mpsc::channel(8192);
+        let writer = std::thread::Builder::new()
+            .name("fdg-audit-writer".into())
+            .spawn(move || writer_loop(conn, rx))?;
+        Ok(SqliteAudit {
+            inner: Arc::new(Inner {
+                path,
+                readers: Mutex::new(Vec::new()),
+                jobs: tx,
+                writer: Some(writer),
+            }),
+        })
+    }
+
+    /// The database file (for tests and operators).
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let pooled = self
+            .inner
+            .readers
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .pop();
+        let conn = match pooled {
+            Some(c) => c,
+            None => {
+                let c = Connection::open_with_flags(
+                    &self.inner.path,
+                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                c.busy_timeout(std::time::Duration::from_secs(10))?;
+                c
+            }
+        };
+        let out = f(&conn);
+        self.inner
+            .readers
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(conn);
+        out
+    }
+}
+
+fn writer_loop(mut conn: Connection, mut rx: mpsc::Receiver<Job>) {
+    let (mut seq, mut prev) = match head(&conn) {
+        Ok(h) => h,
+        Err(e) => {
+            tracing::error!(error = %e, "audit log unreadable; refusing every audited request");
+            while let Some((_, reply)) = rx.blocking_recv() {
+                let _ = reply.send(Err(StoreError::Corrupt("audit log unreadable".into())));
+            }
+            return;
+        }
+    };
+    let mut batch: Vec<Job> = Vec::new();
+    while let Some(first) = rx.blocking_recv() {
+        batch.push(first);
+        while batch.len() < 1024 {
+            match rx.try_recv() {
+                Ok(j) => batch.push(j),
+                Err(_) => break,
+            }
+        }
+        let (start_seq, start_prev) = (seq, prev);
+        let result = (|| -> Result<()> {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            {
+                let mut insert = tx.prepare_cached(
+                    "INSERT INTO audit (seq, at, org, credential, acting_person, on_behalf_of,
+                                        action, person_id, purpose, outcome, prev_hash, hash)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                )?;
+                for (entries, _) in &batch {
+                    for e in entries {
+                        let hash = entry_hash(&prev, e);
+                        seq += 1;
+                        insert.execute(params![
+                            seq,
+                            e.at.to_string(),
+                            e.org,
+                            e.credential,
+                            e.acting_person,
+                            e.on_behalf_of,
+                            e.action,
+                            e.person_id,
+                            e.purpose,
+                            e.outcome,
+                            &prev[..],
+                            &hash[..]
+                        ])?;
+                        prev = hash;
+                    }
+                }
+            }
+            tx.commit()?;
+            Ok(())
+        })();
+        match result {
+            Ok(()) => {
+                for (_, reply) in batch.drain(..) {
+                    let _ = reply.send(Ok(()));
+                }
+            }
+            Err(e) => {
+                (seq, prev) = (start_seq, start_prev);
+                tracing::error!(error = %e, "audit batch failed; its requests are refused");
+                for (_, reply) in batch.drain(..) {
+                    let _ = reply.send(Err(StoreError::Corrupt("audit write failed".into())));
+                }
+            }
+        }
+    }
+}
+
+type Row = (i64, AuditEntry, Vec<u8>, Vec<u8>);
+
+fn load_rows(conn: &Connection, from_seq: i64) -> Result<Vec<Row>> {
+    let mut stmt = conn.prepare(
+        "SELECT seq, at, org, credential, acting_person, on_behalf_of, action, person_id,
+                purpose, outcome, prev_hash, hash
+         FROM audit WHERE seq > ?1 ORDER BY seq",
+    )?;
+    let rows = stmt.query_map([from_seq], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            (
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+                r.get(8)?,
+                r.get(9)?,
+            ),
+            r.get::<_, Vec<u8>>(10)?,
+            r.get::<_, Vec<u8>>(11)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (seq, at, f, prev, hash) = row?;
+        let (org, credential, acting_person, on_behalf_of, action, person_id, purpose, outcome) = f;
+        out.push((
+            seq,
+            AuditEntry {
+                at: at
+                    .parse()
+                    .map_err(|e| StoreError::Corrupt(format!("audit time: {e}")))?,
+                org,
+                credential,
+                acting_person,
+                on_behalf_of,
+                action,
+                person_id,
+                purpose,
+                outcome,
+            },
+            prev,
+            hash,
+        ));
+    }
+    Ok(out)
+}
+
+/// Walks the chain from a starting point and names every problem.
+fn check(rows: &[Row], start_seq: i64, start_hash: &[u8]) -> Vec<ChainProblem> {
+    let by_hash: HashMap<&[u8], i64> = rows
+        .iter()
+        .map(|(seq, _, _, hash)| (hash.as_slice(), *seq))
+        .collect();
+    let mut problems = Vec::new();
+    let mut expected_seq = start_seq + 1;
+    let mut expected_prev: Vec<u8> = start_hash.to_vec();
+    for (i, (seq, entry, prev, hash)) in rows.iter().enumerate() {
+        if *seq > expected_seq {
+            problems.push(ChainProblem::Removed {
+                from_seq: expected_seq,
+                to_seq: seq - 1,
+            });
+            expected_prev = prev.clone();
+        }
+        let genuine = entry_hash(prev, entry).as_slice() == hash.as_slice();
+        if !genuine {
+            // Content changed in place, or a forged entry: the next entry tells which.
+            let skipped = rows
+                .get(i + 1)
+                .is_some_and(|(_, _, next_prev, _)| next_prev == &expected_prev);
+            if skipped {
+                problems.push(ChainProblem::Inserted { seq: *seq });
+                expected_seq = seq + 1;
+                continue;
+            }
+            problems.push(ChainProblem::Altered { seq: *seq });
+        } else if prev != &expected_prev {
+            match by_hash.get(prev.as_slice()) {
+                Some(follows) => problems.push(ChainProblem::Reordered {
+                    seq: *seq,
+                    follows_seq: *follows,
+                }),
+                None => {
+                    let skipped = rows
+                        .get(i + 1)
+                        .is_some_and(|(_, _, next_prev, _)| next_prev == &expected_prev);
+                    if skipped {
+                        problems.push(ChainProblem::Inserted { seq: *seq });
+                        expected_seq = seq + 1;
+                        continue;
+                    }
+                    problems.push(ChainProblem::Removed {
+                        from_seq: *seq,
+                        to_seq: *seq,
+                    });
+                }
+            }
+        }
+        expected_seq = seq + 1;
+        expected_prev = hash.clone();
+    }
+    problems
+}
+
+impl AuditLog for SqliteAudit {
+    fn append(&self, entries: Vec<AuditEntry>) -> BoxFut<'_, Result<()>> {
+        Box::pin(async move {
+            if entries.is_empty() {
+                return Ok(());
+            }
+            let (reply, rx) = oneshot::channel();
+            self.inner
+                .jobs
+                .send((entries, reply))
+                .await
+                .map_err(|_| StoreError::WriterGone)?;
+            rx.await.map_err(|_| StoreError::WriterGone)?
+        })
+    }
+
+    fn for_person<'a>(
+        &'a self,
+        person_id: &'a str,
+        limit: u32,
+    ) -> BoxFut<'a, Result<Vec<StoredAuditEntry>>> {
+        Box::pin(async move {
+            self.read(|c| {
+                let mut stmt = c.prepare_cached(
+                    "SELECT seq, at, org, credential, acting_person, on_behalf_of, action,
+                            person_id, purpose, outcome
+                     FROM audit WHERE person_id = ?1 ORDER BY seq DESC LIMIT ?2",
+                )?;
+                let rows = stmt.query_map(params![person_id, limit], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        (
+                            r.get(2)?,
+                            r.get(3)?,
+                            r.get(4)?,
+                            r.get(5)?,
+                            r.get(6)?,
+                            r.get(7)?,
+                            r.get(8)?,
+                            r.get(9)?,
+                        ),
+                    ))
+                })?;
+                let mut out = Vec::new();
+                for row in rows {
+                    let (seq, at, f) = row?;
+                    let (
+                        org,
+                        credential,
+                        acting_person,
+                        on_behalf_of,
+                        action,
+                        person_id,
+                        purpose,
+                        outcome,
+                    ) = f;
+                    out.push(StoredAuditEntry {
+                        seq,
+                        entry: AuditEntry {
+                            at: at
+                                .parse()
+                                .map_err(|e| StoreError::Corrupt(format!("audit time: {e}")))?,
+                            org,
+                            credential,
+                            acting_person,
+                            on_behalf_of,
+                            action,
+                            person_id,
+                            purpose,
+                            outcome,
+                        },
+                    });
+                }
+                Ok(out)
+            })
+        })
+    }
+
+    fn verify(&self) -> BoxFut<'_, Result<VerifyReport>> {
+        Box::pin(async move {
+            self.read(|c| {
+                let checkpoint: Option<(i64, Vec<u8>)> = c
+                    .query_row(
+                        "SELECT seq, hash FROM audit_checkpoints ORDER BY seq DESC LIMIT 1",
+                        [],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )
+                    .optional()?;
+                let (start_seq, start_hash) = checkpoint.clone().unwrap_or((0, GENESIS.to_vec()));
+                let rows = load_rows(c, start_seq)?;
+                Ok(VerifyReport {
+                    entries: rows.len() as u64,
+                    from_checkpoint: checkpoint.map(|(s, _)| s),
+                    problems: check(&rows, start_seq, &start_hash),
+                })
+            })
+        })
+    }
+
+    fn prune(&self, before: Timestamp) -> BoxFut<'_, Result<u64>> {
+        let path = self.inner.path.clone();
+        Box::pin(async move {
+            // A separate connection: the writer only appends, and SQLite serialises the two.
+            let mut conn = Connection::open(&path)?;
+            configure(&conn)?;
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let last: Option<(i64, Vec<u8>, i64)> = tx.query_row(
+                "SELECT max(seq), (SELECT hash FROM audit WHERE seq =
+                        (SELECT max(seq) FROM audit WHERE at < ?1)), count(*)
+                     FROM audit WHERE at < ?1",
+                [before.to_string()],
+                |r| {
+                    Ok(match r.get::<_, Option<i64>>(0)? {
+                        Some(seq) => Some((seq, r.get(1)?, r.get(2)?)),
+                        None => None,
+                    })
+                },
+            )?;
+            let Some((seq, hash, count)) = last else {
+                return Ok(0);
+            };
+            tx.execute("DELETE FROM audit WHERE seq <= ?1", [seq])?;
+            tx.execute(
+                "INSERT INTO audit_checkpoints (seq, hash, pruned_at, entries) VALUES (?1, ?2, ?3, ?4)",
+                params![seq, hash, Timestamp::now().to_string(), count],
+            )?;
+            tx.commit()?;
+            Ok(count as u64)
+        })
+    }
+}
