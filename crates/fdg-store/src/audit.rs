@@ -211,6 +211,7 @@ impl SqliteAudit {
         let mut conn = Connection::open(&path)?;
         configure(&conn)?;
         migrate::run(&mut conn, migrate::SQLITE_AUDIT)?;
+        conn.execute_batch("PRAGMA journal_size_limit = 67108864;")?;
         let (tx, rx) = mpsc::channel(8192);
         let writer = std::thread::Builder::new()
             .name("fdg-audit-writer".into())
@@ -270,7 +271,17 @@ fn writer_loop(mut conn: Connection, mut rx: mpsc::Receiver<Job>) {
         }
     };
     let mut batch: Vec<Job> = Vec::new();
-    while let Some(first) = rx.blocking_recv() {
+    let mut indexed_at = std::time::Instant::now();
+    loop {
+        let Some(first) = rx.blocking_recv() else {
+            break;
+        };
+        // Catch the per-person lookup up at most once a second: in one larger transaction
+        // the random index pages are shared by many entries. Lookups also read the tail.
+        if indexed_at.elapsed() > std::time::Duration::from_secs(1) {
+            index_people(&mut conn);
+            indexed_at = std::time::Instant::now();
+        }
         batch.push(first);
         while batch.len() < 1024 {
             match rx.try_recv() {
@@ -326,6 +337,33 @@ fn writer_loop(mut conn: Connection, mut rx: mpsc::Receiver<Job>) {
                 }
             }
         }
+    }
+    index_people(&mut conn);
+    let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+}
+
+/// Copies (person, seq) of entries appended since the last run into `audit_person`.
+fn index_people(conn: &mut Connection) {
+    let mut run = || -> Result<()> {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute(
+            "INSERT OR IGNORE INTO audit_person (person_id, seq)
+             SELECT person_id, seq FROM audit
+             WHERE seq > (SELECT last_seq FROM audit_index WHERE id = 1)
+               AND person_id IS NOT NULL
+             ORDER BY person_id, seq",
+            [],
+        )?;
+        tx.execute(
+            "UPDATE audit_index SET last_seq = (SELECT coalesce(max(seq), 0) FROM audit)
+             WHERE id = 1",
+            [],
+        )?;
+        tx.commit()?;
+        Ok(())
+    };
+    if let Err(e) = run() {
+        tracing::warn!(error = %e, "audit person index not updated; retried later");
     }
 }
 
@@ -461,10 +499,15 @@ impl AuditLog for SqliteAudit {
     ) -> BoxFut<'a, Result<Vec<StoredAuditEntry>>> {
         Box::pin(async move {
             self.read(|c| {
+                // Indexed entries, plus the few appended since the index last caught up.
                 let mut stmt = c.prepare_cached(
                     "SELECT seq, at, org, credential, acting_person, on_behalf_of, action,
                             person_id, purpose, outcome
-                     FROM audit WHERE person_id = ?1 ORDER BY seq DESC LIMIT ?2",
+                     FROM audit
+                     WHERE seq IN (SELECT seq FROM audit_person WHERE person_id = ?1)
+                        OR (seq > (SELECT last_seq FROM audit_index WHERE id = 1)
+                            AND person_id = ?1)
+                     ORDER BY seq DESC LIMIT ?2",
                 )?;
                 let rows = stmt.query_map(params![person_id, limit], |r| {
                     Ok((
@@ -561,6 +604,7 @@ impl AuditLog for SqliteAudit {
                 return Ok(0);
             };
             tx.execute("DELETE FROM audit WHERE seq <= ?1", [seq])?;
+            tx.execute("DELETE FROM audit_person WHERE seq <= ?1", [seq])?;
             tx.execute(
                 "INSERT INTO audit_checkpoints (seq, hash, pruned_at, entries) VALUES (?1, ?2, ?3, ?4)",
                 params![seq, hash, Timestamp::now().to_string(), count],

@@ -32,11 +32,18 @@ pub(crate) const SQLITE: &[Migration] = &[
 ];
 
 /// The audit database's migrations, in order.
-pub(crate) const SQLITE_AUDIT: &[Migration] = &[Migration {
-    version: 1,
-    name: "0001_audit",
-    sql: include_str!("../migrations/sqlite-audit/0001_audit.sql"),
-}];
+pub(crate) const SQLITE_AUDIT: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "0001_audit",
+        sql: include_str!("../migrations/sqlite-audit/0001_audit.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "0002_deferred_person_index",
+        sql: include_str!("../migrations/sqlite-audit/0002_deferred_person_index.sql"),
+    },
+];
 
 fn checksum(sql: &str) -> String {
     use sha2::Digest;

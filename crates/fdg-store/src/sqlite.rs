@@ -43,9 +43,17 @@ pub struct SqliteStore {
     inner: Arc<Inner>,
 }
 
+/// How long an authenticated credential is trusted without asking the database again. Changes
+/// made through this store (suspension, revocation) take effect at once; changes made by another
+/// process (the CLI) within this time.
+const CREDENTIAL_TTL: std::time::Duration = std::time::Duration::from_secs(1);
+
+type CredentialCache = Mutex<HashMap<[u8; 32], (std::time::Instant, Principal)>>;
+
 struct Inner {
     path: PathBuf,
     readers: Mutex<Vec<Connection>>,
+    credentials: CredentialCache,
     jobs: mpsc::Sender<Job>,
     writer: Option<std::thread::JoinHandle<()>>,
 }
@@ -161,6 +169,7 @@ impl SqliteStore {
             inner: Arc::new(Inner {
                 path: opts.path.clone(),
                 readers: Mutex::new(Vec::new()),
+                credentials: Mutex::new(HashMap::new()),
                 jobs: tx,
                 writer: Some(writer),
             }),
@@ -185,6 +194,14 @@ impl SqliteStore {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .push(conn);
         out
+    }
+
+    fn forget_credentials(&self) {
+        self.inner
+            .credentials
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clear();
     }
 
     async fn admin<T: Send + 'static>(
@@ -919,7 +936,7 @@ impl Store for SqliteStore {
         by: &'a str,
     ) -> BoxFut<'a, Result<Agreement>> {
         let (reason, by) = (reason.to_owned(), by.to_owned());
-        Box::pin(self.admin(move |conn| {
+        let changed = self.admin(move |conn| {
             let tx = conn.transaction()?;
             let current = load_agreement(&tx, id)?.ok_or(StoreError::NoSuchAgreement(id))?;
             let to = action
@@ -933,7 +950,12 @@ impl Store for SqliteStore {
             let agreement = load_agreement(&tx, id)?.ok_or(StoreError::NoSuchAgreement(id))?;
             tx.commit()?;
             Ok(agreement)
-        }))
+        });
+        Box::pin(async move {
+            let changed = changed.await;
+            self.forget_credentials();
+            changed
+        })
     }
 
     fn agreement(&self, id: i64) -> BoxFut<'_, Result<Option<AgreementHistory>>> {
@@ -1004,19 +1026,35 @@ impl Store for SqliteStore {
     }
 
     fn revoke_token(&self, token_id: i64) -> BoxFut<'_, Result<bool>> {
-        Box::pin(self.admin(move |conn| {
+        let revoked = self.admin(move |conn| {
             let n = conn.execute(
                 "UPDATE tokens SET revoked_at = ?1 WHERE id = ?2 AND revoked_at IS NULL",
                 params![jiff::Timestamp::now().to_string(), token_id],
             )?;
             Ok(n == 1)
-        }))
+        });
+        Box::pin(async move {
+            let revoked = revoked.await;
+            self.forget_credentials();
+            revoked
+        })
     }
 
     fn authenticate<'a>(&'a self, token: &'a str) -> BoxFut<'a, Result<Option<Principal>>> {
         Box::pin(async move {
             let hash = token_hash(token);
-            self.read(|c| {
+            let now = std::time::Instant::now();
+            if let Some((at, p)) = self
+                .inner
+                .credentials
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .get(&hash)
+                && now.duration_since(*at) < CREDENTIAL_TTL
+            {
+                return Ok(Some(p.clone()));
+            }
+            let found = self.read(|c| {
                 let row: Option<(i64, i64)> = c
                     .prepare_cached(
                         "SELECT id, agreement_id FROM tokens
@@ -1034,7 +1072,19 @@ impl Store for SqliteStore {
                     token_id,
                     agreement,
                 }))
-            })
+            })?;
+            if let Some(p) = &found {
+                let mut cache = self
+                    .inner
+                    .credentials
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                if cache.len() > 10_000 {
+                    cache.clear();
+                }
+                cache.insert(hash, (now, p.clone()));
+            }
+            Ok(found)
         })
     }
 
