@@ -94,3 +94,64 @@ pub struct Clock {
     /// Today's date in Denmark.
     pub today: Date,
 }
+
+/// What a user of the browser tool may do (DESIGN.md §4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// Records and reads for their organisation.
+    Caseworker,
+    /// Manages the users of their own organisation.
+    OrgAdmin,
+    /// Administers organisations, agreements and users (the operator organisation only).
+    Operator,
+    /// Reads supervision reports (the supervision authority only).
+    Supervisor,
+}
+
+impl Role {
+    /// Every role.
+    pub const ALL: [Role; 4] = [
+        Role::Caseworker,
+        Role::OrgAdmin,
+        Role::Operator,
+        Role::Supervisor,
+    ];
+
+    /// The spelling used by the CLI and the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Caseworker => "caseworker",
+            Role::OrgAdmin => "org-admin",
+            Role::Operator => "operator",
+            Role::Supervisor => "supervisor",
+        }
+    }
+
+    /// Whether a user of an organisation of `kind` may have this role.
+    pub fn fits(self, kind: OrgKind) -> bool {
+        match self {
+            Role::Operator => kind == OrgKind::Operator,
+            Role::Supervisor => kind == OrgKind::Supervisor,
+            Role::Caseworker | Role::OrgAdmin => true,
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| {
+                format!("unknown role {s:?}; one of caseworker, org-admin, operator, supervisor")
+            })
+    }
+}

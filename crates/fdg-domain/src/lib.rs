@@ -28,7 +28,7 @@ pub mod state;
 pub mod view;
 
 pub use access::{PersonScope, Visibility};
-pub use actor::{Actor, Clock, OrgKind};
+pub use actor::{Actor, Clock, OrgKind, Role};
 pub use codes::{CodeLists, ListName};
 pub use command::Command;
 pub use cpr::{Cpr, CprError};

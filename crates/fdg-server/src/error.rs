@@ -73,6 +73,10 @@ pub enum ApiError {
     BadParameter(String),
     /// No or unknown credentials (401).
     Unauthenticated,
+    /// Wrong username or password (401).
+    LoginFailed,
+    /// Too many failed logins for this username; seconds to wait (429).
+    TooManyAttempts(u64),
     /// The rules refuse the request for this organisation (403), or, with no violations, the
     /// organisation may not use this endpoint at all.
     Forbidden(Vec<Violation>),
@@ -164,6 +168,22 @@ impl ApiError {
                 "Adgang kræver godkendelse",
                 "Send a valid bearer token in the Authorization header.".into(),
                 "Send et gyldigt adgangstoken i Authorization-headeren.".into(),
+            ),
+            ApiError::LoginFailed => p(
+                StatusCode::UNAUTHORIZED,
+                "login-failed",
+                "Wrong username or password",
+                "Forkert brugernavn eller adgangskode",
+                "The username or the password is wrong.".into(),
+                "Brugernavnet eller adgangskoden er forkert.".into(),
+            ),
+            ApiError::TooManyAttempts(seconds) => p(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too-many-attempts",
+                "Too many failed logins",
+                "For mange mislykkede login",
+                format!("Too many failed logins for this user. Try again in {} minute(s).", seconds.div_ceil(60)),
+                format!("For mange mislykkede login for denne bruger. Prøv igen om {} minut(ter).", seconds.div_ceil(60)),
             ),
             ApiError::Forbidden(v) => {
                 let mut pr = p(
@@ -274,6 +294,11 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        if let ApiError::TooManyAttempts(seconds) = self
+            && let Ok(v) = HeaderValue::from_str(&seconds.to_string())
+        {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
         if matches!(self, ApiError::Unauthenticated) {
             res.headers_mut().insert(
                 header::WWW_AUTHENTICATE,

@@ -26,6 +26,7 @@ pub mod auth;
 pub mod error;
 pub mod openapi;
 pub mod scope;
+pub mod session;
 pub mod telemetry;
 
 pub use error::ApiError;
@@ -41,6 +42,37 @@ pub struct AppState {
     pub codes: Arc<CodeLists>,
     /// The clock.
     pub clock: Arc<dyn TimeSource>,
+    /// Settings of the HTTP edge.
+    pub config: ServerConfig,
+    /// Failed-login counts.
+    pub throttle: Arc<session::LoginThrottle>,
+}
+
+/// Settings of the HTTP edge, typed and passed in.
+#[derive(Debug, Clone, Default)]
+pub struct ServerConfig {
+    /// Mark session cookies `Secure` (set when serving over TLS).
+    pub secure_cookies: bool,
+}
+
+impl AppState {
+    /// State with default settings.
+    pub fn new(
+        store: Arc<dyn Store>,
+        audit: Arc<dyn AuditLog>,
+        codes: Arc<CodeLists>,
+        clock: Arc<dyn TimeSource>,
+        config: ServerConfig,
+    ) -> Self {
+        AppState {
+            store,
+            audit,
+            codes,
+            clock,
+            config,
+            throttle: Arc::default(),
+        }
+    }
 }
 
 /// The real clock: now, and today's date in Denmark (Europe/Copenhagen).
@@ -79,6 +111,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest("/api/v1", api::routes())
         .merge(telemetry::routes())
+        .merge(session::routes())
         .layer(axum::middleware::from_fn(telemetry::track))
         .with_state(state)
 }

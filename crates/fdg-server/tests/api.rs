@@ -82,12 +82,13 @@ async fn spawn_app() -> App {
     }
     let store: Arc<dyn Store> = Arc::new(store);
     let audit: Arc<dyn AuditLog> = Arc::new(SqliteAudit::open(&dir.0).unwrap());
-    let router = fdg_server::router(AppState {
-        store: store.clone(),
-        audit: audit.clone(),
+    let router = fdg_server::router(AppState::new(
+        store.clone(),
+        audit.clone(),
         codes,
         clock,
-    });
+        fdg_server::ServerConfig::default(),
+    ));
     App {
         router,
         store,
@@ -1189,4 +1190,94 @@ async fn every_read_and_write_of_a_person_is_audited_with_who_acted() {
     assert!(report.entries >= 4);
     // The CPR number is in no audit entry.
     assert!(!serde_json::to_string(&entries).unwrap().contains("070761"));
+}
+
+#[tokio::test]
+async fn users_log_in_to_server_side_sessions_with_csrf_and_throttling() {
+    let app = spawn_app().await;
+    let (user, password) = app
+        .store
+        .create_user(
+            "101",
+            Some(OrgKind::MunicipalJobcenter),
+            fdg_domain::Role::Caseworker,
+            "Anne Berg",
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(user.username, "anne.berg");
+    assert!(user.must_change_password);
+    // A supervisor role only in the supervision authority.
+    assert!(
+        app.store
+            .create_user(
+                "101",
+                Some(OrgKind::MunicipalJobcenter),
+                fdg_domain::Role::Supervisor,
+                "X Y",
+                None
+            )
+            .await
+            .is_err()
+    );
+    let form = |u: &str, p: &str| {
+        Request::post("/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!("username={u}&password={p}")))
+            .unwrap()
+    };
+    let ok = app.call(form("Anne.Berg", &password)).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER);
+    let cookie = ok.headers[header::SET_COOKIE].to_str().unwrap().to_owned();
+    for attr in ["HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(cookie.contains(attr), "{cookie}");
+    }
+    let session = cookie.split(';').next().unwrap().to_owned();
+    let me = app
+        .call(
+            Request::get("/session")
+                .header(header::COOKIE, &session)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(me.status, StatusCode::OK);
+    assert_eq!(me.body["user"]["username"], "anne.berg");
+    assert_eq!(me.body["user"]["org"]["code"], "101");
+    let csrf = me.body["csrf"].as_str().unwrap().to_owned();
+    // Logout without the CSRF token is refused; with it, the session ends.
+    let logout = |token: &str| {
+        Request::post("/logout")
+            .header(header::COOKIE, &session)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!("csrf={token}")))
+            .unwrap()
+    };
+    assert_eq!(
+        app.call(logout("forged")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(app.call(logout(&csrf)).await.status, StatusCode::SEE_OTHER);
+    let gone = app
+        .call(
+            Request::get("/session")
+                .header(header::COOKIE, &session)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(gone.status, StatusCode::UNAUTHORIZED);
+    // Wrong passwords: refused; after five, even the right one waits.
+    for _ in 0..5 {
+        let r = app.call(form("anne.berg", "wrong-password")).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(r.body["type"], "urn:fdg:problem:login-failed");
+    }
+    let locked = app.call(form("anne.berg", &password)).await;
+    assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(locked.headers.contains_key(header::RETRY_AFTER));
+    // An unknown user gets the same answer as a wrong password.
+    let unknown = app.call(form("nobody", "whatever")).await;
+    assert_eq!(unknown.body["type"], "urn:fdg:problem:login-failed");
 }

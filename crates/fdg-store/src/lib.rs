@@ -13,7 +13,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use fdg_domain::agreement::{AgreementAction, AgreementState};
-use fdg_domain::{Actor, CodeLists, Command, Cpr, OrgKind, PersonScope, Violation};
+use fdg_domain::{Actor, CodeLists, Command, Cpr, OrgKind, PersonScope, Role, Violation};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
@@ -278,6 +278,32 @@ pub struct NewAgreement {
     pub reason: String,
 }
 
+/// A user of the browser tool.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    /// Id.
+    pub id: i64,
+    /// Their organisation.
+    pub org: Org,
+    /// Login name.
+    pub username: String,
+    /// Full name.
+    pub name: String,
+    /// Role.
+    pub role: Role,
+    /// Must choose a new password (after a one-time password).
+    pub must_change_password: bool,
+}
+
+/// A server-side session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    /// Whose.
+    pub user: User,
+    /// The token forms must carry (CSRF).
+    pub csrf: String,
+}
+
 /// What a bearer token authenticates as.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
@@ -313,6 +339,9 @@ pub enum StoreError {
     /// No such agreement.
     #[error("no agreement with id {0}")]
     NoSuchAgreement(i64),
+    /// A user cannot be created like this.
+    #[error("{0}")]
+    InvalidUser(String),
     /// The agreement cannot make this move.
     #[error("{0}")]
     InvalidTransition(String),
@@ -374,6 +403,29 @@ pub trait Store: Send + Sync + 'static {
     fn revoke_token(&self, token_id: i64) -> BoxFut<'_, Result<bool>>;
     /// Resolves a bearer token.
     fn authenticate<'a>(&'a self, token: &'a str) -> BoxFut<'a, Result<Option<Principal>>>;
+    /// Creates a user with a one-time password (returned once, stored as an argon2id hash).
+    fn create_user<'a>(
+        &'a self,
+        org_code: &'a str,
+        org_kind: Option<OrgKind>,
+        role: Role,
+        name: &'a str,
+        username: Option<&'a str>,
+    ) -> BoxFut<'a, Result<(User, String)>>;
+    /// Checks a username and password; `None` when either is wrong or the user is disabled.
+    fn login<'a>(
+        &'a self,
+        username: &'a str,
+        password: &'a str,
+    ) -> BoxFut<'a, Result<Option<User>>>;
+    /// Sets a user's password (and clears must-change).
+    fn set_password<'a>(&'a self, user_id: i64, password: &'a str) -> BoxFut<'a, Result<()>>;
+    /// Starts a session; returns its id (for the cookie, stored only hashed).
+    fn create_session(&self, user_id: i64, expires_at: Timestamp) -> BoxFut<'_, Result<String>>;
+    /// The session with this id, if it exists and has not expired at `now`.
+    fn session<'a>(&'a self, id: &'a str, now: Timestamp) -> BoxFut<'a, Result<Option<Session>>>;
+    /// Ends a session.
+    fn end_session<'a>(&'a self, id: &'a str) -> BoxFut<'a, Result<()>>;
     /// Rebuilds every projection from the event log; returns the number of events replayed.
     fn rebuild(&self) -> BoxFut<'_, Result<u64>>;
     /// Checks the database answers (for health checks).

@@ -29,6 +29,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "0003_agreements",
         sql: include_str!("../migrations/sqlite/0003_agreements.sql"),
     },
+    Migration {
+        version: 4,
+        name: "0004_users_sessions",
+        sql: include_str!("../migrations/sqlite/0004_users_sessions.sql"),
+    },
 ];
 
 /// The audit database's migrations, in order.

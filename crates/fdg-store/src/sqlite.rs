@@ -14,14 +14,15 @@ use std::sync::{Arc, Mutex};
 
 use fdg_domain::agreement::{AgreementAction, AgreementState};
 use fdg_domain::view::PersonOverview;
-use fdg_domain::{Context, Cpr, EventMeta, OrgKind, PersonScope, PersonState, decide};
+use fdg_domain::{Context, Cpr, EventMeta, OrgKind, PersonScope, PersonState, Role, decide};
+use jiff::Timestamp;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::{
     Accepted, Agreement, AgreementChange, AgreementHistory, Appended, BoxFut, NewAgreement, Org,
-    PersonRecord, Principal, Remark, Result, Store, StoreContext, StoreError, StoredEvent,
-    WriteOutcome, WriteRequest, migrate, random_hex, token_hash,
+    PersonRecord, Principal, Remark, Result, Session, Store, StoreContext, StoreError, StoredEvent,
+    User, WriteOutcome, WriteRequest, migrate, random_hex, token_hash,
 };
 
 /// Most requests committed together in one transaction.
@@ -599,6 +600,111 @@ fn person_record(
     })
 }
 
+/// The hash of a random password nobody knows, verified against when the username is
+/// unknown so that the answer takes as long either way.
+fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| {
+        use argon2::password_hash::PasswordHasher;
+        let mut salt = [0u8; 16];
+        let _ = getrandom::fill(&mut salt);
+        argon2::Argon2::default()
+            .hash_password_with_salt(one_time_password().as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .unwrap_or_default()
+    })
+}
+
+/// Letters and digits that cannot be mistaken for each other.
+const PASSWORD_ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+
+fn one_time_password() -> String {
+    let mut b = [0u8; 16];
+    getrandom::fill(&mut b).expect("operating system random source");
+    b.iter()
+        .map(|x| char::from(PASSWORD_ALPHABET[usize::from(*x) % PASSWORD_ALPHABET.len()]))
+        .collect()
+}
+
+/// `Anne Berg` → `anne.berg` (letters and digits of the name, lower case, dots between words).
+fn username_from(name: &str) -> String {
+    name.split_whitespace()
+        .map(|w| {
+            w.chars()
+                .filter_map(|c| match c {
+                    'æ' | 'Æ' => Some("ae".to_owned()),
+                    'ø' | 'Ø' => Some("oe".to_owned()),
+                    'å' | 'Å' => Some("aa".to_owned()),
+                    c if c.is_ascii_alphanumeric() => Some(c.to_ascii_lowercase().to_string()),
+                    _ => None,
+                })
+                .collect::<String>()
+        })
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+/// argon2id with the crate's recommended parameters, off the async threads.
+async fn hash_password(password: String) -> Result<String> {
+    tokio::task::spawn_blocking(move || {
+        use argon2::password_hash::PasswordHasher;
+        let mut salt = [0u8; 16];
+        getrandom::fill(&mut salt).map_err(|e| StoreError::Corrupt(format!("random: {e}")))?;
+        argon2::Argon2::default()
+            .hash_password_with_salt(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|e| StoreError::Corrupt(format!("password hashing: {e}")))
+    })
+    .await
+    .map_err(|_| StoreError::WriterGone)?
+}
+
+async fn verify_password(password: String, hash: Option<String>) -> Result<bool> {
+    tokio::task::spawn_blocking(move || {
+        use argon2::password_hash::PasswordVerifier;
+        let known = hash.is_some();
+        let hash = hash.unwrap_or_else(|| dummy_hash().to_owned());
+        let ok = argon2::Argon2::default()
+            .verify_password(password.as_bytes(), hash.as_str())
+            .is_ok();
+        ok && known
+    })
+    .await
+    .map_err(|_| StoreError::WriterGone)
+}
+
+fn load_user(conn: &Connection, id: i64) -> Result<Option<User>> {
+    let row = conn
+        .prepare_cached(
+            "SELECT u.username, u.name, u.role, u.must_change_password, o.id, o.kind, o.code, o.name
+             FROM users u JOIN orgs o ON o.id = u.org_id WHERE u.id = ?1",
+        )?
+        .query_row([id], |r| {
+            Ok((
+                (
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, bool>(3)?,
+                ),
+                (r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?),
+            ))
+        })
+        .optional()?;
+    let Some(((username, name, role, must_change_password), org)) = row else {
+        return Ok(None);
+    };
+    Ok(Some(User {
+        id,
+        org: to_org(org)?,
+        username,
+        name,
+        role: role.parse().map_err(StoreError::Corrupt)?,
+        must_change_password,
+    }))
+}
+
 fn state_of(s: &str) -> Result<AgreementState> {
     s.parse().map_err(StoreError::Corrupt)
 }
@@ -1086,6 +1192,191 @@ impl Store for SqliteStore {
             }
             Ok(found)
         })
+    }
+
+    fn create_user<'a>(
+        &'a self,
+        org_code: &'a str,
+        org_kind: Option<OrgKind>,
+        role: Role,
+        name: &'a str,
+        username: Option<&'a str>,
+    ) -> BoxFut<'a, Result<(User, String)>> {
+        let (org_code, name) = (org_code.to_owned(), name.trim().to_owned());
+        let username = username.map_or_else(|| username_from(&name), |u| u.trim().to_lowercase());
+        Box::pin(async move {
+            if name.is_empty() || username.is_empty() {
+                return Err(StoreError::InvalidUser("a user needs a name".into()));
+            }
+            let password = one_time_password();
+            let hash = hash_password(password.clone()).await?;
+            let user = self
+                .admin(move |conn| {
+                    let tx = conn.transaction()?;
+                    let org = find_org(&tx, &org_code, org_kind)?;
+                    if !role.fits(org.kind) {
+                        return Err(StoreError::InvalidUser(format!(
+                            "a user of a {} cannot have the role {role}",
+                            org.kind
+                        )));
+                    }
+                    let taken: bool = tx.query_row(
+                        "SELECT EXISTS (SELECT 1 FROM users WHERE username = ?1)",
+                        [&username],
+                        |r| r.get(0),
+                    )?;
+                    if taken {
+                        return Err(StoreError::InvalidUser(format!(
+                            "the username {username} is taken; give another with --username"
+                        )));
+                    }
+                    tx.execute(
+                        "INSERT INTO users (org_id, username, name, role, password_hash,
+                                            must_change_password, created_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6)",
+                        params![
+                            org.id,
+                            username,
+                            name,
+                            role.as_str(),
+                            hash,
+                            jiff::Timestamp::now().to_string()
+                        ],
+                    )?;
+                    let id = tx.last_insert_rowid();
+                    tx.commit()?;
+                    Ok(User {
+                        id,
+                        org,
+                        username,
+                        name,
+                        role,
+                        must_change_password: true,
+                    })
+                })
+                .await?;
+            Ok((user, password))
+        })
+    }
+
+    fn login<'a>(
+        &'a self,
+        username: &'a str,
+        password: &'a str,
+    ) -> BoxFut<'a, Result<Option<User>>> {
+        Box::pin(async move {
+            let username = username.trim().to_lowercase();
+            let found = self.read(|c| {
+                let row = c
+                    .prepare_cached(
+                        "SELECT u.id, u.password_hash FROM users u
+                         WHERE u.username = ?1 AND u.disabled_at IS NULL",
+                    )?
+                    .query_row([&username], |r| {
+                        Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?))
+                    })
+                    .optional()?;
+                Ok(row)
+            })?;
+            // Verify against a dummy hash when the user is unknown, so timing does not tell.
+            let (id, hash) = match found {
+                Some((id, Some(hash))) => (Some(id), Some(hash)),
+                _ => (None, None),
+            };
+            let ok = verify_password(password.to_owned(), hash).await?;
+            match (ok, id) {
+                (true, Some(id)) => self.read(|c| load_user(c, id)),
+                _ => Ok(None),
+            }
+        })
+    }
+
+    fn set_password<'a>(&'a self, user_id: i64, password: &'a str) -> BoxFut<'a, Result<()>> {
+        let password = password.to_owned();
+        Box::pin(async move {
+            if password.chars().count() < 12 {
+                return Err(StoreError::InvalidUser(
+                    "a password needs at least 12 characters".into(),
+                ));
+            }
+            let hash = hash_password(password).await?;
+            self.admin(move |conn| {
+                conn.execute(
+                    "UPDATE users SET password_hash = ?1, must_change_password = 0 WHERE id = ?2",
+                    params![hash, user_id],
+                )?;
+                Ok(())
+            })
+            .await
+        })
+    }
+
+    fn create_session(&self, user_id: i64, expires_at: Timestamp) -> BoxFut<'_, Result<String>> {
+        Box::pin(async move {
+            let id = random_hex(32);
+            let csrf = random_hex(16);
+            let hash = token_hash(&id);
+            self.admin(move |conn| {
+                conn.execute(
+                    "DELETE FROM sessions WHERE expires_at < ?1",
+                    [jiff::Timestamp::now().to_string()],
+                )?;
+                conn.execute(
+                    "INSERT INTO sessions (id_hash, user_id, csrf, created_at, expires_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![
+                        &hash[..],
+                        user_id,
+                        csrf,
+                        jiff::Timestamp::now().to_string(),
+                        expires_at.to_string()
+                    ],
+                )?;
+                Ok(())
+            })
+            .await?;
+            Ok(id)
+        })
+    }
+
+    fn session<'a>(&'a self, id: &'a str, now: Timestamp) -> BoxFut<'a, Result<Option<Session>>> {
+        Box::pin(async move {
+            let hash = token_hash(id);
+            self.read(|c| {
+                let row = c
+                    .prepare_cached(
+                        "SELECT s.user_id, s.csrf, s.expires_at FROM sessions s
+                         JOIN users u ON u.id = s.user_id
+                         WHERE s.id_hash = ?1 AND u.disabled_at IS NULL",
+                    )?
+                    .query_row([&hash[..]], |r| {
+                        Ok((
+                            r.get::<_, i64>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, String>(2)?,
+                        ))
+                    })
+                    .optional()?;
+                let Some((user_id, csrf, expires)) = row else {
+                    return Ok(None);
+                };
+                let expires: Timestamp = expires
+                    .parse()
+                    .map_err(|e| StoreError::Corrupt(format!("session expiry: {e}")))?;
+                if expires <= now {
+                    return Ok(None);
+                }
+                Ok(load_user(c, user_id)?.map(|user| Session { user, csrf }))
+            })
+        })
+    }
+
+    fn end_session<'a>(&'a self, id: &'a str) -> BoxFut<'a, Result<()>> {
+        let hash = token_hash(id);
+        Box::pin(self.admin(move |conn| {
+            conn.execute("DELETE FROM sessions WHERE id_hash = ?1", [&hash[..]])?;
+            Ok(())
+        }))
     }
 
     fn rebuild(&self) -> BoxFut<'_, Result<u64>> {

@@ -67,6 +67,11 @@ enum Cmd {
         #[command(subcommand)]
         command: TokenCmd,
     },
+    /// Users of the browser tool.
+    User {
+        #[command(subcommand)]
+        command: UserCmd,
+    },
     /// Connection agreements (§ 10–§ 13).
     Agreement {
         #[command(subcommand)]
@@ -129,6 +134,31 @@ enum TokenCmd {
         /// The organisation's kind, when several kinds share the code.
         #[arg(long)]
         kind: Option<OrgKind>,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCmd {
+    /// Create a user; prints the username and a one-time password (to be changed at first login).
+    Create {
+        #[command(flatten)]
+        data: DataArgs,
+        /// The organisation's code.
+        #[arg(long)]
+        org: String,
+        /// The organisation's kind, when several kinds share the code.
+        #[arg(long)]
+        kind: Option<OrgKind>,
+        /// caseworker, org-admin, operator (operator organisation only) or supervisor
+        /// (supervision authority only).
+        #[arg(long)]
+        role: fdg_domain::Role,
+        /// Full name.
+        #[arg(long)]
+        name: String,
+        /// Login name (default: from the name, e.g. anne.berg).
+        #[arg(long)]
+        username: Option<String>,
     },
 }
 
@@ -330,12 +360,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     "  No organisations yet. In another terminal:\n    fdg org create --kind state-jobcenter --code STAT --name \"Staten i jobcenteret\"\n    fdg token create --org STAT"
                 );
             }
-            let state = AppState {
-                store: Arc::new(store),
+            let state = AppState::new(
+                Arc::new(store),
                 audit,
                 codes,
                 clock,
-            };
+                fdg_server::ServerConfig::default(),
+            );
             fdg_server::serve(listener, state, shutdown_signal()).await?;
         }
         Cmd::Migrate { data } => {
@@ -374,6 +405,26 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         },
         Cmd::Agreement { command } => agreement(command).await?,
+        Cmd::User { command } => match command {
+            UserCmd::Create {
+                data,
+                org,
+                kind,
+                role,
+                name,
+                username,
+            } => {
+                let (store, _, _) = open(&data)?;
+                let (user, password) = store
+                    .create_user(&org, kind, role, &name, username.as_deref())
+                    .await?;
+                println!("{}\t{password}", user.username);
+                eprintln!(
+                    "{} ({}) of {}:{}: one-time password shown once; it must be changed at first login.",
+                    user.name, user.role, user.org.kind, user.org.code
+                );
+            }
+        },
         Cmd::Audit { command } => match command {
             AuditCmd::Verify { data } => {
                 let audit = SqliteAudit::open(&data.data_dir)?;

@@ -1,0 +1,206 @@
+//! Browser sessions for the registration tool: local accounts (argon2id), server-side
+//! sessions in an `HttpOnly`, `SameSite=Strict` cookie (`Secure` when served over TLS), a CSRF
+//! token for every form, and login throttling.
+//!
+//! Local passwords are one way in; an OIDC provider (MitID Erhverv) can replace them by
+//! creating the same server-side session after its own login — nothing past [`login`] depends
+//! on how the user proved who they are.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use fdg_store::{Session, User};
+use serde::{Deserialize, Serialize};
+
+use crate::{ApiError, AppState};
+
+/// The session cookie's name.
+pub const COOKIE: &str = "fdg_session";
+/// How long a session lasts (a working day).
+pub const SESSION_HOURS: i64 = 9;
+/// Failed logins for one username before it is locked for [`LOCKOUT`].
+pub const MAX_FAILURES: u32 = 5;
+/// How long a username is locked after too many failures.
+pub const LOCKOUT: Duration = Duration::from_secs(15 * 60);
+
+/// Counts failed logins per username (in this process).
+#[derive(Debug, Default)]
+pub struct LoginThrottle {
+    failures: Mutex<HashMap<String, (u32, Instant)>>,
+}
+
+impl LoginThrottle {
+    /// Seconds until `username` may try again, if it is locked.
+    pub fn locked_for(&self, username: &str) -> Option<u64> {
+        let map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        let (count, since) = map.get(username)?;
+        let left = LOCKOUT.checked_sub(since.elapsed())?;
+        (*count >= MAX_FAILURES).then(|| left.as_secs().max(1))
+    }
+
+    fn failed(&self, username: &str) {
+        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        let entry = map
+            .entry(username.to_owned())
+            .or_insert((0, Instant::now()));
+        if entry.1.elapsed() > LOCKOUT {
+            *entry = (0, Instant::now());
+        }
+        entry.0 += 1;
+        if map.len() > 100_000 {
+            map.retain(|_, (_, since)| since.elapsed() < LOCKOUT);
+        }
+    }
+
+    fn succeeded(&self, username: &str) {
+        self.failures
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(username);
+    }
+}
+
+fn cookie_value(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == COOKIE)
+        .map(|(_, v)| v.to_owned())
+}
+
+/// A logged-in user of the browser tool.
+#[derive(Debug, Clone)]
+pub struct SessionUser {
+    /// The session (user and CSRF token).
+    pub session: Session,
+    /// The session id from the cookie.
+    pub id: String,
+}
+
+impl SessionUser {
+    /// Refuses a form that does not carry the session's CSRF token.
+    pub fn check_csrf(&self, token: &str) -> Result<(), ApiError> {
+        // Constant-time comparison: the token is a secret.
+        let (a, b) = (self.session.csrf.as_bytes(), token.as_bytes());
+        let same = a.len() == b.len() && a.iter().zip(b).fold(0u8, |d, (x, y)| d | (x ^ y)) == 0;
+        if same {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(Vec::new()))
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for SessionUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let id = cookie_value(&parts.headers).ok_or(ApiError::Unauthenticated)?;
+        match state.store.session(&id, state.clock.now()).await? {
+            Some(session) => Ok(SessionUser { session, id }),
+            None => Err(ApiError::Unauthenticated),
+        }
+    }
+}
+
+/// The login form.
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    /// Username.
+    pub username: String,
+    /// Password.
+    pub password: String,
+}
+
+fn session_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
+    let secure = if state.config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    HeaderValue::from_str(&format!(
+        "{COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("fdg_session=; Max-Age=0"))
+}
+
+/// Checks the password, starts a session and sets its cookie.
+pub async fn login(
+    State(state): State<AppState>,
+    axum::Form(form): axum::Form<LoginForm>,
+) -> Result<Response, ApiError> {
+    let username = form.username.trim().to_lowercase();
+    if let Some(seconds) = state.throttle.locked_for(&username) {
+        return Err(ApiError::TooManyAttempts(seconds));
+    }
+    let Some(user) = state.store.login(&username, &form.password).await? else {
+        state.throttle.failed(&username);
+        tracing::info!("failed login");
+        return Err(ApiError::LoginFailed);
+    };
+    state.throttle.succeeded(&username);
+    let expires = state.clock.now() + jiff::SignedDuration::from_hours(SESSION_HOURS);
+    let id = state.store.create_session(user.id, expires).await?;
+    let mut res = (StatusCode::SEE_OTHER, [(header::LOCATION, "/")]).into_response();
+    res.headers_mut().insert(
+        header::SET_COOKIE,
+        session_cookie(&state, &id, SESSION_HOURS * 3600),
+    );
+    Ok(res)
+}
+
+/// The logout form: only the CSRF token.
+#[derive(Debug, Deserialize)]
+pub struct CsrfForm {
+    /// The session's CSRF token.
+    pub csrf: String,
+}
+
+/// Ends the session.
+pub async fn logout(
+    State(state): State<AppState>,
+    user: SessionUser,
+    axum::Form(form): axum::Form<CsrfForm>,
+) -> Result<Response, ApiError> {
+    user.check_csrf(&form.csrf)?;
+    state.store.end_session(&user.id).await?;
+    let mut res = (StatusCode::SEE_OTHER, [(header::LOCATION, "/")]).into_response();
+    res.headers_mut()
+        .insert(header::SET_COOKIE, session_cookie(&state, "", 0));
+    Ok(res)
+}
+
+/// Who is logged in, and the CSRF token forms must carry.
+#[derive(Debug, Serialize)]
+pub struct Whoami {
+    /// The user.
+    pub user: User,
+    /// The CSRF token.
+    pub csrf: String,
+}
+
+/// The current session.
+pub async fn whoami(user: SessionUser) -> axum::Json<Whoami> {
+    axum::Json(Whoami {
+        user: user.session.user,
+        csrf: user.session.csrf,
+    })
+}
+
+/// `/login`, `/logout`, `/session`.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/login", post(login))
+        .route("/logout", post(logout))
+        .route("/session", get(whoami))
+}
