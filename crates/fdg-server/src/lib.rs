@@ -23,6 +23,7 @@ use jiff::tz::TimeZone;
 
 pub mod api;
 pub mod auth;
+pub mod citizen;
 pub mod error;
 pub mod openapi;
 pub mod scope;
@@ -53,6 +54,9 @@ pub struct AppState {
 pub struct ServerConfig {
     /// Mark session cookies `Secure` (set when serving over TLS).
     pub secure_cookies: bool,
+    /// Accept citizen logins by CPR number alone (`/borger/dev-login`): development and
+    /// demonstrations only.
+    pub citizen_dev_login: bool,
 }
 
 impl AppState {
@@ -112,6 +116,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api::routes())
         .merge(telemetry::routes())
         .merge(session::routes())
+        .merge(citizen::routes())
         .layer(axum::middleware::from_fn(telemetry::track))
         .with_state(state)
 }

@@ -40,6 +40,7 @@ impl Modify for Bearer {
         api::register, api::deregister, api::first_contact, api::cessation,
         api::start_condition, api::end_condition, api::interview, api::assign, api::correct,
         api::search, api::person, api::events, api::code_lists, api::rules_table,
+        crate::citizen::access_log,
     ),
     components(schemas(crate::error::Problem, crate::error::ViolationBody, fdg_domain::command::Replacement)),
     modifiers(&Bearer),
@@ -48,6 +49,7 @@ impl Modify for Bearer {
         (name = "persons", description = "Reading a person"),
         (name = "feed", description = "The event log"),
         (name = "reference", description = "Code lists and rules"),
+        (name = "citizen", description = "The citizen's own view (self-service)"),
     )
 )]
 pub struct ApiDoc;

@@ -87,7 +87,10 @@ async fn spawn_app() -> App {
         audit.clone(),
         codes,
         clock,
-        fdg_server::ServerConfig::default(),
+        fdg_server::ServerConfig {
+            secure_cookies: false,
+            citizen_dev_login: true,
+        },
     ));
     App {
         router,
@@ -1280,4 +1283,86 @@ async fn users_log_in_to_server_side_sessions_with_csrf_and_throttling() {
     // An unknown user gets the same answer as a wrong password.
     let unknown = app.call(form("nobody", "whatever")).await;
     assert_eq!(unknown.body["type"], "urn:fdg:problem:login-failed");
+}
+
+#[tokio::test]
+async fn a_citizen_sees_which_organisations_looked_at_their_data() {
+    let app = spawn_app().await;
+    app.post(
+        &app.state_token,
+        "/api/v1/jobseeker-registrations",
+        &registration("070761-4285"),
+    )
+    .await;
+    app.post_with(
+        &app.state_token,
+        "/api/v1/persons/search",
+        &json!({"cpr": "070761-4285"}),
+        &[("X-Purpose", "opfølgning på ledighed")],
+    )
+    .await;
+    let anon = app
+        .call(
+            Request::get("/api/v1/me/access-log")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(anon.status, StatusCode::UNAUTHORIZED);
+    let login = app
+        .call(
+            Request::post("/borger/dev-login")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from("cpr=070761-4285"))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(login.status, StatusCode::SEE_OTHER);
+    let cookie = login.headers[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let log = app
+        .call(
+            Request::get("/api/v1/me/access-log")
+                .header(header::COOKIE, &cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(log.status, StatusCode::OK, "{}", log.text);
+    let entries = log.body["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 2);
+    assert_eq!(entries[0]["action"], "person.search");
+    assert_eq!(entries[0]["organisation"], "state-jobcenter:STAT");
+    assert_eq!(entries[0]["purpose"], "opfølgning på ledighed");
+    assert_eq!(entries[1]["action"], "write.jobseeker_registration");
+    // A citizen not in the registry sees an empty log.
+    let other = app
+        .call(
+            Request::post("/borger/dev-login")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from("cpr=010190-1234"))
+                .unwrap(),
+        )
+        .await;
+    let cookie = other.headers[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let log = app
+        .call(
+            Request::get("/api/v1/me/access-log")
+                .header(header::COOKIE, &cookie)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(log.body["entries"].as_array().unwrap().len(), 0);
 }

@@ -426,6 +426,18 @@ pub trait Store: Send + Sync + 'static {
     fn session<'a>(&'a self, id: &'a str, now: Timestamp) -> BoxFut<'a, Result<Option<Session>>>;
     /// Ends a session.
     fn end_session<'a>(&'a self, id: &'a str) -> BoxFut<'a, Result<()>>;
+    /// Starts a citizen's session (self-service); returns its id.
+    fn create_citizen_session<'a>(
+        &'a self,
+        cpr: &'a Cpr,
+        expires_at: Timestamp,
+    ) -> BoxFut<'a, Result<String>>;
+    /// The citizen of a live session.
+    fn citizen_session<'a>(
+        &'a self,
+        id: &'a str,
+        now: Timestamp,
+    ) -> BoxFut<'a, Result<Option<Cpr>>>;
     /// Rebuilds every projection from the event log; returns the number of events replayed.
     fn rebuild(&self) -> BoxFut<'_, Result<u64>>;
     /// Checks the database answers (for health checks).

@@ -34,6 +34,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "0004_users_sessions",
         sql: include_str!("../migrations/sqlite/0004_users_sessions.sql"),
     },
+    Migration {
+        version: 5,
+        name: "0005_citizen_sessions",
+        sql: include_str!("../migrations/sqlite/0005_citizen_sessions.sql"),
+    },
 ];
 
 /// The audit database's migrations, in order.

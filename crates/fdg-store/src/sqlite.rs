@@ -1379,6 +1379,69 @@ impl Store for SqliteStore {
         }))
     }
 
+    fn create_citizen_session<'a>(
+        &'a self,
+        cpr: &'a Cpr,
+        expires_at: Timestamp,
+    ) -> BoxFut<'a, Result<String>> {
+        let digits = cpr.digits();
+        Box::pin(async move {
+            let id = random_hex(32);
+            let hash = token_hash(&id);
+            self.admin(move |conn| {
+                conn.execute(
+                    "DELETE FROM citizen_sessions WHERE expires_at < ?1",
+                    [jiff::Timestamp::now().to_string()],
+                )?;
+                conn.execute(
+                    "INSERT INTO citizen_sessions (id_hash, cpr, created_at, expires_at)
+                     VALUES (?1, ?2, ?3, ?4)",
+                    params![
+                        &hash[..],
+                        digits,
+                        jiff::Timestamp::now().to_string(),
+                        expires_at.to_string()
+                    ],
+                )?;
+                Ok(())
+            })
+            .await?;
+            Ok(id)
+        })
+    }
+
+    fn citizen_session<'a>(
+        &'a self,
+        id: &'a str,
+        now: Timestamp,
+    ) -> BoxFut<'a, Result<Option<Cpr>>> {
+        Box::pin(async move {
+            let hash = token_hash(id);
+            self.read(|c| {
+                let row = c
+                    .prepare_cached(
+                        "SELECT cpr, expires_at FROM citizen_sessions WHERE id_hash = ?1",
+                    )?
+                    .query_row([&hash[..]], |r| {
+                        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+                    })
+                    .optional()?;
+                let Some((cpr, expires)) = row else {
+                    return Ok(None);
+                };
+                let expires: Timestamp = expires
+                    .parse()
+                    .map_err(|e| StoreError::Corrupt(format!("session expiry: {e}")))?;
+                if expires <= now {
+                    return Ok(None);
+                }
+                Cpr::parse(&cpr)
+                    .map(Some)
+                    .map_err(|_| StoreError::Corrupt("citizen session cpr".into()))
+            })
+        })
+    }
+
     fn rebuild(&self) -> BoxFut<'_, Result<u64>> {
         Box::pin(self.admin(rebuild))
     }

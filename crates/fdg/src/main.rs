@@ -51,6 +51,10 @@ enum Cmd {
         /// verifiable). Without it, entries are kept.
         #[arg(long, env = "FDG_AUDIT_RETENTION_DAYS")]
         audit_retention_days: Option<u32>,
+        /// Let citizens log in by CPR number alone at /borger/dev-login. Development and
+        /// demonstrations only: it proves nothing about who they are.
+        #[arg(long)]
+        citizen_dev_login: bool,
     },
     /// Create the database and apply migrations, then exit.
     Migrate {
@@ -325,6 +329,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             data,
             listen,
             audit_retention_days,
+            citizen_dev_login,
         } => {
             let (store, codes, clock) = open(&data)?;
             let audit: Arc<dyn AuditLog> = Arc::new(SqliteAudit::open(&data.data_dir)?);
@@ -365,7 +370,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 audit,
                 codes,
                 clock,
-                fdg_server::ServerConfig::default(),
+                fdg_server::ServerConfig {
+                    secure_cookies: false,
+                    citizen_dev_login,
+                },
             );
             fdg_server::serve(listener, state, shutdown_signal()).await?;
         }
