@@ -161,11 +161,13 @@ pub fn visibility(actor: &Actor, scope: &PersonScope, today: Date) -> Visibility
 /// Whether `actor` may record facts about a person with `scope` (`None` for a person the
 /// registry does not know yet). `sets_municipality` is the municipality the command itself
 /// records (a municipality taking over a person who moved in does so by recording it).
-/// A write outside scope is answered as if the person did not exist.
+/// `registers` is true for a registration as a job seeker. A write outside scope is answered as
+/// if the person did not exist.
 pub fn may_write(
     actor: &Actor,
     scope: Option<&PersonScope>,
     sets_municipality: Option<&str>,
+    registers: bool,
     today: Date,
 ) -> bool {
     let Some(scope) = scope else {
@@ -173,7 +175,8 @@ pub fn may_write(
         return true;
     };
     match actor.kind {
-        OrgKind::StateJobcenter => true,
+        // The state job centre's people are job seekers; it makes someone one by registering.
+        OrgKind::StateJobcenter => scope.job_seeker || registers,
         OrgKind::MunicipalJobcenter => {
             scope.municipality.is_none()
                 || scope.municipality.as_deref() == Some(&actor.code)

@@ -2649,17 +2649,24 @@ fn scope_follows_the_recorded_facts() {
         visibility(&actor, &scope, today),
         Visibility::WithoutInterviewDetails
     );
-    assert!(may_write(&actor, Some(&scope), None, today));
+    assert!(may_write(&actor, Some(&scope), None, false, today));
     assert_eq!(
         visibility(&actor, &scope, d_("2027-01-01")),
         Visibility::Hidden,
         "the assignment has ended"
     );
-    assert!(!may_write(&actor, Some(&scope), None, d_("2027-01-01")));
+    assert!(!may_write(
+        &actor,
+        Some(&scope),
+        None,
+        false,
+        d_("2027-01-01")
+    ));
     assert!(!may_write(
         &who(OrgKind::OtherActor, "87654321"),
         Some(&scope),
         None,
+        false,
         today
     ));
 }

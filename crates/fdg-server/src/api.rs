@@ -550,6 +550,10 @@ async fn may_read(
 ) -> Result<(), ApiError> {
     let refusal = match caller.principal.org.kind {
         OrgKind::Supervisor | OrgKind::Operator => Some(ApiError::Forbidden(Vec::new())),
+        // The § 10 test before use writes without storing; it reads no production data.
+        _ if caller.dry_run() => Some(ApiError::NotInAgreement(format!(
+            "reading {what} while the agreement is in its test before use"
+        ))),
         _ if !caller.principal.agreement.may_read(what) => {
             Some(ApiError::NotInAgreement(format!("reading {what}")))
         }
@@ -654,7 +658,17 @@ pub async fn person(
     may_read(&state, &caller, "persons", "person.read").await?;
     match state.store.person(&person_id).await? {
         Some(p) => person_response(&state, &caller, "person.read", p).await,
-        None => Err(ApiError::NotFound),
+        None => {
+            let entry = caller.audit(
+                state.clock.now(),
+                "person.read",
+                None,
+                "case handling",
+                "not_found",
+            );
+            audit(&state, vec![entry]).await?;
+            Err(ApiError::NotFound)
+        }
     }
 }
 

@@ -14,6 +14,7 @@ use fdg_domain::agreement::AgreementState;
 use fdg_store::audit::AuditEntry;
 use fdg_store::{Principal, WriteContext};
 
+use crate::tls::ClientCertificate;
 use crate::{ApiError, AppState};
 
 /// The authenticated caller.
@@ -108,9 +109,19 @@ impl FromRequestParts<AppState> for Caller {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or(ApiError::Unauthenticated)?;
-        let Some(principal) = state.store.authenticate(token).await? else {
+            .filter(|t| !t.is_empty());
+        let found = match (token, parts.extensions.get::<ClientCertificate>()) {
+            (Some(token), _) => state.store.authenticate(token).await?,
+            // A TLS client certificate bound to an agreement (tls.rs).
+            (None, Some(cert)) => {
+                state
+                    .store
+                    .authenticate_certificate(&cert.fingerprint)
+                    .await?
+            }
+            (None, None) => None,
+        };
+        let Some(principal) = found else {
             return Err(ApiError::Unauthenticated);
         };
         let agreement = &principal.agreement;

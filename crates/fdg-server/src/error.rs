@@ -191,8 +191,16 @@ impl ApiError {
                     "forbidden",
                     "Not permitted for this organisation",
                     "Ikke tilladt for denne organisation",
-                    "The acting organisation may not record this.".into(),
-                    "Den handlende organisation må ikke registrere dette.".into(),
+                    if v.is_empty() {
+                        "The acting organisation may not do this.".into()
+                    } else {
+                        "The acting organisation may not record this.".into()
+                    },
+                    if v.is_empty() {
+                        "Den handlende organisation må ikke gøre dette.".into()
+                    } else {
+                        "Den handlende organisation må ikke registrere dette.".into()
+                    },
                 );
                 pr.violations = v.iter().map(ViolationBody::from).collect();
                 pr
@@ -267,8 +275,8 @@ impl ApiError {
                     "internal",
                     "Internal error",
                     "Intern fejl",
-                    format!("Something went wrong on our side; nothing was recorded. Quote reference {reference} to support."),
-                    format!("Der opstod en fejl hos os; intet er registreret. Oplys reference {reference} til support."),
+                    format!("Something went wrong on our side. Quote reference {reference} to support; a retry with the same Idempotency-Key is safe."),
+                    format!("Der opstod en fejl hos os. Oplys reference {reference} til support; et nyt forsøg med samme Idempotency-Key er sikkert."),
                 );
                 pr.reference = Some(reference.clone());
                 pr

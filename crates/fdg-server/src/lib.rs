@@ -29,6 +29,7 @@ pub mod openapi;
 pub mod scope;
 pub mod session;
 pub mod telemetry;
+pub mod tls;
 
 pub use error::ApiError;
 

@@ -76,14 +76,13 @@ pub fn overview(json: String, visibility: Visibility) -> Result<Option<String>, 
 }
 
 /// Event types the benefit centre receives.
-const BENEFIT_CENTRE_EVENTS: [&str; 7] = [
+const BENEFIT_CENTRE_EVENTS: [&str; 6] = [
     "person_identified",
     "municipality_set",
     "job_seeker_registered",
     "job_seeker_deregistered",
     "first_contact_recorded",
     "cash_benefit_ceased",
-    "fact_corrected",
 ];
 
 /// A feed event's data as `visibility` allows, or `None` when it is not delivered.

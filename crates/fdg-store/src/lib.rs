@@ -401,6 +401,18 @@ pub trait Store: Send + Sync + 'static {
     fn issue_token(&self, agreement_id: i64) -> BoxFut<'_, Result<String>>;
     /// Revokes one token by its id; returns whether it was valid.
     fn revoke_token(&self, token_id: i64) -> BoxFut<'_, Result<bool>>;
+    /// Binds a TLS client certificate (SHA-256 of its DER, hex) to an agreement.
+    fn add_certificate<'a>(
+        &'a self,
+        agreement_id: i64,
+        fingerprint: &'a str,
+        subject: &'a str,
+    ) -> BoxFut<'a, Result<()>>;
+    /// Resolves a TLS client certificate by fingerprint.
+    fn authenticate_certificate<'a>(
+        &'a self,
+        fingerprint: &'a str,
+    ) -> BoxFut<'a, Result<Option<Principal>>>;
     /// Resolves a bearer token.
     fn authenticate<'a>(&'a self, token: &'a str) -> BoxFut<'a, Result<Option<Principal>>>;
     /// Creates a user with a one-time password (returned once, stored as an argon2id hash).

@@ -39,6 +39,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "0005_citizen_sessions",
         sql: include_str!("../migrations/sqlite/0005_citizen_sessions.sql"),
     },
+    Migration {
+        version: 6,
+        name: "0006_agreement_certificates",
+        sql: include_str!("../migrations/sqlite/0006_agreement_certificates.sql"),
+    },
 ];
 
 /// The audit database's migrations, in order.

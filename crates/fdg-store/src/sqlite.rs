@@ -395,6 +395,7 @@ fn process(
             &req.actor,
             Some(&PersonScope::of(existing)),
             req.command.sets_municipality(),
+            matches!(req.command, fdg_domain::Command::Register(_)),
             today,
         )
     {
@@ -1191,6 +1192,61 @@ impl Store for SqliteStore {
                 cache.insert(hash, (now, p.clone()));
             }
             Ok(found)
+        })
+    }
+
+    fn add_certificate<'a>(
+        &'a self,
+        agreement_id: i64,
+        fingerprint: &'a str,
+        subject: &'a str,
+    ) -> BoxFut<'a, Result<()>> {
+        let (fingerprint, subject) = (fingerprint.to_lowercase(), subject.to_owned());
+        Box::pin(self.admin(move |conn| {
+            let tx = conn.transaction()?;
+            load_agreement(&tx, agreement_id)?.ok_or(StoreError::NoSuchAgreement(agreement_id))?;
+            tx.execute(
+                "INSERT INTO agreement_certificates (fingerprint, agreement_id, subject, added_at)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (fingerprint) DO UPDATE SET agreement_id = excluded.agreement_id,
+                   subject = excluded.subject, added_at = excluded.added_at, revoked_at = NULL",
+                params![
+                    fingerprint,
+                    agreement_id,
+                    subject,
+                    jiff::Timestamp::now().to_string()
+                ],
+            )?;
+            tx.commit()?;
+            Ok(())
+        }))
+    }
+
+    fn authenticate_certificate<'a>(
+        &'a self,
+        fingerprint: &'a str,
+    ) -> BoxFut<'a, Result<Option<Principal>>> {
+        Box::pin(async move {
+            let fingerprint = fingerprint.to_lowercase();
+            self.read(|c| {
+                let row: Option<i64> = c
+                    .prepare_cached(
+                        "SELECT agreement_id FROM agreement_certificates
+                         WHERE fingerprint = ?1 AND revoked_at IS NULL",
+                    )?
+                    .query_row([&fingerprint], |r| r.get(0))
+                    .optional()?;
+                let Some(agreement_id) = row else {
+                    return Ok(None);
+                };
+                let agreement = load_agreement(c, agreement_id)?
+                    .ok_or(StoreError::NoSuchAgreement(agreement_id))?;
+                Ok(Some(Principal {
+                    org: agreement.org.clone(),
+                    token_id: 0,
+                    agreement,
+                }))
+            })
         })
     }
 

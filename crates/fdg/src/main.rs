@@ -55,6 +55,16 @@ enum Cmd {
         /// demonstrations only: it proves nothing about who they are.
         #[arg(long)]
         citizen_dev_login: bool,
+        /// Serve HTTPS with this certificate chain (PEM).
+        #[arg(long, requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// The private key of --tls-cert (PEM).
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+        /// Ask for TLS client certificates chaining to this CA (PEM); a certificate bound to an
+        /// agreement (`fdg agreement certificate`) authenticates like its token.
+        #[arg(long, requires = "tls_cert")]
+        client_ca: Option<PathBuf>,
     },
     /// Create the database and apply migrations, then exit.
     Migrate {
@@ -215,6 +225,19 @@ enum AgreementCmd {
         /// Agreement id.
         id: i64,
     },
+    /// Bind a TLS client certificate (PEM) to the agreement as an alternative credential.
+    Certificate {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Agreement id.
+        id: i64,
+        /// The client certificate (PEM; the first certificate in the file is used).
+        #[arg(long)]
+        file: PathBuf,
+        /// A description, e.g. the certificate's subject.
+        #[arg(long)]
+        subject: Option<String>,
+    },
     /// Show an agreement and every change of its state.
     Show {
         #[command(flatten)]
@@ -330,7 +353,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             listen,
             audit_retention_days,
             citizen_dev_login,
+            tls_cert,
+            tls_key,
+            client_ca,
         } => {
+            let tls = match (&tls_cert, &tls_key) {
+                (Some(cert), Some(key)) => Some(fdg_server::tls::server_config(
+                    cert,
+                    key,
+                    client_ca.as_deref(),
+                )?),
+                _ => None,
+            };
             let (store, codes, clock) = open(&data)?;
             let audit: Arc<dyn AuditLog> = Arc::new(SqliteAudit::open(&data.data_dir)?);
             if let Some(days) = audit_retention_days {
@@ -371,11 +405,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 codes,
                 clock,
                 fdg_server::ServerConfig {
-                    secure_cookies: false,
+                    secure_cookies: tls.is_some(),
                     citizen_dev_login,
                 },
             );
-            fdg_server::serve(listener, state, shutdown_signal()).await?;
+            match tls {
+                Some(tls) => {
+                    fdg_server::tls::serve_tls(listener, state, tls, shutdown_signal()).await?;
+                }
+                None => fdg_server::serve(listener, state, shutdown_signal()).await?,
+            }
         }
         Cmd::Migrate { data } => {
             let n = fdg_store::sqlite::migrate(&SqliteOptions::in_dir(&data.data_dir))?;
@@ -497,7 +536,7 @@ async fn agreement(command: AgreementCmd) -> anyhow::Result<()> {
     let change = |args: ChangeArgs, action| async move {
         let (store, _, _) = open(&args.data)?;
         let a = store
-            .change_agreement(args.id, action, &args.reason, "cli")
+            .change_agreement(args.id, action, &args.reason, &operator())
             .await?;
         println!(
             "agreement {}: {} ({}:{})",
@@ -542,7 +581,7 @@ async fn agreement(command: AgreementCmd) -> anyhow::Result<()> {
                         valid_to,
                         reason,
                     },
-                    "cli",
+                    &operator(),
                 )
                 .await?;
             println!("{}", a.id);
@@ -560,6 +599,20 @@ async fn agreement(command: AgreementCmd) -> anyhow::Result<()> {
             let (store, _, _) = open(&data)?;
             println!("{}", store.issue_token(id).await?);
             eprintln!("Store this token now: it is shown once and kept only as a hash.");
+        }
+        AgreementCmd::Certificate {
+            data,
+            id,
+            file,
+            subject,
+        } => {
+            let der = first_certificate(&file)?;
+            let fp = fdg_server::tls::fingerprint(&der);
+            let (store, _, _) = open(&data)?;
+            let subject = subject.unwrap_or_else(|| file.display().to_string());
+            store.add_certificate(id, &fp, &subject).await?;
+            println!("{fp}");
+            eprintln!("certificate {fp} now authenticates as agreement {id}");
         }
         AgreementCmd::Show { data, id } => {
             let (store, _, _) = open(&data)?;
@@ -584,6 +637,49 @@ async fn agreement(command: AgreementCmd) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Who is running the CLI, recorded with agreement changes: `cli:<login name>`.
+fn operator() -> String {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "unknown".into());
+    format!("cli:{user}")
+}
+
+/// The DER bytes of the first certificate in a PEM file (base64 between the BEGIN/END lines).
+fn first_certificate(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let body: String = text
+        .lines()
+        .skip_while(|l| !l.starts_with("-----BEGIN CERTIFICATE-----"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("-----END CERTIFICATE-----"))
+        .collect();
+    if body.is_empty() {
+        bail!("no PEM certificate in {}", path.display());
+    }
+    base64_decode(&body).with_context(|| format!("bad base64 in {}", path.display()))
+}
+
+fn base64_decode(s: &str) -> anyhow::Result<Vec<u8>> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for c in s.bytes().filter(|c| !c.is_ascii_whitespace() && *c != b'=') {
+        let v = ALPHABET
+            .iter()
+            .position(|a| *a == c)
+            .context("not base64")? as u32;
+        acc = (acc << 6) | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    Ok(out)
 }
 
 fn main() -> anyhow::Result<()> {
