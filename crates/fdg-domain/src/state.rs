@@ -387,6 +387,46 @@ impl PersonState {
         }
     }
 
+    /// The state as it was in force on `day` (valid time): facts dated after `day` are left
+    /// out, and conditions ending after it are open. What was known is unchanged: combine with
+    /// folding only the events recorded up to a moment for "what did we believe then".
+    pub fn in_force_on(&self, day: Date) -> PersonState {
+        let mut s = self.clone();
+        s.facts.retain(|f| match &f.event {
+            Event::JobSeekerRegistered {
+                registration_date: d,
+                ..
+            }
+            | Event::JobSeekerDeregistered {
+                deregistration_date: d,
+                ..
+            }
+            | Event::FirstContactRecorded {
+                first_contact_date: d,
+                ..
+            }
+            | Event::CashBenefitCeased { cessation_date: d }
+            | Event::PeriodicConditionStarted { start_date: d, .. }
+            | Event::PeriodicConditionEnded { end_date: d, .. }
+            | Event::ContactInterviewRecorded {
+                interview_date: d, ..
+            }
+            | Event::OtherActorAssigned { from_date: d, .. } => *d <= day,
+            _ => true,
+        });
+        for f in &mut s.facts {
+            if let Event::PeriodicConditionStarted { end_date, .. }
+            | Event::OtherActorAssigned {
+                to_date: end_date, ..
+            } = &mut f.event
+                && end_date.is_some_and(|e| e > day)
+            {
+                *end_date = None;
+            }
+        }
+        s
+    }
+
     /// Contradictions in the history (used to check a correction before accepting it).
     pub fn timeline_contradictions(&self) -> bool {
         // Registrations and deregistrations must alternate, starting with a registration.

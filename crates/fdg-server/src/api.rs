@@ -41,7 +41,7 @@ pub fn routes() -> Router<AppState> {
         .route("/corrections", post(correct))
         .route("/persons/search", post(search))
         .route("/persons/{person_id}", get(person))
-        .route("/events", get(events))
+        .route("/persons/{person_id}/history", get(history))
         .route("/code-lists", get(code_lists))
         .route("/rules", get(rules_table))
         .route("/openapi.json", get(openapi))
@@ -225,7 +225,7 @@ fn if_match(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
 }
 
 /// Appends audit entries and waits until they are durable.
-async fn audit(state: &AppState, entries: Vec<AuditEntry>) -> Result<(), ApiError> {
+pub(crate) async fn audit(state: &AppState, entries: Vec<AuditEntry>) -> Result<(), ApiError> {
     state
         .audit
         .append(entries)
@@ -542,7 +542,7 @@ pub struct PersonSearch {
 
 /// Organisation kinds that never see persons: the supervisor sees aggregates only, the
 /// operator administers (docs/access.md). Refused outright (403), and audited.
-async fn may_read(
+pub(crate) async fn may_read(
     state: &AppState,
     caller: &Caller,
     what: &str,
@@ -642,10 +642,21 @@ pub async fn search(
     }
 }
 
+/// Time travel on a person read.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct AsOf {
+    /// Answer what the registry knew at this moment (RFC 3339; transaction time).
+    pub known_at: Option<String>,
+    /// Answer what was in force on this date (`YYYY-MM-DD`; valid time).
+    pub valid_at: Option<String>,
+}
+
 /// The person overview: current registration, history, periodic conditions, first contacts,
-/// interviews and match-category history. The ETag is the stream version.
+/// interviews and match-category history. The ETag is the stream version. With `known_at`,
+/// what the registry knew then; with `valid_at`, what was in force on that date; with both,
+/// what the registry believed at `known_at` about `valid_at`.
 #[utoipa::path(get, path = "/api/v1/persons/{person_id}", tag = "persons",
-    params(("person_id" = String, Path, description = "Opaque person id")),
+    params(("person_id" = String, Path, description = "Opaque person id"), AsOf),
     responses(
         (status = 200, body = fdg_domain::view::PersonOverview),
         (status = 404, body = crate::error::Problem, content_type = "application/problem+json")),
@@ -654,127 +665,148 @@ pub async fn person(
     State(state): State<AppState>,
     caller: Caller,
     Path(person_id): Path<String>,
+    as_of: Result<Query<AsOf>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
     may_read(&state, &caller, "persons", "person.read").await?;
-    match state.store.person(&person_id).await? {
-        Some(p) => person_response(&state, &caller, "person.read", p).await,
-        None => {
-            let entry = caller.audit(
-                state.clock.now(),
-                "person.read",
-                None,
-                "case handling",
-                "not_found",
+    let Query(as_of) = as_of.map_err(|_| {
+        ApiError::BadParameter("known_at must be an RFC 3339 time, valid_at a date".into())
+    })?;
+    let known_at = as_of
+        .known_at
+        .as_deref()
+        .map(str::parse::<jiff::Timestamp>)
+        .transpose()
+        .map_err(|_| ApiError::BadParameter("known_at must be an RFC 3339 time".into()))?;
+    let valid_at = as_of
+        .valid_at
+        .as_deref()
+        .map(str::parse::<jiff::civil::Date>)
+        .transpose()
+        .map_err(|_| ApiError::BadParameter("valid_at must be a date, YYYY-MM-DD".into()))?;
+    let Some(mut p) = state.store.person(&person_id).await? else {
+        let entry = caller.audit(
+            state.clock.now(),
+            "person.read",
+            None,
+            "case handling",
+            "not_found",
+        );
+        audit(&state, vec![entry]).await?;
+        return Err(ApiError::NotFound);
+    };
+    if known_at.is_some() || valid_at.is_some() {
+        let events = state.store.person_events(&person_id).await?;
+        let mut folded = fdg_domain::PersonState::default();
+        for e in events
+            .iter()
+            .filter(|e| known_at.is_none_or(|k| e.recorded_at <= k))
+        {
+            let event: fdg_domain::Event =
+                serde_json::from_str(&e.data_json).map_err(ApiError::internal)?;
+            folded.apply(
+                &fdg_domain::EventMeta {
+                    version: e.version,
+                    recorded_at: e.recorded_at,
+                    recorded_by: e.org.clone(),
+                },
+                &event,
             );
-            audit(&state, vec![entry]).await?;
-            Err(ApiError::NotFound)
         }
+        if let Some(day) = valid_at {
+            folded = folded.in_force_on(day);
+        }
+        // Before the person was known, there is nothing to show.
+        let Some(overview) = fdg_domain::view::PersonOverview::build(&person_id, &folded) else {
+            return Err(ApiError::NotFound);
+        };
+        p.version = folded.version;
+        p.overview_json = serde_json::to_string(&overview).map_err(ApiError::internal)?;
     }
+    person_response(&state, &caller, "person.read", p).await
 }
 
-/// Paging through the event log.
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct EventsQuery {
-    /// Return events after this position (0 = from the start).
-    #[serde(default)]
-    pub after: u64,
-    /// At most this many (1–1000, default 100).
-    pub limit: Option<u32>,
-}
-
-/// One event in the feed.
+/// One recorded event of a person's history.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct FeedEvent {
+pub struct HistoryEntry {
+    /// Fact id.
+    pub fact_id: String,
     /// Global position.
     pub position: u64,
-    /// The person.
-    pub person_id: String,
-    /// The fact id, `<person_id>.<version>`.
-    pub fact_id: String,
-    /// Number in the person's stream.
-    pub version: u64,
     /// Event type.
     pub r#type: String,
-    /// Transaction time.
+    /// When it was recorded.
     pub recorded_at: String,
-    /// Acting organisation `kind:code`.
+    /// Who recorded it.
     pub recorded_by: String,
+    /// The correction that annulled it, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub annulled_by: Option<String>,
     /// The event.
     #[schema(value_type = Object)]
     pub data: Box<serde_json::value::RawValue>,
 }
 
-/// A page of the event feed.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct EventPage {
-    /// Events in position order.
-    pub events: Vec<FeedEvent>,
-    /// Pass this as `after` to continue.
-    pub next_after: u64,
-}
-
-/// The event log in position order.
-#[utoipa::path(get, path = "/api/v1/events", tag = "feed", params(EventsQuery),
-    responses((status = 200, body = EventPage)),
+/// Every fact recorded about a person, in order, with who recorded it, when, and what
+/// corrected it. Scoped like the overview (details withheld where it withholds them).
+#[utoipa::path(get, path = "/api/v1/persons/{person_id}/history", tag = "persons",
+    params(("person_id" = String, Path, description = "Opaque person id")),
+    responses((status = 200, body = Vec<HistoryEntry>), (status = 404, body = crate::error::Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
-pub async fn events(
+pub async fn history(
     State(state): State<AppState>,
     caller: Caller,
-    query: Result<Query<EventsQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<axum::Json<EventPage>, ApiError> {
-    may_read(&state, &caller, "events", "feed.read").await?;
-    let Query(q) = query.map_err(|_| {
-        ApiError::BadParameter("after and limit must be non-negative integers".into())
-    })?;
-    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
-    let rows = state.store.events_after(q.after, limit).await?;
-    // Scanned past even when nothing in the page is for this caller.
-    let scanned_to = rows.last().map_or(q.after, |e| e.position);
-    let actor = caller.actor();
-    let today = state.clock.today();
-    let mut events = Vec::with_capacity(rows.len());
-    let mut delivered: Vec<String> = Vec::new();
-    for e in rows {
-        let visibility = fdg_domain::access::visibility(&actor, &e.scope, today);
-        let Some(data_json) =
+    Path(person_id): Path<String>,
+) -> Result<axum::Json<Vec<HistoryEntry>>, ApiError> {
+    may_read(&state, &caller, "persons", "person.history").await?;
+    let Some(p) = state.store.person(&person_id).await? else {
+        return Err(ApiError::NotFound);
+    };
+    let visibility = fdg_domain::access::visibility(&caller.actor(), &p.scope, state.clock.today());
+    let entry_outcome = if visibility == fdg_domain::Visibility::Hidden {
+        "denied"
+    } else {
+        "ok"
+    };
+    let entry = caller.audit(
+        state.clock.now(),
+        "person.history",
+        Some(person_id.clone()),
+        "case handling",
+        entry_outcome,
+    );
+    audit(&state, vec![entry]).await?;
+    if visibility == fdg_domain::Visibility::Hidden {
+        return Err(ApiError::NotFound);
+    }
+    let events = state.store.person_events(&person_id).await?;
+    let mut annulled_by: std::collections::HashMap<u64, u64> = std::collections::HashMap::new();
+    for e in &events {
+        if let Ok(fdg_domain::Event::FactCorrected { annulled, .. }) =
+            serde_json::from_str::<fdg_domain::Event>(&e.data_json)
+        {
+            for a in annulled {
+                annulled_by.insert(a, e.version);
+            }
+        }
+    }
+    let mut out = Vec::with_capacity(events.len());
+    for e in events {
+        let Some(data) =
             crate::scope::event(&e.r#type, e.data_json, visibility).map_err(ApiError::internal)?
         else {
             continue;
         };
-        if !delivered.contains(&e.person_id) {
-            delivered.push(e.person_id.clone());
-        }
-        events.push(FeedEvent {
-            fact_id: fact_id(&e.person_id, e.version),
+        out.push(HistoryEntry {
+            fact_id: fact_id(&person_id, e.version),
             position: e.position,
-            person_id: e.person_id,
-            version: e.version,
             r#type: e.r#type,
             recorded_at: e.recorded_at.to_string(),
             recorded_by: e.org,
-            data: serde_json::value::RawValue::from_string(data_json)
-                .map_err(ApiError::internal)?,
+            annulled_by: annulled_by.get(&e.version).map(|v| fact_id(&person_id, *v)),
+            data: serde_json::value::RawValue::from_string(data).map_err(ApiError::internal)?,
         });
     }
-    // Every delivery of a person's data is audited before it leaves.
-    let now = state.clock.now();
-    let entries = delivered
-        .into_iter()
-        .map(|p| {
-            caller.audit(
-                now,
-                "feed.read",
-                Some(p),
-                "reuse of registered data (§ 1, nr. 1)",
-                "ok",
-            )
-        })
-        .collect();
-    audit(&state, entries).await?;
-    Ok(axum::Json(EventPage {
-        events,
-        next_after: scanned_to,
-    }))
+    Ok(axum::Json(out))
 }
 
 /// Every code list in force, with labels and validity.

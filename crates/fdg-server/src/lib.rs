@@ -25,6 +25,7 @@ pub mod api;
 pub mod auth;
 pub mod citizen;
 pub mod error;
+pub mod feed;
 pub mod openapi;
 pub mod scope;
 pub mod session;
@@ -114,7 +115,7 @@ impl TimeSource for DanishClock {
 pub fn router(state: AppState) -> Router {
     telemetry::install();
     Router::new()
-        .nest("/api/v1", api::routes())
+        .nest("/api/v1", api::routes().merge(feed::routes()))
         .merge(telemetry::routes())
         .merge(session::routes())
         .merge(citizen::routes())

@@ -39,7 +39,9 @@ impl Modify for Bearer {
     paths(
         api::register, api::deregister, api::first_contact, api::cessation,
         api::start_condition, api::end_condition, api::interview, api::assign, api::correct,
-        api::search, api::person, api::events, api::code_lists, api::rules_table,
+        api::search, api::person, api::history, api::code_lists, api::rules_table,
+        crate::feed::events, crate::feed::stream, crate::feed::get_cursor, crate::feed::put_cursor,
+        crate::feed::next,
         crate::citizen::access_log,
     ),
     components(schemas(crate::error::Problem, crate::error::ViolationBody, fdg_domain::command::Replacement)),

@@ -55,13 +55,37 @@ struct Answer {
     text: String,
 }
 
+/// A clock a test moves forward by hand.
+struct TestClock(std::sync::Mutex<jiff::Timestamp>);
+
+impl TestClock {
+    fn advance(&self, seconds: i64) -> jiff::Timestamp {
+        let mut t = self.0.lock().unwrap();
+        *t += jiff::SignedDuration::from_secs(seconds);
+        *t
+    }
+}
+
+impl fdg_store::TimeSource for TestClock {
+    fn now(&self) -> jiff::Timestamp {
+        *self.0.lock().unwrap()
+    }
+    fn today(&self) -> jiff::civil::Date {
+        "2026-11-27".parse().unwrap()
+    }
+}
+
 async fn spawn_app() -> App {
-    let dir = TempDir::new();
-    let codes = Arc::new(CodeLists::shipped());
-    let clock = Arc::new(FixedClock {
+    spawn_app_with(Arc::new(FixedClock {
         now: "2026-11-27T10:00:00Z".parse().unwrap(),
         today: "2026-11-27".parse().unwrap(),
-    });
+    }))
+    .await
+}
+
+async fn spawn_app_with(clock: Arc<dyn fdg_store::TimeSource>) -> App {
+    let dir = TempDir::new();
+    let codes = Arc::new(CodeLists::shipped());
     let store = SqliteStore::open(
         &SqliteOptions::in_dir(&dir.0),
         StoreContext {
@@ -1365,4 +1389,327 @@ async fn a_citizen_sees_which_organisations_looked_at_their_data() {
         )
         .await;
     assert_eq!(log.body["entries"].as_array().unwrap().len(), 0);
+}
+
+fn positions(page: &Answer) -> Vec<u64> {
+    page.body["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["position"].as_u64().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_long_poll_answers_as_soon_as_an_event_arrives() {
+    let app = Arc::new(spawn_app().await);
+    let poller = {
+        let app = app.clone();
+        tokio::spawn(async move {
+            app.get(&app.state_token, "/api/v1/events?after=0&wait=20")
+                .await
+        })
+    };
+    let r = app
+        .post(
+            &app.state_token,
+            "/api/v1/jobseeker-registrations",
+            &registration("070761-4285"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let page = poller.await.unwrap();
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        !positions(&page).is_empty(),
+        "the waiting reader got the new events"
+    );
+    // Nothing new and no wait: an empty page at once, next_after unchanged.
+    let head = page.body["next_after"].as_u64().unwrap();
+    let empty = app
+        .get(&app.state_token, &format!("/api/v1/events?after={head}"))
+        .await;
+    assert!(positions(&empty).is_empty());
+    assert_eq!(empty.body["next_after"], head);
+}
+
+#[tokio::test]
+async fn a_consumer_resumes_from_its_durable_cursor() {
+    let app = spawn_app().await;
+    for cpr in ["070761-4285", "010190-1234"] {
+        app.post(
+            &app.state_token,
+            "/api/v1/jobseeker-registrations",
+            &registration(cpr),
+        )
+        .await;
+    }
+    let cursor = app.get(&app.state_token, "/api/v1/feed/cursor").await;
+    assert_eq!(cursor.body["position"], 0);
+    let first = app.get(&app.state_token, "/api/v1/feed/next?limit=2").await;
+    let seen = positions(&first);
+    assert_eq!(seen.len(), 2);
+    let ack = app
+        .call(
+            Request::put("/api/v1/feed/cursor")
+                .header(header::AUTHORIZATION, format!("Bearer {}", app.state_token))
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(json!({"position": seen[1]}).to_string()))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(ack.status, StatusCode::OK, "{}", ack.text);
+    // "After a restart": the cursor is in the database, so the next page continues after it.
+    let rest = app
+        .get(&app.state_token, "/api/v1/feed/next?limit=1000")
+        .await;
+    let rest = positions(&rest);
+    assert_eq!(rest.first().copied(), Some(seen[1] + 1));
+    assert_eq!(rest.len(), 4);
+    let beyond = app
+        .call(
+            Request::put("/api/v1/feed/cursor")
+                .header(header::AUTHORIZATION, format!("Bearer {}", app.state_token))
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(json!({"position": 999}).to_string()))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(beyond.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn the_bulk_stream_and_filters_deliver_the_same_events_as_paging() {
+    let app = spawn_app().await;
+    for cpr in ["070761-4285", "010190-1234", "020285-2345"] {
+        app.post(
+            &app.state_token,
+            "/api/v1/jobseeker-registrations",
+            &registration(cpr),
+        )
+        .await;
+    }
+    let all = positions(&app.get(&app.state_token, "/api/v1/events?limit=1000").await);
+    let stream = app
+        .get(&app.state_token, "/api/v1/events/stream?after=0")
+        .await;
+    assert_eq!(stream.headers[header::CONTENT_TYPE], "application/x-ndjson");
+    let lines: Vec<Value> = stream
+        .text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let streamed: Vec<u64> = lines
+        .iter()
+        .map(|e| e["position"].as_u64().unwrap())
+        .collect();
+    assert_eq!(streamed, all);
+    let registrations = app
+        .get(
+            &app.state_token,
+            "/api/v1/events?types=job_seeker_registered",
+        )
+        .await;
+    assert_eq!(positions(&registrations).len(), 3);
+    let since_later = app
+        .get(
+            &app.state_token,
+            "/api/v1/events?since=2026-11-27T11:00:00Z",
+        )
+        .await;
+    assert!(positions(&since_later).is_empty());
+    let since_earlier = app
+        .get(
+            &app.state_token,
+            "/api/v1/events?since=2026-11-27T09:00:00Z",
+        )
+        .await;
+    assert_eq!(positions(&since_earlier), all);
+}
+
+#[tokio::test]
+async fn the_state_learns_of_the_municipality_s_registrations_and_cessations_as_notifications() {
+    let app = spawn_app().await;
+    let cpr = "020285-2345";
+    let r = app
+        .post(
+            &app.municipal_token,
+            "/api/v1/first-contacts",
+            &first_contact(cpr, 2, true),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let r = app
+        .post(
+            &app.municipal_token,
+            "/api/v1/benefit-cessations",
+            &json!({"cpr": cpr, "cessation_date": "2026-11-25"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let feed = app.get(&app.state_token, "/api/v1/events?limit=1000").await;
+    let notes: Vec<(String, String)> = feed.body["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e.get("notification").is_some())
+        .map(|e| {
+            (
+                e["type"].as_str().unwrap().to_owned(),
+                e["notification"]["provision"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        notes,
+        vec![
+            ("job_seeker_registered".to_owned(), "§ 4, stk. 1".to_owned()),
+            ("cash_benefit_ceased".to_owned(), "§ 3, stk. 3".to_owned()),
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_feed_reader_racing_writers_sees_every_event_once_and_in_order() {
+    let app = Arc::new(spawn_app().await);
+    let writers: Vec<_> = (0..4)
+        .map(|w| {
+            let app = app.clone();
+            tokio::spawn(async move {
+                for i in 0..25 {
+                    let n = w * 25 + i;
+                    let cpr = format!("{:02}{:02}80-{:04}", n % 28 + 1, n / 28 + 1, 1000 + n);
+                    let r = app
+                        .post(
+                            &app.state_token,
+                            "/api/v1/jobseeker-registrations",
+                            &registration(&cpr),
+                        )
+                        .await;
+                    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+                }
+            })
+        })
+        .collect();
+    let reader = {
+        let app = app.clone();
+        tokio::spawn(async move {
+            let mut seen: Vec<u64> = Vec::new();
+            let mut after = 0;
+            // 100 registrations, 3 events each.
+            while seen.len() < 300 {
+                let page = app
+                    .get(
+                        &app.state_token,
+                        &format!("/api/v1/events?after={after}&limit=7&wait=5"),
+                    )
+                    .await;
+                assert_eq!(page.status, StatusCode::OK);
+                seen.extend(positions(&page));
+                after = page.body["next_after"].as_u64().unwrap();
+            }
+            seen
+        })
+    };
+    for w in writers {
+        w.await.unwrap();
+    }
+    let seen = reader.await.unwrap();
+    assert_eq!(seen.len(), 300);
+    assert!(seen.windows(2).all(|w| w[0] < w[1]), "in order, no repeats");
+    let all = positions(&app.get(&app.state_token, "/api/v1/events?limit=1000").await);
+    assert_eq!(seen, all, "nothing missed");
+}
+
+#[tokio::test]
+async fn as_of_reads_answer_from_history() {
+    let clock = Arc::new(TestClock(std::sync::Mutex::new(
+        "2026-11-27T08:00:00Z".parse().unwrap(),
+    )));
+    let app = spawn_app_with(clock.clone()).await;
+    let r = app
+        .post(
+            &app.state_token,
+            "/api/v1/jobseeker-registrations",
+            &registration("070761-4285"),
+        )
+        .await;
+    let id = r.body["person_id"].as_str().unwrap().to_owned();
+    let t1 = clock.advance(60);
+    let r = app
+        .post(
+            &app.state_token,
+            "/api/v1/contact-interviews",
+            &json!({
+                "cpr": "070761-4285", "interview_date": "2026-11-16", "interview_type": "foerste",
+                "name": "Jens Hansen", "case_type": "dagpenge", "support": "a_dagpenge",
+                "consent": {"obtain": true, "disclose": true, "date": "2026-11-16"},
+                "contact_form": "personligt", "match_category": 2, "decisive_areas": ["helbred"],
+                "further_course": "Forløb."
+            }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let interview = r.body["facts"][0]["fact_id"].as_str().unwrap().to_owned();
+    let t2 = clock.advance(60);
+    let r = app
+        .post(
+            &app.state_token,
+            "/api/v1/corrections",
+            &json!({"fact_id": interview, "reason": "Forkert borger."}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+
+    let at = |q: String| {
+        let app = &app;
+        let id = id.clone();
+        async move {
+            app.get(&app.state_token, &format!("/api/v1/persons/{id}?{q}"))
+                .await
+        }
+    };
+    let now = at(String::new()).await;
+    assert_eq!(now.body["interviews"].as_array().unwrap().len(), 0);
+    assert_eq!(now.body["match_category"], 1);
+    // Registration at 08:00, interview at t1 = 08:01, correction at t2 = 08:02.
+    assert!(t1 < t2);
+    let before_correction = at("known_at=2026-11-27T08:01:30Z".into()).await;
+    assert_eq!(
+        before_correction.body["interviews"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(before_correction.body["match_category"], 2);
+    let before_interview = at("known_at=2026-11-27T08:00:30Z".into()).await;
+    assert_eq!(
+        before_interview.body["interviews"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    // Valid time: on 10 November registered, interview not yet held; on 1 November nothing.
+    let believed = at("known_at=2026-11-27T08:01:30Z&valid_at=2026-11-10".into()).await;
+    assert_eq!(believed.body["registered"], true);
+    assert_eq!(believed.body["interviews"].as_array().unwrap().len(), 0);
+    assert_eq!(believed.body["match_category"], 1);
+    let earlier = at("valid_at=2026-11-01".into()).await;
+    assert_eq!(earlier.body["registered"], false);
+    let bad = at("valid_at=yesterday".into()).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+
+    let history = app
+        .get(&app.state_token, &format!("/api/v1/persons/{id}/history"))
+        .await;
+    let entries = history.body.as_array().unwrap();
+    let annulled: Vec<&Value> = entries
+        .iter()
+        .filter(|e| e.get("annulled_by").is_some())
+        .collect();
+    assert_eq!(annulled.len(), 1);
+    assert_eq!(annulled[0]["fact_id"], interview.as_str());
+    assert_eq!(entries.last().unwrap()["type"], "fact_corrected");
 }

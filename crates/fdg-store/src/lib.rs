@@ -363,6 +363,16 @@ pub trait Store: Send + Sync + 'static {
     fn person<'a>(&'a self, person_id: &'a str) -> BoxFut<'a, Result<Option<PersonRecord>>>;
     /// Events after `position`, in position order, at most `limit`.
     fn events_after(&self, after: u64, limit: u32) -> BoxFut<'_, Result<Vec<StoredEvent>>>;
+    /// The newest committed position, updated after every commit (for long polling).
+    fn watch_head(&self) -> tokio::sync::watch::Receiver<u64>;
+    /// The last position recorded before `at` (replay "from a recorded time" starts after it).
+    fn position_before(&self, at: Timestamp) -> BoxFut<'_, Result<u64>>;
+    /// One person's events, in stream order (for history and as-of reads).
+    fn person_events<'a>(&'a self, person_id: &'a str) -> BoxFut<'a, Result<Vec<StoredEvent>>>;
+    /// An agreement's acknowledged feed position (0 when none).
+    fn cursor(&self, agreement_id: i64) -> BoxFut<'_, Result<u64>>;
+    /// Acknowledges a feed position for an agreement.
+    fn set_cursor(&self, agreement_id: i64, position: u64) -> BoxFut<'_, Result<()>>;
     /// Creates an organisation.
     fn create_org<'a>(
         &'a self,

@@ -44,6 +44,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "0006_agreement_certificates",
         sql: include_str!("../migrations/sqlite/0006_agreement_certificates.sql"),
     },
+    Migration {
+        version: 7,
+        name: "0007_feed_cursors",
+        sql: include_str!("../migrations/sqlite/0007_feed_cursors.sql"),
+    },
 ];
 
 /// The audit database's migrations, in order.

@@ -55,6 +55,7 @@ struct Inner {
     path: PathBuf,
     readers: Mutex<Vec<Connection>>,
     credentials: CredentialCache,
+    head: Arc<tokio::sync::watch::Sender<u64>>,
     jobs: mpsc::Sender<Job>,
     writer: Option<std::thread::JoinHandle<()>>,
 }
@@ -162,15 +163,22 @@ impl SqliteStore {
         std::thread::Builder::new()
             .name("fdg-sqlite-checkpoint".into())
             .spawn(move || checkpoint_loop(checkpointer, ticks, frames))?;
+        let head_now: i64 =
+            conn.query_row("SELECT coalesce(max(position), 0) FROM events", [], |r| {
+                r.get(0)
+            })?;
+        let head = Arc::new(tokio::sync::watch::Sender::new(head_now as u64));
+        let writer_head = head.clone();
         let (tx, rx) = mpsc::channel(QUEUE);
         let writer = std::thread::Builder::new()
             .name("fdg-sqlite-writer".into())
-            .spawn(move || writer_loop(conn, rx, ctx, tick, wal_frames))?;
+            .spawn(move || writer_loop(conn, rx, ctx, tick, wal_frames, writer_head))?;
         Ok(SqliteStore {
             inner: Arc::new(Inner {
                 path: opts.path.clone(),
                 readers: Mutex::new(Vec::new()),
                 credentials: Mutex::new(HashMap::new()),
+                head,
                 jobs: tx,
                 writer: Some(writer),
             }),
@@ -249,6 +257,7 @@ fn writer_loop(
     ctx: StoreContext,
     tick: std::sync::mpsc::SyncSender<()>,
     wal_frames: Arc<std::sync::atomic::AtomicI64>,
+    head: Arc<tokio::sync::watch::Sender<u64>>,
 ) {
     let mut batch: Vec<(Box<WriteRequest>, Reply<WriteOutcome>)> = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = rx.blocking_recv() {
@@ -257,7 +266,7 @@ fn writer_loop(
             match job {
                 Job::Write(req, reply) => batch.push((req, reply)),
                 Job::Admin(f) => {
-                    run_batch(&mut conn, &mut batch, &ctx);
+                    run_batch(&mut conn, &mut batch, &ctx, &head);
                     f(&mut conn);
                 }
             }
@@ -265,7 +274,7 @@ fn writer_loop(
                 next = rx.try_recv().ok();
             }
         }
-        run_batch(&mut conn, &mut batch, &ctx);
+        run_batch(&mut conn, &mut batch, &ctx, &head);
         // The background checkpoint has copied nearly everything; finishing it here, between
         // two transactions, lets the next transaction restart the WAL.
         if wal_frames.load(std::sync::atomic::Ordering::Relaxed) > WAL_RESTART_FRAMES {
@@ -285,6 +294,7 @@ fn run_batch(
     conn: &mut Connection,
     batch: &mut Vec<(Box<WriteRequest>, Reply<WriteOutcome>)>,
     ctx: &StoreContext,
+    head: &tokio::sync::watch::Sender<u64>,
 ) {
     if batch.is_empty() {
         return;
@@ -313,6 +323,23 @@ fn run_batch(
     metrics::histogram!("fdg_write_batch_size").record(size as f64);
     match result {
         Ok(()) => {
+            // Long-polling feed readers learn of the new head only after the commit.
+            let newest = answers
+                .iter()
+                .filter_map(|(_, o)| match o {
+                    Ok(WriteOutcome::Accepted(a)) => a.events.last().map(|e| e.position),
+                    _ => None,
+                })
+                .max();
+            if let Some(p) = newest {
+                head.send_if_modified(|h| {
+                    let newer = p > *h;
+                    if newer {
+                        *h = p;
+                    }
+                    newer
+                });
+            }
             for (reply, outcome) in answers {
                 let _ = reply.send(outcome);
             }
@@ -581,6 +608,35 @@ fn rebuild(conn: &mut Connection) -> Result<u64> {
     }
     tx.commit()?;
     Ok(count)
+}
+
+type EventRow = (
+    (i64, String, i64, String),
+    (String, String, String, Option<String>),
+);
+
+fn stored_event_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<EventRow> {
+    Ok((
+        (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?),
+        (r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?),
+    ))
+}
+
+fn to_stored_event(
+    ((position, person_id, version, r#type), (data_json, at, org, scope)): EventRow,
+) -> Result<StoredEvent> {
+    Ok(StoredEvent {
+        position: position as u64,
+        person_id,
+        version: version as u64,
+        r#type,
+        data_json,
+        recorded_at: at
+            .parse()
+            .map_err(|e| StoreError::Corrupt(format!("recorded_at: {e}")))?,
+        org,
+        scope: parse_scope(scope.as_deref())?,
+    })
 }
 
 fn parse_scope(json: Option<&str>) -> Result<PersonScope> {
@@ -894,42 +950,71 @@ impl Store for SqliteStore {
                      FROM events e LEFT JOIN persons p ON p.person_id = e.person_id
                      WHERE e.position > ?1 ORDER BY e.position LIMIT ?2",
                 )?;
-                let rows = stmt.query_map(params![after as i64, limit], |r| {
-                    Ok((
-                        (
-                            r.get::<_, i64>(0)?,
-                            r.get::<_, String>(1)?,
-                            r.get::<_, i64>(2)?,
-                            r.get::<_, String>(3)?,
-                        ),
-                        (
-                            r.get::<_, String>(4)?,
-                            r.get::<_, String>(5)?,
-                            r.get::<_, String>(6)?,
-                            r.get::<_, Option<String>>(7)?,
-                        ),
-                    ))
-                })?;
-                let mut out = Vec::new();
-                for row in rows {
-                    let ((position, person_id, version, r#type), (data_json, at, org, scope)) =
-                        row?;
-                    out.push(StoredEvent {
-                        position: position as u64,
-                        person_id,
-                        version: version as u64,
-                        r#type,
-                        data_json,
-                        recorded_at: at
-                            .parse()
-                            .map_err(|e| StoreError::Corrupt(format!("recorded_at: {e}")))?,
-                        org,
-                        scope: parse_scope(scope.as_deref())?,
-                    });
-                }
-                Ok(out)
+                let after = i64::try_from(after).unwrap_or(i64::MAX);
+                let rows = stmt.query_map(params![after, limit], stored_event_row)?;
+                rows.map(|r| to_stored_event(r?)).collect()
             })
         })
+    }
+
+    fn watch_head(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.inner.head.subscribe()
+    }
+
+    fn position_before(&self, at: Timestamp) -> BoxFut<'_, Result<u64>> {
+        Box::pin(async move {
+            self.read(|c| {
+                let p: i64 = c
+                    .prepare_cached(
+                        "SELECT coalesce(max(position), 0) FROM events WHERE recorded_at < ?1",
+                    )?
+                    .query_row([at.to_string()], |r| r.get(0))?;
+                Ok(p as u64)
+            })
+        })
+    }
+
+    fn person_events<'a>(&'a self, person_id: &'a str) -> BoxFut<'a, Result<Vec<StoredEvent>>> {
+        Box::pin(async move {
+            self.read(|c| {
+                let mut stmt = c.prepare_cached(
+                    "SELECT e.position, e.person_id, e.version, e.type, e.data, e.recorded_at,
+                            e.org, p.scope
+                     FROM events e LEFT JOIN persons p ON p.person_id = e.person_id
+                     WHERE e.person_id = ?1 ORDER BY e.version",
+                )?;
+                let rows = stmt.query_map([person_id], stored_event_row)?;
+                rows.map(|r| to_stored_event(r?)).collect()
+            })
+        })
+    }
+
+    fn cursor(&self, agreement_id: i64) -> BoxFut<'_, Result<u64>> {
+        Box::pin(async move {
+            self.read(|c| {
+                let p: Option<i64> = c
+                    .prepare_cached("SELECT position FROM feed_cursors WHERE agreement_id = ?1")?
+                    .query_row([agreement_id], |r| r.get(0))
+                    .optional()?;
+                Ok(p.unwrap_or(0) as u64)
+            })
+        })
+    }
+
+    fn set_cursor(&self, agreement_id: i64, position: u64) -> BoxFut<'_, Result<()>> {
+        Box::pin(self.admin(move |conn| {
+            conn.execute(
+                "INSERT INTO feed_cursors (agreement_id, position, updated_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (agreement_id) DO UPDATE SET position = excluded.position,
+                   updated_at = excluded.updated_at",
+                params![
+                    agreement_id,
+                    i64::try_from(position).unwrap_or(i64::MAX),
+                    jiff::Timestamp::now().to_string()
+                ],
+            )?;
+            Ok(())
+        }))
     }
 
     fn create_org<'a>(
