@@ -64,23 +64,10 @@ fn describe(e: &serde_json::Error) -> String {
         Category::Syntax => format!("JSON syntax error at {at}"),
         Category::Eof => "the body ended before the JSON was complete".to_owned(),
         Category::Io => "the body could not be read".to_owned(),
+        // serde's own text can quote the offending value (a CPR number in the wrong field):
+        // say only where.
         Category::Data => {
-            // Keep serde's structure (field names are in backticks), drop quoted values.
-            let msg = e.to_string();
-            let msg = msg.split(" at line ").next().unwrap_or_default();
-            let mut out = String::new();
-            let mut quoted = false;
-            for c in msg.chars() {
-                if c == '"' {
-                    if !quoted {
-                        out.push_str("\"…\"");
-                    }
-                    quoted = !quoted;
-                } else if !quoted {
-                    out.push(c);
-                }
-            }
-            format!("{out} ({at})")
+            format!("a field has the wrong type, or a field is not known, at {at}")
         }
     }
 }
@@ -717,6 +704,14 @@ pub async fn person(
         }
         // Before the person was known, there is nothing to show.
         let Some(overview) = fdg_domain::view::PersonOverview::build(&person_id, &folded) else {
+            let entry = caller.audit(
+                state.clock.now(),
+                "person.read",
+                Some(person_id.clone()),
+                "history",
+                "not_found",
+            );
+            audit(&state, vec![entry]).await?;
             return Err(ApiError::NotFound);
         };
         p.version = folded.version;
@@ -759,6 +754,14 @@ pub async fn history(
 ) -> Result<axum::Json<Vec<HistoryEntry>>, ApiError> {
     may_read(&state, &caller, "persons", "person.history").await?;
     let Some(p) = state.store.person(&person_id).await? else {
+        let entry = caller.audit(
+            state.clock.now(),
+            "person.history",
+            None,
+            "case handling",
+            "not_found",
+        );
+        audit(&state, vec![entry]).await?;
         return Err(ApiError::NotFound);
     };
     let visibility = fdg_domain::access::visibility(&caller.actor(), &p.scope, state.clock.today());

@@ -54,9 +54,10 @@ impl Caller {
         }
     }
 
-    /// The idempotency scope: the organisation, so rotating tokens keeps keys valid.
+    /// The idempotency scope: the agreement, so rotating its tokens keeps keys valid, and two
+    /// vendors of one organisation never collide.
     pub fn scope(&self) -> String {
-        format!("org:{}", self.principal.org.id)
+        format!("agreement:{}", self.principal.agreement.id)
     }
 
     /// What is recorded with every event written by this caller.

@@ -142,21 +142,19 @@ pub fn notification(r#type: &str, recorded_by: &str, data_json: &str) -> Option<
 
 /// The caller's view of a batch of stored events: scoped, filtered by type, and the persons
 /// delivered (to audit).
-fn view(
-    caller: &Caller,
-    state: &AppState,
+pub(crate) fn view(
+    actor: &fdg_domain::Actor,
+    today: jiff::civil::Date,
     rows: Vec<StoredEvent>,
     types: Option<&[&str]>,
 ) -> Result<(Vec<FeedEvent>, Vec<String>), ApiError> {
-    let actor = caller.actor();
-    let today = state.clock.today();
     let mut events = Vec::with_capacity(rows.len());
     let mut delivered: Vec<String> = Vec::new();
     for e in rows {
         if types.is_some_and(|t| !t.contains(&e.r#type.as_str())) {
             continue;
         }
-        let visibility = fdg_domain::access::visibility(&actor, &e.scope, today);
+        let visibility = fdg_domain::access::visibility(actor, &e.scope, today);
         let Some(data_json) =
             crate::scope::event(&e.r#type, e.data_json, visibility).map_err(ApiError::internal)?
         else {
@@ -219,7 +217,8 @@ async fn page(
         head.borrow_and_update();
         let rows = state.store.events_after(after, limit).await?;
         let scanned_to = rows.last().map_or(after, |e| e.position);
-        let (events, delivered) = view(caller, state, rows, types.as_deref())?;
+        let (events, delivered) =
+            view(&caller.actor(), state.clock.today(), rows, types.as_deref())?;
         if !events.is_empty() || tokio::time::Instant::now() >= deadline {
             audit_delivery(state, caller, delivered).await?;
             return Ok(EventPage {
@@ -246,10 +245,11 @@ async fn page(
             .store
             .agreement(caller.principal.agreement.id)
             .await?
-            .map(|(a, _)| a.state);
+            .map(|(a, _)| a);
+        let today = state.clock.today();
         match still {
-            Some(AgreementState::Active) => {}
-            Some(AgreementState::Suspended) => return Err(ApiError::AccessClosed),
+            Some(a) if a.state == AgreementState::Active && a.valid_on(today) => {}
+            Some(a) if a.state == AgreementState::Suspended => return Err(ApiError::AccessClosed),
             _ => return Err(ApiError::AgreementEnded),
         }
     }
@@ -419,6 +419,17 @@ pub async fn stream(
         let mut after = q.after;
         while after < end {
             let result: Result<Option<Bytes>, ApiError> = async {
+                // A suspension or termination stops the stream at once.
+                let active = state
+                    .store
+                    .agreement(caller.principal.agreement.id)
+                    .await?
+                    .is_some_and(|(a, _)| {
+                        a.state == AgreementState::Active && a.valid_on(state.clock.today())
+                    });
+                if !active {
+                    return Err(ApiError::AccessClosed);
+                }
                 let rows = state.store.events_after(after, 1000).await?;
                 let Some(last) = rows.last().map(|e| e.position) else {
                     return Ok(None);
@@ -429,7 +440,12 @@ pub async fn stream(
                 let types: Option<Vec<&str>> = types
                     .as_ref()
                     .map(|t| t.iter().map(String::as_str).collect());
-                let (events, delivered) = view(&caller, &state, rows.into(), types.as_deref())?;
+                let (events, delivered) = view(
+                    &caller.actor(),
+                    state.clock.today(),
+                    rows.into(),
+                    types.as_deref(),
+                )?;
                 audit_delivery(&state, &caller, delivered).await?;
                 let mut buf = Vec::new();
                 for e in &events {

@@ -31,6 +31,7 @@ pub mod scope;
 pub mod session;
 pub mod telemetry;
 pub mod tls;
+pub mod webhook;
 
 pub use error::ApiError;
 

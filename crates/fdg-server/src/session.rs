@@ -45,18 +45,24 @@ impl LoginThrottle {
         (*count >= MAX_FAILURES).then(|| left.as_secs().max(1))
     }
 
-    fn failed(&self, username: &str) {
+    /// Counts an attempt before the password is checked (so parallel guesses are counted
+    /// too); `false` when the username is locked.
+    fn attempt(&self, username: &str) -> bool {
         let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() > 100_000 {
+            map.retain(|_, (_, since)| since.elapsed() < LOCKOUT);
+        }
         let entry = map
             .entry(username.to_owned())
             .or_insert((0, Instant::now()));
         if entry.1.elapsed() > LOCKOUT {
             *entry = (0, Instant::now());
         }
-        entry.0 += 1;
-        if map.len() > 100_000 {
-            map.retain(|_, (_, since)| since.elapsed() < LOCKOUT);
+        if entry.0 >= MAX_FAILURES {
+            return false;
         }
+        entry.0 += 1;
+        true
     }
 
     fn succeeded(&self, username: &str) {
@@ -140,11 +146,14 @@ pub async fn login(
     axum::Form(form): axum::Form<LoginForm>,
 ) -> Result<Response, ApiError> {
     let username = form.username.trim().to_lowercase();
-    if let Some(seconds) = state.throttle.locked_for(&username) {
+    if !state.throttle.attempt(&username) {
+        let seconds = state
+            .throttle
+            .locked_for(&username)
+            .unwrap_or(LOCKOUT.as_secs());
         return Err(ApiError::TooManyAttempts(seconds));
     }
     let Some(user) = state.store.login(&username, &form.password).await? else {
-        state.throttle.failed(&username);
         tracing::info!("failed login");
         return Err(ApiError::LoginFailed);
     };

@@ -110,14 +110,28 @@ pub async fn serve_tls(
     let acceptor = tokio_rustls::TlsAcceptor::from(tls);
     tokio::pin!(shutdown);
     loop {
-        let (tcp, _) = tokio::select! {
-            accepted = listener.accept() => accepted?,
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
             () = &mut shutdown => return Ok(()),
+        };
+        // An accept error (out of descriptors, a connection reset before accept) must not
+        // stop the server: note it, breathe, go on.
+        let tcp = match accepted {
+            Ok((tcp, _)) => tcp,
+            Err(e) => {
+                tracing::warn!(error = %e, "accept failed");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                continue;
+            }
         };
         let (acceptor, router) = (acceptor.clone(), router.clone());
         tokio::spawn(async move {
-            let Ok(stream) = acceptor.accept(tcp).await else {
-                // A failed handshake (including a certificate from another CA) ends here.
+            // A failed or stalled handshake (including a certificate from another CA) ends
+            // here.
+            let Ok(Ok(stream)) =
+                tokio::time::timeout(std::time::Duration::from_secs(10), acceptor.accept(tcp))
+                    .await
+            else {
                 return;
             };
             let cert = stream

@@ -39,6 +39,7 @@ impl Drop for TempDir {
 
 struct App {
     router: Router,
+    state: AppState,
     store: Arc<dyn Store>,
     audit: Arc<dyn AuditLog>,
     state_token: String,
@@ -106,7 +107,7 @@ async fn spawn_app_with(clock: Arc<dyn fdg_store::TimeSource>) -> App {
     }
     let store: Arc<dyn Store> = Arc::new(store);
     let audit: Arc<dyn AuditLog> = Arc::new(SqliteAudit::open(&dir.0).unwrap());
-    let router = fdg_server::router(AppState::new(
+    let state = AppState::new(
         store.clone(),
         audit.clone(),
         codes,
@@ -115,9 +116,11 @@ async fn spawn_app_with(clock: Arc<dyn fdg_store::TimeSource>) -> App {
             secure_cookies: false,
             citizen_dev_login: true,
         },
-    ));
+    );
+    let router = fdg_server::router(state.clone());
     App {
         router,
+        state,
         store,
         audit,
         state_token: tokens[0].clone(),
@@ -294,6 +297,24 @@ async fn malformed_bodies_are_400_and_never_echo_the_cpr() {
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert_eq!(r.headers[header::CONTENT_TYPE], "application/problem+json");
     assert!(!r.text.contains("070761"), "{}", r.text);
+    // A CPR number given as a number, in the wrong field, or with escaped quotes.
+    for body in [
+        r#"{"cpr": 707614285}"#,
+        r#"{"cpr": "x", "hours_per_week": 707614285}"#,
+        r#"{"cpr": "a\"0707614285\"", "name": 0707614285}"#,
+    ] {
+        let r = app
+            .call(
+                Request::post("/api/v1/jobseeker-registrations")
+                    .header(header::AUTHORIZATION, format!("Bearer {}", app.state_token))
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .body(Body::from(body))
+                    .unwrap(),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{body}");
+        assert!(!r.text.contains("707614285"), "{}", r.text);
+    }
     // Not JSON at all.
     let r = app
         .call(
@@ -558,7 +579,17 @@ async fn the_municipality_s_first_contact_interview_and_cessation_flow_through_t
             &interview(cpr, "2026-11-20", 4),
         )
         .await;
-    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+    // ... answered exactly as for a CPR number nobody has: existence does not leak.
+    let unknown = app
+        .post(
+            &app.other_actor_token,
+            "/api/v1/contact-interviews",
+            &interview("111111-1118", "2026-11-20", 4),
+        )
+        .await;
+    assert_eq!(r.status, unknown.status, "{}", r.text);
+    assert_eq!(rule_ids(&r), rule_ids(&unknown));
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let r = app
         .post(
             m,
@@ -1116,7 +1147,27 @@ async fn who_sees_whom() {
             &json!({"cpr": "070761-4285", "kind": "ferie", "start_date": "2026-11-25"}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let nobody = app
+        .post(
+            &other_municipality,
+            "/api/v1/periodic-conditions",
+            &json!({"cpr": "111111-1118", "kind": "ferie", "start_date": "2026-11-25"}),
+        )
+        .await;
+    assert_eq!(r.status, nobody.status);
+    assert_eq!(rule_ids(&r), rule_ids(&nobody));
+    assert_eq!(r.body["violations"], nobody.body["violations"]);
+    // With If-Match, a hidden person looks like an unknown one too (version 0).
+    let r = app
+        .post_with(
+            &other_municipality,
+            "/api/v1/periodic-conditions",
+            &json!({"cpr": "070761-4285", "kind": "ferie", "start_date": "2026-11-25"}),
+            &[("If-Match", "\"3\"")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(r.body["current_version"], 0);
 
     // The feed is scoped the same way.
     for (who, token, sees_a, sees_b) in [
@@ -1712,4 +1763,121 @@ async fn as_of_reads_answer_from_history() {
     assert_eq!(annulled.len(), 1);
     assert_eq!(annulled[0]["fact_id"], interview.as_str());
     assert_eq!(entries.last().unwrap()["type"], "fact_corrected");
+}
+
+#[tokio::test]
+async fn webhooks_push_signed_batches_retry_and_park() {
+    use std::collections::VecDeque;
+    use std::sync::Mutex;
+    let app = spawn_app().await;
+    // A receiver that answers with the statuses queued, then 200.
+    let statuses: Arc<Mutex<VecDeque<u16>>> = Arc::new(Mutex::new(VecDeque::from([500])));
+    let (got, mut received) = tokio::sync::mpsc::unbounded_channel::<(String, Vec<u8>, u16)>();
+    let receiver = {
+        let statuses = statuses.clone();
+        axum::Router::new().route(
+            "/hook",
+            axum::routing::post(
+                move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+                    let statuses = statuses.clone();
+                    let got = got.clone();
+                    async move {
+                        let status = statuses.lock().unwrap().pop_front().unwrap_or(200);
+                        let sig = headers["fdg-signature"].to_str().unwrap().to_owned();
+                        let _ = got.send((sig, body.to_vec(), status));
+                        StatusCode::from_u16(status).unwrap()
+                    }
+                },
+            ),
+        )
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, receiver).await });
+
+    let agreement = app
+        .store
+        .agreements()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.org.code == "STAT")
+        .unwrap();
+    let secret = app.store.set_webhook(agreement.id, &url, 0).await.unwrap();
+    fdg_server::webhook::spawn(
+        app.state.clone(),
+        fdg_server::webhook::WebhookConfig {
+            base_delay: std::time::Duration::from_millis(5),
+            max_delay: std::time::Duration::from_millis(20),
+            max_attempts: 3,
+            batch: 100,
+            poll: std::time::Duration::from_millis(20),
+            ..Default::default()
+        },
+    );
+    app.post(
+        &app.state_token,
+        "/api/v1/jobseeker-registrations",
+        &registration("070761-4285"),
+    )
+    .await;
+    let wait = std::time::Duration::from_secs(20);
+    // First attempt refused, the retry delivered.
+    let (_, first_body, first_status) = tokio::time::timeout(wait, received.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(first_status, 500);
+    let (sig, body, status) = tokio::time::timeout(wait, received.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(status, 200);
+    assert_eq!(body, first_body, "the same batch again");
+    let (t, _) = sig.strip_prefix("t=").unwrap().split_once(',').unwrap();
+    assert_eq!(
+        sig,
+        fdg_server::webhook::signature(&secret, t.parse().unwrap(), &body),
+        "signed with the webhook's secret"
+    );
+    let delivered: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(delivered["events"].as_array().unwrap().len(), 3);
+    assert_eq!(delivered["events"][2]["type"], "job_seeker_registered");
+
+    // A batch that keeps failing is parked after three attempts, and delivery moves on.
+    statuses.lock().unwrap().extend([500, 500, 500]);
+    app.post(
+        &app.state_token,
+        "/api/v1/jobseeker-registrations",
+        &registration("010190-1234"),
+    )
+    .await;
+    for _ in 0..3 {
+        let (_, _, status) = tokio::time::timeout(wait, received.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(status, 500);
+    }
+    let parked = tokio::time::timeout(wait, async {
+        loop {
+            let p = app.store.parked(Some(agreement.id)).await.unwrap();
+            if !p.is_empty() {
+                return p;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(parked.len(), 1);
+    assert_eq!(parked[0].attempts, 3);
+    assert!(parked[0].last_error.contains("500"));
+    // The deliveries were audited for the person.
+    let person = delivered["events"][0]["person_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let entries = app.audit.for_person(&person, 100).await.unwrap();
+    assert!(entries.iter().any(|e| e.entry.action == "webhook.delivery"));
 }

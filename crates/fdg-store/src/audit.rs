@@ -97,7 +97,8 @@ pub struct VerifyReport {
 pub trait AuditLog: Send + Sync + 'static {
     /// Appends entries; returns when they are durable.
     fn append(&self, entries: Vec<AuditEntry>) -> BoxFut<'_, Result<()>>;
-    /// The entries about one person, newest first (the citizen's view of who looked).
+    /// The entries about one person by organisations (not the citizen's own looks), newest
+    /// first: the citizen's view of who looked.
     fn for_person<'a>(
         &'a self,
         person_id: &'a str,
@@ -367,6 +368,57 @@ fn index_people(conn: &mut Connection) {
     }
 }
 
+/// Entries deleted per transaction when pruning, so appends are never held up for long.
+const PRUNE_CHUNK: i64 = 5_000;
+
+/// Pruning on its own connection (SQLite serialises it with the appending writer): first the
+/// checkpoint — from then on verification starts after it — then the old entries, in chunks.
+fn prune_blocking(path: &Path, before: Timestamp) -> Result<u64> {
+    let mut conn = Connection::open(path)?;
+    configure(&conn)?;
+    // Stored times are RFC 3339 text; compare with the whole second (no fraction, no Z).
+    let second = before.strftime("%Y-%m-%dT%H:%M:%S").to_string();
+    let already: i64 = conn.query_row(
+        "SELECT coalesce(max(seq), 0) FROM audit_checkpoints",
+        [],
+        |r| r.get(0),
+    )?;
+    let cutoff: Option<i64> =
+        conn.query_row("SELECT max(seq) FROM audit WHERE at < ?1", [&second], |r| {
+            r.get(0)
+        })?;
+    let Some(cutoff) = cutoff.filter(|c| *c > already) else {
+        return Ok(0);
+    };
+    {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let (hash, count): (Vec<u8>, i64) = tx.query_row(
+            "SELECT (SELECT hash FROM audit WHERE seq = ?1),
+                    (SELECT count(*) FROM audit WHERE seq <= ?1)",
+            [cutoff],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        tx.execute(
+            "INSERT INTO audit_checkpoints (seq, hash, pruned_at, entries) VALUES (?1, ?2, ?3, ?4)",
+            params![cutoff, hash, Timestamp::now().to_string(), count],
+        )?;
+        tx.commit()?;
+    }
+    let mut removed = 0u64;
+    let mut from: i64 =
+        conn.query_row("SELECT coalesce(min(seq), 0) FROM audit", [], |r| r.get(0))?;
+    while from <= cutoff {
+        let upto = (from + PRUNE_CHUNK - 1).min(cutoff);
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        removed += tx.execute("DELETE FROM audit WHERE seq <= ?1", [upto])? as u64;
+        tx.commit()?;
+        from = upto + 1;
+    }
+    // The per-person lookup points at removed entries now; drop those pointers.
+    conn.execute("DELETE FROM audit_person WHERE seq <= ?1", [cutoff])?;
+    Ok(removed)
+}
+
 type Row = (i64, AuditEntry, Vec<u8>, Vec<u8>);
 
 fn load_rows(conn: &Connection, from_seq: i64) -> Result<Vec<Row>> {
@@ -504,9 +556,10 @@ impl AuditLog for SqliteAudit {
                     "SELECT seq, at, org, credential, acting_person, on_behalf_of, action,
                             person_id, purpose, outcome
                      FROM audit
-                     WHERE seq IN (SELECT seq FROM audit_person WHERE person_id = ?1)
-                        OR (seq > (SELECT last_seq FROM audit_index WHERE id = 1)
-                            AND person_id = ?1)
+                     WHERE (seq IN (SELECT seq FROM audit_person WHERE person_id = ?1)
+                            OR (seq > (SELECT last_seq FROM audit_index WHERE id = 1)
+                                AND person_id = ?1))
+                       AND org <> 'citizen'
                      ORDER BY seq DESC LIMIT ?2",
                 )?;
                 let rows = stmt.query_map(params![person_id, limit], |r| {
@@ -563,6 +616,9 @@ impl AuditLog for SqliteAudit {
     fn verify(&self) -> BoxFut<'_, Result<VerifyReport>> {
         Box::pin(async move {
             self.read(|c| {
+                // One snapshot: a prune committing between the two reads would look like damage.
+                let tx = c.unchecked_transaction()?;
+                let c = &*tx;
                 let checkpoint: Option<(i64, Vec<u8>)> = c
                     .query_row(
                         "SELECT seq, hash FROM audit_checkpoints ORDER BY seq DESC LIMIT 1",
@@ -584,33 +640,9 @@ impl AuditLog for SqliteAudit {
     fn prune(&self, before: Timestamp) -> BoxFut<'_, Result<u64>> {
         let path = self.inner.path.clone();
         Box::pin(async move {
-            // A separate connection: the writer only appends, and SQLite serialises the two.
-            let mut conn = Connection::open(&path)?;
-            configure(&conn)?;
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let last: Option<(i64, Vec<u8>, i64)> = tx.query_row(
-                "SELECT max(seq), (SELECT hash FROM audit WHERE seq =
-                        (SELECT max(seq) FROM audit WHERE at < ?1)), count(*)
-                     FROM audit WHERE at < ?1",
-                [before.to_string()],
-                |r| {
-                    Ok(match r.get::<_, Option<i64>>(0)? {
-                        Some(seq) => Some((seq, r.get(1)?, r.get(2)?)),
-                        None => None,
-                    })
-                },
-            )?;
-            let Some((seq, hash, count)) = last else {
-                return Ok(0);
-            };
-            tx.execute("DELETE FROM audit WHERE seq <= ?1", [seq])?;
-            tx.execute("DELETE FROM audit_person WHERE seq <= ?1", [seq])?;
-            tx.execute(
-                "INSERT INTO audit_checkpoints (seq, hash, pruned_at, entries) VALUES (?1, ?2, ?3, ?4)",
-                params![seq, hash, Timestamp::now().to_string(), count],
-            )?;
-            tx.commit()?;
-            Ok(count as u64)
+            tokio::task::spawn_blocking(move || prune_blocking(&path, before))
+                .await
+                .map_err(|_| StoreError::WriterGone)?
         })
     }
 }

@@ -304,6 +304,70 @@ pub struct Session {
     pub csrf: String,
 }
 
+/// A webhook: the feed of one agreement pushed to a URL.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Webhook {
+    /// The agreement whose feed is pushed.
+    pub agreement_id: i64,
+    /// Where.
+    pub url: String,
+    /// The HMAC-SHA256 key (shown once when set).
+    #[serde(skip)]
+    pub secret: String,
+    /// Last position delivered or parked.
+    pub position: u64,
+    /// Failed attempts of the current batch.
+    pub attempts: u32,
+    /// Not before this time (back-off).
+    pub next_attempt: Option<Timestamp>,
+    /// The last failure.
+    pub last_error: Option<String>,
+}
+
+/// A batch that failed every retry and was set aside.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ParkedBatch {
+    /// Id.
+    pub id: i64,
+    /// The agreement.
+    pub agreement_id: i64,
+    /// First position in the batch.
+    pub from_position: u64,
+    /// Last position in the batch.
+    pub to_position: u64,
+    /// Attempts made.
+    pub attempts: u32,
+    /// The last failure.
+    pub last_error: String,
+    /// When it was parked.
+    pub parked_at: String,
+    /// When an operator replayed it, if so.
+    pub replayed_at: Option<String>,
+}
+
+/// What happened to one delivery attempt.
+#[derive(Debug, Clone)]
+pub enum DeliveryResult {
+    /// Delivered up to this position.
+    Delivered(u64),
+    /// Failed; retry after `retry_at`.
+    Failed {
+        /// Why.
+        error: String,
+        /// When to try again.
+        retry_at: Timestamp,
+    },
+    /// Failed for the last time: park positions `from..=to` and move on.
+    Parked {
+        /// Why.
+        error: String,
+        /// First position.
+        from: u64,
+        /// Last position.
+        to: u64,
+    },
+}
+
 /// What a bearer token authenticates as.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
@@ -373,6 +437,22 @@ pub trait Store: Send + Sync + 'static {
     fn cursor(&self, agreement_id: i64) -> BoxFut<'_, Result<u64>>;
     /// Acknowledges a feed position for an agreement.
     fn set_cursor(&self, agreement_id: i64, position: u64) -> BoxFut<'_, Result<()>>;
+    /// Sets (or replaces) an agreement's webhook, starting after `from_position`; returns the
+    /// signing secret, shown once.
+    fn set_webhook<'a>(
+        &'a self,
+        agreement_id: i64,
+        url: &'a str,
+        from_position: u64,
+    ) -> BoxFut<'a, Result<String>>;
+    /// Every webhook.
+    fn webhooks(&self) -> BoxFut<'_, Result<Vec<Webhook>>>;
+    /// Records the result of a delivery attempt.
+    fn record_delivery(&self, agreement_id: i64, result: DeliveryResult) -> BoxFut<'_, Result<()>>;
+    /// Parked batches (all, or one agreement's).
+    fn parked(&self, agreement_id: Option<i64>) -> BoxFut<'_, Result<Vec<ParkedBatch>>>;
+    /// Takes a parked batch back for delivery; returns it.
+    fn take_parked(&self, id: i64) -> BoxFut<'_, Result<Option<ParkedBatch>>>;
     /// Creates an organisation.
     fn create_org<'a>(
         &'a self,

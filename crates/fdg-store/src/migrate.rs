@@ -49,6 +49,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "0007_feed_cursors",
         sql: include_str!("../migrations/sqlite/0007_feed_cursors.sql"),
     },
+    Migration {
+        version: 8,
+        name: "0008_webhooks",
+        sql: include_str!("../migrations/sqlite/0008_webhooks.sql"),
+    },
 ];
 
 /// The audit database's migrations, in order.

@@ -20,9 +20,10 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, pa
 use tokio::sync::{mpsc, oneshot};
 
 use crate::{
-    Accepted, Agreement, AgreementChange, AgreementHistory, Appended, BoxFut, NewAgreement, Org,
-    PersonRecord, Principal, Remark, Result, Session, Store, StoreContext, StoreError, StoredEvent,
-    User, WriteOutcome, WriteRequest, migrate, random_hex, token_hash,
+    Accepted, Agreement, AgreementChange, AgreementHistory, Appended, BoxFut, DeliveryResult,
+    NewAgreement, Org, ParkedBatch, PersonRecord, Principal, Remark, Result, Session, Store,
+    StoreContext, StoreError, StoredEvent, User, Webhook, WriteOutcome, WriteRequest, migrate,
+    random_hex, token_hash,
 };
 
 /// Most requests committed together in one transaction.
@@ -50,6 +51,10 @@ pub struct SqliteStore {
 const CREDENTIAL_TTL: std::time::Duration = std::time::Duration::from_secs(1);
 
 type CredentialCache = Mutex<HashMap<[u8; 32], (std::time::Instant, Principal)>>;
+
+/// Bumped whenever credentials change in this process, so a lookup that raced a change is not
+/// cached.
+static CREDENTIAL_GENERATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 struct Inner {
     path: PathBuf,
@@ -206,6 +211,7 @@ impl SqliteStore {
     }
 
     fn forget_credentials(&self) {
+        CREDENTIAL_GENERATION.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         self.inner
             .credentials
             .lock()
@@ -301,21 +307,39 @@ fn run_batch(
     }
     let size = batch.len();
     let mut answers: Vec<(Reply<WriteOutcome>, Result<WriteOutcome>)> = Vec::with_capacity(size);
+    let mut pending = std::mem::take(batch).into_iter();
     let result = (|| -> Result<()> {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let now = ctx.clock.now();
         let today = ctx.clock.today();
-        for (req, reply) in batch.drain(..) {
+        for (req, reply) in pending.by_ref() {
             // A savepoint per command: a refused or failed command leaves no trace, and its
             // neighbours in the batch are unaffected.
-            tx.prepare_cached("SAVEPOINT command")?.execute([])?;
-            let outcome = process(&tx, &req, ctx, now, today);
-            let keep = matches!(&outcome, Ok(WriteOutcome::Accepted(a)) if !a.dry_run);
-            if !keep {
-                tx.prepare_cached("ROLLBACK TO command")?.execute([])?;
+            if let Err(e) = tx
+                .prepare_cached("SAVEPOINT command")
+                .and_then(|mut s| s.execute([]))
+            {
+                answers.push((reply, Err(StoreError::Corrupt("savepoint failed".into()))));
+                return Err(e.into());
             }
-            tx.prepare_cached("RELEASE command")?.execute([])?;
+            // A bug in the rules must not take the writer (and every later write) down.
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                process(&tx, &req, ctx, now, today)
+            }))
+            .unwrap_or_else(|_| {
+                tracing::error!(command = req.command.kind(), "a command panicked; refused");
+                Err(StoreError::Corrupt("internal error while deciding".into()))
+            });
+            let keep = matches!(&outcome, Ok(WriteOutcome::Accepted(a)) if !a.dry_run);
+            let closed = (|| -> rusqlite::Result<()> {
+                if !keep {
+                    tx.prepare_cached("ROLLBACK TO command")?.execute([])?;
+                }
+                tx.prepare_cached("RELEASE command")?.execute([])?;
+                Ok(())
+            })();
             answers.push((reply, outcome));
+            closed?;
         }
         tx.commit()?;
         Ok(())
@@ -350,7 +374,7 @@ fn run_batch(
             for (reply, _) in answers {
                 let _ = reply.send(Err(StoreError::Corrupt(format!("batch failed: {msg}"))));
             }
-            for (_, reply) in batch.drain(..) {
+            for (_, reply) in pending {
                 let _ = reply.send(Err(StoreError::Corrupt(format!("batch failed: {msg}"))));
             }
         }
@@ -377,7 +401,8 @@ fn process(
     now: jiff::Timestamp,
     today: jiff::civil::Date,
 ) -> Result<WriteOutcome> {
-    if let Some(idem) = &req.idempotency {
+    // A dry run (test agreement) neither replays a stored answer nor stores one.
+    if let Some(idem) = req.idempotency.as_ref().filter(|_| !req.dry_run) {
         let saved: Option<(Vec<u8>, String)> = conn
             .prepare_cached(
                 "SELECT request_hash, outcome FROM idempotency WHERE scope = ?1 AND key = ?2",
@@ -416,7 +441,9 @@ fn process(
         }
         (None, None) => return Ok(WriteOutcome::PersonNotFound),
     };
-    // A person outside the caller's scope is answered as if unknown (no existence leak).
+    // A person outside the caller's scope is answered exactly as if unknown: decided against
+    // an empty history (so the same rule refusals and If-Match answer come back), and where
+    // that would be accepted, 404 — never a sign that the person exists.
     if let Some((_, existing)) = &found
         && !fdg_domain::access::may_write(
             &req.actor,
@@ -426,7 +453,24 @@ fn process(
             today,
         )
     {
-        return Ok(WriteOutcome::PersonNotFound);
+        if let Some(expected) = req.expected_version
+            && expected != 0
+        {
+            return Ok(WriteOutcome::Conflict { current: 0 });
+        }
+        let as_unknown = decide(
+            &PersonState::default(),
+            &req.command,
+            Context {
+                actor: &req.actor,
+                clock: fdg_domain::Clock { today },
+                codes: &ctx.codes,
+            },
+        );
+        return Ok(match as_unknown {
+            Err(violations) => WriteOutcome::Rejected(violations),
+            Ok(_) => WriteOutcome::PersonNotFound,
+        });
     }
     let (person_id, mut state) =
         found.unwrap_or_else(|| (new_person_id(now), PersonState::default()));
@@ -636,6 +680,19 @@ fn to_stored_event(
             .map_err(|e| StoreError::Corrupt(format!("recorded_at: {e}")))?,
         org,
         scope: parse_scope(scope.as_deref())?,
+    })
+}
+
+fn parked_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ParkedBatch> {
+    Ok(ParkedBatch {
+        id: r.get(0)?,
+        agreement_id: r.get(1)?,
+        from_position: r.get::<_, i64>(2)?.max(0) as u64,
+        to_position: r.get::<_, i64>(3)?.max(0) as u64,
+        attempts: u32::try_from(r.get::<_, i64>(4)?).unwrap_or(u32::MAX),
+        last_error: r.get(5)?,
+        parked_at: r.get(6)?,
+        replayed_at: r.get(7)?,
     })
 }
 
@@ -964,11 +1021,15 @@ impl Store for SqliteStore {
     fn position_before(&self, at: Timestamp) -> BoxFut<'_, Result<u64>> {
         Box::pin(async move {
             self.read(|c| {
+                // Stored times are RFC 3339 text with optional fractions, which do not sort as
+                // text within a second; comparing with the second itself (no fraction, no Z)
+                // errs towards replaying a little more, never less.
+                let second = at.strftime("%Y-%m-%dT%H:%M:%S").to_string();
                 let p: i64 = c
                     .prepare_cached(
                         "SELECT coalesce(max(position), 0) FROM events WHERE recorded_at < ?1",
                     )?
-                    .query_row([at.to_string()], |r| r.get(0))?;
+                    .query_row([second], |r| r.get(0))?;
                 Ok(p as u64)
             })
         })
@@ -1014,6 +1075,164 @@ impl Store for SqliteStore {
                 ],
             )?;
             Ok(())
+        }))
+    }
+
+    fn set_webhook<'a>(
+        &'a self,
+        agreement_id: i64,
+        url: &'a str,
+        from_position: u64,
+    ) -> BoxFut<'a, Result<String>> {
+        let url = url.to_owned();
+        Box::pin(self.admin(move |conn| {
+            let tx = conn.transaction()?;
+            load_agreement(&tx, agreement_id)?.ok_or(StoreError::NoSuchAgreement(agreement_id))?;
+            let secret = random_hex(32);
+            tx.execute(
+                "INSERT INTO webhooks (agreement_id, url, secret, position, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (agreement_id) DO UPDATE SET url = excluded.url,
+                   secret = excluded.secret, position = excluded.position, attempts = 0,
+                   next_attempt = NULL, last_error = NULL",
+                params![
+                    agreement_id,
+                    url,
+                    secret,
+                    i64::try_from(from_position).unwrap_or(i64::MAX),
+                    jiff::Timestamp::now().to_string()
+                ],
+            )?;
+            tx.commit()?;
+            Ok(secret)
+        }))
+    }
+
+    fn webhooks(&self) -> BoxFut<'_, Result<Vec<Webhook>>> {
+        Box::pin(async move {
+            self.read(|c| {
+                let mut stmt = c.prepare_cached(
+                    "SELECT agreement_id, url, secret, position, attempts, next_attempt, last_error
+                     FROM webhooks ORDER BY agreement_id",
+                )?;
+                let rows = stmt.query_map([], |r| {
+                    Ok((
+                        (
+                            r.get::<_, i64>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, String>(2)?,
+                        ),
+                        (
+                            r.get::<_, i64>(3)?,
+                            r.get::<_, i64>(4)?,
+                            r.get::<_, Option<String>>(5)?,
+                            r.get::<_, Option<String>>(6)?,
+                        ),
+                    ))
+                })?;
+                let mut out = Vec::new();
+                for row in rows {
+                    let ((agreement_id, url, secret), (position, attempts, next, last_error)) =
+                        row?;
+                    out.push(Webhook {
+                        agreement_id,
+                        url,
+                        secret,
+                        position: position.max(0) as u64,
+                        attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+                        next_attempt: next
+                            .map(|t| t.parse())
+                            .transpose()
+                            .map_err(|e| StoreError::Corrupt(format!("webhook time: {e}")))?,
+                        last_error,
+                    });
+                }
+                Ok(out)
+            })
+        })
+    }
+
+    fn record_delivery(&self, agreement_id: i64, result: DeliveryResult) -> BoxFut<'_, Result<()>> {
+        Box::pin(self.admin(move |conn| {
+            let now = jiff::Timestamp::now().to_string();
+            match result {
+                DeliveryResult::Delivered(position) => conn.execute(
+                    "UPDATE webhooks SET position = max(position, ?2), attempts = 0,
+                       next_attempt = NULL, last_error = NULL WHERE agreement_id = ?1",
+                    params![agreement_id, i64::try_from(position).unwrap_or(i64::MAX)],
+                )?,
+                DeliveryResult::Failed { error, retry_at } => conn.execute(
+                    "UPDATE webhooks SET attempts = attempts + 1, next_attempt = ?2,
+                       last_error = ?3 WHERE agreement_id = ?1",
+                    params![agreement_id, retry_at.to_string(), error],
+                )?,
+                DeliveryResult::Parked { error, from, to } => {
+                    let tx = conn.transaction()?;
+                    let attempts: i64 = tx.query_row(
+                        "SELECT attempts + 1 FROM webhooks WHERE agreement_id = ?1",
+                        [agreement_id],
+                        |r| r.get(0),
+                    )?;
+                    tx.execute(
+                        "INSERT INTO webhook_parked (agreement_id, from_position, to_position,
+                                                     attempts, last_error, parked_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                        params![
+                            agreement_id,
+                            i64::try_from(from).unwrap_or(i64::MAX),
+                            i64::try_from(to).unwrap_or(i64::MAX),
+                            attempts,
+                            error,
+                            now
+                        ],
+                    )?;
+                    tx.execute(
+                        "UPDATE webhooks SET position = max(position, ?2), attempts = 0,
+                           next_attempt = NULL, last_error = ?3 WHERE agreement_id = ?1",
+                        params![agreement_id, i64::try_from(to).unwrap_or(i64::MAX), error],
+                    )?;
+                    tx.commit()?;
+                    1
+                }
+            };
+            Ok(())
+        }))
+    }
+
+    fn parked(&self, agreement_id: Option<i64>) -> BoxFut<'_, Result<Vec<ParkedBatch>>> {
+        Box::pin(async move {
+            self.read(|c| {
+                let mut stmt = c.prepare_cached(
+                    "SELECT id, agreement_id, from_position, to_position, attempts, last_error,
+                            parked_at, replayed_at
+                     FROM webhook_parked WHERE ?1 IS NULL OR agreement_id = ?1 ORDER BY id",
+                )?;
+                let rows = stmt.query_map([agreement_id], parked_row)?;
+                rows.collect::<rusqlite::Result<_>>().map_err(Into::into)
+            })
+        })
+    }
+
+    fn take_parked(&self, id: i64) -> BoxFut<'_, Result<Option<ParkedBatch>>> {
+        Box::pin(self.admin(move |conn| {
+            let tx = conn.transaction()?;
+            let batch = tx
+                .query_row(
+                    "SELECT id, agreement_id, from_position, to_position, attempts, last_error,
+                            parked_at, replayed_at
+                     FROM webhook_parked WHERE id = ?1 AND replayed_at IS NULL",
+                    [id],
+                    parked_row,
+                )
+                .optional()?;
+            if batch.is_some() {
+                tx.execute(
+                    "UPDATE webhook_parked SET replayed_at = ?2 WHERE id = ?1",
+                    params![id, jiff::Timestamp::now().to_string()],
+                )?;
+            }
+            tx.commit()?;
+            Ok(batch)
         }))
     }
 
@@ -1246,6 +1465,7 @@ impl Store for SqliteStore {
             {
                 return Ok(Some(p.clone()));
             }
+            let generation = CREDENTIAL_GENERATION.load(std::sync::atomic::Ordering::SeqCst);
             let found = self.read(|c| {
                 let row: Option<(i64, i64)> = c
                     .prepare_cached(
@@ -1265,7 +1485,9 @@ impl Store for SqliteStore {
                     agreement,
                 }))
             })?;
-            if let Some(p) = &found {
+            if let Some(p) = found.as_ref().filter(|_| {
+                CREDENTIAL_GENERATION.load(std::sync::atomic::Ordering::SeqCst) == generation
+            }) {
                 let mut cache = self
                     .inner
                     .credentials

@@ -49,7 +49,7 @@ enum Cmd {
         listen: SocketAddr,
         /// Keep audit entries this many days; older ones are pruned daily (the chain stays
         /// verifiable). Without it, entries are kept.
-        #[arg(long, env = "FDG_AUDIT_RETENTION_DAYS")]
+        #[arg(long, env = "FDG_AUDIT_RETENTION_DAYS", value_parser = clap::value_parser!(u32).range(1..=36_500))]
         audit_retention_days: Option<u32>,
         /// Let citizens log in by CPR number alone at /borger/dev-login. Development and
         /// demonstrations only: it proves nothing about who they are.
@@ -90,6 +90,11 @@ enum Cmd {
     Agreement {
         #[command(subcommand)]
         command: AgreementCmd,
+    },
+    /// Webhooks: an agreement's feed pushed as signed POSTs.
+    Webhook {
+        #[command(subcommand)]
+        command: WebhookCmd,
     },
     /// The audit log.
     Audit {
@@ -264,6 +269,43 @@ struct ChangeArgs {
 }
 
 #[derive(Subcommand)]
+enum WebhookCmd {
+    /// Push an agreement's feed to a URL; prints the signing secret (shown once).
+    Set {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Agreement id.
+        agreement: i64,
+        /// Where to POST (https:// in production).
+        #[arg(long)]
+        url: String,
+        /// Start after this feed position (default: from now on).
+        #[arg(long)]
+        from_position: Option<u64>,
+    },
+    /// List webhooks and their state.
+    List {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// List batches that failed every retry.
+    Parked {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Only this agreement's.
+        #[arg(long)]
+        agreement: Option<i64>,
+    },
+    /// Send a parked batch again.
+    Replay {
+        #[command(flatten)]
+        data: DataArgs,
+        /// The parked batch's id.
+        id: i64,
+    },
+}
+
+#[derive(Subcommand)]
 enum AuditCmd {
     /// Check the hash chain; exits non-zero and names each altered, removed, inserted or
     /// reordered entry.
@@ -276,7 +318,7 @@ enum AuditCmd {
         #[command(flatten)]
         data: DataArgs,
         /// Keep this many days.
-        #[arg(long)]
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=36_500))]
         keep_days: u32,
     },
 }
@@ -409,6 +451,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     citizen_dev_login,
                 },
             );
+            fdg_server::webhook::spawn(
+                state.clone(),
+                fdg_server::webhook::WebhookConfig::default(),
+            );
             match tls {
                 Some(tls) => {
                     fdg_server::tls::serve_tls(listener, state, tls, shutdown_signal()).await?;
@@ -472,6 +518,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 );
             }
         },
+        Cmd::Webhook { command } => webhook(command).await?,
         Cmd::Audit { command } => match command {
             AuditCmd::Verify { data } => {
                 let audit = SqliteAudit::open(&data.data_dir)?;
@@ -527,6 +574,105 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let (store, _, _) = open(&data)?;
             let n = store.rebuild().await?;
             eprintln!("rebuilt projections from {n} events");
+        }
+    }
+    Ok(())
+}
+
+async fn webhook(command: WebhookCmd) -> anyhow::Result<()> {
+    match command {
+        WebhookCmd::Set {
+            data,
+            agreement,
+            url,
+            from_position,
+        } => {
+            let (store, _, _) = open(&data)?;
+            let from = match from_position {
+                Some(p) => p,
+                None => *store.watch_head().borrow(),
+            };
+            let secret = store.set_webhook(agreement, &url, from).await?;
+            println!("{secret}");
+            eprintln!(
+                "agreement {agreement}: feed after position {from} is pushed to {url}; the secret above signs each POST (Fdg-Signature) and is shown once."
+            );
+        }
+        WebhookCmd::List { data } => {
+            let (store, _, _) = open(&data)?;
+            for h in store.webhooks().await? {
+                println!(
+                    "{}\t{}\tposition {}\tattempts {}\t{}",
+                    h.agreement_id,
+                    h.url,
+                    h.position,
+                    h.attempts,
+                    h.last_error.unwrap_or_default()
+                );
+            }
+        }
+        WebhookCmd::Parked { data, agreement } => {
+            let (store, _, _) = open(&data)?;
+            for p in store.parked(agreement).await? {
+                println!("{}", serde_json::to_string(&p)?);
+            }
+        }
+        WebhookCmd::Replay { data, id } => {
+            let (store, _, clock) = open(&data)?;
+            let audit = SqliteAudit::open(&data.data_dir)?;
+            let Some(batch) = store.take_parked(id).await? else {
+                bail!("no parked batch {id} waiting for replay");
+            };
+            let hook = store
+                .webhooks()
+                .await?
+                .into_iter()
+                .find(|h| h.agreement_id == batch.agreement_id)
+                .context("the agreement has no webhook any more")?;
+            let Some((agreement, _)) = store.agreement(batch.agreement_id).await? else {
+                bail!("no agreement {}", batch.agreement_id);
+            };
+            let actor = fdg_domain::Actor {
+                kind: agreement.org.kind,
+                code: agreement.org.code.clone(),
+            };
+            let config = fdg_server::webhook::WebhookConfig::default();
+            let mut after = batch.from_position.saturating_sub(1);
+            while after < batch.to_position {
+                let target = fdg_server::webhook::Target {
+                    hook: &hook,
+                    actor: actor.clone(),
+                    today: clock.today(),
+                    now: clock.now(),
+                };
+                match fdg_server::webhook::deliver_range(
+                    &store,
+                    &audit,
+                    &config,
+                    &target,
+                    after,
+                    Some(batch.to_position),
+                )
+                .await
+                {
+                    Ok(Some(to)) => after = to,
+                    Ok(None) => break,
+                    Err((error, _)) => {
+                        store
+                            .record_delivery(
+                                batch.agreement_id,
+                                fdg_store::DeliveryResult::Parked {
+                                    error: error.clone(),
+                                    from: after + 1,
+                                    to: batch.to_position,
+                                },
+                            )
+                            .await?;
+                        bail!("replay failed ({error}); parked again");
+                    }
+                }
+            }
+            eprintln!("parked batch {id} delivered");
         }
     }
     Ok(())

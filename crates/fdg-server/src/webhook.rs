@@ -1,0 +1,343 @@
+//! Webhooks: an agreement's feed pushed as signed POSTs, so a consumer learns of changes
+//! without polling. Delivery runs beside the server and never blocks a write.
+//!
+//! Each POST carries a batch of feed events (scoped exactly as the agreement's feed) in
+//! position order, with `Fdg-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">`
+//! under the webhook's secret. A 2xx answer advances the webhook; anything else is retried
+//! with exponential back-off; after the last attempt the batch is parked and delivery moves
+//! on. `fdg webhook parked` lists parked batches and `fdg webhook replay ID` sends one again.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use fdg_domain::Actor;
+use fdg_domain::agreement::AgreementState;
+use fdg_store::audit::AuditEntry;
+use fdg_store::{DeliveryResult, Store, Webhook};
+use http_body_util::{BodyExt, Full};
+use hyper_util::rt::TokioIo;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName};
+use sha2::Digest;
+
+use crate::AppState;
+use crate::feed::{FeedEvent, view};
+
+/// How webhooks are delivered.
+#[derive(Debug, Clone)]
+pub struct WebhookConfig {
+    /// First retry delay; doubled per failed attempt.
+    pub base_delay: Duration,
+    /// Longest delay between attempts.
+    pub max_delay: Duration,
+    /// Attempts before a batch is parked.
+    pub max_attempts: u32,
+    /// Events scanned per batch.
+    pub batch: u32,
+    /// How often to look for work when nothing is committed.
+    pub poll: Duration,
+    /// Trusted roots for `https://` webhooks (PEM file).
+    pub ca_file: std::path::PathBuf,
+}
+
+impl Default for WebhookConfig {
+    fn default() -> Self {
+        WebhookConfig {
+            base_delay: Duration::from_secs(2),
+            max_delay: Duration::from_secs(600),
+            max_attempts: 8,
+            batch: 100,
+            poll: Duration::from_secs(5),
+            ca_file: "/etc/ssl/certs/ca-certificates.crt".into(),
+        }
+    }
+}
+
+/// HMAC-SHA256 (RFC 2104).
+pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
+    let mut k = [0u8; 64];
+    if key.len() > 64 {
+        k[..32].copy_from_slice(&sha2::Sha256::digest(key));
+    } else {
+        k[..key.len()].copy_from_slice(key);
+    }
+    let ipad: Vec<u8> = k.iter().map(|b| b ^ 0x36).collect();
+    let opad: Vec<u8> = k.iter().map(|b| b ^ 0x5c).collect();
+    let inner = sha2::Sha256::new()
+        .chain_update(&ipad)
+        .chain_update(message)
+        .finalize();
+    sha2::Sha256::new()
+        .chain_update(&opad)
+        .chain_update(inner)
+        .finalize()
+        .into()
+}
+
+/// The signature header value for `body` at unix time `t`.
+pub fn signature(secret: &str, t: i64, body: &[u8]) -> String {
+    let mut signed = format!("{t}.").into_bytes();
+    signed.extend_from_slice(body);
+    let mac = hmac_sha256(secret.as_bytes(), &signed);
+    let hex: String = mac.iter().map(|b| format!("{b:02x}")).collect();
+    format!("t={t},v1={hex}")
+}
+
+/// The body of one delivery.
+#[derive(Debug, serde::Serialize)]
+struct Delivery<'a> {
+    agreement: i64,
+    events: &'a [FeedEvent],
+    next_after: u64,
+}
+
+async fn post(
+    config: &WebhookConfig,
+    url: &str,
+    headers: &[(&str, String)],
+    body: Bytes,
+) -> Result<u16, String> {
+    let uri: hyper::Uri = url.parse().map_err(|e| format!("bad URL: {e}"))?;
+    let https = match uri.scheme_str() {
+        Some("https") => true,
+        Some("http") => false,
+        _ => return Err("the URL must be http:// or https://".into()),
+    };
+    let host = uri.host().ok_or("the URL has no host")?.to_owned();
+    let port = uri.port_u16().unwrap_or(if https { 443 } else { 80 });
+    let tcp = tokio::time::timeout(
+        Duration::from_secs(10),
+        tokio::net::TcpStream::connect((host.as_str(), port)),
+    )
+    .await
+    .map_err(|_| "connect timed out".to_owned())?
+    .map_err(|e| format!("connect: {e}"))?;
+    let path = uri.path_and_query().map_or("/", |p| p.as_str()).to_owned();
+    let mut req = hyper::Request::post(path)
+        .header(hyper::header::HOST, &host)
+        .header(hyper::header::CONTENT_TYPE, "application/json");
+    for (k, v) in headers {
+        req = req.header(*k, v);
+    }
+    let req = req.body(Full::new(body)).map_err(|e| e.to_string())?;
+    let exchange = async {
+        let status = if https {
+            let mut roots = rustls::RootCertStore::empty();
+            for c in CertificateDer::pem_file_iter(&config.ca_file)
+                .map_err(|e| format!("trusted roots {}: {e}", config.ca_file.display()))?
+                .flatten()
+            {
+                let _ = roots.add(c);
+            }
+            let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
+                rustls::crypto::ring::default_provider(),
+            ))
+            .with_safe_default_protocol_versions()
+            .map_err(|e| e.to_string())?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+            let name = ServerName::try_from(host.clone()).map_err(|e| e.to_string())?;
+            let stream = tokio_rustls::TlsConnector::from(Arc::new(tls))
+                .connect(name, tcp)
+                .await
+                .map_err(|e| format!("TLS: {e}"))?;
+            send(TokioIo::new(stream), req).await?
+        } else {
+            send(TokioIo::new(tcp), req).await?
+        };
+        Ok::<u16, String>(status)
+    };
+    tokio::time::timeout(Duration::from_secs(30), exchange)
+        .await
+        .map_err(|_| "no answer within 30 s".to_owned())?
+}
+
+async fn send<T>(io: T, req: hyper::Request<Full<Bytes>>) -> Result<u16, String>
+where
+    T: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(io)
+        .await
+        .map_err(|e| format!("HTTP: {e}"))?;
+    tokio::spawn(conn);
+    let res = sender
+        .send_request(req)
+        .await
+        .map_err(|e| format!("HTTP: {e}"))?;
+    let status = res.status().as_u16();
+    let _ = res.into_body().collect().await;
+    Ok(status)
+}
+
+/// Who a delivery is for: the webhook, its agreement's organisation, and the clock.
+#[derive(Debug, Clone)]
+pub struct Target<'a> {
+    /// The webhook.
+    pub hook: &'a Webhook,
+    /// The agreement's organisation (whose scope applies).
+    pub actor: Actor,
+    /// Today (for scoping).
+    pub today: jiff::civil::Date,
+    /// Now (for the signature and the audit).
+    pub now: jiff::Timestamp,
+}
+
+/// Delivers the scoped events after `after` (up to `up_to`, at most one batch) of an
+/// agreement to its URL; returns the last position scanned, or why it failed with the last
+/// position it would have covered. Deliveries are audited per person before they are sent.
+pub async fn deliver_range(
+    store: &dyn Store,
+    audit: &dyn fdg_store::audit::AuditLog,
+    config: &WebhookConfig,
+    target: &Target<'_>,
+    after: u64,
+    up_to: Option<u64>,
+) -> Result<Option<u64>, (String, u64)> {
+    let rows = store
+        .events_after(after, config.batch)
+        .await
+        .map_err(|e| (e.to_string(), after))?;
+    let rows: Vec<_> = rows
+        .into_iter()
+        .take_while(|e| up_to.is_none_or(|u| e.position <= u))
+        .collect();
+    let Some(scanned_to) = rows.last().map(|e| e.position) else {
+        return Ok(None);
+    };
+    let (events, delivered) = view(&target.actor, target.today, rows, None)
+        .map_err(|e| (format!("{:?}", e.problem().r#type), scanned_to))?;
+    if events.is_empty() {
+        return Ok(Some(scanned_to));
+    }
+    let body = serde_json::to_vec(&Delivery {
+        agreement: target.hook.agreement_id,
+        events: &events,
+        next_after: scanned_to,
+    })
+    .map_err(|e| (e.to_string(), scanned_to))?;
+    let headers = [
+        (
+            "fdg-signature",
+            signature(&target.hook.secret, target.now.as_second(), &body),
+        ),
+        (
+            "fdg-delivery",
+            format!("{}:{}-{}", target.hook.agreement_id, after + 1, scanned_to),
+        ),
+    ];
+    // The data leaves only after its delivery is audited.
+    let entries = delivered
+        .into_iter()
+        .map(|p| AuditEntry {
+            at: target.now,
+            org: target.actor.label(),
+            credential: format!("agreement:{} (webhook)", target.hook.agreement_id),
+            acting_person: None,
+            on_behalf_of: None,
+            action: "webhook.delivery".into(),
+            person_id: Some(p),
+            purpose: "reuse of registered data (§ 1, nr. 1)".into(),
+            outcome: "ok".into(),
+        })
+        .collect();
+    audit
+        .append(entries)
+        .await
+        .map_err(|e| (e.to_string(), scanned_to))?;
+    match post(config, &target.hook.url, &headers, Bytes::from(body)).await {
+        Ok(status) if (200..300).contains(&status) => Ok(Some(scanned_to)),
+        Ok(status) => Err((format!("answered {status}"), scanned_to)),
+        Err(e) => Err((e, scanned_to)),
+    }
+}
+
+async fn run_once(state: &AppState, config: &WebhookConfig) -> Result<(), fdg_store::StoreError> {
+    // Back-off runs on the wall clock, whatever business clock the registry uses.
+    let wall = jiff::Timestamp::now();
+    let now = state.clock.now();
+    for hook in state.store.webhooks().await? {
+        if hook.next_attempt.is_some_and(|t| t > wall) {
+            continue;
+        }
+        let Some((agreement, _)) = state.store.agreement(hook.agreement_id).await? else {
+            continue;
+        };
+        // A suspended or terminated agreement gets nothing.
+        if agreement.state != AgreementState::Active || !agreement.may_read("events") {
+            continue;
+        }
+        let actor = Actor {
+            kind: agreement.org.kind,
+            code: agreement.org.code.clone(),
+        };
+        let target = Target {
+            hook: &hook,
+            actor,
+            today: state.clock.today(),
+            now,
+        };
+        let result = deliver_range(
+            state.store.as_ref(),
+            state.audit.as_ref(),
+            config,
+            &target,
+            hook.position,
+            None,
+        )
+        .await;
+        let outcome = match result {
+            Ok(None) => continue,
+            Ok(Some(to)) => DeliveryResult::Delivered(to),
+            Err((error, to)) if hook.attempts + 1 >= config.max_attempts => {
+                tracing::warn!(agreement = hook.agreement_id, %error, "webhook batch parked");
+                DeliveryResult::Parked {
+                    error,
+                    from: hook.position + 1,
+                    to,
+                }
+            }
+            Err((error, _)) => {
+                let delay = config
+                    .base_delay
+                    .saturating_mul(1u32 << hook.attempts.min(20))
+                    .min(config.max_delay);
+                let retry_at = wall + jiff::SignedDuration::try_from(delay).unwrap_or_default();
+                DeliveryResult::Failed { error, retry_at }
+            }
+        };
+        state
+            .store
+            .record_delivery(hook.agreement_id, outcome)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Runs deliveries until the process ends: after each commit, and every `poll` interval.
+pub fn spawn(state: AppState, config: WebhookConfig) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut head = state.store.watch_head();
+        loop {
+            if let Err(e) = run_once(&state, &config).await {
+                tracing::error!(error = %e, "webhook delivery round failed");
+            }
+            let _ = tokio::time::timeout(config.poll, head.changed()).await;
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hmac_matches_rfc_4231() {
+        let mac = hmac_sha256(b"Jefe", b"what do ya want for nothing?");
+        let hex: String = mac.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(
+            hex,
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+}
