@@ -154,7 +154,12 @@ pub(crate) fn view(
         if types.is_some_and(|t| !t.contains(&e.r#type.as_str())) {
             continue;
         }
-        let visibility = fdg_domain::access::visibility(actor, &e.scope, today);
+        // As things stood when the event was recorded: its scope, on its day.
+        let day = jiff::tz::TimeZone::UTC
+            .to_datetime(e.recorded_at)
+            .date()
+            .min(today);
+        let visibility = fdg_domain::access::visibility(actor, &e.scope, day);
         let Some(data_json) =
             crate::scope::event(&e.r#type, e.data_json, visibility).map_err(ApiError::internal)?
         else {

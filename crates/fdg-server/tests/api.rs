@@ -1881,3 +1881,39 @@ async fn webhooks_push_signed_batches_retry_and_park() {
     let entries = app.audit.for_person(&person, 100).await.unwrap();
     assert!(entries.iter().any(|e| e.entry.action == "webhook.delivery"));
 }
+
+#[tokio::test]
+async fn the_feed_scopes_each_event_as_things_stood_when_it_was_recorded() {
+    let app = spawn_app().await;
+    app.post(
+        &app.state_token,
+        "/api/v1/jobseeker-registrations",
+        &registration("070761-4285"),
+    )
+    .await;
+    let r = app
+        .post(
+            &app.state_token,
+            "/api/v1/other-actor-assignments",
+            &json!({"cpr": "070761-4285", "other_actor": "12345678", "from_date": "2026-11-20"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let assigned_at = r.body["facts"][0]["position"].as_u64().unwrap();
+    app.post(
+        &app.state_token,
+        "/api/v1/periodic-conditions",
+        &json!({"cpr": "070761-4285", "kind": "sygdom", "start_date": "2026-11-24"}),
+    )
+    .await;
+    // The other actor's feed starts at its assignment: the history before it was not its.
+    let feed = app
+        .get(&app.other_actor_token, "/api/v1/events?limit=1000")
+        .await;
+    let seen = positions(&feed);
+    assert_eq!(seen.first().copied(), Some(assigned_at), "{}", feed.text);
+    assert_eq!(seen.len(), 2);
+    // The person overview is a read of the present, which it may see in full.
+    let all = positions(&app.get(&app.state_token, "/api/v1/events?limit=1000").await);
+    assert_eq!(all.len(), 5);
+}

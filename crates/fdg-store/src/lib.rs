@@ -182,7 +182,8 @@ pub struct StoredEvent {
     pub recorded_at: Timestamp,
     /// Acting organisation `kind:code`.
     pub org: String,
-    /// The person's current access scope.
+    /// The person's access scope as of this event (in the feed), or now (in a person's
+    /// history).
     pub scope: PersonScope,
 }
 

@@ -54,6 +54,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "0008_webhooks",
         sql: include_str!("../migrations/sqlite/0008_webhooks.sql"),
     },
+    Migration {
+        version: 9,
+        name: "0009_event_scope",
+        sql: include_str!("../migrations/sqlite/0009_event_scope.sql"),
+    },
 ];
 
 /// The audit database's migrations, in order.

@@ -521,32 +521,40 @@ fn process(
         )
     };
     let mut appended = Vec::with_capacity(decision.events.len());
+    let first_version = state.version + 1;
+    for event in &decision.events {
+        let meta = EventMeta {
+            version: state.version + 1,
+            recorded_at: now,
+            recorded_by: org.clone(),
+        };
+        state.apply(&meta, event);
+    }
+    // Every event of one decision carries the scope after the whole decision: a person who
+    // is identified and registered in one command is the state's from their first event.
+    let scope = serde_json::to_string(&PersonScope::of(&state))
+        .map_err(|e| StoreError::Corrupt(format!("scope: {e}")))?;
     {
         let mut insert = conn.prepare_cached(
-            "INSERT INTO events (person_id, version, type, data, recorded_at, org, context)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO events (person_id, version, type, data, recorded_at, org, context, scope)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )?;
-        for event in &decision.events {
-            let meta = EventMeta {
-                version: state.version + 1,
-                recorded_at: now,
-                recorded_by: org.clone(),
-            };
-            state.apply(&meta, event);
+        for (version, event) in (first_version..).zip(&decision.events) {
             let data = serde_json::to_string(event)
                 .map_err(|e| StoreError::Corrupt(format!("event: {e}")))?;
             insert.execute(params![
                 person_id,
-                meta.version as i64,
+                version as i64,
                 event.type_name(),
                 data,
                 recorded_at,
                 org,
-                context
+                context,
+                scope
             ])?;
             appended.push(Appended {
                 position: conn.last_insert_rowid() as u64,
-                version: meta.version,
+                version,
                 r#type: event.type_name().to_owned(),
             });
         }
@@ -1003,7 +1011,7 @@ impl Store for SqliteStore {
             self.read(|c| {
                 let mut stmt = c.prepare_cached(
                     "SELECT e.position, e.person_id, e.version, e.type, e.data, e.recorded_at,
-                            e.org, p.scope
+                            e.org, coalesce(e.scope, p.scope)
                      FROM events e LEFT JOIN persons p ON p.person_id = e.person_id
                      WHERE e.position > ?1 ORDER BY e.position LIMIT ?2",
                 )?;
