@@ -20,10 +20,10 @@ pub struct PersonScope {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub municipality: Option<String>,
     /// Has been registered as a job seeker (the state job centre's people).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_false")]
     pub job_seeker: bool,
     /// Has cash or start benefit facts (first contact, cash registration, cessation).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_false")]
     pub cash_benefit: bool,
     /// Unemployment funds named on registrations (membership).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -32,8 +32,12 @@ pub struct PersonScope {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub assignments: Vec<Assignment>,
     /// The latest recorded consent to disclose information (§ 9, nr. 1).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_false")]
     pub consent_to_disclose: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// An other actor's assignment to a person, with its period.

@@ -59,6 +59,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "0009_event_scope",
         sql: include_str!("../migrations/sqlite/0009_event_scope.sql"),
     },
+    Migration {
+        version: 10,
+        name: "0010_drop_duplicate_event_index",
+        sql: include_str!("../migrations/sqlite/0010_drop_duplicate_event_index.sql"),
+    },
 ];
 
 /// The audit database's migrations, in order.
