@@ -8,7 +8,7 @@
 use axum::Router;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use fdg_domain::Cpr;
@@ -21,17 +21,6 @@ use crate::{ApiError, AppState};
 /// The citizen session cookie.
 pub const COOKIE: &str = "fdg_citizen";
 
-fn cookie_value(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == COOKIE)
-        .map(|(_, v)| v.to_owned())
-}
-
 /// A logged-in citizen.
 #[derive(Debug, Clone)]
 pub struct Citizen {
@@ -43,7 +32,7 @@ impl FromRequestParts<AppState> for Citizen {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let id = cookie_value(&parts.headers).ok_or(ApiError::Unauthenticated)?;
+        let id = crate::session::cookie(&parts.headers, COOKIE).ok_or(ApiError::Unauthenticated)?;
         match state.store.citizen_session(&id, state.clock.now()).await? {
             Some(cpr) => Ok(Citizen { cpr }),
             None => Err(ApiError::Unauthenticated),

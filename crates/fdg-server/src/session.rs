@@ -73,14 +73,15 @@ impl LoginThrottle {
     }
 }
 
-fn cookie_value(headers: &HeaderMap) -> Option<String> {
+/// The value of cookie `name` in the request, if sent.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == COOKIE)
+        .find(|(k, _)| *k == name)
         .map(|(_, v)| v.to_owned())
 }
 
@@ -111,7 +112,7 @@ impl FromRequestParts<AppState> for SessionUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let id = cookie_value(&parts.headers).ok_or(ApiError::Unauthenticated)?;
+        let id = cookie(&parts.headers, COOKIE).ok_or(ApiError::Unauthenticated)?;
         match state.store.session(&id, state.clock.now()).await? {
             Some(session) => Ok(SessionUser { session, id }),
             None => Err(ApiError::Unauthenticated),

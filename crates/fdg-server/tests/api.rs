@@ -2,7 +2,6 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::Router;
@@ -18,22 +17,11 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 
 /// A temporary data directory, removed on drop.
-struct TempDir(PathBuf);
+struct TempDir(fdg_store::testing::TempDir);
 
 impl TempDir {
     fn new() -> Self {
-        let mut b = [0u8; 8];
-        getrandom::fill(&mut b).unwrap();
-        let name: String = b.iter().map(|x| format!("{x:02x}")).collect();
-        let p = std::env::temp_dir().join(format!("fdg-api-test-{name}"));
-        std::fs::create_dir_all(&p).unwrap();
-        TempDir(p)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+        TempDir(fdg_store::testing::TempDir::new("api-test").unwrap())
     }
 }
 
@@ -88,7 +76,7 @@ async fn spawn_app_with(clock: Arc<dyn fdg_store::TimeSource>) -> App {
     let dir = TempDir::new();
     let codes = Arc::new(CodeLists::shipped());
     let store = SqliteStore::open(
-        &SqliteOptions::in_dir(&dir.0),
+        &SqliteOptions::in_dir(dir.0.path()),
         StoreContext {
             codes: codes.clone(),
             clock: clock.clone(),
@@ -106,7 +94,7 @@ async fn spawn_app_with(clock: Arc<dyn fdg_store::TimeSource>) -> App {
         tokens.push(store.create_token(code, Some(kind)).await.unwrap());
     }
     let store: Arc<dyn Store> = Arc::new(store);
-    let audit: Arc<dyn AuditLog> = Arc::new(SqliteAudit::open(&dir.0).unwrap());
+    let audit: Arc<dyn AuditLog> = Arc::new(SqliteAudit::open(dir.0.path()).unwrap());
     let state = AppState::new(
         store.clone(),
         audit.clone(),

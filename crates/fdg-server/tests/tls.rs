@@ -2,7 +2,6 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use fdg_domain::agreement::AgreementState;
@@ -15,22 +14,12 @@ use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-struct TempDir(PathBuf);
+/// A temporary data directory, removed on drop.
+struct TempDir(fdg_store::testing::TempDir);
 
 impl TempDir {
     fn new() -> Self {
-        let mut b = [0u8; 8];
-        getrandom::fill(&mut b).unwrap();
-        let name: String = b.iter().map(|x| format!("{x:02x}")).collect();
-        let p = std::env::temp_dir().join(format!("fdg-tls-test-{name}"));
-        std::fs::create_dir_all(&p).unwrap();
-        TempDir(p)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+        TempDir(fdg_store::testing::TempDir::new("tls-test").unwrap())
     }
 }
 
@@ -115,7 +104,7 @@ async fn a_client_certificate_bound_to_an_agreement_authenticates_over_tls() {
     let (foreign_cert, foreign_key) = leaf(&stranger, vec![], "Intruder");
 
     let write = |name: &str, pem: String| {
-        let p = dir.0.join(name);
+        let p = dir.0.path().join(name);
         std::fs::write(&p, pem).unwrap();
         p
     };
@@ -129,7 +118,7 @@ async fn a_client_certificate_bound_to_an_agreement_authenticates_over_tls() {
         today: "2026-11-27".parse().unwrap(),
     });
     let store = SqliteStore::open(
-        &SqliteOptions::in_dir(&dir.0),
+        &SqliteOptions::in_dir(dir.0.path()),
         StoreContext {
             codes: codes.clone(),
             clock: clock.clone(),
@@ -165,7 +154,7 @@ async fn a_client_certificate_bound_to_an_agreement_authenticates_over_tls() {
         .unwrap();
     let state = AppState::new(
         Arc::new(store),
-        Arc::new(SqliteAudit::open(&dir.0).unwrap()),
+        Arc::new(SqliteAudit::open(dir.0.path()).unwrap()),
         codes,
         clock,
         ServerConfig {

@@ -9,10 +9,10 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use jiff::Timestamp;
-use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
 use sha2::Digest;
 use tokio::sync::{mpsc, oneshot};
@@ -150,7 +150,7 @@ pub struct SqliteAudit {
 
 struct Inner {
     path: PathBuf,
-    readers: Mutex<Vec<Connection>>,
+    readers: crate::pool::ReaderPool,
     jobs: mpsc::Sender<Job>,
     writer: Option<std::thread::JoinHandle<()>>,
 }
@@ -219,8 +219,10 @@ impl SqliteAudit {
             .spawn(move || writer_loop(conn, rx))?;
         Ok(SqliteAudit {
             inner: Arc::new(Inner {
+                readers: crate::pool::ReaderPool::new(&path, |c| {
+                    c.busy_timeout(std::time::Duration::from_secs(10))
+                }),
                 path,
-                readers: Mutex::new(Vec::new()),
                 jobs: tx,
                 writer: Some(writer),
             }),
@@ -233,30 +235,7 @@ impl SqliteAudit {
     }
 
     fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-        let pooled = self
-            .inner
-            .readers
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .pop();
-        let conn = match pooled {
-            Some(c) => c,
-            None => {
-                let c = Connection::open_with_flags(
-                    &self.inner.path,
-                    OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-                )?;
-                c.busy_timeout(std::time::Duration::from_secs(10))?;
-                c
-            }
-        };
-        let out = f(&conn);
-        self.inner
-            .readers
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push(conn);
-        out
+        self.inner.readers.read(f)
     }
 }
 

@@ -20,7 +20,9 @@ use serde::{Deserialize, Serialize};
 
 pub mod audit;
 mod migrate;
+mod pool;
 pub mod sqlite;
+pub mod testing;
 
 /// A boxed future, so the [`Store`] trait can be used as `dyn Store`.
 pub type BoxFut<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;

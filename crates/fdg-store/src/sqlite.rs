@@ -16,7 +16,7 @@ use fdg_domain::agreement::{AgreementAction, AgreementState};
 use fdg_domain::view::PersonOverview;
 use fdg_domain::{Context, Cpr, EventMeta, OrgKind, PersonScope, PersonState, Role, decide};
 use jiff::Timestamp;
-use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::{
@@ -57,8 +57,7 @@ type CredentialCache = Mutex<HashMap<[u8; 32], (std::time::Instant, Principal)>>
 static CREDENTIAL_GENERATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 struct Inner {
-    path: PathBuf,
-    readers: Mutex<Vec<Connection>>,
+    readers: crate::pool::ReaderPool,
     credentials: CredentialCache,
     head: Arc<tokio::sync::watch::Sender<u64>>,
     jobs: mpsc::Sender<Job>,
@@ -117,14 +116,9 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     )
 }
 
-fn open_reader(path: &Path) -> Result<Connection> {
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
-    common(&conn)?;
-    conn.execute_batch("PRAGMA query_only = ON; PRAGMA cache_size = -16384;")?;
-    Ok(conn)
+fn reader_setup(conn: &Connection) -> rusqlite::Result<()> {
+    common(conn)?;
+    conn.execute_batch("PRAGMA query_only = ON; PRAGMA cache_size = -16384;")
 }
 
 /// Opens (creating if needed) the database and applies migrations, without starting a writer.
@@ -180,8 +174,7 @@ impl SqliteStore {
             .spawn(move || writer_loop(conn, rx, ctx, tick, wal_frames, writer_head))?;
         Ok(SqliteStore {
             inner: Arc::new(Inner {
-                path: opts.path.clone(),
-                readers: Mutex::new(Vec::new()),
+                readers: crate::pool::ReaderPool::new(&opts.path, reader_setup),
                 credentials: Mutex::new(HashMap::new()),
                 head,
                 jobs: tx,
@@ -191,23 +184,7 @@ impl SqliteStore {
     }
 
     fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-        let pooled = self
-            .inner
-            .readers
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .pop();
-        let conn = match pooled {
-            Some(c) => c,
-            None => open_reader(&self.inner.path)?,
-        };
-        let out = f(&conn);
-        self.inner
-            .readers
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push(conn);
-        out
+        self.inner.readers.read(f)
     }
 
     fn forget_credentials(&self) {
@@ -711,6 +688,21 @@ fn parse_scope(json: Option<&str>) -> Result<PersonScope> {
         .map(Option::unwrap_or_default)
 }
 
+fn read_person(conn: &Connection, sql: &str, key: &str) -> Result<Option<PersonRecord>> {
+    conn.prepare_cached(sql)?
+        .query_row([key], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
+            ))
+        })
+        .optional()?
+        .map(person_record)
+        .transpose()
+}
+
 fn person_record(
     (person_id, version, overview_json, scope): (String, i64, String, Option<String>),
 ) -> Result<PersonRecord> {
@@ -967,20 +959,11 @@ impl Store for SqliteStore {
     fn person_by_cpr<'a>(&'a self, cpr: &'a Cpr) -> BoxFut<'a, Result<Option<PersonRecord>>> {
         Box::pin(async move {
             self.read(|c| {
-                c.prepare_cached(
+                read_person(
+                    c,
                     "SELECT person_id, version, overview, scope FROM persons WHERE cpr = ?1",
-                )?
-                .query_row([cpr.digits()], |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, i64>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, Option<String>>(3)?,
-                    ))
-                })
-                .optional()?
-                .map(person_record)
-                .transpose()
+                    &cpr.digits(),
+                )
             })
         })
     }
@@ -988,20 +971,11 @@ impl Store for SqliteStore {
     fn person<'a>(&'a self, person_id: &'a str) -> BoxFut<'a, Result<Option<PersonRecord>>> {
         Box::pin(async move {
             self.read(|c| {
-                c.prepare_cached(
+                read_person(
+                    c,
                     "SELECT person_id, version, overview, scope FROM persons WHERE person_id = ?1",
-                )?
-                .query_row([person_id], |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, i64>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, Option<String>>(3)?,
-                    ))
-                })
-                .optional()?
-                .map(person_record)
-                .transpose()
+                    person_id,
+                )
             })
         })
     }

@@ -3,27 +3,15 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::path::PathBuf;
-
 use fdg_store::audit::{AuditEntry, AuditLog, ChainProblem, SqliteAudit};
 use rusqlite::Connection;
 
-struct TempDir(PathBuf);
+/// A temporary data directory, removed on drop.
+struct TempDir(fdg_store::testing::TempDir);
 
 impl TempDir {
     fn new() -> Self {
-        let mut b = [0u8; 8];
-        getrandom::fill(&mut b).unwrap();
-        let name: String = b.iter().map(|x| format!("{x:02x}")).collect();
-        let p = std::env::temp_dir().join(format!("fdg-audit-test-{name}"));
-        std::fs::create_dir_all(&p).unwrap();
-        TempDir(p)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+        TempDir(fdg_store::testing::TempDir::new("audit-test").unwrap())
     }
 }
 
@@ -45,7 +33,7 @@ fn entry(i: u32, person: &str) -> AuditEntry {
 
 /// A log with ten entries, closed so the file can be tampered with.
 async fn ten_entries(dir: &TempDir) {
-    let log = SqliteAudit::open(&dir.0).unwrap();
+    let log = SqliteAudit::open(dir.0.path()).unwrap();
     for i in 0..10 {
         log.append(vec![entry(i, if i % 2 == 0 { "pa" } else { "pb" })])
             .await
@@ -54,12 +42,12 @@ async fn ten_entries(dir: &TempDir) {
 }
 
 fn tamper(dir: &TempDir, sql: &str) {
-    let c = Connection::open(dir.0.join("audit.db")).unwrap();
+    let c = Connection::open(dir.0.path().join("audit.db")).unwrap();
     c.execute_batch(sql).unwrap();
 }
 
 async fn problems(dir: &TempDir) -> Vec<ChainProblem> {
-    SqliteAudit::open(&dir.0)
+    SqliteAudit::open(dir.0.path())
         .unwrap()
         .verify()
         .await
@@ -71,7 +59,7 @@ async fn problems(dir: &TempDir) -> Vec<ChainProblem> {
 async fn an_intact_log_verifies_and_serves_a_person_s_entries_newest_first() {
     let dir = TempDir::new();
     ten_entries(&dir).await;
-    let log = SqliteAudit::open(&dir.0).unwrap();
+    let log = SqliteAudit::open(dir.0.path()).unwrap();
     let report = log.verify().await.unwrap();
     assert_eq!(report.entries, 10);
     assert!(report.problems.is_empty(), "{:?}", report.problems);
@@ -87,7 +75,7 @@ async fn an_intact_log_verifies_and_serves_a_person_s_entries_newest_first() {
 #[tokio::test]
 async fn concurrent_appends_form_one_unbroken_chain() {
     let dir = TempDir::new();
-    let log = SqliteAudit::open(&dir.0).unwrap();
+    let log = SqliteAudit::open(dir.0.path()).unwrap();
     let mut tasks = Vec::new();
     for t in 0..32 {
         let log = log.clone();
@@ -172,7 +160,7 @@ async fn reordered_entries_are_named() {
 async fn pruning_keeps_the_rest_of_the_chain_verifiable() {
     let dir = TempDir::new();
     ten_entries(&dir).await;
-    let log = SqliteAudit::open(&dir.0).unwrap();
+    let log = SqliteAudit::open(dir.0.path()).unwrap();
     let pruned = log
         .prune("2026-11-05T00:00:00Z".parse().unwrap())
         .await
@@ -201,7 +189,7 @@ async fn pruning_keeps_the_rest_of_the_chain_verifiable() {
 async fn the_log_survives_reopening_and_continues_the_chain() {
     let dir = TempDir::new();
     ten_entries(&dir).await;
-    let log = SqliteAudit::open(&dir.0).unwrap();
+    let log = SqliteAudit::open(dir.0.path()).unwrap();
     log.append(vec![entry(20, "pa"), entry(21, "pb")])
         .await
         .unwrap();

@@ -8,7 +8,6 @@
 #![allow(clippy::unwrap_used)]
 
 use std::collections::{BTreeMap, HashSet};
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use fdg_domain::command::*;
@@ -17,22 +16,12 @@ use fdg_store::sqlite::{SqliteOptions, SqliteStore};
 use fdg_store::{FixedClock, Idempotency, Store, StoreContext, WriteOutcome, WriteRequest};
 use proptest::prelude::*;
 
-struct TempDir(PathBuf);
+/// A temporary data directory, removed on drop.
+struct TempDir(fdg_store::testing::TempDir);
 
 impl TempDir {
     fn new() -> Self {
-        let mut b = [0u8; 8];
-        getrandom::fill(&mut b).unwrap();
-        let name: String = b.iter().map(|x| format!("{x:02x}")).collect();
-        let p = std::env::temp_dir().join(format!("fdg-store-test-{name}"));
-        std::fs::create_dir_all(&p).unwrap();
-        TempDir(p)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+        TempDir(fdg_store::testing::TempDir::new("store-test").unwrap())
     }
 }
 
@@ -54,7 +43,7 @@ fn context() -> StoreContext {
 fn open_in(dir: &TempDir) -> Arc<dyn Store> {
     match std::env::var("FDG_TEST_BACKEND").as_deref() {
         Ok("sqlite") | Err(_) => {
-            Arc::new(SqliteStore::open(&SqliteOptions::in_dir(&dir.0), context()).unwrap())
+            Arc::new(SqliteStore::open(&SqliteOptions::in_dir(dir.0.path()), context()).unwrap())
         }
         Ok(other) => panic!("unknown FDG_TEST_BACKEND {other:?} (known: sqlite)"),
     }
