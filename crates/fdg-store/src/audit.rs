@@ -400,52 +400,73 @@ fn prune_blocking(path: &Path, before: Timestamp) -> Result<u64> {
 
 type Row = (i64, AuditEntry, Vec<u8>, Vec<u8>);
 
+/// The columns every entry query selects, in this order.
+const ENTRY_COLUMNS: &str = "seq, at, org, credential, acting_person, on_behalf_of, action, \
+                             person_id, purpose, outcome";
+
+/// Reads an entry from a row selected with [`ENTRY_COLUMNS`] first.
+fn entry_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, String, AuditEntryText)> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        AuditEntryText {
+            org: r.get(2)?,
+            credential: r.get(3)?,
+            acting_person: r.get(4)?,
+            on_behalf_of: r.get(5)?,
+            action: r.get(6)?,
+            person_id: r.get(7)?,
+            purpose: r.get(8)?,
+            outcome: r.get(9)?,
+        },
+    ))
+}
+
+/// An entry's text columns, before its time is parsed.
+struct AuditEntryText {
+    org: String,
+    credential: String,
+    acting_person: Option<String>,
+    on_behalf_of: Option<String>,
+    action: String,
+    person_id: Option<String>,
+    purpose: String,
+    outcome: String,
+}
+
+impl AuditEntryText {
+    fn with_time(self, at: &str) -> Result<AuditEntry> {
+        Ok(AuditEntry {
+            at: at
+                .parse()
+                .map_err(|e| StoreError::Corrupt(format!("audit time: {e}")))?,
+            org: self.org,
+            credential: self.credential,
+            acting_person: self.acting_person,
+            on_behalf_of: self.on_behalf_of,
+            action: self.action,
+            person_id: self.person_id,
+            purpose: self.purpose,
+            outcome: self.outcome,
+        })
+    }
+}
+
 fn load_rows(conn: &Connection, from_seq: i64) -> Result<Vec<Row>> {
-    let mut stmt = conn.prepare(
-        "SELECT seq, at, org, credential, acting_person, on_behalf_of, action, person_id,
-                purpose, outcome, prev_hash, hash
-         FROM audit WHERE seq > ?1 ORDER BY seq",
-    )?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {ENTRY_COLUMNS}, prev_hash, hash FROM audit WHERE seq > ?1 ORDER BY seq"
+    ))?;
     let rows = stmt.query_map([from_seq], |r| {
         Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, String>(1)?,
-            (
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-                r.get(7)?,
-                r.get(8)?,
-                r.get(9)?,
-            ),
+            entry_row(r)?,
             r.get::<_, Vec<u8>>(10)?,
             r.get::<_, Vec<u8>>(11)?,
         ))
     })?;
     let mut out = Vec::new();
     for row in rows {
-        let (seq, at, f, prev, hash) = row?;
-        let (org, credential, acting_person, on_behalf_of, action, person_id, purpose, outcome) = f;
-        out.push((
-            seq,
-            AuditEntry {
-                at: at
-                    .parse()
-                    .map_err(|e| StoreError::Corrupt(format!("audit time: {e}")))?,
-                org,
-                credential,
-                acting_person,
-                on_behalf_of,
-                action,
-                person_id,
-                purpose,
-                outcome,
-            },
-            prev,
-            hash,
-        ));
+        let ((seq, at, text), prev, hash) = row?;
+        out.push((seq, text.with_time(&at)?, prev, hash));
     }
     Ok(out)
 }
@@ -531,60 +552,21 @@ impl AuditLog for SqliteAudit {
         Box::pin(async move {
             self.read(|c| {
                 // Indexed entries, plus the few appended since the index last caught up.
-                let mut stmt = c.prepare_cached(
-                    "SELECT seq, at, org, credential, acting_person, on_behalf_of, action,
-                            person_id, purpose, outcome
-                     FROM audit
+                let mut stmt = c.prepare_cached(&format!(
+                    "SELECT {ENTRY_COLUMNS} FROM audit
                      WHERE (seq IN (SELECT seq FROM audit_person WHERE person_id = ?1)
                             OR (seq > (SELECT last_seq FROM audit_index WHERE id = 1)
                                 AND person_id = ?1))
                        AND org <> 'citizen'
-                     ORDER BY seq DESC LIMIT ?2",
-                )?;
-                let rows = stmt.query_map(params![person_id, limit], |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, String>(1)?,
-                        (
-                            r.get(2)?,
-                            r.get(3)?,
-                            r.get(4)?,
-                            r.get(5)?,
-                            r.get(6)?,
-                            r.get(7)?,
-                            r.get(8)?,
-                            r.get(9)?,
-                        ),
-                    ))
-                })?;
+                     ORDER BY seq DESC LIMIT ?2"
+                ))?;
+                let rows = stmt.query_map(params![person_id, limit], entry_row)?;
                 let mut out = Vec::new();
                 for row in rows {
-                    let (seq, at, f) = row?;
-                    let (
-                        org,
-                        credential,
-                        acting_person,
-                        on_behalf_of,
-                        action,
-                        person_id,
-                        purpose,
-                        outcome,
-                    ) = f;
+                    let (seq, at, text) = row?;
                     out.push(StoredAuditEntry {
                         seq,
-                        entry: AuditEntry {
-                            at: at
-                                .parse()
-                                .map_err(|e| StoreError::Corrupt(format!("audit time: {e}")))?,
-                            org,
-                            credential,
-                            acting_person,
-                            on_behalf_of,
-                            action,
-                            person_id,
-                            purpose,
-                            outcome,
-                        },
+                        entry: text.with_time(&at)?,
                     });
                 }
                 Ok(out)
