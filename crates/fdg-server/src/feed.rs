@@ -140,6 +140,16 @@ pub fn notification(r#type: &str, recorded_by: &str, data_json: &str) -> Option<
     }
 }
 
+/// The date in Denmark at an instant (the zone database is compiled in).
+fn danish_date(at: jiff::Timestamp) -> jiff::civil::Date {
+    static TZ: std::sync::OnceLock<jiff::tz::TimeZone> = std::sync::OnceLock::new();
+    TZ.get_or_init(|| {
+        jiff::tz::TimeZone::get("Europe/Copenhagen").unwrap_or(jiff::tz::TimeZone::UTC)
+    })
+    .to_datetime(at)
+    .date()
+}
+
 /// The caller's view of a batch of stored events: scoped, filtered by type, and the persons
 /// delivered (to audit).
 pub(crate) fn view(
@@ -155,10 +165,7 @@ pub(crate) fn view(
             continue;
         }
         // As things stood when the event was recorded: its scope, on its day.
-        let day = jiff::tz::TimeZone::UTC
-            .to_datetime(e.recorded_at)
-            .date()
-            .min(today);
+        let day = danish_date(e.recorded_at).min(today);
         let visibility = fdg_domain::access::visibility(actor, &e.scope, day);
         let Some(data_json) =
             crate::scope::event(&e.r#type, e.data_json, visibility).map_err(ApiError::internal)?

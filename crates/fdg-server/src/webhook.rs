@@ -264,7 +264,10 @@ async fn run_once(state: &AppState, config: &WebhookConfig) -> Result<(), fdg_st
             continue;
         };
         // A suspended or terminated agreement gets nothing.
-        if agreement.state != AgreementState::Active || !agreement.may_read("events") {
+        if agreement.state != AgreementState::Active
+            || !agreement.valid_on(state.clock.today())
+            || !agreement.may_read("events")
+        {
             continue;
         }
         let actor = Actor {

@@ -430,6 +430,10 @@ fn process(
             today,
         )
     {
+        // Named by a fact id: an unknown id is 404, so a hidden one is too.
+        if req.command.cpr().is_none() {
+            return Ok(WriteOutcome::PersonNotFound);
+        }
         if let Some(expected) = req.expected_version
             && expected != 0
         {

@@ -632,6 +632,13 @@ async fn webhook(command: WebhookCmd) -> anyhow::Result<()> {
             let Some((agreement, _)) = store.agreement(batch.agreement_id).await? else {
                 bail!("no agreement {}", batch.agreement_id);
             };
+            if agreement.state != AgreementState::Active || !agreement.valid_on(clock.today()) {
+                bail!(
+                    "agreement {} is {} (or outside its validity): nothing is sent",
+                    agreement.id,
+                    agreement.state
+                );
+            }
             let actor = fdg_domain::Actor {
                 kind: agreement.org.kind,
                 code: agreement.org.code.clone(),
