@@ -243,14 +243,16 @@ async fn page(
             // More was committed than this page scanned: keep reading without waiting.
             continue;
         }
-        match tokio::time::timeout_at(deadline, head.changed()).await {
-            Ok(Ok(())) => {}
-            _ => {
+        // Wake at least every second, so a suspension is noticed even when nothing commits.
+        let wake = deadline.min(tokio::time::Instant::now() + Duration::from_secs(1));
+        match tokio::time::timeout_at(wake, head.changed()).await {
+            Ok(Err(_)) => {
                 return Ok(EventPage {
                     events: Vec::new(),
                     next_after: after,
                 });
             }
+            Ok(Ok(())) | Err(_) => {}
         }
         // A suspension or termination during the wait stops the feed at once.
         let still = state

@@ -1905,3 +1905,26 @@ async fn the_feed_scopes_each_event_as_things_stood_when_it_was_recorded() {
     let all = positions(&app.get(&app.state_token, "/api/v1/events?limit=1000").await);
     assert_eq!(all.len(), 5);
 }
+
+#[tokio::test]
+async fn suspending_an_agreement_ends_its_waiting_long_poll() {
+    use fdg_domain::agreement::{AgreementAction, AgreementState};
+    let app = Arc::new(spawn_app().await);
+    let (id, token) = app
+        .org_with_agreement(OrgKind::StateJobcenter, "STAT", AgreementState::Active, &[])
+        .await;
+    let poller = {
+        let (app, token) = (app.clone(), token.clone());
+        tokio::spawn(async move { app.get(&token, "/api/v1/events?after=0&wait=30").await })
+    };
+    app.store
+        .change_agreement(id, AgreementAction::Suspend, "closed", "operator")
+        .await
+        .unwrap();
+    let answer = tokio::time::timeout(std::time::Duration::from_secs(10), poller)
+        .await
+        .expect("the wait ended well before its 30 s")
+        .unwrap();
+    assert_eq!(answer.status, StatusCode::FORBIDDEN);
+    assert_eq!(answer.body["type"], "urn:fdg:problem:access-closed");
+}
