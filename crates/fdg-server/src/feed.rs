@@ -245,14 +245,12 @@ async fn page(
         }
         // Wake at least every second, so a suspension is noticed even when nothing commits.
         let wake = deadline.min(tokio::time::Instant::now() + Duration::from_secs(1));
-        match tokio::time::timeout_at(wake, head.changed()).await {
-            Ok(Err(_)) => {
-                return Ok(EventPage {
-                    events: Vec::new(),
-                    next_after: after,
-                });
-            }
-            Ok(Ok(())) | Err(_) => {}
+        if let Ok(Err(_)) = tokio::time::timeout_at(wake, head.changed()).await {
+            // The writer has stopped: nothing more will come.
+            return Ok(EventPage {
+                events: Vec::new(),
+                next_after: after,
+            });
         }
         // A suspension or termination during the wait stops the feed at once.
         let still = state
