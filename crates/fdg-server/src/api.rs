@@ -161,17 +161,16 @@ fn accepted_response(a: Accepted, replayed: bool) -> Response {
         version: a.version,
         dry_run: a.dry_run,
     };
-    let status = if body.dry_run {
-        StatusCode::OK
-    } else {
-        StatusCode::CREATED
-    };
-    let mut res = (status, axum::Json(&body)).into_response();
+    // A dry run (§ 10 test before use) is answered as if stored, marked dry_run; it only has
+    // no Location, since nothing is there to fetch.
+    let mut res = (StatusCode::CREATED, axum::Json(&body)).into_response();
     let h = res.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&format!("\"{}\"", body.version)) {
         h.insert(header::ETAG, v);
     }
-    if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/persons/{}", body.person_id)) {
+    if !body.dry_run
+        && let Ok(v) = HeaderValue::from_str(&format!("/api/v1/persons/{}", body.person_id))
+    {
         h.insert(header::LOCATION, v);
     }
     if replayed {
@@ -281,7 +280,13 @@ async fn write(
         Ok((o, _)) | Err((o, _)) => *o,
     };
     let entry = caller.audit(state.clock.now(), &action, who, "registration", outcome);
-    audit(state, vec![entry]).await?;
+    // A write's audit entry is queued, not waited for: the write itself is already durable in
+    // the event log with the organisation, agreement, acting person and organisation acted for,
+    // so nothing personal leaves unaccounted for. (Reads wait: their entry is the only record.)
+    // Queued before the answer, so it comes before anything the caller does next.
+    if let Err(e) = state.audit.enqueue(vec![entry]).await {
+        tracing::error!(error = %e, "audit entry of a write could not be queued");
+    }
     result.map(|(_, r)| r).map_err(|(_, e)| e)
 }
 

@@ -894,8 +894,9 @@ async fn a_test_agreement_validates_writes_fully_and_stores_nothing() {
             &registration("070761-4285"),
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     assert_eq!(r.body["dry_run"], true);
+    assert!(!r.headers.contains_key(header::LOCATION));
     assert_eq!(r.body["facts"].as_array().unwrap().len(), 0);
     let bad = app
         .post(

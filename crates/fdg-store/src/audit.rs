@@ -97,6 +97,9 @@ pub struct VerifyReport {
 pub trait AuditLog: Send + Sync + 'static {
     /// Appends entries; returns when they are durable.
     fn append(&self, entries: Vec<AuditEntry>) -> BoxFut<'_, Result<()>>;
+    /// Queues entries behind those already queued; returns when they are queued, not when they
+    /// are durable (for writes, whose event-log entry already records who acted).
+    fn enqueue(&self, entries: Vec<AuditEntry>) -> BoxFut<'_, Result<()>>;
     /// The entries about one person by organisations (not the citizen's own looks), newest
     /// first: the citizen's view of who looked.
     fn for_person<'a>(
@@ -541,6 +544,20 @@ impl AuditLog for SqliteAudit {
                 .await
                 .map_err(|_| StoreError::WriterGone)?;
             rx.await.map_err(|_| StoreError::WriterGone)?
+        })
+    }
+
+    fn enqueue(&self, entries: Vec<AuditEntry>) -> BoxFut<'_, Result<()>> {
+        Box::pin(async move {
+            if entries.is_empty() {
+                return Ok(());
+            }
+            let (reply, _durable) = oneshot::channel();
+            self.inner
+                .jobs
+                .send((entries, reply))
+                .await
+                .map_err(|_| StoreError::WriterGone)
         })
     }
 
