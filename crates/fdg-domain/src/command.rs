@@ -288,8 +288,9 @@ pub struct Correct {
     pub replacement: Option<Replacement>,
 }
 
-/// Every command the registry accepts.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Every command the registry accepts. Its `Debug` shows only the kind: commands carry CPR
+/// numbers as text, which must not reach a log line.
+#[derive(Clone, PartialEq, Eq)]
 pub enum Command {
     /// § 8, stk. 1.
     Register(RegisterJobSeeker),
@@ -319,6 +320,12 @@ pub enum Command {
         /// The body as received.
         body: Correct,
     },
+}
+
+impl std::fmt::Debug for Command {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Command({}, <redacted>)", self.kind())
+    }
 }
 
 impl Command {
@@ -358,5 +365,21 @@ impl Command {
             Command::AssignOtherActor(_) => "other_actor_assignment",
             Command::Correct { .. } => "correction",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_the_cpr_number() {
+        let c = Command::Register(RegisterJobSeeker {
+            cpr: "070761-4285".into(),
+            ..Default::default()
+        });
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("070761"), "{shown}");
+        assert!(shown.contains("jobseeker_registration"));
     }
 }
