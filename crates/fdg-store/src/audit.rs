@@ -154,6 +154,8 @@ pub struct SqliteAudit {
 struct Inner {
     path: PathBuf,
     readers: crate::pool::ReaderPool,
+    /// Dropping it stops the indexer thread.
+    _indexer: std::sync::mpsc::Sender<()>,
     jobs: mpsc::Sender<Job>,
     writer: Option<std::thread::JoinHandle<()>>,
 }
@@ -216,15 +218,43 @@ impl SqliteAudit {
         configure(&conn)?;
         migrate::run(&mut conn, migrate::SQLITE_AUDIT)?;
         conn.execute_batch("PRAGMA journal_size_limit = 67108864;")?;
+        let index_path = dir.join("audit-index.db");
+        let mut ix = Connection::open(&index_path)?;
+        configure(&ix)?;
+        migrate::run(&mut ix, migrate::SQLITE_AUDIT_INDEX)?;
+        ix.execute("ATTACH DATABASE ?1 AS a", [path.to_string_lossy().as_ref()])?;
+        let (stop_indexer, stopped) = std::sync::mpsc::channel::<()>();
+        std::thread::Builder::new()
+            .name("fdg-audit-indexer".into())
+            .spawn(move || {
+                // Once a second, and once more when the log closes.
+                loop {
+                    let closed = matches!(
+                        stopped.recv_timeout(std::time::Duration::from_secs(1)),
+                        Err(std::sync::mpsc::RecvTimeoutError::Disconnected)
+                    );
+                    index_people(&mut ix);
+                    if closed {
+                        break;
+                    }
+                }
+            })?;
+        let reader_index = index_path.to_string_lossy().into_owned();
         let (tx, rx) = mpsc::channel(8192);
         let writer = std::thread::Builder::new()
             .name("fdg-audit-writer".into())
             .spawn(move || writer_loop(conn, rx))?;
         Ok(SqliteAudit {
             inner: Arc::new(Inner {
-                readers: crate::pool::ReaderPool::new(&path, |c| {
-                    c.busy_timeout(std::time::Duration::from_secs(10))
-                }),
+                readers: crate::pool::ReaderPool::new(
+                    &path,
+                    Box::new(move |c: &Connection| {
+                        c.busy_timeout(std::time::Duration::from_secs(10))?;
+                        c.execute("ATTACH DATABASE ?1 AS ix", [reader_index.as_str()])?;
+                        Ok(())
+                    }),
+                ),
+                _indexer: stop_indexer,
                 path,
                 jobs: tx,
                 writer: Some(writer),
@@ -254,17 +284,10 @@ fn writer_loop(mut conn: Connection, mut rx: mpsc::Receiver<Job>) {
         }
     };
     let mut batch: Vec<Job> = Vec::new();
-    let mut indexed_at = std::time::Instant::now();
     loop {
         let Some(first) = rx.blocking_recv() else {
             break;
         };
-        // Catch the per-person lookup up at most once a second: in one larger transaction
-        // the random index pages are shared by many entries. Lookups also read the tail.
-        if indexed_at.elapsed() > std::time::Duration::from_secs(1) {
-            index_people(&mut conn);
-            indexed_at = std::time::Instant::now();
-        }
         batch.push(first);
         while batch.len() < 1024 {
             match rx.try_recv() {
@@ -321,32 +344,38 @@ fn writer_loop(mut conn: Connection, mut rx: mpsc::Receiver<Job>) {
             }
         }
     }
-    index_people(&mut conn);
     let _ = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
 }
 
-/// Copies (person, seq) of entries appended since the last run into `audit_person`.
-fn index_people(conn: &mut Connection) {
+/// Copies (person, seq) of entries appended since the last run from the log (`a`) into the
+/// index database, in one transaction of its own file: appends are never held up.
+fn index_people(ix: &mut Connection) {
     let mut run = || -> Result<()> {
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.execute(
-            "INSERT OR IGNORE INTO audit_person (person_id, seq)
-             SELECT person_id, seq FROM audit
-             WHERE seq > (SELECT last_seq FROM audit_index WHERE id = 1)
-               AND person_id IS NOT NULL
-             ORDER BY person_id, seq",
+        let tx = ix.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let (last, newest): (i64, i64) = tx.query_row(
+            "SELECT (SELECT last_seq FROM audit_index WHERE id = 1),
+                    (SELECT coalesce(max(seq), 0) FROM a.audit)",
             [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
-        tx.execute(
-            "UPDATE audit_index SET last_seq = (SELECT coalesce(max(seq), 0) FROM audit)
-             WHERE id = 1",
-            [],
-        )?;
+        if newest > last {
+            tx.execute(
+                "INSERT OR IGNORE INTO audit_person (person_id, seq)
+                 SELECT person_id, seq FROM a.audit
+                 WHERE seq > ?1 AND seq <= ?2 AND person_id IS NOT NULL
+                 ORDER BY person_id, seq",
+                [last, newest],
+            )?;
+            tx.execute(
+                "UPDATE audit_index SET last_seq = ?1 WHERE id = 1",
+                [newest],
+            )?;
+        }
         tx.commit()?;
         Ok(())
     };
     if let Err(e) = run() {
-        tracing::warn!(error = %e, "audit person index not updated; retried later");
+        tracing::warn!(error = %e, "audit person index not updated; retried in a second");
     }
 }
 
@@ -397,7 +426,12 @@ fn prune_blocking(path: &Path, before: Timestamp) -> Result<u64> {
         from = upto + 1;
     }
     // The per-person lookup points at removed entries now; drop those pointers.
-    conn.execute("DELETE FROM audit_person WHERE seq <= ?1", [cutoff])?;
+    let index = path.with_file_name("audit-index.db");
+    conn.execute(
+        "ATTACH DATABASE ?1 AS ix",
+        [index.to_string_lossy().as_ref()],
+    )?;
+    conn.execute("DELETE FROM ix.audit_person WHERE seq <= ?1", [cutoff])?;
     Ok(removed)
 }
 
@@ -571,8 +605,8 @@ impl AuditLog for SqliteAudit {
                 // Indexed entries, plus the few appended since the index last caught up.
                 let mut stmt = c.prepare_cached(&format!(
                     "SELECT {ENTRY_COLUMNS} FROM audit
-                     WHERE (seq IN (SELECT seq FROM audit_person WHERE person_id = ?1)
-                            OR (seq > (SELECT last_seq FROM audit_index WHERE id = 1)
+                     WHERE (seq IN (SELECT seq FROM ix.audit_person WHERE person_id = ?1)
+                            OR (seq > (SELECT last_seq FROM ix.audit_index WHERE id = 1)
                                 AND person_id = ?1))
                        AND org <> 'citizen'
                      ORDER BY seq DESC LIMIT ?2"

@@ -78,7 +78,19 @@ pub(crate) const SQLITE_AUDIT: &[Migration] = &[
         name: "0002_deferred_person_index",
         sql: include_str!("../migrations/sqlite-audit/0002_deferred_person_index.sql"),
     },
+    Migration {
+        version: 3,
+        name: "0003_index_moves_out",
+        sql: include_str!("../migrations/sqlite-audit/0003_index_moves_out.sql"),
+    },
 ];
+
+/// The audit index database's migrations.
+pub(crate) const SQLITE_AUDIT_INDEX: &[Migration] = &[Migration {
+    version: 1,
+    name: "0001_person_index",
+    sql: include_str!("../migrations/sqlite-audit-index/0001_person_index.sql"),
+}];
 
 fn checksum(sql: &str) -> String {
     use sha2::Digest;

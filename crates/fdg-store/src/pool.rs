@@ -11,12 +11,15 @@ use crate::Result;
 pub(crate) struct ReaderPool {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
-    setup: fn(&Connection) -> rusqlite::Result<()>,
+    setup: Setup,
 }
+
+/// What every new connection runs first.
+pub(crate) type Setup = Box<dyn Fn(&Connection) -> rusqlite::Result<()> + Send + Sync>;
 
 impl ReaderPool {
     /// A pool for `path`; `setup` runs once on every new connection.
-    pub(crate) fn new(path: &Path, setup: fn(&Connection) -> rusqlite::Result<()>) -> Self {
+    pub(crate) fn new(path: &Path, setup: Setup) -> Self {
         ReaderPool {
             path: path.to_owned(),
             idle: Mutex::new(Vec::new()),

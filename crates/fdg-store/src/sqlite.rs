@@ -174,7 +174,7 @@ impl SqliteStore {
             .spawn(move || writer_loop(conn, rx, ctx, tick, wal_frames, writer_head))?;
         Ok(SqliteStore {
             inner: Arc::new(Inner {
-                readers: crate::pool::ReaderPool::new(&opts.path, reader_setup),
+                readers: crate::pool::ReaderPool::new(&opts.path, Box::new(reader_setup)),
                 credentials: Mutex::new(HashMap::new()),
                 head,
                 jobs: tx,
