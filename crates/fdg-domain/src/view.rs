@@ -5,7 +5,7 @@
 
 use jiff::Timestamp;
 use jiff::civil::Date;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::event::{Consequence, ContactRecord, Event};
 use crate::state::{Fact, MatchSource, PersonState};
@@ -23,7 +23,7 @@ pub fn parse_fact_id(id: &str) -> Option<(&str, u64)> {
 }
 
 /// Who recorded a fact and when.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Recorded {
     /// Fact id.
@@ -36,7 +36,7 @@ pub struct Recorded {
 }
 
 /// A registration period.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RegistrationView {
     /// The registration fact.
@@ -65,7 +65,7 @@ pub struct RegistrationView {
 }
 
 /// A deregistration.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeregistrationView {
     /// The deregistration fact.
@@ -81,7 +81,7 @@ pub struct DeregistrationView {
 }
 
 /// A rule and the fact that caused an automatic record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConsequenceView {
     /// Rule id.
@@ -93,7 +93,7 @@ pub struct ConsequenceView {
 }
 
 /// A periodic condition.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConditionView {
     /// The start fact (use its `fact_id` to end the condition).
@@ -116,7 +116,7 @@ pub struct ConditionView {
 }
 
 /// A first contact or a contact interview.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ContactView {
     /// The fact.
@@ -132,7 +132,7 @@ pub struct ContactView {
 }
 
 /// A cessation of cash benefit.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CessationView {
     /// The fact.
@@ -143,7 +143,7 @@ pub struct CessationView {
 }
 
 /// One match-category assessment.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MatchView {
     /// 1–5.
@@ -158,7 +158,7 @@ pub struct MatchView {
 }
 
 /// An assignment to an other actor (§ 2, stk. 5).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AssignmentView {
     /// The fact.
@@ -175,7 +175,7 @@ pub struct AssignmentView {
 }
 
 /// A correction and what it annulled.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CorrectionView {
     /// The correction fact.
@@ -191,7 +191,7 @@ pub struct CorrectionView {
 }
 
 /// A fact that no longer counts, kept for the record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AnnulledView {
     /// The fact.
@@ -204,7 +204,7 @@ pub struct AnnulledView {
 }
 
 /// Everything about one person: the current status at a glance, and the history.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PersonOverview {
     /// Opaque id; use it in URLs instead of the CPR number.
@@ -234,22 +234,31 @@ pub struct PersonOverview {
     /// The current match category.
     pub match_category: Option<u8>,
     /// Registration periods, oldest first; the last is current when `registered`.
+    #[serde(default)]
     pub registrations: Vec<RegistrationView>,
     /// Match-category history, oldest first.
+    #[serde(default)]
     pub match_history: Vec<MatchView>,
     /// Periodic conditions, in start order.
+    #[serde(default)]
     pub periodic_conditions: Vec<ConditionView>,
     /// First contacts.
+    #[serde(default)]
     pub first_contacts: Vec<ContactView>,
     /// Cessations of cash benefit.
+    #[serde(default)]
     pub cessations: Vec<CessationView>,
     /// Contact interviews.
+    #[serde(default)]
     pub interviews: Vec<ContactView>,
     /// Assignments to other actors.
+    #[serde(default)]
     pub other_actor_assignments: Vec<AssignmentView>,
     /// Corrections.
+    #[serde(default)]
     pub corrections: Vec<CorrectionView>,
     /// Facts annulled by corrections.
+    #[serde(default)]
     pub annulled: Vec<AnnulledView>,
 }
 

@@ -27,6 +27,7 @@ pub mod citizen;
 pub mod error;
 pub mod feed;
 pub mod openapi;
+pub mod pages;
 pub mod scope;
 pub mod session;
 pub mod telemetry;
@@ -119,6 +120,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api::routes().merge(feed::routes()))
         .merge(telemetry::routes())
         .merge(session::routes())
+        .merge(pages::routes())
         .merge(citizen::routes())
         .layer(axum::middleware::from_fn(telemetry::track))
         .with_state(state)

@@ -144,18 +144,44 @@ fn session_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
 /// Checks the password, starts a session and sets its cookie.
 pub async fn login(
     State(state): State<AppState>,
+    headers: HeaderMap,
     axum::Form(form): axum::Form<LoginForm>,
 ) -> Result<Response, ApiError> {
+    // A browser gets the login page again with the error; other clients a problem document.
+    let html = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    let page_again = |status: StatusCode, error: &'static str| {
+        let page = crate::pages::LoginPage {
+            t: crate::pages::texts(&headers),
+            user: None,
+            error: Some(error),
+            username: form.username.clone(),
+        };
+        match askama::Template::render(&page) {
+            Ok(body) => (status, axum::response::Html(body)).into_response(),
+            Err(e) => ApiError::internal(e).into_response(),
+        }
+    };
     let username = form.username.trim().to_lowercase();
     if !state.throttle.attempt(&username) {
         let seconds = state
             .throttle
             .locked_for(&username)
             .unwrap_or(LOCKOUT.as_secs());
+        if html {
+            let t = crate::pages::texts(&headers);
+            return Ok(page_again(StatusCode::TOO_MANY_REQUESTS, t.login_locked));
+        }
         return Err(ApiError::TooManyAttempts(seconds));
     }
     let Some(user) = state.store.login(&username, &form.password).await? else {
         tracing::info!("failed login");
+        if html {
+            let t = crate::pages::texts(&headers);
+            return Ok(page_again(StatusCode::UNAUTHORIZED, t.login_failed));
+        }
         return Err(ApiError::LoginFailed);
     };
     state.throttle.succeeded(&username);

@@ -1929,3 +1929,201 @@ async fn suspending_an_agreement_ends_its_waiting_long_poll() {
     assert_eq!(answer.status, StatusCode::FORBIDDEN);
     assert_eq!(answer.body["type"], "urn:fdg:problem:access-closed");
 }
+
+/// Logs a user of organisation `code` in through the login form; returns the session cookie.
+async fn browser_login(app: &App, kind: OrgKind, code: &str, name: &str) -> String {
+    let (user, password) = app
+        .store
+        .create_user(code, Some(kind), fdg_domain::Role::Caseworker, name, None)
+        .await
+        .unwrap();
+    let r = app
+        .call(
+            Request::post("/login")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::ACCEPT, "text/html")
+                .body(Body::from(format!(
+                    "username={}&password={password}",
+                    user.username
+                )))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    r.headers[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+async fn page(app: &App, cookie: &str, path: &str) -> Answer {
+    app.call(
+        Request::get(path)
+            .header(header::COOKIE, cookie)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn the_login_page_is_danish_by_default_keeps_the_username_and_explains_a_failure() {
+    let app = spawn_app().await;
+    let home = app
+        .call(Request::get("/").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(home.status, StatusCode::SEE_OTHER);
+    assert_eq!(home.headers[header::LOCATION], "/login");
+    let login = app
+        .call(Request::get("/login").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(login.status, StatusCode::OK);
+    assert!(login.text.contains(r#"<html lang="da">"#));
+    assert!(
+        login
+            .text
+            .contains(r#"<label for="username">Brugernavn</label>"#)
+    );
+    let wrong = app
+        .call(
+            Request::post("/login")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::ACCEPT, "text/html")
+                .body(Body::from("username=anne.berg&password=forkert"))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert!(
+        wrong
+            .text
+            .contains("Brugernavnet eller adgangskoden er forkert.")
+    );
+    assert!(
+        wrong.text.contains(r#"value="anne.berg""#),
+        "the username is kept"
+    );
+    assert!(wrong.text.contains(r#"role="alert""#));
+    // The English switch.
+    let en = app
+        .call(
+            Request::get("/login")
+                .header(header::COOKIE, "fdg_lang=en")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert!(
+        en.text
+            .contains(r#"<label for="username">Username</label>"#)
+    );
+    let switch = app
+        .call(
+            Request::get("/lang/en")
+                .header(header::REFERER, "http://localhost/login")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(switch.headers[header::LOCATION], "/login");
+    assert!(
+        switch.headers[header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .starts_with("fdg_lang=en")
+    );
+}
+
+#[tokio::test]
+async fn a_caseworker_finds_a_person_by_cpr_in_a_form_and_sees_status_and_timeline() {
+    let app = spawn_app().await;
+    app.post(
+        &app.state_token,
+        "/api/v1/jobseeker-registrations",
+        &registration("070761-4285"),
+    )
+    .await;
+    app.post(
+        &app.state_token,
+        "/api/v1/periodic-conditions",
+        &json!({"cpr": "070761-4285", "kind": "sygdom", "start_date": "2026-11-10"}),
+    )
+    .await;
+    let cookie = browser_login(&app, OrgKind::StateJobcenter, "STAT", "Anne Berg").await;
+    let home = page(&app, &cookie, "/").await;
+    assert_eq!(home.status, StatusCode::OK);
+    let csrf = home
+        .text
+        .split(r#"name="csrf" value=""#)
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let find = |cpr: &str, csrf: &str| {
+        Request::post("/find")
+            .header(header::COOKIE, &cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!("csrf={csrf}&cpr={cpr}")))
+            .unwrap()
+    };
+    // An impossible CPR number: the error beside the field, what was typed kept.
+    let bad = app.call(find("310290-1234", &csrf)).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.text
+            .contains("CPR-nummerets første seks cifre er ikke en gyldig dato.")
+    );
+    assert!(bad.text.contains(r#"aria-invalid="true""#));
+    assert!(bad.text.contains(r#"value="310290-1234""#));
+    // A forged form is refused.
+    assert_eq!(
+        app.call(find("070761-4285", "forged")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let found = app.call(find("070761-4285", &csrf)).await;
+    assert_eq!(found.status, StatusCode::SEE_OTHER);
+    let location = found.headers[header::LOCATION].to_str().unwrap().to_owned();
+    assert!(
+        location.starts_with("/persons/p") && !location.contains("0707"),
+        "{location}"
+    );
+    let person = page(&app, &cookie, &location).await;
+    assert_eq!(person.status, StatusCode::OK, "{}", person.text);
+    assert!(person.text.contains("Jens Hansen"));
+    assert!(person.text.contains("Ja, siden 2026-11-02"));
+    assert!(person.text.contains("1 – Umiddelbar match"));
+    assert!(person.text.contains("Sygdom (2026-11-10)"));
+    assert!(
+        person.text.contains("2027-02-02"),
+        "next interview due three months after registration"
+    );
+    assert!(person.text.contains(r#"<svg class="timeline""#));
+    assert!(person.text.contains("<title>Registreret 2026-11-02"));
+    // Another municipality's caseworker: not found, and the look is audited as denied.
+    app.store
+        .create_org(OrgKind::MunicipalJobcenter, "147", "Frederiksberg")
+        .await
+        .unwrap();
+    let other = browser_login(&app, OrgKind::MunicipalJobcenter, "147", "Bo Ib").await;
+    let r = page(&app, &other, &location).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let id = location.trim_start_matches("/persons/");
+    let entries = app.audit.for_person(id, 100).await.unwrap();
+    assert!(
+        entries
+            .iter()
+            .any(|e| e.entry.credential.starts_with("user:")
+                && e.entry.acting_person.as_deref() == Some("Anne Berg")
+                && e.entry.action == "person.read")
+    );
+    assert!(
+        entries
+            .iter()
+            .any(|e| e.entry.org == "municipal-jobcenter:147" && e.entry.outcome == "denied")
+    );
+}

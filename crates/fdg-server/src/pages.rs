@@ -1,0 +1,752 @@
+//! The browser registration tool (Det Digitale Registreringsværktøj, § 7, stk. 2, nr. 1):
+//! server-rendered pages that work without JavaScript, Danish by default with an English
+//! switch. This first part: login, finding a person by CPR number (a POST form: the number never
+//! enters a URL), and the person page with the status at a glance and a timeline.
+//!
+//! The pages act as the logged-in user's organisation, under the same scoping
+//! (`fdg_domain::access`) and auditing as the web services.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use fdg_domain::view::PersonOverview;
+use fdg_domain::{Actor, Cpr, ListName, Visibility};
+use fdg_store::audit::AuditEntry;
+use jiff::civil::Date;
+use serde::Deserialize;
+
+use crate::session::{SessionUser, cookie};
+use crate::{ApiError, AppState};
+
+/// The language cookie.
+pub const LANG_COOKIE: &str = "fdg_lang";
+
+/// The words of the pages, in one language.
+#[derive(Debug)]
+pub struct Texts {
+    /// `da` or `en`.
+    pub lang: &'static str,
+    /// The other language's code and name, for the switch.
+    pub other_lang: &'static str,
+    /// The other language's name, in that language.
+    pub other_lang_name: &'static str,
+    /// Application name.
+    pub app: &'static str,
+    /// Skip link.
+    pub skip: &'static str,
+    /// Navigation label.
+    pub nav: &'static str,
+    /// Log out.
+    pub logout: &'static str,
+    /// Footer.
+    pub footer: &'static str,
+    /// Login page title.
+    pub login_title: &'static str,
+    /// Error summary heading.
+    pub problem: &'static str,
+    /// Username label.
+    pub username: &'static str,
+    /// Password label.
+    pub password: &'static str,
+    /// Log in button.
+    pub login: &'static str,
+    /// Wrong login.
+    pub login_failed: &'static str,
+    /// Locked login.
+    pub login_locked: &'static str,
+    /// Find page title.
+    pub find_title: &'static str,
+    /// CPR label.
+    pub cpr: &'static str,
+    /// CPR hint.
+    pub cpr_hint: &'static str,
+    /// Why the CPR number is sent in a form.
+    pub cpr_privacy: &'static str,
+    /// Find button.
+    pub find: &'static str,
+    /// Nobody found.
+    pub not_found: &'static str,
+    /// Status heading.
+    pub status: &'static str,
+    /// Registered label.
+    pub registered: &'static str,
+    /// Benefit label.
+    pub benefit: &'static str,
+    /// Match category label.
+    pub match_category: &'static str,
+    /// Open conditions label.
+    pub open_conditions: &'static str,
+    /// Next interview label.
+    pub next_interview: &'static str,
+    /// Municipality label.
+    pub municipality: &'static str,
+    /// Timeline heading.
+    pub timeline: &'static str,
+    /// History heading.
+    pub history: &'static str,
+    /// Date column.
+    pub date: &'static str,
+    /// What column.
+    pub what: &'static str,
+    /// Recorded-by column.
+    pub recorded_by: &'static str,
+    /// Yes, since.
+    pub yes_since: &'static str,
+    /// No.
+    pub no: &'static str,
+    /// None.
+    pub none: &'static str,
+    /// Registration period row.
+    pub row_registered: &'static str,
+    /// Contact row.
+    pub row_contact: &'static str,
+}
+
+/// Danish.
+pub const DA: Texts = Texts {
+    lang: "da",
+    other_lang: "en",
+    other_lang_name: "English",
+    app: "Det Fælles Datagrundlag",
+    skip: "Gå til indhold",
+    nav: "Hovedmenu",
+    logout: "Log ud",
+    footer: "Bekendtgørelse om det fælles datagrundlag (2007). Alle opslag logges.",
+    login_title: "Log ind",
+    problem: "Der er et problem",
+    username: "Brugernavn",
+    password: "Adgangskode",
+    login: "Log ind",
+    login_failed: "Brugernavnet eller adgangskoden er forkert.",
+    login_locked: "For mange mislykkede forsøg. Prøv igen om 15 minutter.",
+    find_title: "Find en person",
+    cpr: "CPR-nummer",
+    cpr_hint: "10 cifre, fx 010190-1234",
+    cpr_privacy: "CPR-nummeret sendes i formularen og står aldrig i adresselinjen eller i logfiler.",
+    find: "Find",
+    not_found: "Der findes ingen person med dette CPR-nummer, som du har adgang til.",
+    status: "Status",
+    registered: "Registreret som arbejdssøgende",
+    benefit: "Ydelse",
+    match_category: "Matchkategori",
+    open_conditions: "Åbne periodiske forhold",
+    next_interview: "Næste kontaktsamtale senest",
+    municipality: "Kommune",
+    timeline: "Forløb",
+    history: "Historik",
+    date: "Dato",
+    what: "Hvad",
+    recorded_by: "Registreret af",
+    yes_since: "Ja, siden",
+    no: "Nej",
+    none: "Ingen",
+    row_registered: "Registreret",
+    row_contact: "Kontakt",
+};
+
+/// English.
+pub const EN: Texts = Texts {
+    lang: "en",
+    other_lang: "da",
+    other_lang_name: "Dansk",
+    app: "The Common Data Foundation",
+    skip: "Skip to content",
+    nav: "Main menu",
+    logout: "Log out",
+    footer: "Executive order on the common data foundation (2007). Every look-up is logged.",
+    login_title: "Log in",
+    problem: "There is a problem",
+    username: "Username",
+    password: "Password",
+    login: "Log in",
+    login_failed: "The username or the password is wrong.",
+    login_locked: "Too many failed attempts. Try again in 15 minutes.",
+    find_title: "Find a person",
+    cpr: "CPR number",
+    cpr_hint: "10 digits, e.g. 010190-1234",
+    cpr_privacy: "The CPR number is sent in the form and never appears in the address bar or in logs.",
+    find: "Find",
+    not_found: "There is no person with this CPR number that you may see.",
+    status: "Status",
+    registered: "Registered as a job seeker",
+    benefit: "Benefit",
+    match_category: "Match category",
+    open_conditions: "Open periodic conditions",
+    next_interview: "Next contact interview due",
+    municipality: "Municipality",
+    timeline: "Timeline",
+    history: "History",
+    date: "Date",
+    what: "What",
+    recorded_by: "Recorded by",
+    yes_since: "Yes, since",
+    no: "No",
+    none: "None",
+    row_registered: "Registered",
+    row_contact: "Contact",
+};
+
+/// The language of a request: the cookie, else Danish.
+pub fn texts(headers: &HeaderMap) -> &'static Texts {
+    match cookie(headers, LANG_COOKIE).as_deref() {
+        Some("en") => &EN,
+        _ => &DA,
+    }
+}
+
+/// The logged-in user, as the layout shows them.
+#[derive(Debug, Clone)]
+pub struct UserView {
+    /// Name.
+    pub name: String,
+    /// Organisation `kind:code`.
+    pub org: String,
+    /// CSRF token for the logout form.
+    pub csrf: String,
+}
+
+fn user_view(u: &SessionUser) -> UserView {
+    UserView {
+        name: u.session.user.name.clone(),
+        org: format!("{}:{}", u.session.user.org.kind, u.session.user.org.code),
+        csrf: u.session.csrf.clone(),
+    }
+}
+
+fn render(status: StatusCode, page: &impl Template) -> Response {
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => ApiError::internal(e).into_response(),
+    }
+}
+
+/// The login page.
+#[derive(Template)]
+#[template(path = "login.html")]
+pub struct LoginPage {
+    /// Words.
+    pub t: &'static Texts,
+    /// Not logged in.
+    pub user: Option<UserView>,
+    /// What went wrong.
+    pub error: Option<&'static str>,
+    /// The username typed (kept).
+    pub username: String,
+}
+
+/// GET /login.
+pub async fn login_page(headers: HeaderMap) -> Response {
+    render(
+        StatusCode::OK,
+        &LoginPage {
+            t: texts(&headers),
+            user: None,
+            error: None,
+            username: String::new(),
+        },
+    )
+}
+
+/// The search page.
+#[derive(Template)]
+#[template(path = "home.html")]
+pub struct HomePage {
+    /// Words.
+    pub t: &'static Texts,
+    /// Who is logged in.
+    pub user: Option<UserView>,
+    /// CSRF token.
+    pub csrf: String,
+    /// The problem with the CPR number.
+    pub error: Option<&'static str>,
+    /// What was typed (kept).
+    pub cpr: String,
+}
+
+/// GET /: the search page, or the login page when not logged in.
+pub async fn home(headers: HeaderMap, user: Result<SessionUser, ApiError>) -> Response {
+    let Ok(user) = user else {
+        return Redirect::to("/login").into_response();
+    };
+    render(
+        StatusCode::OK,
+        &HomePage {
+            t: texts(&headers),
+            csrf: user.session.csrf.clone(),
+            user: Some(user_view(&user)),
+            error: None,
+            cpr: String::new(),
+        },
+    )
+}
+
+/// The search form.
+#[derive(Debug, Deserialize)]
+pub struct FindForm {
+    /// CSRF token.
+    pub csrf: String,
+    /// CPR number.
+    pub cpr: String,
+}
+
+fn actor_of(user: &SessionUser) -> Actor {
+    Actor {
+        kind: user.session.user.org.kind,
+        code: user.session.user.org.code.clone(),
+    }
+}
+
+fn audit_entry(
+    state: &AppState,
+    user: &SessionUser,
+    action: &str,
+    person: Option<String>,
+    outcome: &str,
+) -> AuditEntry {
+    AuditEntry {
+        at: state.clock.now(),
+        org: actor_of(user).label(),
+        credential: format!("user:{}", user.session.user.id),
+        acting_person: Some(user.session.user.name.clone()),
+        on_behalf_of: None,
+        action: action.into(),
+        person_id: person,
+        purpose: "case handling".into(),
+        outcome: outcome.into(),
+    }
+}
+
+/// POST /find: looks the person up and goes to their page; the CPR number stays in the body.
+pub async fn find(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: Result<SessionUser, ApiError>,
+    axum::Form(form): axum::Form<FindForm>,
+) -> Result<Response, ApiError> {
+    let Ok(user) = user else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    user.check_csrf(&form.csrf)?;
+    let t = texts(&headers);
+    let again = |error| {
+        render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &HomePage {
+                t,
+                csrf: user.session.csrf.clone(),
+                user: Some(user_view(&user)),
+                error: Some(error),
+                cpr: form.cpr.clone(),
+            },
+        )
+    };
+    let Ok(cpr) = Cpr::parse(&form.cpr) else {
+        let rule = match Cpr::parse(&form.cpr) {
+            Err(fdg_domain::CprError::Date) => &fdg_domain::rules::CPR_DATE,
+            _ => &fdg_domain::rules::CPR_FORMAT,
+        };
+        let message = if t.lang == "en" {
+            rule.message_en
+        } else {
+            rule.message_da
+        };
+        return Ok(again(message));
+    };
+    let found = state.store.person_by_cpr(&cpr).await?;
+    let visible = found.as_ref().is_some_and(|p| {
+        fdg_domain::access::visibility(&actor_of(&user), &p.scope, state.clock.today())
+            != Visibility::Hidden
+    });
+    let person = found.map(|p| p.person_id);
+    let outcome = if visible {
+        "ok"
+    } else if person.is_some() {
+        "denied"
+    } else {
+        "not_found"
+    };
+    state
+        .audit
+        .append(vec![audit_entry(
+            &state,
+            &user,
+            "person.search",
+            person.clone(),
+            outcome,
+        )])
+        .await
+        .map_err(ApiError::internal)?;
+    match person.filter(|_| visible) {
+        Some(id) => Ok(Redirect::to(&format!("/persons/{id}")).into_response()),
+        None => Ok(again(t.not_found)),
+    }
+}
+
+/// One row of the history table.
+#[derive(Debug)]
+pub struct HistoryRow {
+    /// Business date.
+    pub date: String,
+    /// What.
+    pub what: String,
+    /// Who recorded it.
+    pub by: String,
+}
+
+/// The person page.
+#[derive(Template)]
+#[template(path = "person.html")]
+pub struct PersonPage {
+    /// Words.
+    pub t: &'static Texts,
+    /// Who is logged in.
+    pub user: Option<UserView>,
+    /// Name.
+    pub name: String,
+    /// CPR number, formatted.
+    pub cpr: String,
+    /// Registered or not, and since when.
+    pub registered: String,
+    /// Current benefit.
+    pub benefit: String,
+    /// Current match category with its label.
+    pub match_category: String,
+    /// Open periodic conditions.
+    pub open_conditions: String,
+    /// When the next contact interview is due.
+    pub next_interview: String,
+    /// Municipality.
+    pub municipality: String,
+    /// The timeline, an inline SVG.
+    pub timeline: String,
+    /// Every fact, newest first.
+    pub rows: Vec<HistoryRow>,
+}
+
+fn label(state: &AppState, t: &Texts, list: ListName, code: &str, on: Date) -> String {
+    match state.codes.get(list, code, on) {
+        Some(e) if t.lang == "en" => e.label_en.clone(),
+        Some(e) => e.label_da.clone(),
+        None => code.to_owned(),
+    }
+}
+
+/// GET /persons/{id}: the person page.
+pub async fn person_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: Result<SessionUser, ApiError>,
+    Path(person_id): Path<String>,
+) -> Result<Response, ApiError> {
+    let Ok(user) = user else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    let t = texts(&headers);
+    let today = state.clock.today();
+    let record = state.store.person(&person_id).await?;
+    let visibility = record.as_ref().map_or(Visibility::Hidden, |p| {
+        fdg_domain::access::visibility(&actor_of(&user), &p.scope, today)
+    });
+    let outcome = if visibility == Visibility::Hidden {
+        "denied"
+    } else {
+        "ok"
+    };
+    state
+        .audit
+        .append(vec![audit_entry(
+            &state,
+            &user,
+            "person.read",
+            record.as_ref().map(|p| p.person_id.clone()),
+            outcome,
+        )])
+        .await
+        .map_err(ApiError::internal)?;
+    let Some(record) = record.filter(|_| visibility != Visibility::Hidden) else {
+        return Err(ApiError::NotFound);
+    };
+    let json = crate::scope::overview(record.overview_json, visibility)
+        .map_err(ApiError::internal)?
+        .ok_or(ApiError::NotFound)?;
+    let o: PersonOverview = serde_json::from_str(&json).map_err(ApiError::internal)?;
+    let current = o.registrations.last().filter(|_| o.registered);
+    let registered = match current {
+        Some(r) => format!("{} {}", t.yes_since, r.registration_date),
+        None => t.no.to_owned(),
+    };
+    let benefit = match (current, o.cash_benefit_since) {
+        (Some(r), _) => label(
+            &state,
+            t,
+            ListName::BenefitCategory,
+            &r.benefit_category,
+            today,
+        ),
+        (None, Some(_)) => label(&state, t, ListName::BenefitCategory, "kontanthjaelp", today),
+        _ => t.none.to_owned(),
+    };
+    let match_category = o.match_category.map_or_else(
+        || t.none.to_owned(),
+        |m| {
+            format!(
+                "{m} – {}",
+                label(&state, t, ListName::MatchCategory, &m.to_string(), today)
+            )
+        },
+    );
+    let open: Vec<String> = o
+        .periodic_conditions
+        .iter()
+        .filter(|c| c.end_date.is_none_or(|e| e >= today))
+        .map(|c| {
+            format!(
+                "{} ({})",
+                label(&state, t, ListName::PeriodicConditionKind, &c.kind, today),
+                c.start_date
+            )
+        })
+        .collect();
+    // The contact course: at least every three months while registered or on cash benefit.
+    let last_contact = o
+        .interviews
+        .iter()
+        .chain(&o.first_contacts)
+        .map(|c| c.date)
+        .max()
+        .or(current.map(|r| r.registration_date));
+    let next_interview = match (last_contact, o.registered || o.cash_benefit_since.is_some()) {
+        (Some(d), true) => d
+            .checked_add(jiff::Span::new().months(3))
+            .map_or_else(|_| d.to_string(), |n| n.to_string()),
+        _ => t.none.to_owned(),
+    };
+    let municipality = o.municipality.as_deref().map_or_else(
+        || t.none.to_owned(),
+        |m| format!("{m} {}", label(&state, t, ListName::Municipality, m, today)),
+    );
+    let mut rows: Vec<HistoryRow> = Vec::new();
+    for r in &o.registrations {
+        rows.push(HistoryRow {
+            date: r.registration_date.to_string(),
+            what: format!(
+                "{} ({})",
+                t.row_registered,
+                label(
+                    &state,
+                    t,
+                    ListName::BenefitCategory,
+                    &r.benefit_category,
+                    today
+                )
+            ),
+            by: r.recorded.recorded_by.clone(),
+        });
+        if let Some(d) = &r.deregistration {
+            rows.push(HistoryRow {
+                date: d.deregistration_date.to_string(),
+                what: label(&state, t, ListName::DeregistrationReason, &d.reason, today),
+                by: d.recorded.recorded_by.clone(),
+            });
+        }
+    }
+    for c in o.first_contacts.iter().chain(&o.interviews) {
+        rows.push(HistoryRow {
+            date: c.date.to_string(),
+            what: format!(
+                "{} · {} {}",
+                label(&state, t, ListName::InterviewType, &c.interview_type, today),
+                t.match_category,
+                c.contact.match_category
+            ),
+            by: c.recorded.recorded_by.clone(),
+        });
+    }
+    for c in &o.periodic_conditions {
+        rows.push(HistoryRow {
+            date: c.start_date.to_string(),
+            what: label(&state, t, ListName::PeriodicConditionKind, &c.kind, today),
+            by: c.recorded.recorded_by.clone(),
+        });
+    }
+    rows.sort_by(|a, b| b.date.cmp(&a.date));
+    let page = PersonPage {
+        t,
+        user: Some(user_view(&user)),
+        name: o.name.clone().unwrap_or_default(),
+        cpr: o.cpr.clone(),
+        registered,
+        benefit,
+        match_category,
+        open_conditions: if open.is_empty() {
+            t.none.to_owned()
+        } else {
+            open.join(", ")
+        },
+        next_interview,
+        municipality,
+        timeline: timeline_svg(&o, today, t, &state),
+        rows,
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+/// The person's history drawn as an inline SVG: registration periods, periodic conditions (one
+/// row per kind), first contacts and interviews, and match-category changes. Every shape has a
+/// `<title>`, so screen readers and tooltips tell what it is.
+pub fn timeline_svg(o: &PersonOverview, today: Date, t: &Texts, state: &AppState) -> String {
+    let mut dates: Vec<Date> = o
+        .registrations
+        .iter()
+        .map(|r| r.registration_date)
+        .collect();
+    dates.extend(o.periodic_conditions.iter().map(|c| c.start_date));
+    dates.extend(o.first_contacts.iter().chain(&o.interviews).map(|c| c.date));
+    let start = dates.iter().min().copied().unwrap_or(today);
+    let start = start
+        .checked_sub(jiff::Span::new().days(7))
+        .unwrap_or(start);
+    let end = today
+        .checked_add(jiff::Span::new().days(7))
+        .unwrap_or(today);
+    let span = (end - start).get_days().max(1) as f64;
+    let (left, width) = (150.0, 620.0);
+    let x = |d: Date| left + width * ((d - start).get_days() as f64 / span).clamp(0.0, 1.0);
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    let mut kinds: Vec<&str> = o
+        .periodic_conditions
+        .iter()
+        .map(|c| c.kind.as_str())
+        .collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    let rows = 3 + kinds.len();
+    let height = 30 + rows * 28;
+    let mut svg = format!(
+        r#"<svg class="timeline" role="img" aria-labelledby="timeline-h" viewBox="0 0 800 {height}" xmlns="http://www.w3.org/2000/svg">"#
+    );
+    let row_y = |i: usize| 20 + i * 28;
+    let row_label = |svg: &mut String, i: usize, text: &str| {
+        svg.push_str(&format!(
+            r#"<text x="8" y="{}">{}</text>"#,
+            row_y(i) + 14,
+            esc(text)
+        ));
+    };
+    row_label(&mut svg, 0, t.row_registered);
+    for r in &o.registrations {
+        let until = r
+            .deregistration
+            .as_ref()
+            .map_or(today, |d| d.deregistration_date);
+        let (x0, x1) = (x(r.registration_date), x(until));
+        svg.push_str(&format!(
+            r##"<rect x="{x0:.1}" y="{}" width="{:.1}" height="16" fill="#0b4f8a"><title>{} {} – {}</title></rect>"##,
+            row_y(0) + 2,
+            (x1 - x0).max(2.0),
+            esc(t.row_registered),
+            r.registration_date,
+            r.deregistration.as_ref().map_or(String::new(), |d| d.deregistration_date.to_string())
+        ));
+    }
+    row_label(&mut svg, 1, t.row_contact);
+    for c in o.first_contacts.iter().chain(&o.interviews) {
+        svg.push_str(&format!(
+            r##"<circle cx="{:.1}" cy="{}" r="6" fill="#1a1a1a"><title>{} {}</title></circle>"##,
+            x(c.date),
+            row_y(1) + 10,
+            esc(&label(
+                state,
+                t,
+                ListName::InterviewType,
+                &c.interview_type,
+                today
+            )),
+            c.date
+        ));
+    }
+    row_label(&mut svg, 2, t.match_category);
+    for m in &o.match_history {
+        svg.push_str(&format!(
+            r##"<text x="{:.1}" y="{}" font-weight="700">{}<title>{} {} ({})</title></text>"##,
+            x(m.valid_from),
+            row_y(2) + 14,
+            m.category,
+            esc(t.match_category),
+            m.category,
+            m.valid_from
+        ));
+    }
+    for (i, kind) in kinds.iter().enumerate() {
+        let name = label(state, t, ListName::PeriodicConditionKind, kind, today);
+        row_label(&mut svg, 3 + i, &name);
+        for c in o.periodic_conditions.iter().filter(|c| c.kind == *kind) {
+            let (x0, x1) = (x(c.start_date), x(c.end_date.unwrap_or(today)));
+            svg.push_str(&format!(
+                r##"<rect x="{x0:.1}" y="{}" width="{:.1}" height="16" fill="#8a5a00"><title>{} {} – {}</title></rect>"##,
+                row_y(3 + i) + 2,
+                (x1 - x0).max(2.0),
+                esc(&name),
+                c.start_date,
+                c.end_date.map_or(String::new(), |d| d.to_string())
+            ));
+        }
+    }
+    // Today.
+    svg.push_str(&format!(
+        r##"<line x1="{x:.1}" x2="{x:.1}" y1="10" y2="{}" stroke="#a4161a" stroke-dasharray="4 3"><title>{today}</title></line>"##,
+        height - 6,
+        x = x(today)
+    ));
+    svg.push_str("</svg>");
+    svg
+}
+
+/// GET /lang/{da|en}: switches the language and goes back.
+pub async fn switch_lang(Path(lang): Path<String>, headers: HeaderMap) -> Response {
+    let lang = if lang == "en" { "en" } else { "da" };
+    let back = headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| r.find("://").map(|i| &r[i + 3..]))
+        .and_then(|r| r.find('/').map(|i| r[i..].to_owned()))
+        .filter(|p| p.starts_with('/') && !p.starts_with("//"))
+        .unwrap_or_else(|| "/".to_owned());
+    let mut res = Redirect::to(&back).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{LANG_COOKIE}={lang}; Path=/; SameSite=Lax; Max-Age=31536000"
+    )) {
+        res.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    res
+}
+
+/// GET /assets/fdg.css.
+pub async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../assets/fdg.css"),
+    )
+        .into_response()
+}
+
+/// The pages' routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/login", get(login_page))
+        .route("/find", post(find))
+        .route("/persons/{person_id}", get(person_page))
+        .route("/lang/{lang}", get(switch_lang))
+        .route("/assets/fdg.css", get(stylesheet))
+}
