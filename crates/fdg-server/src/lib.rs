@@ -26,6 +26,7 @@ pub mod auth;
 pub mod citizen;
 pub mod error;
 pub mod feed;
+pub mod forms;
 pub mod openapi;
 pub mod pages;
 pub mod scope;
@@ -121,6 +122,7 @@ pub fn router(state: AppState) -> Router {
         .merge(telemetry::routes())
         .merge(session::routes())
         .merge(pages::routes())
+        .merge(forms::routes())
         .merge(citizen::routes())
         .layer(axum::middleware::from_fn(telemetry::track))
         .with_state(state)

@@ -103,6 +103,10 @@ pub struct Texts {
     pub row_registered: &'static str,
     /// Contact row.
     pub row_contact: &'static str,
+    /// "required", for screen readers.
+    pub required: &'static str,
+    /// Link to the registration form.
+    pub register_link: &'static str,
 }
 
 /// Danish.
@@ -145,6 +149,8 @@ pub const DA: Texts = Texts {
     none: "Ingen",
     row_registered: "Registreret",
     row_contact: "Kontakt",
+    required: "skal udfyldes",
+    register_link: "Registrér en arbejdssøgende (§ 8, stk. 1)",
 };
 
 /// English.
@@ -187,6 +193,8 @@ pub const EN: Texts = Texts {
     none: "None",
     row_registered: "Registered",
     row_contact: "Contact",
+    required: "required",
+    register_link: "Register a job seeker (§ 8, stk. 1)",
 };
 
 /// The language of a request: the cookie, else Danish.
@@ -208,7 +216,8 @@ pub struct UserView {
     pub csrf: String,
 }
 
-fn user_view(u: &SessionUser) -> UserView {
+/// The layout's view of a logged-in user.
+pub fn user_view(u: &SessionUser) -> UserView {
     UserView {
         name: u.session.user.name.clone(),
         org: format!("{}:{}", u.session.user.org.kind, u.session.user.org.code),

@@ -2127,3 +2127,78 @@ async fn a_caseworker_finds_a_person_by_cpr_in_a_form_and_sees_status_and_timeli
             .any(|e| e.entry.org == "municipal-jobcenter:147" && e.entry.outcome == "denied")
     );
 }
+
+#[tokio::test]
+async fn the_registration_form_shows_each_broken_rule_beside_its_field_and_keeps_the_input() {
+    let app = spawn_app().await;
+    let cookie = browser_login(&app, OrgKind::StateJobcenter, "STAT", "Anne Berg").await;
+    let form = page(&app, &cookie, "/register").await;
+    assert_eq!(form.status, StatusCode::OK);
+    for label in [
+        r#"<label for="cpr">CPR-nummer"#,
+        r#"<label for="benefit_category">Ydelseskategori"#,
+        r#"<label for="job_title">Stillingsbetegnelse"#,
+    ] {
+        assert!(form.text.contains(label), "{label}");
+    }
+    assert!(form.text.contains(r#"<option value="a_dagpenge">"#));
+    let csrf = form
+        .text
+        .split(r#"name="csrf" value=""#)
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let post = |body: String| {
+        Request::post("/register")
+            .header(header::COOKIE, &cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let bad = app
+        .call(post(format!(
+            "csrf={csrf}&cpr=310290-1234&name=Jens+Hansen&registration_date=2026-11-02&benefit_category=a_dagpenge&unemployment_degree=fuld"
+        )))
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.text.contains(r#"<p class="field-error" id="cpr-error">CPR-nummerets første seks cifre er ikke en gyldig dato.</p>"#));
+    assert!(
+        bad.text
+            .contains(r#"id="job_title-error">Mindst én stillingsbetegnelse"#)
+    );
+    assert!(
+        bad.text
+            .contains(r#"id="unemployment_fund-error">A-kasse skal angives"#)
+    );
+    assert!(
+        bad.text.contains(r##"<a href="#cpr">"##),
+        "the summary links to the field"
+    );
+    assert!(bad.text.contains("§ 8, stk. 1, nr. 6"));
+    assert!(
+        bad.text.contains(r#"value="Jens Hansen""#),
+        "what was typed is kept"
+    );
+    let ok = app
+        .call(post(format!(
+            "csrf={csrf}&cpr=070761-4285&name=Jens+Hansen&registration_date=2026-11-02&benefit_category=a_dagpenge&unemployment_degree=fuld&job_title=4110&unemployment_fund=001&municipality=101"
+        )))
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text);
+    let person = page(
+        &app,
+        &cookie,
+        ok.headers[header::LOCATION].to_str().unwrap(),
+    )
+    .await;
+    assert!(person.text.contains("Ja, siden 2026-11-02"));
+    // Recorded as the user's organisation, with the user as acting person.
+    let feed = app.get(&app.state_token, "/api/v1/events").await;
+    assert_eq!(
+        feed.body["events"][0]["recorded_by"],
+        "state-jobcenter:STAT"
+    );
+}

@@ -1,0 +1,407 @@
+//! Forms of the browser tool: one generic renderer (labels, required marks, selects from the
+//! code lists, errors beside each field and in a summary linked to the fields) and the record
+//! forms built on it. A refused form keeps everything the caseworker typed.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use fdg_domain::command::{RegisterJobSeeker, RegistrationDetails};
+use fdg_domain::{Command, ListName, Violation};
+use fdg_store::{WriteContext, WriteOutcome, WriteRequest};
+
+use crate::pages::{Texts, UserView, texts};
+use crate::session::SessionUser;
+use crate::{ApiError, AppState};
+
+/// One field as rendered.
+#[derive(Debug)]
+pub struct Field {
+    /// Form name and element id.
+    pub name: &'static str,
+    /// Label.
+    pub label: &'static str,
+    /// Hint under the label.
+    pub hint: Option<&'static str>,
+    /// `text`, `date`, `number`.
+    pub input_type: &'static str,
+    /// Required by the order.
+    pub required: bool,
+    /// Choices (code, label) for a select; empty for an input.
+    pub options: Vec<(String, String)>,
+    /// The value typed or chosen.
+    pub value: String,
+    /// Messages of the rules it breaks.
+    pub errors: Vec<String>,
+}
+
+/// One line of the error summary.
+#[derive(Debug)]
+pub struct SummaryLine {
+    /// The field to jump to.
+    pub field: Option<String>,
+    /// The rule's message.
+    pub message: String,
+    /// The rule's provision.
+    pub provision: String,
+}
+
+/// A record form.
+#[derive(Template)]
+#[template(path = "form.html")]
+pub struct FormPage {
+    /// Words.
+    pub t: &'static Texts,
+    /// Who is logged in.
+    pub user: Option<UserView>,
+    /// Heading.
+    pub title: &'static str,
+    /// The provision the form records.
+    pub provision: &'static str,
+    /// Where it posts.
+    pub action: &'static str,
+    /// CSRF token.
+    pub csrf: String,
+    /// Fields.
+    pub fields: Vec<Field>,
+    /// Every broken rule, linked to its field.
+    pub summary: Vec<SummaryLine>,
+    /// Submit button.
+    pub submit: &'static str,
+}
+
+/// How a field is declared: name, Danish and English label, type, required, code list.
+struct Spec {
+    name: &'static str,
+    da: &'static str,
+    en: &'static str,
+    input_type: &'static str,
+    required: bool,
+    list: Option<ListName>,
+}
+
+const REGISTRATION: [Spec; 10] = [
+    Spec {
+        name: "cpr",
+        da: "CPR-nummer",
+        en: "CPR number",
+        input_type: "text",
+        required: true,
+        list: None,
+    },
+    Spec {
+        name: "name",
+        da: "Navn",
+        en: "Name",
+        input_type: "text",
+        required: true,
+        list: None,
+    },
+    Spec {
+        name: "registration_date",
+        da: "Dato for registrering",
+        en: "Registration date",
+        input_type: "date",
+        required: true,
+        list: None,
+    },
+    Spec {
+        name: "benefit_category",
+        da: "Ydelseskategori",
+        en: "Benefit category",
+        input_type: "text",
+        required: true,
+        list: Some(ListName::BenefitCategory),
+    },
+    Spec {
+        name: "unemployment_degree",
+        da: "Ledighedsgrad",
+        en: "Degree of unemployment",
+        input_type: "text",
+        required: true,
+        list: Some(ListName::UnemploymentDegree),
+    },
+    Spec {
+        name: "hours_per_week",
+        da: "Ledige timer pr. uge (kun delvis ledig)",
+        en: "Hours of unemployment per week (partly unemployed only)",
+        input_type: "number",
+        required: false,
+        list: None,
+    },
+    Spec {
+        name: "job_title",
+        da: "Stillingsbetegnelse",
+        en: "Job title",
+        input_type: "text",
+        required: true,
+        list: Some(ListName::Occupation),
+    },
+    Spec {
+        name: "job_title_2",
+        da: "Endnu en stillingsbetegnelse",
+        en: "Another job title",
+        input_type: "text",
+        required: false,
+        list: Some(ListName::Occupation),
+    },
+    Spec {
+        name: "unemployment_fund",
+        da: "A-kasse (hvis medlem)",
+        en: "Unemployment fund (if a member)",
+        input_type: "text",
+        required: false,
+        list: Some(ListName::UnemploymentFund),
+    },
+    Spec {
+        name: "municipality",
+        da: "Kommune",
+        en: "Municipality",
+        input_type: "text",
+        required: false,
+        list: Some(ListName::Municipality),
+    },
+];
+
+/// The form field a violation's JSON path belongs to.
+fn field_of(path: &str) -> &str {
+    match path {
+        p if p.starts_with("job_titles[1]") => "job_title_2",
+        p if p.starts_with("job_titles") => "job_title",
+        p => p,
+    }
+}
+
+fn build(
+    state: &AppState,
+    t: &'static Texts,
+    specs: &[Spec],
+    values: &HashMap<String, String>,
+    violations: &[Violation],
+) -> (Vec<Field>, Vec<SummaryLine>) {
+    let en = t.lang == "en";
+    let today = state.clock.today();
+    let message = |v: &Violation| {
+        if en {
+            v.rule.message_en
+        } else {
+            v.rule.message_da
+        }
+        .to_owned()
+    };
+    let fields = specs
+        .iter()
+        .map(|s| Field {
+            name: s.name,
+            label: if en { s.en } else { s.da },
+            hint: (s.name == "cpr").then_some(t.cpr_hint),
+            input_type: s.input_type,
+            required: s.required,
+            options: s
+                .list
+                .map(|l| {
+                    state
+                        .codes
+                        .entries(l)
+                        .iter()
+                        .filter(|e| e.valid_on(today))
+                        .map(|e| {
+                            let label = if en { &e.label_en } else { &e.label_da };
+                            (e.code.clone(), format!("{} – {label}", e.code))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            value: values.get(s.name).cloned().unwrap_or_default(),
+            errors: violations
+                .iter()
+                .filter(|v| v.field.as_deref().map(field_of) == Some(s.name))
+                .map(message)
+                .collect(),
+        })
+        .collect();
+    let known: Vec<&str> = specs.iter().map(|s| s.name).collect();
+    let summary = violations
+        .iter()
+        .map(|v| SummaryLine {
+            field: v
+                .field
+                .as_deref()
+                .map(field_of)
+                .filter(|f| known.contains(f))
+                .map(str::to_owned),
+            message: message(v),
+            provision: v.rule.provision.to_owned(),
+        })
+        .collect();
+    (fields, summary)
+}
+
+fn page(
+    state: &AppState,
+    headers: &HeaderMap,
+    user: &SessionUser,
+    values: &HashMap<String, String>,
+    violations: &[Violation],
+) -> FormPage {
+    let t = texts(headers);
+    let (fields, summary) = build(state, t, &REGISTRATION, values, violations);
+    FormPage {
+        t,
+        user: Some(crate::pages::user_view(user)),
+        title: if t.lang == "en" {
+            "Register a job seeker"
+        } else {
+            "Registrér arbejdssøgende"
+        },
+        provision: "§ 8, stk. 1",
+        action: "/register",
+        csrf: user.session.csrf.clone(),
+        fields,
+        summary,
+        submit: if t.lang == "en" {
+            "Register"
+        } else {
+            "Registrér"
+        },
+    }
+}
+
+fn html(status: StatusCode, page: &FormPage) -> Response {
+    match page.render() {
+        Ok(body) => (status, Html(body)).into_response(),
+        Err(e) => ApiError::internal(e).into_response(),
+    }
+}
+
+/// GET /register.
+pub async fn register_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: Result<SessionUser, ApiError>,
+) -> Response {
+    let Ok(user) = user else {
+        return Redirect::to("/login").into_response();
+    };
+    let mut values = HashMap::new();
+    values.insert(
+        "registration_date".to_owned(),
+        state.clock.today().to_string(),
+    );
+    html(StatusCode::OK, &page(&state, &headers, &user, &values, &[]))
+}
+
+/// POST /register: records the registration, or shows the form again with every broken rule.
+pub async fn register(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: Result<SessionUser, ApiError>,
+    axum::Form(values): axum::Form<HashMap<String, String>>,
+) -> Result<Response, ApiError> {
+    let Ok(user) = user else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    user.check_csrf(values.get("csrf").map_or("", String::as_str))?;
+    let text = |k: &str| {
+        values
+            .get(k)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let hours = text("hours_per_week");
+    if hours.as_ref().is_some_and(|h| h.parse::<u8>().is_err()) {
+        let v = vec![Violation::new(
+            &fdg_domain::rules::S8_1_HOURS,
+            "hours_per_week",
+        )];
+        return Ok(html(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &page(&state, &headers, &user, &values, &v),
+        ));
+    }
+    let command = Command::Register(RegisterJobSeeker {
+        cpr: values.get("cpr").cloned().unwrap_or_default(),
+        name: text("name"),
+        registration_date: text("registration_date"),
+        details: RegistrationDetails {
+            benefit_category: text("benefit_category"),
+            unemployment_degree: text("unemployment_degree"),
+            hours_per_week: hours.and_then(|h| h.parse().ok()),
+            job_titles: [text("job_title"), text("job_title_2")]
+                .into_iter()
+                .flatten()
+                .collect(),
+            unemployment_fund: text("unemployment_fund"),
+        },
+        municipality: text("municipality"),
+        match_category: None,
+    });
+    let actor = fdg_domain::Actor {
+        kind: user.session.user.org.kind,
+        code: user.session.user.org.code.clone(),
+    };
+    let outcome = state
+        .store
+        .execute(WriteRequest {
+            command,
+            actor: actor.clone(),
+            person_id: None,
+            expected_version: None,
+            idempotency: None,
+            dry_run: false,
+            context: WriteContext {
+                agreement: None,
+                acting_person: Some(format!(
+                    "user:{} {}",
+                    user.session.user.id, user.session.user.name
+                )),
+                on_behalf_of: None,
+            },
+        })
+        .await?;
+    let (person, result, outcome_word) = match outcome {
+        WriteOutcome::Accepted(a) | WriteOutcome::Replayed(a) => (
+            Some(a.person_id.clone()),
+            Ok(Redirect::to(&format!("/persons/{}", a.person_id)).into_response()),
+            "ok",
+        ),
+        WriteOutcome::Rejected(v) => (
+            None,
+            Ok(html(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &page(&state, &headers, &user, &values, &v),
+            )),
+            "refused",
+        ),
+        WriteOutcome::PersonNotFound => (None, Err(ApiError::NotFound), "not_found"),
+        WriteOutcome::Conflict { current } => {
+            (None, Err(ApiError::Conflict { current }), "conflict")
+        }
+        WriteOutcome::IdempotencyMismatch => (None, Err(ApiError::IdempotencyMismatch), "refused"),
+    };
+    state
+        .audit
+        .enqueue(vec![fdg_store::audit::AuditEntry {
+            at: state.clock.now(),
+            org: actor.label(),
+            credential: format!("user:{}", user.session.user.id),
+            acting_person: Some(user.session.user.name.clone()),
+            on_behalf_of: None,
+            action: "write.jobseeker_registration".into(),
+            person_id: person,
+            purpose: "registration".into(),
+            outcome: outcome_word.into(),
+        }])
+        .await
+        .map_err(ApiError::internal)?;
+    result
+}
+
+/// The forms' routes.
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/register", get(register_form).post(register))
+}
