@@ -637,7 +637,7 @@ pub fn timeline_svg(o: &PersonOverview, today: Date, t: &Texts, state: &AppState
     kinds.sort_unstable();
     kinds.dedup();
     let rows = 3 + kinds.len();
-    let height = 30 + rows * 28;
+    let height = 46 + rows * 28;
     let mut svg = format!(
         r#"<svg class="timeline" role="img" aria-labelledby="timeline-h" viewBox="0 0 800 {height}" xmlns="http://www.w3.org/2000/svg">"#
     );
@@ -708,6 +708,13 @@ pub fn timeline_svg(o: &PersonOverview, today: Date, t: &Texts, state: &AppState
             ));
         }
     }
+    // The span, at the foot.
+    svg.push_str(&format!(
+        r##"<text x="{left}" y="{}" fill="#4a4a4a">{start}</text><text x="{}" y="{}" text-anchor="end" fill="#4a4a4a">{end}</text>"##,
+        height - 4,
+        left + width,
+        height - 4
+    ));
     // Today.
     svg.push_str(&format!(
         r##"<line x1="{x:.1}" x2="{x:.1}" y1="10" y2="{}" stroke="#a4161a" stroke-dasharray="4 3"><title>{today}</title></line>"##,

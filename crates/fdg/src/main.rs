@@ -8,6 +8,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
+
+mod demo;
 use clap::{Parser, Subcommand};
 use fdg_domain::agreement::{AgreementAction, AgreementState};
 use fdg_domain::{CodeLists, ListName, OrgKind, rules};
@@ -55,6 +57,10 @@ enum Cmd {
         /// demonstrations only: it proves nothing about who they are.
         #[arg(long)]
         citizen_dev_login: bool,
+        /// On an empty data directory, also load a small synthetic population (a few
+        /// organisations, a user for each role, a few dozen persons with history).
+        #[arg(long)]
+        demo: bool,
         /// Serve HTTPS with this certificate chain (PEM).
         #[arg(long, requires = "tls_key")]
         tls_cert: Option<PathBuf>,
@@ -395,6 +401,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             listen,
             audit_retention_days,
             citizen_dev_login,
+            demo,
             tls_cert,
             tls_key,
             client_ca,
@@ -429,17 +436,39 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await
                 .with_context(|| format!("listening on {listen}"))?;
             let addr = listener.local_addr()?;
+            let scheme = if tls.is_some() { "https" } else { "http" };
             eprintln!(
-                "fdg serving on http://{addr} (data in {})",
+                "fdg serving on {scheme}://{addr} (data in {})",
                 data.data_dir.display()
             );
             eprintln!(
-                "  OpenAPI: http://{addr}/api/v1/openapi.json   health: http://{addr}/healthz"
+                "  Browser tool: {scheme}://{addr}/   OpenAPI: {scheme}://{addr}/api/v1/openapi.json   health: {scheme}://{addr}/healthz"
             );
             if orgs.is_empty() {
+                // First start: the operator's account, so someone can log in and administer.
+                store
+                    .create_org(OrgKind::Operator, "AMS", "Arbejdsmarkedsstyrelsen")
+                    .await?;
+                let (user, password) = store
+                    .create_user(
+                        "AMS",
+                        Some(OrgKind::Operator),
+                        fdg_domain::Role::Operator,
+                        "Operatør",
+                        Some("operator"),
+                    )
+                    .await?;
                 eprintln!(
-                    "  No organisations yet. In another terminal:\n    fdg org create --kind state-jobcenter --code STAT --name \"Staten i jobcenteret\"\n    fdg token create --org STAT"
+                    "  First start: operator account created. Log in at {scheme}://{addr}/login as\n    {}  /  {password}\n  (shown once; change it at first login).",
+                    user.username
                 );
+                if demo {
+                    demo::load(&store, clock.as_ref(), scheme, addr).await?;
+                } else {
+                    eprintln!(
+                        "  To register job seekers, create an organisation and a user or token:\n    fdg org create --kind state-jobcenter --code STAT --name \"Staten i jobcenteret\"\n    fdg user create --org STAT --role caseworker --name \"Your Name\"\n  or start with --demo for a small synthetic population."
+                    );
+                }
             }
             let state = AppState::new(
                 Arc::new(store),
