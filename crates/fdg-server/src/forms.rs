@@ -10,7 +10,10 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
-use fdg_domain::command::{RegisterJobSeeker, RegistrationDetails};
+use fdg_domain::command::{
+    DeregisterJobSeeker, RecordBenefitCessation, RegisterJobSeeker, RegistrationDetails,
+    StartPeriodicCondition,
+};
 use fdg_domain::{Command, ListName, Violation};
 use fdg_store::{WriteContext, WriteOutcome, WriteRequest};
 
@@ -241,33 +244,242 @@ fn build(
     (fields, summary)
 }
 
+/// The values a form was posted with, by field name.
+type Values = HashMap<String, String>;
+
+/// One record form: where it lives, what it says, its fields and how its values become a
+/// command.
+pub struct FormDef {
+    /// Path (GET shows it, POST records it).
+    pub path: &'static str,
+    title_da: &'static str,
+    title_en: &'static str,
+    submit_da: &'static str,
+    submit_en: &'static str,
+    provision: &'static str,
+    specs: &'static [Spec],
+    /// Fields filled in when the form is first shown (today's date).
+    date_field: &'static str,
+    build: fn(&Values) -> Result<Command, Vec<Violation>>,
+}
+
+fn text(values: &Values, k: &str) -> Option<String> {
+    values
+        .get(k)
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+fn build_registration(values: &Values) -> Result<Command, Vec<Violation>> {
+    let hours = text(values, "hours_per_week");
+    if hours.as_ref().is_some_and(|h| h.parse::<u8>().is_err()) {
+        return Err(vec![Violation::new(
+            &fdg_domain::rules::S8_1_HOURS,
+            "hours_per_week",
+        )]);
+    }
+    Ok(Command::Register(RegisterJobSeeker {
+        cpr: values.get("cpr").cloned().unwrap_or_default(),
+        name: text(values, "name"),
+        registration_date: text(values, "registration_date"),
+        details: RegistrationDetails {
+            benefit_category: text(values, "benefit_category"),
+            unemployment_degree: text(values, "unemployment_degree"),
+            hours_per_week: hours.and_then(|h| h.parse().ok()),
+            job_titles: [text(values, "job_title"), text(values, "job_title_2")]
+                .into_iter()
+                .flatten()
+                .collect(),
+            unemployment_fund: text(values, "unemployment_fund"),
+        },
+        municipality: text(values, "municipality"),
+        match_category: None,
+    }))
+}
+
+const DEREGISTRATION: [Spec; 4] = [
+    Spec {
+        name: "cpr",
+        da: "CPR-nummer",
+        en: "CPR number",
+        input_type: "text",
+        required: true,
+        list: None,
+    },
+    Spec {
+        name: "name",
+        da: "Navn",
+        en: "Name",
+        input_type: "text",
+        required: true,
+        list: None,
+    },
+    Spec {
+        name: "deregistration_date",
+        da: "Dato for afmelding",
+        en: "Deregistration date",
+        input_type: "date",
+        required: true,
+        list: None,
+    },
+    Spec {
+        name: "reason",
+        da: "Årsag til afmelding",
+        en: "Reason for deregistration",
+        input_type: "text",
+        required: true,
+        list: Some(ListName::DeregistrationReason),
+    },
+];
+
+fn build_deregistration(values: &Values) -> Result<Command, Vec<Violation>> {
+    Ok(Command::Deregister(DeregisterJobSeeker {
+        cpr: values.get("cpr").cloned().unwrap_or_default(),
+        name: text(values, "name"),
+        deregistration_date: text(values, "deregistration_date"),
+        reason: text(values, "reason"),
+    }))
+}
+
+const CONDITION: [Spec; 4] = [
+    Spec {
+        name: "cpr",
+        da: "CPR-nummer",
+        en: "CPR number",
+        input_type: "text",
+        required: true,
+        list: None,
+    },
+    Spec {
+        name: "kind",
+        da: "Periodisk forhold",
+        en: "Periodic condition",
+        input_type: "text",
+        required: true,
+        list: Some(ListName::PeriodicConditionKind),
+    },
+    Spec {
+        name: "start_date",
+        da: "Startdato",
+        en: "Start date",
+        input_type: "date",
+        required: true,
+        list: None,
+    },
+    Spec {
+        name: "end_date",
+        da: "Slutdato (hvis kendt)",
+        en: "End date (if known)",
+        input_type: "date",
+        required: false,
+        list: None,
+    },
+];
+
+fn build_condition(values: &Values) -> Result<Command, Vec<Violation>> {
+    Ok(Command::StartCondition(StartPeriodicCondition {
+        cpr: values.get("cpr").cloned().unwrap_or_default(),
+        kind: text(values, "kind"),
+        start_date: text(values, "start_date"),
+        end_date: text(values, "end_date"),
+    }))
+}
+
+const CESSATION: [Spec; 2] = [
+    Spec {
+        name: "cpr",
+        da: "CPR-nummer",
+        en: "CPR number",
+        input_type: "text",
+        required: true,
+        list: None,
+    },
+    Spec {
+        name: "cessation_date",
+        da: "Dato for ophør af udbetaling",
+        en: "Date payment ceased",
+        input_type: "date",
+        required: true,
+        list: None,
+    },
+];
+
+fn build_cessation(values: &Values) -> Result<Command, Vec<Violation>> {
+    Ok(Command::Cessation(RecordBenefitCessation {
+        cpr: values.get("cpr").cloned().unwrap_or_default(),
+        cessation_date: text(values, "cessation_date"),
+    }))
+}
+
+/// Every record form of the tool so far.
+pub static FORMS: [FormDef; 4] = [
+    FormDef {
+        path: "/register",
+        title_da: "Registrér arbejdssøgende",
+        title_en: "Register a job seeker",
+        submit_da: "Registrér",
+        submit_en: "Register",
+        provision: "§ 8, stk. 1",
+        specs: &REGISTRATION,
+        date_field: "registration_date",
+        build: build_registration,
+    },
+    FormDef {
+        path: "/deregister",
+        title_da: "Afmeld arbejdssøgende",
+        title_en: "Deregister a job seeker",
+        submit_da: "Afmeld",
+        submit_en: "Deregister",
+        provision: "§ 8, stk. 2",
+        specs: &DEREGISTRATION,
+        date_field: "deregistration_date",
+        build: build_deregistration,
+    },
+    FormDef {
+        path: "/conditions/new",
+        title_da: "Registrér periodisk forhold",
+        title_en: "Record a periodic condition",
+        submit_da: "Registrér",
+        submit_en: "Record",
+        provision: "§ 4, stk. 3; § 8, stk. 5",
+        specs: &CONDITION,
+        date_field: "start_date",
+        build: build_condition,
+    },
+    FormDef {
+        path: "/cessations/new",
+        title_da: "Registrér ophør af kontant- eller starthjælp",
+        title_en: "Record that cash or start benefit ceased",
+        submit_da: "Registrér",
+        submit_en: "Record",
+        provision: "§ 3, stk. 3; § 8, stk. 4",
+        specs: &CESSATION,
+        date_field: "cessation_date",
+        build: build_cessation,
+    },
+];
+
 fn page(
+    def: &'static FormDef,
     state: &AppState,
     headers: &HeaderMap,
     user: &SessionUser,
-    values: &HashMap<String, String>,
+    values: &Values,
     violations: &[Violation],
 ) -> FormPage {
     let t = texts(headers);
-    let (fields, summary) = build(state, t, &REGISTRATION, values, violations);
+    let en = t.lang == "en";
+    let (fields, summary) = build(state, t, def.specs, values, violations);
     FormPage {
         t,
         user: Some(crate::pages::user_view(user)),
-        title: if t.lang == "en" {
-            "Register a job seeker"
-        } else {
-            "Registrér arbejdssøgende"
-        },
-        provision: "§ 8, stk. 1",
-        action: "/register",
+        title: if en { def.title_en } else { def.title_da },
+        provision: def.provision,
+        action: def.path,
         csrf: user.session.csrf.clone(),
         fields,
         summary,
-        submit: if t.lang == "en" {
-            "Register"
-        } else {
-            "Registrér"
-        },
+        submit: if en { def.submit_en } else { def.submit_da },
     }
 }
 
@@ -278,68 +490,46 @@ fn html(status: StatusCode, page: &FormPage) -> Response {
     }
 }
 
-/// GET /register.
-pub async fn register_form(
-    State(state): State<AppState>,
+/// Shows a form, with today's date filled in.
+async fn show(
+    def: &'static FormDef,
+    state: AppState,
     headers: HeaderMap,
     user: Result<SessionUser, ApiError>,
 ) -> Response {
     let Ok(user) = user else {
         return Redirect::to("/login").into_response();
     };
-    let mut values = HashMap::new();
-    values.insert(
-        "registration_date".to_owned(),
-        state.clock.today().to_string(),
-    );
-    html(StatusCode::OK, &page(&state, &headers, &user, &values, &[]))
+    let mut values = Values::new();
+    values.insert(def.date_field.to_owned(), state.clock.today().to_string());
+    html(
+        StatusCode::OK,
+        &page(def, &state, &headers, &user, &values, &[]),
+    )
 }
 
-/// POST /register: records the registration, or shows the form again with every broken rule.
-pub async fn register(
-    State(state): State<AppState>,
+/// Records a form, or shows it again with every broken rule beside its field.
+async fn record(
+    def: &'static FormDef,
+    state: AppState,
     headers: HeaderMap,
     user: Result<SessionUser, ApiError>,
-    axum::Form(values): axum::Form<HashMap<String, String>>,
+    values: Values,
 ) -> Result<Response, ApiError> {
     let Ok(user) = user else {
         return Ok(Redirect::to("/login").into_response());
     };
     user.check_csrf(values.get("csrf").map_or("", String::as_str))?;
-    let text = |k: &str| {
-        values
-            .get(k)
-            .map(|v| v.trim().to_owned())
-            .filter(|v| !v.is_empty())
+    let command = match (def.build)(&values) {
+        Ok(c) => c,
+        Err(v) => {
+            return Ok(html(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &page(def, &state, &headers, &user, &values, &v),
+            ));
+        }
     };
-    let hours = text("hours_per_week");
-    if hours.as_ref().is_some_and(|h| h.parse::<u8>().is_err()) {
-        let v = vec![Violation::new(
-            &fdg_domain::rules::S8_1_HOURS,
-            "hours_per_week",
-        )];
-        return Ok(html(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &page(&state, &headers, &user, &values, &v),
-        ));
-    }
-    let command = Command::Register(RegisterJobSeeker {
-        cpr: values.get("cpr").cloned().unwrap_or_default(),
-        name: text("name"),
-        registration_date: text("registration_date"),
-        details: RegistrationDetails {
-            benefit_category: text("benefit_category"),
-            unemployment_degree: text("unemployment_degree"),
-            hours_per_week: hours.and_then(|h| h.parse().ok()),
-            job_titles: [text("job_title"), text("job_title_2")]
-                .into_iter()
-                .flatten()
-                .collect(),
-            unemployment_fund: text("unemployment_fund"),
-        },
-        municipality: text("municipality"),
-        match_category: None,
-    });
+    let action = format!("write.{}", command.kind());
     let actor = fdg_domain::Actor {
         kind: user.session.user.org.kind,
         code: user.session.user.org.code.clone(),
@@ -369,14 +559,17 @@ pub async fn register(
             Ok(Redirect::to(&format!("/persons/{}", a.person_id)).into_response()),
             "ok",
         ),
-        WriteOutcome::Rejected(v) => (
-            None,
-            Ok(html(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &page(&state, &headers, &user, &values, &v),
-            )),
-            "refused",
-        ),
+        WriteOutcome::Rejected(v) => {
+            // A permission refusal is shown like any other broken rule, with its provision.
+            (
+                None,
+                Ok(html(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    &page(def, &state, &headers, &user, &values, &v),
+                )),
+                "refused",
+            )
+        }
         WriteOutcome::PersonNotFound => (None, Err(ApiError::NotFound), "not_found"),
         WriteOutcome::Conflict { current } => {
             (None, Err(ApiError::Conflict { current }), "conflict")
@@ -391,7 +584,7 @@ pub async fn register(
             credential: format!("user:{}", user.session.user.id),
             acting_person: Some(user.session.user.name.clone()),
             on_behalf_of: None,
-            action: "write.jobseeker_registration".into(),
+            action,
             person_id: person,
             purpose: "registration".into(),
             outcome: outcome_word.into(),
@@ -403,5 +596,26 @@ pub async fn register(
 
 /// The forms' routes.
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/register", get(register_form).post(register))
+    let mut router = Router::new();
+    for def in &FORMS {
+        router = router.route(
+            def.path,
+            get(
+                move |State(state): State<AppState>,
+                      headers: HeaderMap,
+                      user: Result<SessionUser, ApiError>| {
+                    show(def, state, headers, user)
+                },
+            )
+            .post(
+                move |State(state): State<AppState>,
+                      headers: HeaderMap,
+                      user: Result<SessionUser, ApiError>,
+                      axum::Form(values): axum::Form<Values>| {
+                    record(def, state, headers, user, values)
+                },
+            ),
+        );
+    }
+    router
 }

@@ -107,6 +107,14 @@ pub struct Texts {
     pub required: &'static str,
     /// Link to the registration form.
     pub register_link: &'static str,
+    /// Heading over the record forms.
+    pub record_heading: &'static str,
+    /// Link to the deregistration form.
+    pub deregister_link: &'static str,
+    /// Link to the periodic condition form.
+    pub condition_link: &'static str,
+    /// Link to the cessation form.
+    pub cessation_link: &'static str,
 }
 
 /// Danish.
@@ -151,6 +159,10 @@ pub const DA: Texts = Texts {
     row_contact: "Kontakt",
     required: "skal udfyldes",
     register_link: "Registrér en arbejdssøgende (§ 8, stk. 1)",
+    record_heading: "Registrér",
+    deregister_link: "Afmeld en arbejdssøgende (§ 8, stk. 2)",
+    condition_link: "Periodisk forhold (§ 8, stk. 5)",
+    cessation_link: "Ophør af kontant- eller starthjælp (§ 8, stk. 4)",
 };
 
 /// English.
@@ -195,6 +207,10 @@ pub const EN: Texts = Texts {
     row_contact: "Contact",
     required: "required",
     register_link: "Register a job seeker (§ 8, stk. 1)",
+    record_heading: "Record",
+    deregister_link: "Deregister a job seeker (§ 8, stk. 2)",
+    condition_link: "Periodic condition (§ 8, stk. 5)",
+    cessation_link: "Cash or start benefit ceased (§ 8, stk. 4)",
 };
 
 /// The language of a request: the cookie, else Danish.

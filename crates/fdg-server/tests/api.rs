@@ -2202,3 +2202,90 @@ async fn the_registration_form_shows_each_broken_rule_beside_its_field_and_keeps
         "state-jobcenter:STAT"
     );
 }
+
+#[tokio::test]
+async fn the_other_record_forms_record_through_the_same_rules() {
+    let app = spawn_app().await;
+    app.post(
+        &app.state_token,
+        "/api/v1/jobseeker-registrations",
+        &registration("070761-4285"),
+    )
+    .await;
+    let cookie = browser_login(&app, OrgKind::StateJobcenter, "STAT", "Anne Berg").await;
+    let home = page(&app, &cookie, "/").await;
+    for link in ["/deregister", "/conditions/new", "/cessations/new"] {
+        assert!(home.text.contains(&format!(r#"href="{link}""#)), "{link}");
+    }
+    let form = page(&app, &cookie, "/conditions/new").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.text.contains(r#"<option value="sygdom">"#));
+    assert!(
+        form.text.contains(r#"value="2026-11-27""#),
+        "today filled in"
+    );
+    let csrf = form
+        .text
+        .split(r#"name="csrf" value=""#)
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let post = |path: &str, body: String| {
+        Request::post(path)
+            .header(header::COOKIE, &cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let overlap_free = app
+        .call(post(
+            "/conditions/new",
+            format!(
+                "csrf={csrf}&cpr=070761-4285&kind=sygdom&start_date=2026-11-20&end_date=2026-11-10"
+            ),
+        ))
+        .await;
+    assert_eq!(overlap_free.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        overlap_free
+            .text
+            .contains(r#"id="end_date-error">Slutdatoen ligger før startdatoen."#)
+    );
+    let ok = app
+        .call(post(
+            "/conditions/new",
+            format!("csrf={csrf}&cpr=070761-4285&kind=sygdom&start_date=2026-11-20"),
+        ))
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text);
+    let person = page(
+        &app,
+        &cookie,
+        ok.headers[header::LOCATION].to_str().unwrap(),
+    )
+    .await;
+    assert!(person.text.contains("Sygdom (2026-11-20)"));
+    // The state job centre records no cessation (§ 3, stk. 3): the rule and provision are shown.
+    let refused = app
+        .call(post(
+            "/cessations/new",
+            format!("csrf={csrf}&cpr=070761-4285&cessation_date=2026-11-25"),
+        ))
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text.contains("§ 3, stk. 1–3; § 8, stk. 3–4"));
+    let dereg = app
+        .call(post("/deregister", format!("csrf={csrf}&cpr=070761-4285&name=Jens+Hansen&deregistration_date=2026-11-26&reason=beskaeftigelse")))
+        .await;
+    assert_eq!(dereg.status, StatusCode::SEE_OTHER, "{}", dereg.text);
+    let person = page(
+        &app,
+        &cookie,
+        dereg.headers[header::LOCATION].to_str().unwrap(),
+    )
+    .await;
+    assert!(person.text.contains("Overgået til beskæftigelse"));
+}
