@@ -11,8 +11,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use fdg_domain::command::{
-    DeregisterJobSeeker, RecordBenefitCessation, RegisterJobSeeker, RegistrationDetails,
-    StartPeriodicCondition,
+    ConsentInput, ContactFields, DeregisterJobSeeker, RecordBenefitCessation,
+    RecordContactInterview, RegisterJobSeeker, RegistrationDetails, StartPeriodicCondition,
 };
 use fdg_domain::{Command, ListName, Violation};
 use fdg_store::{WriteContext, WriteOutcome, WriteRequest};
@@ -30,14 +30,17 @@ pub struct Field {
     pub label: &'static str,
     /// Hint under the label.
     pub hint: Option<&'static str>,
-    /// `text`, `date`, `number`.
+    /// `text`, `date`, `number`, `textarea`, `checkbox`, or `checks` / `notes` (a checkbox or a
+    /// note per code of the field's list).
     pub input_type: &'static str,
     /// Required by the order.
     pub required: bool,
     /// Choices (code, label) for a select; empty for an input.
     pub options: Vec<(String, String)>,
-    /// The value typed or chosen.
+    /// The value typed or chosen (`on` for a ticked checkbox).
     pub value: String,
+    /// For checkbox groups and notes: (code, label, value) per choice.
+    pub choices: Vec<(String, String, String)>,
     /// Messages of the rules it breaks.
     pub errors: Vec<String>,
 }
@@ -175,6 +178,10 @@ fn field_of(path: &str) -> &str {
     match path {
         p if p.starts_with("job_titles[1]") => "job_title_2",
         p if p.starts_with("job_titles") => "job_title",
+        "consent.date" => "consent_date",
+        "consent" => "consent_obtain",
+        p if p.starts_with("attention_areas") => "attention",
+        p if p.starts_with("decisive_areas") => "decisive",
         p => p,
     }
 }
@@ -206,6 +213,7 @@ fn build(
             required: s.required,
             options: s
                 .list
+                .filter(|_| !matches!(s.input_type, "checks" | "notes"))
                 .map(|l| {
                     state
                         .codes
@@ -220,6 +228,23 @@ fn build(
                 })
                 .unwrap_or_default(),
             value: values.get(s.name).cloned().unwrap_or_default(),
+            choices: match (s.input_type, s.list) {
+                ("checks" | "notes", Some(l)) => state
+                    .codes
+                    .entries(l)
+                    .iter()
+                    .filter(|e| e.valid_on(today))
+                    .map(|e| {
+                        let label = if en { &e.label_en } else { &e.label_da };
+                        let value = values
+                            .get(&format!("{}.{}", s.name, e.code))
+                            .cloned()
+                            .unwrap_or_default();
+                        (e.code.clone(), label.clone(), value)
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            },
             errors: violations
                 .iter()
                 .filter(|v| v.field.as_deref().map(field_of) == Some(s.name))
@@ -411,8 +436,248 @@ fn build_cessation(values: &Values) -> Result<Command, Vec<Violation>> {
     }))
 }
 
+macro_rules! spec {
+    ($name:literal, $da:literal, $en:literal, $ty:literal, $req:literal, $list:expr) => {
+        Spec {
+            name: $name,
+            da: $da,
+            en: $en,
+            input_type: $ty,
+            required: $req,
+            list: $list,
+        }
+    };
+}
+
+/// The contact interview in the order of § 9.
+const INTERVIEW: [Spec; 19] = [
+    spec!(
+        "cpr",
+        "CPR-nummer (§ 9, nr. 1)",
+        "CPR number (s. 9 no. 1)",
+        "text",
+        true,
+        None
+    ),
+    spec!(
+        "name",
+        "Navn (§ 9, nr. 1)",
+        "Name (s. 9 no. 1)",
+        "text",
+        true,
+        None
+    ),
+    spec!(
+        "case_type",
+        "Sagstype (§ 9, nr. 1)",
+        "Case type (s. 9 no. 1)",
+        "text",
+        true,
+        Some(ListName::CaseType)
+    ),
+    spec!(
+        "support",
+        "Forsørgelse (§ 9, nr. 1)",
+        "Means of support (s. 9 no. 1)",
+        "text",
+        true,
+        Some(ListName::BenefitCategory)
+    ),
+    spec!(
+        "consent_obtain",
+        "Samtykke til at indhente oplysninger (§ 9, nr. 1)",
+        "Consent to obtain information (s. 9 no. 1)",
+        "checkbox",
+        false,
+        None
+    ),
+    spec!(
+        "consent_disclose",
+        "Samtykke til at videregive oplysninger (§ 9, nr. 1)",
+        "Consent to disclose information (s. 9 no. 1)",
+        "checkbox",
+        false,
+        None
+    ),
+    spec!(
+        "consent_date",
+        "Dato for samtykket (§ 9, nr. 1)",
+        "Date of consent (s. 9 no. 1)",
+        "date",
+        true,
+        None
+    ),
+    spec!(
+        "interview_date",
+        "Dato for afholdt kontaktsamtale (§ 9, nr. 2)",
+        "Date the interview was held (s. 9 no. 2)",
+        "date",
+        true,
+        None
+    ),
+    spec!(
+        "interview_type",
+        "Samtaletype (§ 9, nr. 2)",
+        "Interview type (s. 9 no. 2)",
+        "text",
+        true,
+        Some(ListName::InterviewType)
+    ),
+    spec!(
+        "contact_form",
+        "Kontaktform (§ 9, nr. 3)",
+        "Contact form (s. 9 no. 3)",
+        "text",
+        true,
+        Some(ListName::ContactForm)
+    ),
+    spec!(
+        "contact_form_comment",
+        "Kommentar til kontaktform (§ 9, nr. 3)",
+        "Comment on the contact form (s. 9 no. 3)",
+        "text",
+        false,
+        None
+    ),
+    spec!(
+        "attention",
+        "Dialogguidens opmærksomhedsområder – kun hvor det er relevant (§ 9, nr. 4)",
+        "The dialogue guide's attention areas – only where relevant (s. 9 no. 4)",
+        "notes",
+        false,
+        Some(ListName::AttentionArea)
+    ),
+    spec!(
+        "summary",
+        "Opsamlende vurdering (§ 9, nr. 5)",
+        "Summary assessment (s. 9 no. 5)",
+        "textarea",
+        false,
+        None
+    ),
+    spec!(
+        "match_category",
+        "Matchkategori (§ 9, nr. 6)",
+        "Match category (s. 9 no. 6)",
+        "text",
+        true,
+        Some(ListName::MatchCategory)
+    ),
+    spec!(
+        "decisive",
+        "Udslagsgivende områder, når personen ikke er umiddelbar match (§ 9, nr. 7)",
+        "Decisive areas when not an immediate match (s. 9 no. 7)",
+        "checks",
+        false,
+        Some(ListName::AttentionArea)
+    ),
+    spec!(
+        "frequent_contact_reason",
+        "Årsag til hyppigere kontakt (§ 9, nr. 8)",
+        "Reason for more frequent contact (s. 9 no. 8)",
+        "text",
+        false,
+        Some(ListName::FrequentContactReason)
+    ),
+    spec!(
+        "exemption_reason",
+        "Årsag til fritagelse for registrering (§ 9, nr. 9)",
+        "Reason for exemption from registration (s. 9 no. 9)",
+        "text",
+        false,
+        Some(ListName::ExemptionReason)
+    ),
+    spec!(
+        "citizen_comment",
+        "Borgerens kommentar (§ 9, nr. 10)",
+        "The citizen's comment (s. 9 no. 10)",
+        "textarea",
+        false,
+        None
+    ),
+    spec!(
+        "further_course",
+        "Det videre forløb (§ 9, nr. 11)",
+        "The further course (s. 9 no. 11)",
+        "textarea",
+        true,
+        None
+    ),
+];
+
+/// The codes ticked or noted in a `checks` / `notes` group.
+fn group(values: &Values, name: &str) -> Vec<(String, String)> {
+    let prefix = format!("{name}.");
+    let mut out: Vec<(String, String)> = values
+        .iter()
+        .filter_map(|(k, v)| {
+            k.strip_prefix(&prefix)
+                .map(|code| (code.to_owned(), v.clone()))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn build_interview(values: &Values) -> Result<Command, Vec<Violation>> {
+    let match_category = match text(values, "match_category") {
+        None => None,
+        Some(m) => Some(m.parse::<u8>().map_err(|_| {
+            vec![Violation::new(
+                &fdg_domain::rules::S9_6_MATCH_UNKNOWN,
+                "match_category",
+            )]
+        })?),
+    };
+    Ok(Command::Interview(RecordContactInterview {
+        cpr: values.get("cpr").cloned().unwrap_or_default(),
+        interview_date: text(values, "interview_date"),
+        interview_type: text(values, "interview_type"),
+        contact: ContactFields {
+            name: text(values, "name"),
+            case_type: text(values, "case_type"),
+            support: text(values, "support"),
+            // An unticked box is an answer: no consent.
+            consent: Some(ConsentInput {
+                obtain: Some(values.contains_key("consent_obtain")),
+                disclose: Some(values.contains_key("consent_disclose")),
+                date: text(values, "consent_date"),
+            }),
+            contact_form: text(values, "contact_form"),
+            contact_form_comment: text(values, "contact_form_comment"),
+            // Only the areas where something is written (§ 9, nr. 4).
+            attention_areas: group(values, "attention")
+                .into_iter()
+                .filter(|(_, note)| !note.trim().is_empty())
+                .collect(),
+            summary: text(values, "summary"),
+            match_category,
+            decisive_areas: group(values, "decisive")
+                .into_iter()
+                .map(|(code, _)| code)
+                .collect(),
+            frequent_contact_reason: text(values, "frequent_contact_reason"),
+            exemption_reason: text(values, "exemption_reason"),
+            citizen_comment: text(values, "citizen_comment"),
+            further_course: text(values, "further_course"),
+        },
+        registration: None,
+    }))
+}
+
 /// Every record form of the tool so far.
-pub static FORMS: [FormDef; 4] = [
+pub static FORMS: [FormDef; 5] = [
+    FormDef {
+        path: "/interviews/new",
+        title_da: "Registrér kontaktsamtale",
+        title_en: "Record a contact interview",
+        submit_da: "Registrér samtalen",
+        submit_en: "Record the interview",
+        provision: "§ 9",
+        specs: &INTERVIEW,
+        date_field: "interview_date",
+        build: build_interview,
+    },
     FormDef {
         path: "/register",
         title_da: "Registrér arbejdssøgende",

@@ -115,6 +115,8 @@ pub struct Texts {
     pub condition_link: &'static str,
     /// Link to the cessation form.
     pub cessation_link: &'static str,
+    /// Link to the interview form.
+    pub interview_link: &'static str,
 }
 
 /// Danish.
@@ -163,6 +165,7 @@ pub const DA: Texts = Texts {
     deregister_link: "Afmeld en arbejdssøgende (§ 8, stk. 2)",
     condition_link: "Periodisk forhold (§ 8, stk. 5)",
     cessation_link: "Ophør af kontant- eller starthjælp (§ 8, stk. 4)",
+    interview_link: "Kontaktsamtale (§ 9)",
 };
 
 /// English.
@@ -211,6 +214,7 @@ pub const EN: Texts = Texts {
     deregister_link: "Deregister a job seeker (§ 8, stk. 2)",
     condition_link: "Periodic condition (§ 8, stk. 5)",
     cessation_link: "Cash or start benefit ceased (§ 8, stk. 4)",
+    interview_link: "Contact interview (§ 9)",
 };
 
 /// The language of a request: the cookie, else Danish.

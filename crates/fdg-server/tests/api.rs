@@ -2289,3 +2289,83 @@ async fn the_other_record_forms_record_through_the_same_rules() {
     .await;
     assert!(person.text.contains("Overgået til beskæftigelse"));
 }
+
+#[tokio::test]
+async fn the_interview_form_follows_section_9_and_names_a_missing_field() {
+    let app = spawn_app().await;
+    app.post(
+        &app.state_token,
+        "/api/v1/jobseeker-registrations",
+        &registration("070761-4285"),
+    )
+    .await;
+    let cookie = browser_login(&app, OrgKind::StateJobcenter, "STAT", "Anne Berg").await;
+    let form = page(&app, &cookie, "/interviews/new").await;
+    assert_eq!(form.status, StatusCode::OK);
+    // Laid out in the order of § 9, nr. 1 to nr. 11.
+    let order: Vec<usize> = (1..=11)
+        .map(|n| {
+            form.text
+                .find(&format!("(§ 9, nr. {n})"))
+                .unwrap_or(usize::MAX)
+        })
+        .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}");
+    assert!(form.text.contains(r#"name="attention.helbred""#));
+    assert!(form.text.contains(r#"name="decisive.helbred""#));
+    let csrf = form
+        .text
+        .split(r#"name="csrf" value=""#)
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let base = format!(
+        "csrf={csrf}&cpr=070761-4285&name=Jens+Hansen&case_type=dagpenge&support=a_dagpenge&consent_obtain=on&consent_date=2026-11-16&interview_date=2026-11-16&interview_type=foerste&contact_form=personligt&attention.jobonsker=S%C3%B8ger+kontorjob&attention.helbred=&match_category=2"
+    );
+    let post = |body: String| {
+        Request::post("/interviews/new")
+            .header(header::COOKIE, &cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    // No further course and no decisive area for match 2.
+    let bad = app.call(post(base.clone())).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.text
+            .contains(r#"id="further_course-error">Det videre forløb skal angives"#)
+    );
+    assert!(
+        bad.text
+            .contains("Når personen ikke er vurderet som umiddelbar match")
+    );
+    assert!(
+        bad.text.contains("Søger kontorjob"),
+        "the note typed is kept"
+    );
+    let ok = app
+        .call(post(format!(
+            "{base}&decisive.erhvervserfaring=on&further_course=Jobs%C3%B8gningskursus"
+        )))
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text);
+    let person = app
+        .post(
+            &app.state_token,
+            "/api/v1/persons/search",
+            &json!({"cpr": "070761-4285"}),
+        )
+        .await;
+    let interview = &person.body["interviews"][0];
+    assert_eq!(interview["match_category"], 2);
+    assert_eq!(interview["decisive_areas"], json!(["erhvervserfaring"]));
+    assert_eq!(
+        interview["attention_areas"],
+        json!({"jobonsker": "Søger kontorjob"})
+    );
+    assert_eq!(interview["consent"]["disclose"], false);
+}
