@@ -9,7 +9,7 @@ use axum::Router;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use fdg_domain::Cpr;
 use fdg_store::audit::AuditEntry;
@@ -26,6 +26,21 @@ pub const COOKIE: &str = "fdg_citizen";
 pub struct Citizen {
     /// Their CPR number.
     pub cpr: Cpr,
+    /// The session id (from the cookie).
+    pub session: String,
+}
+
+impl Citizen {
+    /// The token the citizen's forms carry, derived from the session (the cookie is
+    /// SameSite=Strict as well).
+    pub fn csrf(&self) -> String {
+        use sha2::Digest;
+        sha2::Sha256::digest(format!("csrf:{}", self.session).as_bytes())
+            .iter()
+            .take(16)
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
 }
 
 impl FromRequestParts<AppState> for Citizen {
@@ -34,7 +49,7 @@ impl FromRequestParts<AppState> for Citizen {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let id = crate::session::cookie(&parts.headers, COOKIE).ok_or(ApiError::Unauthenticated)?;
         match state.store.citizen_session(&id, state.clock.now()).await? {
-            Some(cpr) => Ok(Citizen { cpr }),
+            Some(cpr) => Ok(Citizen { cpr, session: id }),
             None => Err(ApiError::Unauthenticated),
         }
     }
@@ -147,9 +162,265 @@ pub async fn access_log(
     }))
 }
 
-/// `/borger/dev-login` and `/api/v1/me/access-log`.
+/// The citizen's page.
+#[derive(askama::Template)]
+#[template(path = "citizen.html")]
+pub struct CitizenPage {
+    /// Words.
+    pub t: &'static crate::pages::Texts,
+    /// No caseworker here.
+    pub user: Option<crate::pages::UserView>,
+    /// A message after an action.
+    pub notice: Option<&'static str>,
+    /// Whether a citizen is logged in.
+    pub logged_in: bool,
+    /// Whether the development login is on.
+    pub dev_login: bool,
+    /// Registered or not.
+    pub registered: String,
+    /// (date, what) of the registration history.
+    pub periods: Vec<(String, String)>,
+    /// Whether the self-registration form is shown.
+    pub can_register: bool,
+    /// Broken rules of a refused self-registration.
+    pub errors: Vec<String>,
+    /// The form token.
+    pub csrf: String,
+    /// The name known.
+    pub name: String,
+    /// Benefit choices.
+    pub benefits: Vec<(String, String)>,
+    /// Job choices.
+    pub jobs: Vec<(String, String)>,
+    /// A-kasse choices.
+    pub funds: Vec<(String, String)>,
+    /// Who looked.
+    pub log: Vec<AccessEntry>,
+}
+
+fn choices(
+    state: &AppState,
+    en: bool,
+    list: fdg_domain::ListName,
+    only: &[&str],
+) -> Vec<(String, String)> {
+    let today = state.clock.today();
+    state
+        .codes
+        .entries(list)
+        .iter()
+        .filter(|e| e.valid_on(today) && (only.is_empty() || only.contains(&e.code.as_str())))
+        .map(|e| {
+            (
+                e.code.clone(),
+                if en {
+                    e.label_en.clone()
+                } else {
+                    e.label_da.clone()
+                },
+            )
+        })
+        .collect()
+}
+
+async fn citizen_page(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+    citizen: Option<&Citizen>,
+    errors: Vec<String>,
+) -> Result<Response, ApiError> {
+    let t = crate::pages::texts(headers);
+    let en = t.lang == "en";
+    let mut page = CitizenPage {
+        t,
+        user: None,
+        notice: None,
+        logged_in: citizen.is_some(),
+        dev_login: state.config.citizen_dev_login,
+        registered: t.no.to_owned(),
+        periods: Vec::new(),
+        can_register: true,
+        errors,
+        csrf: citizen.map(Citizen::csrf).unwrap_or_default(),
+        name: String::new(),
+        benefits: choices(
+            state,
+            en,
+            fdg_domain::ListName::BenefitCategory,
+            &["a_dagpenge", "selvforsoergende"],
+        ),
+        jobs: choices(state, en, fdg_domain::ListName::Occupation, &[]),
+        funds: choices(state, en, fdg_domain::ListName::UnemploymentFund, &[]),
+        log: Vec::new(),
+    };
+    if let Some(c) = citizen
+        && let Some(p) = state.store.person_by_cpr(&c.cpr).await?
+    {
+        let o: fdg_domain::view::PersonOverview =
+            serde_json::from_str(&p.overview_json).map_err(ApiError::internal)?;
+        page.name = o.name.clone().unwrap_or_default();
+        page.can_register = !o.registered;
+        if let Some(r) = o.registrations.last().filter(|_| o.registered) {
+            page.registered = format!("{} {}", t.yes_since, r.registration_date);
+        }
+        for r in &o.registrations {
+            page.periods
+                .push((r.registration_date.to_string(), t.row_registered.to_owned()));
+            if let Some(d) = &r.deregistration {
+                page.periods
+                    .push((d.deregistration_date.to_string(), d.reason.clone()));
+            }
+        }
+        page.log = state
+            .audit
+            .for_person(&p.person_id, 200)
+            .await
+            .map_err(ApiError::internal)?
+            .into_iter()
+            .map(|e| AccessEntry {
+                at: e.entry.at.to_string(),
+                organisation: e.entry.org,
+                action: e.entry.action,
+                purpose: e.entry.purpose,
+                outcome: e.entry.outcome,
+            })
+            .collect();
+        state
+            .audit
+            .append(vec![AuditEntry {
+                at: state.clock.now(),
+                org: "citizen".into(),
+                credential: "citizen".into(),
+                acting_person: None,
+                on_behalf_of: None,
+                action: "me.read".into(),
+                person_id: Some(p.person_id),
+                purpose: "the citizen's own insight".into(),
+                outcome: "ok".into(),
+            }])
+            .await
+            .map_err(ApiError::internal)?;
+    }
+    let status = if page.errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    match askama::Template::render(&page) {
+        Ok(body) => Ok((status, axum::response::Html(body)).into_response()),
+        Err(e) => Err(ApiError::internal(e)),
+    }
+}
+
+/// GET /borger: the citizen's own page, or how to log in.
+pub async fn borger(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    citizen: Result<Citizen, ApiError>,
+) -> Result<Response, ApiError> {
+    citizen_page(&state, &headers, citizen.ok().as_ref(), Vec::new()).await
+}
+
+/// The self-registration form.
+#[derive(Debug, Deserialize)]
+pub struct SelfRegistration {
+    csrf: String,
+    name: String,
+    benefit_category: String,
+    job_title: String,
+    unemployment_fund: String,
+}
+
+/// POST /borger/register: the citizen registers as a job seeker through the self-service
+/// (§ 4, stk. 2: at the state job centre, via Jobnet).
+pub async fn self_register(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    citizen: Result<Citizen, ApiError>,
+    axum::Form(form): axum::Form<SelfRegistration>,
+) -> Result<Response, ApiError> {
+    let citizen = citizen?;
+    if form.csrf != citizen.csrf() {
+        return Err(ApiError::Forbidden(Vec::new()));
+    }
+    let some = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+    let command = fdg_domain::Command::Register(fdg_domain::command::RegisterJobSeeker {
+        cpr: citizen.cpr.digits(),
+        name: some(&form.name),
+        registration_date: Some(state.clock.today().to_string()),
+        details: fdg_domain::command::RegistrationDetails {
+            benefit_category: some(&form.benefit_category),
+            unemployment_degree: Some("fuld".into()),
+            hours_per_week: None,
+            job_titles: some(&form.job_title).into_iter().collect(),
+            unemployment_fund: some(&form.unemployment_fund),
+        },
+        municipality: None,
+        match_category: None,
+    });
+    let outcome = state
+        .store
+        .execute(fdg_store::WriteRequest {
+            command,
+            // Self-registration is registration at the state job centre, through Jobnet.
+            actor: fdg_domain::Actor {
+                kind: fdg_domain::OrgKind::StateJobcenter,
+                code: "JOBNET".into(),
+            },
+            person_id: None,
+            expected_version: None,
+            idempotency: None,
+            dry_run: false,
+            context: fdg_store::WriteContext {
+                agreement: None,
+                acting_person: Some("the citizen".into()),
+                on_behalf_of: None,
+            },
+        })
+        .await?;
+    let en = crate::pages::texts(&headers).lang == "en";
+    match outcome {
+        fdg_store::WriteOutcome::Accepted(a) | fdg_store::WriteOutcome::Replayed(a) => {
+            state
+                .audit
+                .enqueue(vec![AuditEntry {
+                    at: state.clock.now(),
+                    org: "citizen".into(),
+                    credential: "citizen".into(),
+                    acting_person: None,
+                    on_behalf_of: None,
+                    action: "write.jobseeker_registration".into(),
+                    person_id: Some(a.person_id),
+                    purpose: "self-registration (§ 4, stk. 2)".into(),
+                    outcome: "ok".into(),
+                }])
+                .await
+                .map_err(ApiError::internal)?;
+            Ok(Redirect::to("/borger").into_response())
+        }
+        fdg_store::WriteOutcome::Rejected(v) => {
+            let errors = v
+                .iter()
+                .map(|v| {
+                    if en {
+                        v.rule.message_en
+                    } else {
+                        v.rule.message_da
+                    }
+                    .to_owned()
+                })
+                .collect();
+            citizen_page(&state, &headers, Some(&citizen), errors).await
+        }
+        _ => Err(ApiError::NotFound),
+    }
+}
+
+/// `/borger`, `/borger/dev-login`, `/borger/register` and `/api/v1/me/access-log`.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/borger", get(borger))
         .route("/borger/dev-login", post(dev_login))
+        .route("/borger/register", post(self_register))
         .route("/api/v1/me/access-log", get(access_log))
 }

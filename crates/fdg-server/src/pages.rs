@@ -117,6 +117,30 @@ pub struct Texts {
     pub cessation_link: &'static str,
     /// Link to the interview form.
     pub interview_link: &'static str,
+    /// Citizen page title.
+    pub citizen_title: &'static str,
+    /// How citizens log in.
+    pub citizen_login_intro: &'static str,
+    /// The development login's warning.
+    pub citizen_dev_hint: &'static str,
+    /// "My registration".
+    pub citizen_me: &'static str,
+    /// Self-registration heading.
+    pub citizen_register: &'static str,
+    /// Name field.
+    pub citizen_name: &'static str,
+    /// Job sought.
+    pub citizen_job: &'static str,
+    /// A-kasse.
+    pub citizen_fund: &'static str,
+    /// Register button.
+    pub citizen_register_button: &'static str,
+    /// Access log heading.
+    pub citizen_log: &'static str,
+    /// Who column.
+    pub citizen_who: &'static str,
+    /// Why column.
+    pub citizen_why: &'static str,
 }
 
 /// Danish.
@@ -166,6 +190,18 @@ pub const DA: Texts = Texts {
     condition_link: "Periodisk forhold (§ 8, stk. 5)",
     cessation_link: "Ophør af kontant- eller starthjælp (§ 8, stk. 4)",
     interview_link: "Kontaktsamtale (§ 9)",
+    citizen_title: "Min registrering som arbejdssøgende",
+    citizen_login_intro: "Log ind med MitID for at se og ændre din registrering og se, hvem der har set dine oplysninger.",
+    citizen_dev_hint: "Udviklings- og demologin: CPR-nummeret bevises ikke. Bruges aldrig i drift.",
+    citizen_me: "Min registrering",
+    citizen_register: "Registrér dig som arbejdssøgende (§ 4, stk. 2)",
+    citizen_name: "Navn",
+    citizen_job: "Job du søger",
+    citizen_fund: "Din a-kasse (hvis du er medlem)",
+    citizen_register_button: "Registrér mig",
+    citizen_log: "Hvem har set mine oplysninger",
+    citizen_who: "Hvem",
+    citizen_why: "Hvorfor",
 };
 
 /// English.
@@ -215,6 +251,18 @@ pub const EN: Texts = Texts {
     condition_link: "Periodic condition (§ 8, stk. 5)",
     cessation_link: "Cash or start benefit ceased (§ 8, stk. 4)",
     interview_link: "Contact interview (§ 9)",
+    citizen_title: "My registration as a job seeker",
+    citizen_login_intro: "Log in with MitID to see and change your registration and to see who has looked at your data.",
+    citizen_dev_hint: "Development and demo login: the CPR number is not proven. Never used in production.",
+    citizen_me: "My registration",
+    citizen_register: "Register as a job seeker (§ 4, stk. 2)",
+    citizen_name: "Name",
+    citizen_job: "Job you are looking for",
+    citizen_fund: "Your unemployment fund (if you are a member)",
+    citizen_register_button: "Register me",
+    citizen_log: "Who has looked at my data",
+    citizen_who: "Who",
+    citizen_why: "Why",
 };
 
 /// The language of a request: the cookie, else Danish.

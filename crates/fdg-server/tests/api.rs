@@ -2369,3 +2369,83 @@ async fn the_interview_form_follows_section_9_and_names_a_missing_field() {
     );
     assert_eq!(interview["consent"]["disclose"], false);
 }
+
+#[tokio::test]
+async fn a_citizen_registers_themselves_and_sees_who_looked() {
+    let app = spawn_app().await;
+    let anon = app
+        .call(Request::get("/borger").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(anon.status, StatusCode::OK);
+    assert!(anon.text.contains(r#"action="/borger/dev-login""#));
+    let login = app
+        .call(
+            Request::post("/borger/dev-login")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from("cpr=070761-4285"))
+                .unwrap(),
+        )
+        .await;
+    let cookie = login.headers[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let me = page(&app, &cookie, "/borger").await;
+    assert!(
+        me.text
+            .contains("Registrér dig som arbejdssøgende (§ 4, stk. 2)")
+    );
+    let csrf = me
+        .text
+        .split(r#"name="csrf" value=""#)
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let register = |body: String| {
+        Request::post("/borger/register")
+            .header(header::COOKIE, &cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    // a-dagpenge without an a-kasse: refused with the rule, in Danish.
+    let refused = app
+        .call(register(format!("csrf={csrf}&name=Jens+Hansen&benefit_category=a_dagpenge&job_title=4110&unemployment_fund=")))
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text.contains("A-kasse skal angives"));
+    assert_eq!(
+        app.call(register("csrf=forged&name=Jens+Hansen&benefit_category=a_dagpenge&job_title=4110&unemployment_fund=001".to_string())).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let ok = app
+        .call(register(format!("csrf={csrf}&name=Jens+Hansen&benefit_category=a_dagpenge&job_title=4110&unemployment_fund=001")))
+        .await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text);
+    // The state job centre looks the person up; the citizen sees it.
+    let found = app
+        .post(
+            &app.state_token,
+            "/api/v1/persons/search",
+            &json!({"cpr": "070761-4285"}),
+        )
+        .await;
+    assert_eq!(
+        found.body["registrations"][0]["recorded"]["recorded_by"],
+        "state-jobcenter:JOBNET"
+    );
+    let me = page(&app, &cookie, "/borger").await;
+    assert!(me.text.contains("Ja, siden 2026-11-27"));
+    assert!(me.text.contains("state-jobcenter:STAT"));
+    assert!(me.text.contains("person.search"));
+    assert!(
+        !me.text.contains("Registrér dig som arbejdssøgende"),
+        "already registered"
+    );
+}
