@@ -21,6 +21,7 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
+pub mod admin;
 pub mod api;
 pub mod auth;
 pub mod citizen;
@@ -123,6 +124,7 @@ pub fn router(state: AppState) -> Router {
         .merge(session::routes())
         .merge(pages::routes())
         .merge(forms::routes())
+        .merge(admin::routes())
         .merge(citizen::routes())
         .layer(axum::middleware::from_fn(telemetry::track))
         .with_state(state)

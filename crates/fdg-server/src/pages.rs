@@ -141,6 +141,50 @@ pub struct Texts {
     pub citizen_who: &'static str,
     /// Why column.
     pub citizen_why: &'static str,
+    /// Administration text.
+    pub admin_title: &'static str,
+    /// Administration text.
+    pub admin_shown_once: &'static str,
+    /// Administration text.
+    pub admin_agreements: &'static str,
+    /// Administration text.
+    pub admin_org: &'static str,
+    /// Administration text.
+    pub admin_state: &'static str,
+    /// Administration text.
+    pub admin_change: &'static str,
+    /// Administration text.
+    pub admin_reason: &'static str,
+    /// Administration text.
+    pub admin_activate: &'static str,
+    /// Administration text.
+    pub admin_suspend: &'static str,
+    /// Administration text.
+    pub admin_reinstate: &'static str,
+    /// Administration text.
+    pub admin_terminate: &'static str,
+    /// Administration text.
+    pub admin_new_token: &'static str,
+    /// Administration text.
+    pub admin_do: &'static str,
+    /// Administration text.
+    pub admin_new_org: &'static str,
+    /// Administration text.
+    pub admin_kind: &'static str,
+    /// Administration text.
+    pub admin_code: &'static str,
+    /// Administration text.
+    pub admin_with_agreement: &'static str,
+    /// Administration text.
+    pub admin_create: &'static str,
+    /// Administration text.
+    pub admin_new_user: &'static str,
+    /// Administration text.
+    pub admin_role: &'static str,
+    /// Administration text.
+    pub admin_token_for: &'static str,
+    /// Administration text.
+    pub admin_password_for: &'static str,
 }
 
 /// Danish.
@@ -202,6 +246,28 @@ pub const DA: Texts = Texts {
     citizen_log: "Hvem har set mine oplysninger",
     citizen_who: "Hvem",
     citizen_why: "Hvorfor",
+    admin_title: "Administration",
+    admin_shown_once: "Vises kun denne ene gang. Gem den nu.",
+    admin_agreements: "Tilslutningsaftaler (§ 10–§ 13)",
+    admin_org: "Organisation",
+    admin_state: "Tilstand",
+    admin_change: "Ændring",
+    admin_reason: "Begrundelse",
+    admin_activate: "Aktivér (test bestået, § 10)",
+    admin_suspend: "Luk adgangen (§ 13)",
+    admin_reinstate: "Genåbn",
+    admin_terminate: "Ophør",
+    admin_new_token: "Nyt adgangstoken",
+    admin_do: "Udfør",
+    admin_new_org: "Ny organisation",
+    admin_kind: "Art",
+    admin_code: "Kode (kommunekode, CVR, …)",
+    admin_with_agreement: "Med en tilslutningsaftale i test (§ 10)",
+    admin_create: "Opret",
+    admin_new_user: "Ny bruger",
+    admin_role: "Rolle",
+    admin_token_for: "Adgangstoken for aftale",
+    admin_password_for: "Engangsadgangskode for",
 };
 
 /// English.
@@ -263,6 +329,28 @@ pub const EN: Texts = Texts {
     citizen_log: "Who has looked at my data",
     citizen_who: "Who",
     citizen_why: "Why",
+    admin_title: "Administration",
+    admin_shown_once: "Shown this once only. Store it now.",
+    admin_agreements: "Connection agreements (§ 10–§ 13)",
+    admin_org: "Organisation",
+    admin_state: "State",
+    admin_change: "Change",
+    admin_reason: "Reason",
+    admin_activate: "Activate (test passed, § 10)",
+    admin_suspend: "Close access (§ 13)",
+    admin_reinstate: "Reinstate",
+    admin_terminate: "Terminate",
+    admin_new_token: "New token",
+    admin_do: "Apply",
+    admin_new_org: "New organisation",
+    admin_kind: "Kind",
+    admin_code: "Code (kommunekode, CVR, …)",
+    admin_with_agreement: "With a connection agreement in test (§ 10)",
+    admin_create: "Create",
+    admin_new_user: "New user",
+    admin_role: "Role",
+    admin_token_for: "Token for agreement",
+    admin_password_for: "One-time password for",
 };
 
 /// The language of a request: the cookie, else Danish.
@@ -282,6 +370,8 @@ pub struct UserView {
     pub org: String,
     /// CSRF token for the logout form.
     pub csrf: String,
+    /// Whether the administration pages are for them.
+    pub admin: bool,
 }
 
 /// The layout's view of a logged-in user.
@@ -290,6 +380,10 @@ pub fn user_view(u: &SessionUser) -> UserView {
         name: u.session.user.name.clone(),
         org: format!("{}:{}", u.session.user.org.kind, u.session.user.org.code),
         csrf: u.session.csrf.clone(),
+        admin: matches!(
+            u.session.user.role,
+            fdg_domain::Role::Operator | fdg_domain::Role::OrgAdmin
+        ),
     }
 }
 

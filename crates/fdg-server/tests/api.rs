@@ -2449,3 +2449,140 @@ async fn a_citizen_registers_themselves_and_sees_who_looked() {
         "already registered"
     );
 }
+
+#[tokio::test]
+async fn an_operator_onboards_and_suspends_a_vendor_in_the_browser_and_the_api_follows() {
+    let app = spawn_app().await;
+    app.store
+        .create_org(OrgKind::Operator, "AMS", "Arbejdsmarkedsstyrelsen")
+        .await
+        .unwrap();
+    let (op, password) = app
+        .store
+        .create_user(
+            "AMS",
+            Some(OrgKind::Operator),
+            fdg_domain::Role::Operator,
+            "Olga Operatør",
+            None,
+        )
+        .await
+        .unwrap();
+    let login = app
+        .call(
+            Request::post("/login")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(format!(
+                    "username={}&password={password}",
+                    op.username
+                )))
+                .unwrap(),
+        )
+        .await;
+    let cookie = login.headers[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let admin = page(&app, &cookie, "/admin").await;
+    assert_eq!(admin.status, StatusCode::OK);
+    let csrf = admin
+        .text
+        .split(r#"name="csrf" value=""#)
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let post = |path: String, body: String| {
+        Request::post(path)
+            .header(header::COOKIE, &cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    // A new organisation with an agreement in test: its token is shown once.
+    let created = app
+        .call(post(
+            "/admin/orgs".into(),
+            format!(
+                "csrf={csrf}&kind=municipal-jobcenter&code=147&name=Frederiksberg&agreement=on"
+            ),
+        ))
+        .await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.text);
+    let token = created
+        .text
+        .split(r#"<code class="secret">"#)
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(token.starts_with("fdg_"));
+    let id = app
+        .store
+        .agreements()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.org.code == "147")
+        .unwrap()
+        .id;
+    let api = |token: String| {
+        let app = &app;
+        async move { app.get(&token, "/api/v1/events").await }
+    };
+    assert_eq!(
+        api(token.clone()).await.body["type"],
+        "urn:fdg:problem:not-in-agreement",
+        "test: no reads"
+    );
+    let change = |action: &str, reason: &str| {
+        post(
+            format!("/admin/agreements/{id}"),
+            format!("csrf={csrf}&action={action}&reason={reason}"),
+        )
+    };
+    assert_eq!(
+        app.call(change("activate", "test+passed")).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(api(token.clone()).await.status, StatusCode::OK);
+    // A change without a reason is refused on the page.
+    assert_eq!(
+        app.call(change("suspend", "")).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        app.call(change("suspend", "conditions+broken"))
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        api(token.clone()).await.body["type"],
+        "urn:fdg:problem:access-closed"
+    );
+    assert_eq!(
+        app.call(change("reinstate", "fixed")).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(api(token.clone()).await.status, StatusCode::OK);
+    let (_, changes) = app.store.agreement(id).await.unwrap().unwrap();
+    assert!(
+        changes
+            .iter()
+            .any(|c| c.reason == "conditions broken" && c.changed_by.contains("Olga Operatør"))
+    );
+    // A caseworker may not administer.
+    let worker = browser_login(&app, OrgKind::StateJobcenter, "STAT", "Anne Berg").await;
+    assert_eq!(
+        page(&app, &worker, "/admin").await.status,
+        StatusCode::FORBIDDEN
+    );
+}

@@ -1,0 +1,395 @@
+//! Operator and organisation-admin pages: connection agreements (§ 10–§ 13) and their moves,
+//! tokens shown once, organisations, users. The operator administers everything; an
+//! organisation's admin creates users of their own organisation only.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use fdg_domain::agreement::{AgreementAction, AgreementState};
+use fdg_domain::{OrgKind, Role};
+use serde::Deserialize;
+
+use crate::pages::{Texts, UserView, texts, user_view};
+use crate::session::SessionUser;
+use crate::{ApiError, AppState};
+
+/// One agreement row.
+#[derive(Debug)]
+pub struct AgreementRow {
+    /// Id.
+    pub id: i64,
+    /// `kind:code name`.
+    pub org: String,
+    /// State.
+    pub state: String,
+}
+
+/// The administration page.
+#[derive(Template)]
+#[template(path = "admin.html")]
+pub struct AdminPage {
+    /// Words.
+    pub t: &'static Texts,
+    /// Who is logged in.
+    pub user: Option<UserView>,
+    /// CSRF token.
+    pub csrf: String,
+    /// Whether the user is the operator (else an organisation's admin).
+    pub operator: bool,
+    /// What went wrong.
+    pub error: Option<String>,
+    /// A secret to show once: (heading, value).
+    pub secret: Option<(String, String)>,
+    /// Agreements.
+    pub agreements: Vec<AgreementRow>,
+    /// Organisation kinds.
+    pub kinds: Vec<&'static str>,
+    /// Roles this user may give.
+    pub roles: Vec<&'static str>,
+}
+
+fn allowed(user: &SessionUser) -> Result<bool, ApiError> {
+    match user.session.user.role {
+        Role::Operator => Ok(true),
+        Role::OrgAdmin => Ok(false),
+        _ => Err(ApiError::Forbidden(Vec::new())),
+    }
+}
+
+async fn render(
+    state: &AppState,
+    headers: &HeaderMap,
+    user: &SessionUser,
+    status: StatusCode,
+    error: Option<String>,
+    secret: Option<(String, String)>,
+) -> Result<Response, ApiError> {
+    let operator = allowed(user)?;
+    let agreements = if operator {
+        state
+            .store
+            .agreements()
+            .await?
+            .into_iter()
+            .map(|a| AgreementRow {
+                id: a.id,
+                org: format!("{}:{} {}", a.org.kind, a.org.code, a.org.name),
+                state: a.state.to_string(),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let roles = if operator {
+        Role::ALL.iter().map(|r| r.as_str()).collect()
+    } else {
+        vec![Role::Caseworker.as_str(), Role::OrgAdmin.as_str()]
+    };
+    let page = AdminPage {
+        t: texts(headers),
+        user: Some(user_view(user)),
+        csrf: user.session.csrf.clone(),
+        operator,
+        error,
+        secret,
+        agreements,
+        kinds: OrgKind::ALL.iter().map(|k| k.as_str()).collect(),
+        roles,
+    };
+    let body = page.render().map_err(ApiError::internal)?;
+    Ok((status, Html(body)).into_response())
+}
+
+fn by(user: &SessionUser) -> String {
+    format!("user:{} {}", user.session.user.id, user.session.user.name)
+}
+
+/// GET /admin.
+pub async fn admin(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: Result<SessionUser, ApiError>,
+) -> Result<Response, ApiError> {
+    let Ok(user) = user else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    render(&state, &headers, &user, StatusCode::OK, None, None).await
+}
+
+/// A change of an agreement.
+#[derive(Debug, Deserialize)]
+pub struct ChangeForm {
+    csrf: String,
+    reason: String,
+    action: String,
+}
+
+/// POST /admin/agreements/{id}: move an agreement, or issue it a token (shown once).
+pub async fn change(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: Result<SessionUser, ApiError>,
+    Path(id): Path<i64>,
+    axum::Form(form): axum::Form<ChangeForm>,
+) -> Result<Response, ApiError> {
+    let user = user?;
+    user.check_csrf(&form.csrf)?;
+    if !allowed(&user)? {
+        return Err(ApiError::Forbidden(Vec::new()));
+    }
+    let t = texts(&headers);
+    let action = match form.action.as_str() {
+        "activate" => AgreementAction::Activate,
+        "suspend" => AgreementAction::Suspend,
+        "reinstate" => AgreementAction::Reinstate,
+        "terminate" => AgreementAction::Terminate,
+        "token" => {
+            return match state.store.issue_token(id).await {
+                Ok(token) => {
+                    let heading = format!("{} {id}", t.admin_token_for);
+                    render(
+                        &state,
+                        &headers,
+                        &user,
+                        StatusCode::OK,
+                        None,
+                        Some((heading, token)),
+                    )
+                    .await
+                }
+                Err(e) => {
+                    render(
+                        &state,
+                        &headers,
+                        &user,
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        Some(e.to_string()),
+                        None,
+                    )
+                    .await
+                }
+            };
+        }
+        _ => return Err(ApiError::BadParameter("unknown action".into())),
+    };
+    if form.reason.trim().is_empty() {
+        let e = if t.lang == "en" {
+            "A change of an agreement needs its reason."
+        } else {
+            "En ændring af en aftale skal begrundes."
+        };
+        return render(
+            &state,
+            &headers,
+            &user,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(e.into()),
+            None,
+        )
+        .await;
+    }
+    match state
+        .store
+        .change_agreement(id, action, form.reason.trim(), &by(&user))
+        .await
+    {
+        Ok(_) => Ok(Redirect::to("/admin").into_response()),
+        Err(e) => {
+            render(
+                &state,
+                &headers,
+                &user,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(e.to_string()),
+                None,
+            )
+            .await
+        }
+    }
+}
+
+/// A new organisation.
+#[derive(Debug, Deserialize)]
+pub struct OrgForm {
+    csrf: String,
+    kind: String,
+    code: String,
+    name: String,
+    agreement: Option<String>,
+}
+
+/// POST /admin/orgs: creates an organisation, optionally with an agreement in test (its first
+/// token shown once).
+pub async fn create_org(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: Result<SessionUser, ApiError>,
+    axum::Form(form): axum::Form<OrgForm>,
+) -> Result<Response, ApiError> {
+    let user = user?;
+    user.check_csrf(&form.csrf)?;
+    if !allowed(&user)? {
+        return Err(ApiError::Forbidden(Vec::new()));
+    }
+    let kind: OrgKind = match form.kind.parse() {
+        Ok(k) => k,
+        Err(e) => {
+            return render(
+                &state,
+                &headers,
+                &user,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(e),
+                None,
+            )
+            .await;
+        }
+    };
+    if let Err(e) = state
+        .store
+        .create_org(kind, form.code.trim(), form.name.trim())
+        .await
+    {
+        return render(
+            &state,
+            &headers,
+            &user,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Some(e.to_string()),
+            None,
+        )
+        .await;
+    }
+    if form.agreement.is_none() {
+        return Ok(Redirect::to("/admin").into_response());
+    }
+    let (agreement, token) = state
+        .store
+        .create_agreement(
+            fdg_store::NewAgreement {
+                org_code: form.code.trim().to_owned(),
+                org_kind: Some(kind),
+                state: AgreementState::Test,
+                processors: Vec::new(),
+                may_write: vec!["*".into()],
+                may_read: vec!["*".into()],
+                valid_from: None,
+                valid_to: None,
+                reason: "created in the administration pages".into(),
+            },
+            &by(&user),
+        )
+        .await?;
+    let t = texts(&headers);
+    let heading = format!("{} {}", t.admin_token_for, agreement.id);
+    render(
+        &state,
+        &headers,
+        &user,
+        StatusCode::OK,
+        None,
+        Some((heading, token)),
+    )
+    .await
+}
+
+/// A new user.
+#[derive(Debug, Deserialize)]
+pub struct UserForm {
+    csrf: String,
+    org: Option<String>,
+    role: String,
+    name: String,
+}
+
+/// POST /admin/users: the operator creates users of any organisation; an organisation's admin
+/// caseworkers and admins of their own. The one-time password is shown once.
+pub async fn create_user(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: Result<SessionUser, ApiError>,
+    axum::Form(form): axum::Form<UserForm>,
+) -> Result<Response, ApiError> {
+    let user = user?;
+    user.check_csrf(&form.csrf)?;
+    let operator = allowed(&user)?;
+    let role: Role = match form.role.parse() {
+        Ok(r) if operator || matches!(r, Role::Caseworker | Role::OrgAdmin) => r,
+        _ => return Err(ApiError::Forbidden(Vec::new())),
+    };
+    let (kind, code) = if operator {
+        let org = form.org.unwrap_or_default();
+        let Some((kind, code)) = org.split_once(':') else {
+            return render(
+                &state,
+                &headers,
+                &user,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some("kind:code".into()),
+                None,
+            )
+            .await;
+        };
+        match kind.parse::<OrgKind>() {
+            Ok(k) => (k, code.to_owned()),
+            Err(e) => {
+                return render(
+                    &state,
+                    &headers,
+                    &user,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Some(e),
+                    None,
+                )
+                .await;
+            }
+        }
+    } else {
+        (
+            user.session.user.org.kind,
+            user.session.user.org.code.clone(),
+        )
+    };
+    match state
+        .store
+        .create_user(&code, Some(kind), role, &form.name, None)
+        .await
+    {
+        Ok((created, password)) => {
+            let t = texts(&headers);
+            let heading = format!("{} {}", t.admin_password_for, created.username);
+            render(
+                &state,
+                &headers,
+                &user,
+                StatusCode::OK,
+                None,
+                Some((heading, password)),
+            )
+            .await
+        }
+        Err(e) => {
+            render(
+                &state,
+                &headers,
+                &user,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(e.to_string()),
+                None,
+            )
+            .await
+        }
+    }
+}
+
+/// The administration routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin", get(admin))
+        .route("/admin/agreements/{id}", post(change))
+        .route("/admin/orgs", post(create_org))
+        .route("/admin/users", post(create_user))
+}
