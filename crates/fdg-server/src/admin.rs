@@ -113,8 +113,9 @@ pub async fn admin(
     headers: HeaderMap,
     user: Result<SessionUser, ApiError>,
 ) -> Result<Response, ApiError> {
-    let Ok(user) = user else {
-        return Ok(Redirect::to("/login").into_response());
+    let user = match crate::pages::signed_in(user) {
+        Ok(u) => u,
+        Err(to) => return Ok(to),
     };
     render(&state, &headers, &user, StatusCode::OK, None, None).await
 }

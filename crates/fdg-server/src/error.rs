@@ -75,6 +75,9 @@ pub enum ApiError {
     Unauthenticated,
     /// Wrong username or password (401).
     LoginFailed,
+    /// Logged in with a one-time password: a new one must be chosen first (a redirect to
+    /// `/password` for browsers, 403 otherwise).
+    MustChangePassword,
     /// Too many failed logins for this username; seconds to wait (429).
     TooManyAttempts(u64),
     /// The rules refuse the request for this organisation (403), or, with no violations, the
@@ -168,6 +171,14 @@ impl ApiError {
                 "Adgang kræver godkendelse",
                 "Send a valid bearer token in the Authorization header.".into(),
                 "Send et gyldigt adgangstoken i Authorization-headeren.".into(),
+            ),
+            ApiError::MustChangePassword => p(
+                StatusCode::FORBIDDEN,
+                "must-change-password",
+                "Choose a new password first",
+                "Vælg først en ny adgangskode",
+                "You logged in with a one-time password; choose your own at /password.".into(),
+                "Du er logget ind med en engangsadgangskode; vælg din egen på /password.".into(),
             ),
             ApiError::LoginFailed => p(
                 StatusCode::UNAUTHORIZED,

@@ -762,8 +762,9 @@ async fn show(
     headers: HeaderMap,
     user: Result<SessionUser, ApiError>,
 ) -> Response {
-    let Ok(user) = user else {
-        return Redirect::to("/login").into_response();
+    let user = match crate::pages::signed_in(user) {
+        Ok(u) => u,
+        Err(to) => return to,
     };
     let mut values = Values::new();
     values.insert(def.date_field.to_owned(), state.clock.today().to_string());
@@ -781,8 +782,9 @@ async fn record(
     user: Result<SessionUser, ApiError>,
     values: Values,
 ) -> Result<Response, ApiError> {
-    let Ok(user) = user else {
-        return Ok(Redirect::to("/login").into_response());
+    let user = match crate::pages::signed_in(user) {
+        Ok(u) => u,
+        Err(to) => return Ok(to),
     };
     user.check_csrf(values.get("csrf").map_or("", String::as_str))?;
     let command = match (def.build)(&values) {

@@ -141,6 +141,22 @@ pub struct Texts {
     pub citizen_who: &'static str,
     /// Why column.
     pub citizen_why: &'static str,
+    /// Password page text.
+    pub password_title: &'static str,
+    /// Password page text.
+    pub password_intro: &'static str,
+    /// Password page text.
+    pub password_new: &'static str,
+    /// Password page text.
+    pub password_hint: &'static str,
+    /// Password page text.
+    pub password_repeat: &'static str,
+    /// Password page text.
+    pub password_save: &'static str,
+    /// Password page text.
+    pub password_mismatch: &'static str,
+    /// Password page text.
+    pub password_short: &'static str,
     /// Administration text.
     pub admin_title: &'static str,
     /// Administration text.
@@ -246,6 +262,14 @@ pub const DA: Texts = Texts {
     citizen_log: "Hvem har set mine oplysninger",
     citizen_who: "Hvem",
     citizen_why: "Hvorfor",
+    password_title: "Vælg en ny adgangskode",
+    password_intro: "Du er logget ind med en engangsadgangskode. Vælg din egen, før du fortsætter.",
+    password_new: "Ny adgangskode",
+    password_hint: "Mindst 12 tegn.",
+    password_repeat: "Gentag adgangskoden",
+    password_save: "Gem adgangskoden",
+    password_mismatch: "De to adgangskoder er ikke ens.",
+    password_short: "Adgangskoden skal have mindst 12 tegn.",
     admin_title: "Administration",
     admin_shown_once: "Vises kun denne ene gang. Gem den nu.",
     admin_agreements: "Tilslutningsaftaler (§ 10–§ 13)",
@@ -329,6 +353,14 @@ pub const EN: Texts = Texts {
     citizen_log: "Who has looked at my data",
     citizen_who: "Who",
     citizen_why: "Why",
+    password_title: "Choose a new password",
+    password_intro: "You logged in with a one-time password. Choose your own before you go on.",
+    password_new: "New password",
+    password_hint: "At least 12 characters.",
+    password_repeat: "Repeat the password",
+    password_save: "Save the password",
+    password_mismatch: "The two passwords differ.",
+    password_short: "The password needs at least 12 characters.",
     admin_title: "Administration",
     admin_shown_once: "Shown this once only. Store it now.",
     admin_agreements: "Connection agreements (§ 10–§ 13)",
@@ -372,6 +404,16 @@ pub struct UserView {
     pub csrf: String,
     /// Whether the administration pages are for them.
     pub admin: bool,
+}
+
+/// The logged-in user of a page, or where to send the browser: to choose a new password, or to
+/// log in.
+pub fn signed_in(user: Result<SessionUser, ApiError>) -> Result<SessionUser, Response> {
+    match user {
+        Ok(u) => Ok(u),
+        Err(ApiError::MustChangePassword) => Err(Redirect::to("/password").into_response()),
+        Err(_) => Err(Redirect::to("/login").into_response()),
+    }
 }
 
 /// The layout's view of a logged-in user.
@@ -439,9 +481,13 @@ pub struct HomePage {
 
 /// GET /: the search page, or the login page when not logged in.
 pub async fn home(headers: HeaderMap, user: Result<SessionUser, ApiError>) -> Response {
-    let Ok(user) = user else {
-        return Redirect::to("/login").into_response();
+    let user = match crate::pages::signed_in(user) {
+        Ok(u) => u,
+        Err(to) => return to,
     };
+    if user.session.user.must_change_password {
+        return Redirect::to("/password").into_response();
+    }
     render(
         StatusCode::OK,
         &HomePage {
@@ -497,8 +543,9 @@ pub async fn find(
     user: Result<SessionUser, ApiError>,
     axum::Form(form): axum::Form<FindForm>,
 ) -> Result<Response, ApiError> {
-    let Ok(user) = user else {
-        return Ok(Redirect::to("/login").into_response());
+    let user = match crate::pages::signed_in(user) {
+        Ok(u) => u,
+        Err(to) => return Ok(to),
     };
     user.check_csrf(&form.csrf)?;
     let t = texts(&headers);
@@ -612,8 +659,9 @@ pub async fn person_page(
     user: Result<SessionUser, ApiError>,
     Path(person_id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let Ok(user) = user else {
-        return Ok(Redirect::to("/login").into_response());
+    let user = match crate::pages::signed_in(user) {
+        Ok(u) => u,
+        Err(to) => return Ok(to),
     };
     let t = texts(&headers);
     let today = state.clock.today();
@@ -887,6 +935,80 @@ pub fn timeline_svg(o: &PersonOverview, today: Date, t: &Texts, state: &AppState
     svg
 }
 
+/// The page for choosing a new password.
+#[derive(Template)]
+#[template(path = "password.html")]
+pub struct PasswordPage {
+    /// Words.
+    pub t: &'static Texts,
+    /// Who is logged in.
+    pub user: Option<UserView>,
+    /// CSRF token.
+    pub csrf: String,
+    /// What went wrong.
+    pub error: Option<&'static str>,
+}
+
+/// GET /password.
+pub async fn password_page(headers: HeaderMap, user: Result<SessionUser, ApiError>) -> Response {
+    let user = match crate::pages::signed_in(user) {
+        Ok(u) => u,
+        Err(to) => return to,
+    };
+    render(
+        StatusCode::OK,
+        &PasswordPage {
+            t: texts(&headers),
+            csrf: user.session.csrf.clone(),
+            user: Some(user_view(&user)),
+            error: None,
+        },
+    )
+}
+
+/// The new password.
+#[derive(Debug, Deserialize)]
+pub struct PasswordForm {
+    csrf: String,
+    new_password: String,
+    repeat: String,
+}
+
+/// POST /password: sets the user's own password.
+pub async fn set_password(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: Result<SessionUser, ApiError>,
+    axum::Form(form): axum::Form<PasswordForm>,
+) -> Result<Response, ApiError> {
+    let user = user?;
+    user.check_csrf(&form.csrf)?;
+    let t = texts(&headers);
+    let error = if form.new_password != form.repeat {
+        Some(t.password_mismatch)
+    } else if form.new_password.chars().count() < 12 {
+        Some(t.password_short)
+    } else {
+        None
+    };
+    if let Some(error) = error {
+        return Ok(render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &PasswordPage {
+                t,
+                csrf: user.session.csrf.clone(),
+                user: Some(user_view(&user)),
+                error: Some(error),
+            },
+        ));
+    }
+    state
+        .store
+        .set_password(user.session.user.id, &form.new_password)
+        .await?;
+    Ok(Redirect::to("/").into_response())
+}
+
 /// GET /lang/{da|en}: switches the language and goes back.
 pub async fn switch_lang(Path(lang): Path<String>, headers: HeaderMap) -> Response {
     let lang = if lang == "en" { "en" } else { "da" };
@@ -926,5 +1048,6 @@ pub fn routes() -> Router<AppState> {
         .route("/find", post(find))
         .route("/persons/{person_id}", get(person_page))
         .route("/lang/{lang}", get(switch_lang))
+        .route("/password", get(password_page).post(set_password))
         .route("/assets/fdg.css", get(stylesheet))
 }

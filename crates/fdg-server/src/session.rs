@@ -113,10 +113,17 @@ impl FromRequestParts<AppState> for SessionUser {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let id = cookie(&parts.headers, COOKIE).ok_or(ApiError::Unauthenticated)?;
-        match state.store.session(&id, state.clock.now()).await? {
-            Some(session) => Ok(SessionUser { session, id }),
-            None => Err(ApiError::Unauthenticated),
+        let Some(session) = state.store.session(&id, state.clock.now()).await? else {
+            return Err(ApiError::Unauthenticated);
+        };
+        // Someone still on a one-time password may only choose a new one (or log out).
+        let path = parts.uri.path();
+        if session.user.must_change_password
+            && !matches!(path, "/password" | "/logout" | "/session" | "/")
+        {
+            return Err(ApiError::MustChangePassword);
         }
+        Ok(SessionUser { session, id })
     }
 }
 

@@ -1932,11 +1932,13 @@ async fn suspending_an_agreement_ends_its_waiting_long_poll() {
 
 /// Logs a user of organisation `code` in through the login form; returns the session cookie.
 async fn browser_login(app: &App, kind: OrgKind, code: &str, name: &str) -> String {
-    let (user, password) = app
+    let (user, _one_time) = app
         .store
         .create_user(code, Some(kind), fdg_domain::Role::Caseworker, name, None)
         .await
         .unwrap();
+    let password = "a-password-of-my-own";
+    app.store.set_password(user.id, password).await.unwrap();
     let r = app
         .call(
             Request::post("/login")
@@ -2457,7 +2459,7 @@ async fn an_operator_onboards_and_suspends_a_vendor_in_the_browser_and_the_api_f
         .create_org(OrgKind::Operator, "AMS", "Arbejdsmarkedsstyrelsen")
         .await
         .unwrap();
-    let (op, password) = app
+    let (op, one_time) = app
         .store
         .create_user(
             "AMS",
@@ -2468,6 +2470,58 @@ async fn an_operator_onboards_and_suspends_a_vendor_in_the_browser_and_the_api_f
         )
         .await
         .unwrap();
+    // First login with the one-time password: only choosing a new one is possible.
+    let first = app
+        .call(
+            Request::post("/login")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(format!(
+                    "username={}&password={one_time}",
+                    op.username
+                )))
+                .unwrap(),
+        )
+        .await;
+    let first_cookie = first.headers[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let home = page(&app, &first_cookie, "/").await;
+    assert_eq!(home.headers[header::LOCATION], "/password");
+    let blocked = page(&app, &first_cookie, "/admin").await;
+    assert_eq!(blocked.headers[header::LOCATION], "/password");
+    let pw = page(&app, &first_cookie, "/password").await;
+    let pw_csrf = pw
+        .text
+        .split(r#"name="csrf" value=""#)
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let set = |new: &str, repeat: &str| {
+        Request::post("/password")
+            .header(header::COOKIE, &first_cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!(
+                "csrf={pw_csrf}&new_password={new}&repeat={repeat}"
+            )))
+            .unwrap()
+    };
+    let short = app.call(set("short", "short")).await;
+    assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(short.text.contains("mindst 12 tegn"));
+    assert_eq!(
+        app.call(set("olgas-own-password", "olgas-own-password"))
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let password = "olgas-own-password";
     let login = app
         .call(
             Request::post("/login")
