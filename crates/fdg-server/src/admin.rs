@@ -115,7 +115,7 @@ pub async fn admin(
 ) -> Result<Response, ApiError> {
     let user = match crate::pages::signed_in(user) {
         Ok(u) => u,
-        Err(to) => return Ok(to),
+        Err(to) => return Ok(to.into_response()),
     };
     render(&state, &headers, &user, StatusCode::OK, None, None).await
 }

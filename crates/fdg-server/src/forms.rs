@@ -764,7 +764,7 @@ async fn show(
 ) -> Response {
     let user = match crate::pages::signed_in(user) {
         Ok(u) => u,
-        Err(to) => return to,
+        Err(to) => return to.into_response(),
     };
     let mut values = Values::new();
     values.insert(def.date_field.to_owned(), state.clock.today().to_string());
@@ -784,7 +784,7 @@ async fn record(
 ) -> Result<Response, ApiError> {
     let user = match crate::pages::signed_in(user) {
         Ok(u) => u,
-        Err(to) => return Ok(to),
+        Err(to) => return Ok(to.into_response()),
     };
     user.check_csrf(values.get("csrf").map_or("", String::as_str))?;
     let command = match (def.build)(&values) {

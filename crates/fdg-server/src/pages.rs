@@ -408,11 +408,11 @@ pub struct UserView {
 
 /// The logged-in user of a page, or where to send the browser: to choose a new password, or to
 /// log in.
-pub fn signed_in(user: Result<SessionUser, ApiError>) -> Result<SessionUser, Response> {
+pub fn signed_in(user: Result<SessionUser, ApiError>) -> Result<SessionUser, Redirect> {
     match user {
         Ok(u) => Ok(u),
-        Err(ApiError::MustChangePassword) => Err(Redirect::to("/password").into_response()),
-        Err(_) => Err(Redirect::to("/login").into_response()),
+        Err(ApiError::MustChangePassword) => Err(Redirect::to("/password")),
+        Err(_) => Err(Redirect::to("/login")),
     }
 }
 
@@ -483,7 +483,7 @@ pub struct HomePage {
 pub async fn home(headers: HeaderMap, user: Result<SessionUser, ApiError>) -> Response {
     let user = match crate::pages::signed_in(user) {
         Ok(u) => u,
-        Err(to) => return to,
+        Err(to) => return to.into_response(),
     };
     if user.session.user.must_change_password {
         return Redirect::to("/password").into_response();
@@ -545,7 +545,7 @@ pub async fn find(
 ) -> Result<Response, ApiError> {
     let user = match crate::pages::signed_in(user) {
         Ok(u) => u,
-        Err(to) => return Ok(to),
+        Err(to) => return Ok(to.into_response()),
     };
     user.check_csrf(&form.csrf)?;
     let t = texts(&headers);
@@ -661,7 +661,7 @@ pub async fn person_page(
 ) -> Result<Response, ApiError> {
     let user = match crate::pages::signed_in(user) {
         Ok(u) => u,
-        Err(to) => return Ok(to),
+        Err(to) => return Ok(to.into_response()),
     };
     let t = texts(&headers);
     let today = state.clock.today();
@@ -953,7 +953,7 @@ pub struct PasswordPage {
 pub async fn password_page(headers: HeaderMap, user: Result<SessionUser, ApiError>) -> Response {
     let user = match crate::pages::signed_in(user) {
         Ok(u) => u,
-        Err(to) => return to,
+        Err(to) => return to.into_response(),
     };
     render(
         StatusCode::OK,
