@@ -12,7 +12,8 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use fdg_domain::command::{
     ConsentInput, ContactFields, DeregisterJobSeeker, RecordBenefitCessation,
-    RecordContactInterview, RegisterJobSeeker, RegistrationDetails, StartPeriodicCondition,
+    RecordContactInterview, RecordFirstContact, RegisterJobSeeker, RegistrationDetails,
+    StartPeriodicCondition,
 };
 use fdg_domain::{Command, ListName, Violation};
 use fdg_store::{WriteContext, WriteOutcome, WriteRequest};
@@ -80,7 +81,8 @@ pub struct FormPage {
     pub submit: &'static str,
 }
 
-/// How a field is declared: name, Danish and English label, type, required, code list.
+/// How a field is declared: name, Danish and English label, type, required, code list, and a
+/// Danish and English hint.
 struct Spec {
     name: &'static str,
     da: &'static str,
@@ -88,94 +90,131 @@ struct Spec {
     input_type: &'static str,
     required: bool,
     list: Option<ListName>,
+    hint: Option<(&'static str, &'static str)>,
 }
 
+macro_rules! spec {
+    ($name:literal, $da:literal, $en:literal, $ty:literal, $req:literal, $list:expr) => {
+        Spec {
+            name: $name,
+            da: $da,
+            en: $en,
+            input_type: $ty,
+            required: $req,
+            list: $list,
+            hint: None,
+        }
+    };
+}
+
+/// The registration details, asked for at a first contact only when the person is to be
+/// registered at the same time (§ 4, stk. 1).
+const fn when_registering(spec: Spec) -> Spec {
+    Spec {
+        required: false,
+        hint: Some((
+            "Kun når personen skal registreres som arbejdssøgende (matchkategori 1–3, § 4, stk. 1).",
+            "Only when the person is to be registered as a job seeker (match category 1–3, s. 4(1)).",
+        )),
+        ..spec
+    }
+}
+
+const CPR: Spec = spec!("cpr", "CPR-nummer", "CPR number", "text", true, None);
+const NAME: Spec = spec!("name", "Navn", "Name", "text", true, None);
+const BENEFIT_CATEGORY: Spec = spec!(
+    "benefit_category",
+    "Ydelseskategori",
+    "Benefit category",
+    "text",
+    true,
+    Some(ListName::BenefitCategory)
+);
+const UNEMPLOYMENT_DEGREE: Spec = spec!(
+    "unemployment_degree",
+    "Ledighedsgrad",
+    "Degree of unemployment",
+    "text",
+    true,
+    Some(ListName::UnemploymentDegree)
+);
+const HOURS: Spec = spec!(
+    "hours_per_week",
+    "Ledige timer pr. uge (kun delvis ledig)",
+    "Hours of unemployment per week (partly unemployed only)",
+    "number",
+    false,
+    None
+);
+const JOB_TITLE: Spec = spec!(
+    "job_title",
+    "Stillingsbetegnelse",
+    "Job title",
+    "text",
+    true,
+    Some(ListName::Occupation)
+);
+const JOB_TITLE_2: Spec = spec!(
+    "job_title_2",
+    "Endnu en stillingsbetegnelse",
+    "Another job title",
+    "text",
+    false,
+    Some(ListName::Occupation)
+);
+const FUND: Spec = spec!(
+    "unemployment_fund",
+    "A-kasse (hvis medlem)",
+    "Unemployment fund (if a member)",
+    "text",
+    false,
+    Some(ListName::UnemploymentFund)
+);
+const MUNICIPALITY: Spec = spec!(
+    "municipality",
+    "Kommune",
+    "Municipality",
+    "text",
+    false,
+    Some(ListName::Municipality)
+);
+
+/// The names of the registration details' fields.
+const DETAIL_FIELDS: [&str; 6] = [
+    BENEFIT_CATEGORY.name,
+    UNEMPLOYMENT_DEGREE.name,
+    HOURS.name,
+    JOB_TITLE.name,
+    JOB_TITLE_2.name,
+    FUND.name,
+];
+
 const REGISTRATION: [Spec; 10] = [
-    Spec {
-        name: "cpr",
-        da: "CPR-nummer",
-        en: "CPR number",
-        input_type: "text",
-        required: true,
-        list: None,
-    },
-    Spec {
-        name: "name",
-        da: "Navn",
-        en: "Name",
-        input_type: "text",
-        required: true,
-        list: None,
-    },
-    Spec {
-        name: "registration_date",
-        da: "Dato for registrering",
-        en: "Registration date",
-        input_type: "date",
-        required: true,
-        list: None,
-    },
-    Spec {
-        name: "benefit_category",
-        da: "Ydelseskategori",
-        en: "Benefit category",
-        input_type: "text",
-        required: true,
-        list: Some(ListName::BenefitCategory),
-    },
-    Spec {
-        name: "unemployment_degree",
-        da: "Ledighedsgrad",
-        en: "Degree of unemployment",
-        input_type: "text",
-        required: true,
-        list: Some(ListName::UnemploymentDegree),
-    },
-    Spec {
-        name: "hours_per_week",
-        da: "Ledige timer pr. uge (kun delvis ledig)",
-        en: "Hours of unemployment per week (partly unemployed only)",
-        input_type: "number",
-        required: false,
-        list: None,
-    },
-    Spec {
-        name: "job_title",
-        da: "Stillingsbetegnelse",
-        en: "Job title",
-        input_type: "text",
-        required: true,
-        list: Some(ListName::Occupation),
-    },
-    Spec {
-        name: "job_title_2",
-        da: "Endnu en stillingsbetegnelse",
-        en: "Another job title",
-        input_type: "text",
-        required: false,
-        list: Some(ListName::Occupation),
-    },
-    Spec {
-        name: "unemployment_fund",
-        da: "A-kasse (hvis medlem)",
-        en: "Unemployment fund (if a member)",
-        input_type: "text",
-        required: false,
-        list: Some(ListName::UnemploymentFund),
-    },
-    Spec {
-        name: "municipality",
-        da: "Kommune",
-        en: "Municipality",
-        input_type: "text",
-        required: false,
-        list: Some(ListName::Municipality),
-    },
+    CPR,
+    NAME,
+    spec!(
+        "registration_date",
+        "Dato for registrering",
+        "Registration date",
+        "date",
+        true,
+        None
+    ),
+    BENEFIT_CATEGORY,
+    UNEMPLOYMENT_DEGREE,
+    HOURS,
+    JOB_TITLE,
+    JOB_TITLE_2,
+    FUND,
+    MUNICIPALITY,
 ];
 
 /// The form field a violation's JSON path belongs to.
 fn field_of(path: &str) -> &str {
     match path {
+        // The registration a first contact brings along (§ 4, stk. 1).
+        "registration" => "benefit_category",
+        p if p.starts_with("registration.") => field_of(&p["registration.".len()..]),
         p if p.starts_with("job_titles[1]") => "job_title_2",
         p if p.starts_with("job_titles") => "job_title",
         "consent.date" => "consent_date",
@@ -208,7 +247,11 @@ fn build(
         .map(|s| Field {
             name: s.name,
             label: if en { s.en } else { s.da },
-            hint: (s.name == "cpr").then_some(t.cpr_hint),
+            hint: match (s.name, s.hint) {
+                ("cpr", _) => Some(t.cpr_hint),
+                (_, Some((da, en_hint))) => Some(if en { en_hint } else { da }),
+                (_, None) => None,
+            },
             input_type: s.input_type,
             required: s.required,
             options: s
@@ -295,66 +338,62 @@ fn text(values: &Values, k: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
+/// A small number typed into a field; anything else breaks `rule` at that field.
+fn number(
+    values: &Values,
+    field: &str,
+    rule: &'static fdg_domain::rules::Rule,
+) -> Result<Option<u8>, Vec<Violation>> {
+    text(values, field)
+        .map(|n| n.parse().map_err(|_| vec![Violation::new(rule, field)]))
+        .transpose()
+}
+
+/// The registration details (§ 8, stk. 1) of a registration or of a first contact.
+fn details(values: &Values) -> Result<RegistrationDetails, Vec<Violation>> {
+    let hours = number(values, "hours_per_week", &fdg_domain::rules::S8_1_HOURS)?;
+    Ok(RegistrationDetails {
+        benefit_category: text(values, "benefit_category"),
+        unemployment_degree: text(values, "unemployment_degree"),
+        hours_per_week: hours,
+        job_titles: [text(values, "job_title"), text(values, "job_title_2")]
+            .into_iter()
+            .flatten()
+            .collect(),
+        unemployment_fund: text(values, "unemployment_fund"),
+    })
+}
+
 fn build_registration(values: &Values) -> Result<Command, Vec<Violation>> {
-    let hours = text(values, "hours_per_week");
-    if hours.as_ref().is_some_and(|h| h.parse::<u8>().is_err()) {
-        return Err(vec![Violation::new(
-            &fdg_domain::rules::S8_1_HOURS,
-            "hours_per_week",
-        )]);
-    }
     Ok(Command::Register(RegisterJobSeeker {
         cpr: values.get("cpr").cloned().unwrap_or_default(),
         name: text(values, "name"),
         registration_date: text(values, "registration_date"),
-        details: RegistrationDetails {
-            benefit_category: text(values, "benefit_category"),
-            unemployment_degree: text(values, "unemployment_degree"),
-            hours_per_week: hours.and_then(|h| h.parse().ok()),
-            job_titles: [text(values, "job_title"), text(values, "job_title_2")]
-                .into_iter()
-                .flatten()
-                .collect(),
-            unemployment_fund: text(values, "unemployment_fund"),
-        },
+        details: details(values)?,
         municipality: text(values, "municipality"),
         match_category: None,
     }))
 }
 
 const DEREGISTRATION: [Spec; 4] = [
-    Spec {
-        name: "cpr",
-        da: "CPR-nummer",
-        en: "CPR number",
-        input_type: "text",
-        required: true,
-        list: None,
-    },
-    Spec {
-        name: "name",
-        da: "Navn",
-        en: "Name",
-        input_type: "text",
-        required: true,
-        list: None,
-    },
-    Spec {
-        name: "deregistration_date",
-        da: "Dato for afmelding",
-        en: "Deregistration date",
-        input_type: "date",
-        required: true,
-        list: None,
-    },
-    Spec {
-        name: "reason",
-        da: "Årsag til afmelding",
-        en: "Reason for deregistration",
-        input_type: "text",
-        required: true,
-        list: Some(ListName::DeregistrationReason),
-    },
+    CPR,
+    NAME,
+    spec!(
+        "deregistration_date",
+        "Dato for afmelding",
+        "Deregistration date",
+        "date",
+        true,
+        None
+    ),
+    spec!(
+        "reason",
+        "Årsag til afmelding",
+        "Reason for deregistration",
+        "text",
+        true,
+        Some(ListName::DeregistrationReason)
+    ),
 ];
 
 fn build_deregistration(values: &Values) -> Result<Command, Vec<Violation>> {
@@ -367,38 +406,24 @@ fn build_deregistration(values: &Values) -> Result<Command, Vec<Violation>> {
 }
 
 const CONDITION: [Spec; 4] = [
-    Spec {
-        name: "cpr",
-        da: "CPR-nummer",
-        en: "CPR number",
-        input_type: "text",
-        required: true,
-        list: None,
-    },
-    Spec {
-        name: "kind",
-        da: "Periodisk forhold",
-        en: "Periodic condition",
-        input_type: "text",
-        required: true,
-        list: Some(ListName::PeriodicConditionKind),
-    },
-    Spec {
-        name: "start_date",
-        da: "Startdato",
-        en: "Start date",
-        input_type: "date",
-        required: true,
-        list: None,
-    },
-    Spec {
-        name: "end_date",
-        da: "Slutdato (hvis kendt)",
-        en: "End date (if known)",
-        input_type: "date",
-        required: false,
-        list: None,
-    },
+    CPR,
+    spec!(
+        "kind",
+        "Periodisk forhold",
+        "Periodic condition",
+        "text",
+        true,
+        Some(ListName::PeriodicConditionKind)
+    ),
+    spec!("start_date", "Startdato", "Start date", "date", true, None),
+    spec!(
+        "end_date",
+        "Slutdato (hvis kendt)",
+        "End date (if known)",
+        "date",
+        false,
+        None
+    ),
 ];
 
 fn build_condition(values: &Values) -> Result<Command, Vec<Violation>> {
@@ -411,22 +436,15 @@ fn build_condition(values: &Values) -> Result<Command, Vec<Violation>> {
 }
 
 const CESSATION: [Spec; 2] = [
-    Spec {
-        name: "cpr",
-        da: "CPR-nummer",
-        en: "CPR number",
-        input_type: "text",
-        required: true,
-        list: None,
-    },
-    Spec {
-        name: "cessation_date",
-        da: "Dato for ophør af udbetaling",
-        en: "Date payment ceased",
-        input_type: "date",
-        required: true,
-        list: None,
-    },
+    CPR,
+    spec!(
+        "cessation_date",
+        "Dato for ophør af udbetaling",
+        "Date payment ceased",
+        "date",
+        true,
+        None
+    ),
 ];
 
 fn build_cessation(values: &Values) -> Result<Command, Vec<Violation>> {
@@ -436,173 +454,223 @@ fn build_cessation(values: &Values) -> Result<Command, Vec<Violation>> {
     }))
 }
 
-macro_rules! spec {
-    ($name:literal, $da:literal, $en:literal, $ty:literal, $req:literal, $list:expr) => {
-        Spec {
-            name: $name,
-            da: $da,
-            en: $en,
-            input_type: $ty,
-            required: $req,
-            list: $list,
-        }
-    };
-}
+const C_CPR: Spec = spec!(
+    "cpr",
+    "CPR-nummer (§ 9, nr. 1)",
+    "CPR number (s. 9 no. 1)",
+    "text",
+    true,
+    None
+);
+const C_NAME: Spec = spec!(
+    "name",
+    "Navn (§ 9, nr. 1)",
+    "Name (s. 9 no. 1)",
+    "text",
+    true,
+    None
+);
+const CASE_TYPE: Spec = spec!(
+    "case_type",
+    "Sagstype (§ 9, nr. 1)",
+    "Case type (s. 9 no. 1)",
+    "text",
+    true,
+    Some(ListName::CaseType)
+);
+const SUPPORT: Spec = spec!(
+    "support",
+    "Forsørgelse (§ 9, nr. 1)",
+    "Means of support (s. 9 no. 1)",
+    "text",
+    true,
+    Some(ListName::BenefitCategory)
+);
+const CONSENT_OBTAIN: Spec = spec!(
+    "consent_obtain",
+    "Samtykke til at indhente oplysninger (§ 9, nr. 1)",
+    "Consent to obtain information (s. 9 no. 1)",
+    "checkbox",
+    false,
+    None
+);
+const CONSENT_DISCLOSE: Spec = spec!(
+    "consent_disclose",
+    "Samtykke til at videregive oplysninger (§ 9, nr. 1)",
+    "Consent to disclose information (s. 9 no. 1)",
+    "checkbox",
+    false,
+    None
+);
+const CONSENT_DATE: Spec = spec!(
+    "consent_date",
+    "Dato for samtykket (§ 9, nr. 1)",
+    "Date of consent (s. 9 no. 1)",
+    "date",
+    true,
+    None
+);
+const INTERVIEW_DATE: Spec = spec!(
+    "interview_date",
+    "Dato for afholdt kontaktsamtale (§ 9, nr. 2)",
+    "Date the interview was held (s. 9 no. 2)",
+    "date",
+    true,
+    None
+);
+const INTERVIEW_TYPE: Spec = spec!(
+    "interview_type",
+    "Samtaletype (§ 9, nr. 2)",
+    "Interview type (s. 9 no. 2)",
+    "text",
+    true,
+    Some(ListName::InterviewType)
+);
+const CONTACT_FORM: Spec = spec!(
+    "contact_form",
+    "Kontaktform (§ 9, nr. 3)",
+    "Contact form (s. 9 no. 3)",
+    "text",
+    true,
+    Some(ListName::ContactForm)
+);
+const CONTACT_FORM_COMMENT: Spec = spec!(
+    "contact_form_comment",
+    "Kommentar til kontaktform (§ 9, nr. 3)",
+    "Comment on the contact form (s. 9 no. 3)",
+    "text",
+    false,
+    None
+);
+const ATTENTION: Spec = spec!(
+    "attention",
+    "Dialogguidens opmærksomhedsområder – kun hvor det er relevant (§ 9, nr. 4)",
+    "The dialogue guide's attention areas – only where relevant (s. 9 no. 4)",
+    "notes",
+    false,
+    Some(ListName::AttentionArea)
+);
+const SUMMARY: Spec = spec!(
+    "summary",
+    "Opsamlende vurdering (§ 9, nr. 5)",
+    "Summary assessment (s. 9 no. 5)",
+    "textarea",
+    false,
+    None
+);
+const MATCH_CATEGORY: Spec = spec!(
+    "match_category",
+    "Matchkategori (§ 9, nr. 6)",
+    "Match category (s. 9 no. 6)",
+    "text",
+    true,
+    Some(ListName::MatchCategory)
+);
+const DECISIVE: Spec = spec!(
+    "decisive",
+    "Udslagsgivende områder, når personen ikke er umiddelbar match (§ 9, nr. 7)",
+    "Decisive areas when not an immediate match (s. 9 no. 7)",
+    "checks",
+    false,
+    Some(ListName::AttentionArea)
+);
+const FREQUENT_CONTACT_REASON: Spec = spec!(
+    "frequent_contact_reason",
+    "Årsag til hyppigere kontakt (§ 9, nr. 8)",
+    "Reason for more frequent contact (s. 9 no. 8)",
+    "text",
+    false,
+    Some(ListName::FrequentContactReason)
+);
+const EXEMPTION_REASON: Spec = spec!(
+    "exemption_reason",
+    "Årsag til fritagelse for registrering (§ 9, nr. 9)",
+    "Reason for exemption from registration (s. 9 no. 9)",
+    "text",
+    false,
+    Some(ListName::ExemptionReason)
+);
+const CITIZEN_COMMENT: Spec = spec!(
+    "citizen_comment",
+    "Borgerens kommentar (§ 9, nr. 10)",
+    "The citizen's comment (s. 9 no. 10)",
+    "textarea",
+    false,
+    None
+);
+const FURTHER_COURSE: Spec = spec!(
+    "further_course",
+    "Det videre forløb (§ 9, nr. 11)",
+    "The further course (s. 9 no. 11)",
+    "textarea",
+    true,
+    None
+);
 
 /// The contact interview in the order of § 9.
 const INTERVIEW: [Spec; 19] = [
+    C_CPR,
+    C_NAME,
+    CASE_TYPE,
+    SUPPORT,
+    CONSENT_OBTAIN,
+    CONSENT_DISCLOSE,
+    CONSENT_DATE,
+    INTERVIEW_DATE,
+    INTERVIEW_TYPE,
+    CONTACT_FORM,
+    CONTACT_FORM_COMMENT,
+    ATTENTION,
+    SUMMARY,
+    MATCH_CATEGORY,
+    DECISIVE,
+    FREQUENT_CONTACT_REASON,
+    EXEMPTION_REASON,
+    CITIZEN_COMMENT,
+    FURTHER_COURSE,
+];
+
+/// The first contact of a cash-benefit applicant: the § 9 record with the § 8, stk. 3 set of
+/// mandatory fields, and the registration details when § 4, stk. 1 requires registration.
+const FIRST_CONTACT: [Spec; 25] = [
+    C_CPR,
+    C_NAME,
+    CASE_TYPE,
+    SUPPORT,
+    CONSENT_OBTAIN,
+    CONSENT_DISCLOSE,
+    CONSENT_DATE,
     spec!(
-        "cpr",
-        "CPR-nummer (§ 9, nr. 1)",
-        "CPR number (s. 9 no. 1)",
-        "text",
-        true,
-        None
-    ),
-    spec!(
-        "name",
-        "Navn (§ 9, nr. 1)",
-        "Name (s. 9 no. 1)",
-        "text",
-        true,
-        None
-    ),
-    spec!(
-        "case_type",
-        "Sagstype (§ 9, nr. 1)",
-        "Case type (s. 9 no. 1)",
-        "text",
-        true,
-        Some(ListName::CaseType)
-    ),
-    spec!(
-        "support",
-        "Forsørgelse (§ 9, nr. 1)",
-        "Means of support (s. 9 no. 1)",
-        "text",
-        true,
-        Some(ListName::BenefitCategory)
-    ),
-    spec!(
-        "consent_obtain",
-        "Samtykke til at indhente oplysninger (§ 9, nr. 1)",
-        "Consent to obtain information (s. 9 no. 1)",
-        "checkbox",
-        false,
-        None
-    ),
-    spec!(
-        "consent_disclose",
-        "Samtykke til at videregive oplysninger (§ 9, nr. 1)",
-        "Consent to disclose information (s. 9 no. 1)",
-        "checkbox",
-        false,
-        None
-    ),
-    spec!(
-        "consent_date",
-        "Dato for samtykket (§ 9, nr. 1)",
-        "Date of consent (s. 9 no. 1)",
+        "first_contact_date",
+        "Dato for første henvendelse og samtale (§ 8, stk. 3; § 9, nr. 2)",
+        "Date of the first contact and interview (s. 8(3); s. 9 no. 2)",
         "date",
         true,
         None
     ),
-    spec!(
-        "interview_date",
-        "Dato for afholdt kontaktsamtale (§ 9, nr. 2)",
-        "Date the interview was held (s. 9 no. 2)",
-        "date",
-        true,
-        None
-    ),
-    spec!(
-        "interview_type",
-        "Samtaletype (§ 9, nr. 2)",
-        "Interview type (s. 9 no. 2)",
-        "text",
-        true,
-        Some(ListName::InterviewType)
-    ),
-    spec!(
-        "contact_form",
-        "Kontaktform (§ 9, nr. 3)",
-        "Contact form (s. 9 no. 3)",
-        "text",
-        true,
-        Some(ListName::ContactForm)
-    ),
-    spec!(
-        "contact_form_comment",
-        "Kommentar til kontaktform (§ 9, nr. 3)",
-        "Comment on the contact form (s. 9 no. 3)",
-        "text",
-        false,
-        None
-    ),
-    spec!(
-        "attention",
-        "Dialogguidens opmærksomhedsområder – kun hvor det er relevant (§ 9, nr. 4)",
-        "The dialogue guide's attention areas – only where relevant (s. 9 no. 4)",
-        "notes",
-        false,
-        Some(ListName::AttentionArea)
-    ),
-    spec!(
-        "summary",
-        "Opsamlende vurdering (§ 9, nr. 5)",
-        "Summary assessment (s. 9 no. 5)",
-        "textarea",
-        false,
-        None
-    ),
-    spec!(
-        "match_category",
-        "Matchkategori (§ 9, nr. 6)",
-        "Match category (s. 9 no. 6)",
-        "text",
-        true,
-        Some(ListName::MatchCategory)
-    ),
-    spec!(
-        "decisive",
-        "Udslagsgivende områder, når personen ikke er umiddelbar match (§ 9, nr. 7)",
-        "Decisive areas when not an immediate match (s. 9 no. 7)",
-        "checks",
-        false,
-        Some(ListName::AttentionArea)
-    ),
-    spec!(
-        "frequent_contact_reason",
-        "Årsag til hyppigere kontakt (§ 9, nr. 8)",
-        "Reason for more frequent contact (s. 9 no. 8)",
-        "text",
-        false,
-        Some(ListName::FrequentContactReason)
-    ),
-    spec!(
-        "exemption_reason",
-        "Årsag til fritagelse for registrering (§ 9, nr. 9)",
-        "Reason for exemption from registration (s. 9 no. 9)",
-        "text",
-        false,
-        Some(ListName::ExemptionReason)
-    ),
-    spec!(
-        "citizen_comment",
-        "Borgerens kommentar (§ 9, nr. 10)",
-        "The citizen's comment (s. 9 no. 10)",
-        "textarea",
-        false,
-        None
-    ),
-    spec!(
-        "further_course",
-        "Det videre forløb (§ 9, nr. 11)",
-        "The further course (s. 9 no. 11)",
-        "textarea",
-        true,
-        None
-    ),
+    CONTACT_FORM,
+    CONTACT_FORM_COMMENT,
+    ATTENTION,
+    SUMMARY,
+    MATCH_CATEGORY,
+    DECISIVE,
+    FREQUENT_CONTACT_REASON,
+    EXEMPTION_REASON,
+    CITIZEN_COMMENT,
+    Spec {
+        required: false,
+        ..FURTHER_COURSE
+    },
+    Spec {
+        hint: Some(("Tom: jeres egen kommune.", "Empty: your own municipality.")),
+        ..MUNICIPALITY
+    },
+    when_registering(BENEFIT_CATEGORY),
+    when_registering(UNEMPLOYMENT_DEGREE),
+    when_registering(HOURS),
+    when_registering(JOB_TITLE),
+    when_registering(JOB_TITLE_2),
+    when_registering(FUND),
 ];
 
 /// The codes ticked or noted in a `checks` / `notes` group.
@@ -619,54 +687,83 @@ fn group(values: &Values, name: &str) -> Vec<(String, String)> {
     out
 }
 
+/// The § 9 fields of a contact interview or a first contact.
+fn contact(values: &Values) -> Result<ContactFields, Vec<Violation>> {
+    let match_category = number(
+        values,
+        "match_category",
+        &fdg_domain::rules::S9_6_MATCH_UNKNOWN,
+    )?;
+    Ok(ContactFields {
+        name: text(values, "name"),
+        case_type: text(values, "case_type"),
+        support: text(values, "support"),
+        // An unticked box is an answer: no consent.
+        consent: Some(ConsentInput {
+            obtain: Some(values.contains_key("consent_obtain")),
+            disclose: Some(values.contains_key("consent_disclose")),
+            date: text(values, "consent_date"),
+        }),
+        contact_form: text(values, "contact_form"),
+        contact_form_comment: text(values, "contact_form_comment"),
+        // Only the areas where something is written (§ 9, nr. 4).
+        attention_areas: group(values, "attention")
+            .into_iter()
+            .filter(|(_, note)| !note.trim().is_empty())
+            .collect(),
+        summary: text(values, "summary"),
+        match_category,
+        decisive_areas: group(values, "decisive")
+            .into_iter()
+            .map(|(code, _)| code)
+            .collect(),
+        frequent_contact_reason: text(values, "frequent_contact_reason"),
+        exemption_reason: text(values, "exemption_reason"),
+        citizen_comment: text(values, "citizen_comment"),
+        further_course: text(values, "further_course"),
+    })
+}
+
 fn build_interview(values: &Values) -> Result<Command, Vec<Violation>> {
-    let match_category = match text(values, "match_category") {
-        None => None,
-        Some(m) => Some(m.parse::<u8>().map_err(|_| {
-            vec![Violation::new(
-                &fdg_domain::rules::S9_6_MATCH_UNKNOWN,
-                "match_category",
-            )]
-        })?),
-    };
     Ok(Command::Interview(RecordContactInterview {
         cpr: values.get("cpr").cloned().unwrap_or_default(),
         interview_date: text(values, "interview_date"),
         interview_type: text(values, "interview_type"),
-        contact: ContactFields {
-            name: text(values, "name"),
-            case_type: text(values, "case_type"),
-            support: text(values, "support"),
-            // An unticked box is an answer: no consent.
-            consent: Some(ConsentInput {
-                obtain: Some(values.contains_key("consent_obtain")),
-                disclose: Some(values.contains_key("consent_disclose")),
-                date: text(values, "consent_date"),
-            }),
-            contact_form: text(values, "contact_form"),
-            contact_form_comment: text(values, "contact_form_comment"),
-            // Only the areas where something is written (§ 9, nr. 4).
-            attention_areas: group(values, "attention")
-                .into_iter()
-                .filter(|(_, note)| !note.trim().is_empty())
-                .collect(),
-            summary: text(values, "summary"),
-            match_category,
-            decisive_areas: group(values, "decisive")
-                .into_iter()
-                .map(|(code, _)| code)
-                .collect(),
-            frequent_contact_reason: text(values, "frequent_contact_reason"),
-            exemption_reason: text(values, "exemption_reason"),
-            citizen_comment: text(values, "citizen_comment"),
-            further_course: text(values, "further_course"),
-        },
+        contact: contact(values)?,
         registration: None,
     }))
 }
 
+fn build_first_contact(values: &Values) -> Result<Command, Vec<Violation>> {
+    // Registration details are given only when something of them is filled in; the rules then
+    // say whether § 4, stk. 1 expects them.
+    let registering = DETAIL_FIELDS.iter().any(|f| text(values, f).is_some());
+    Ok(Command::FirstContact(RecordFirstContact {
+        cpr: values.get("cpr").cloned().unwrap_or_default(),
+        first_contact_date: text(values, "first_contact_date"),
+        contact: contact(values)?,
+        municipality: text(values, "municipality"),
+        registration: if registering {
+            Some(details(values)?)
+        } else {
+            None
+        },
+    }))
+}
+
 /// Every record form of the tool so far.
-pub static FORMS: [FormDef; 5] = [
+pub static FORMS: [FormDef; 6] = [
+    FormDef {
+        path: "/first-contacts/new",
+        title_da: "Registrér første henvendelse om kontant- eller starthjælp",
+        title_en: "Record the first contact about cash or start benefit",
+        submit_da: "Registrér",
+        submit_en: "Record",
+        provision: "§ 3; § 4, stk. 1; § 8, stk. 3",
+        specs: &FIRST_CONTACT,
+        date_field: "first_contact_date",
+        build: build_first_contact,
+    },
     FormDef {
         path: "/interviews/new",
         title_da: "Registrér kontaktsamtale",

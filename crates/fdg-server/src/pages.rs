@@ -115,6 +115,8 @@ pub struct Texts {
     pub condition_link: &'static str,
     /// Link to the cessation form.
     pub cessation_link: &'static str,
+    /// Link to the first-contact form.
+    pub first_contact_link: &'static str,
     /// Link to the interview form.
     pub interview_link: &'static str,
     /// Citizen page title.
@@ -249,6 +251,7 @@ pub const DA: Texts = Texts {
     deregister_link: "Afmeld en arbejdssøgende (§ 8, stk. 2)",
     condition_link: "Periodisk forhold (§ 8, stk. 5)",
     cessation_link: "Ophør af kontant- eller starthjælp (§ 8, stk. 4)",
+    first_contact_link: "Første henvendelse om kontant- eller starthjælp (§ 8, stk. 3)",
     interview_link: "Kontaktsamtale (§ 9)",
     citizen_title: "Min registrering som arbejdssøgende",
     citizen_login_intro: "Log ind med MitID for at se og ændre din registrering og se, hvem der har set dine oplysninger.",
@@ -340,6 +343,7 @@ pub const EN: Texts = Texts {
     deregister_link: "Deregister a job seeker (§ 8, stk. 2)",
     condition_link: "Periodic condition (§ 8, stk. 5)",
     cessation_link: "Cash or start benefit ceased (§ 8, stk. 4)",
+    first_contact_link: "First contact about cash or start benefit (§ 8, stk. 3)",
     interview_link: "Contact interview (§ 9)",
     citizen_title: "My registration as a job seeker",
     citizen_login_intro: "Log in with MitID to see and change your registration and to see who has looked at your data.",

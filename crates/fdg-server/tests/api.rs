@@ -1961,6 +1961,25 @@ async fn browser_login(app: &App, kind: OrgKind, code: &str, name: &str) -> Stri
         .to_owned()
 }
 
+/// The page a recorded form redirects to.
+async fn follow(app: &App, cookie: &str, posted: &Answer) -> Answer {
+    assert_eq!(posted.status, StatusCode::SEE_OTHER, "{}", posted.text);
+    let to = posted.headers[header::LOCATION].to_str().unwrap();
+    page(app, cookie, to).await
+}
+
+/// The CSRF token a page's forms carry.
+fn csrf_of(page: &Answer) -> String {
+    page.text
+        .split(r#"name="csrf" value=""#)
+        .nth(1)
+        .expect("a form with a CSRF token")
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
 async fn page(app: &App, cookie: &str, path: &str) -> Answer {
     app.call(
         Request::get(path)
@@ -2057,15 +2076,7 @@ async fn a_caseworker_finds_a_person_by_cpr_in_a_form_and_sees_status_and_timeli
     let cookie = browser_login(&app, OrgKind::StateJobcenter, "STAT", "Anne Berg").await;
     let home = page(&app, &cookie, "/").await;
     assert_eq!(home.status, StatusCode::OK);
-    let csrf = home
-        .text
-        .split(r#"name="csrf" value=""#)
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let csrf = csrf_of(&home);
     let find = |cpr: &str, csrf: &str| {
         Request::post("/find")
             .header(header::COOKIE, &cookie)
@@ -2144,15 +2155,7 @@ async fn the_registration_form_shows_each_broken_rule_beside_its_field_and_keeps
         assert!(form.text.contains(label), "{label}");
     }
     assert!(form.text.contains(r#"<option value="a_dagpenge">"#));
-    let csrf = form
-        .text
-        .split(r#"name="csrf" value=""#)
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let csrf = csrf_of(&form);
     let post = |body: String| {
         Request::post("/register")
             .header(header::COOKIE, &cookie)
@@ -2189,13 +2192,7 @@ async fn the_registration_form_shows_each_broken_rule_beside_its_field_and_keeps
             "csrf={csrf}&cpr=070761-4285&name=Jens+Hansen&registration_date=2026-11-02&benefit_category=a_dagpenge&unemployment_degree=fuld&job_title=4110&unemployment_fund=001&municipality=101"
         )))
         .await;
-    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text);
-    let person = page(
-        &app,
-        &cookie,
-        ok.headers[header::LOCATION].to_str().unwrap(),
-    )
-    .await;
+    let person = follow(&app, &cookie, &ok).await;
     assert!(person.text.contains("Ja, siden 2026-11-02"));
     // Recorded as the user's organisation, with the user as acting person.
     let feed = app.get(&app.state_token, "/api/v1/events").await;
@@ -2226,15 +2223,7 @@ async fn the_other_record_forms_record_through_the_same_rules() {
         form.text.contains(r#"value="2026-11-27""#),
         "today filled in"
     );
-    let csrf = form
-        .text
-        .split(r#"name="csrf" value=""#)
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let csrf = csrf_of(&form);
     let post = |path: &str, body: String| {
         Request::post(path)
             .header(header::COOKIE, &cookie)
@@ -2262,13 +2251,7 @@ async fn the_other_record_forms_record_through_the_same_rules() {
             format!("csrf={csrf}&cpr=070761-4285&kind=sygdom&start_date=2026-11-20"),
         ))
         .await;
-    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text);
-    let person = page(
-        &app,
-        &cookie,
-        ok.headers[header::LOCATION].to_str().unwrap(),
-    )
-    .await;
+    let person = follow(&app, &cookie, &ok).await;
     assert!(person.text.contains("Sygdom (2026-11-20)"));
     // The state job centre records no cessation (§ 3, stk. 3): the rule and provision are shown.
     let refused = app
@@ -2282,14 +2265,79 @@ async fn the_other_record_forms_record_through_the_same_rules() {
     let dereg = app
         .call(post("/deregister", format!("csrf={csrf}&cpr=070761-4285&name=Jens+Hansen&deregistration_date=2026-11-26&reason=beskaeftigelse")))
         .await;
-    assert_eq!(dereg.status, StatusCode::SEE_OTHER, "{}", dereg.text);
-    let person = page(
-        &app,
-        &cookie,
-        dereg.headers[header::LOCATION].to_str().unwrap(),
-    )
-    .await;
+    let person = follow(&app, &cookie, &dereg).await;
     assert!(person.text.contains("Overgået til beskæftigelse"));
+}
+
+#[tokio::test]
+async fn the_first_contact_form_asks_for_registration_when_section_4_requires_it() {
+    let app = spawn_app().await;
+    let cookie = browser_login(&app, OrgKind::MunicipalJobcenter, "101", "Bo Ib").await;
+    let home = page(&app, &cookie, "/").await;
+    assert!(home.text.contains(r#"href="/first-contacts/new""#));
+    let form = page(&app, &cookie, "/first-contacts/new").await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.text.contains(r#"<option value="kontanthjaelp">"#));
+    assert!(form.text.contains("matchkategori 1–3, § 4, stk. 1"));
+    let csrf = csrf_of(&form);
+    let post = |body: String| {
+        Request::post("/first-contacts/new")
+            .header(header::COOKIE, &cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let base = format!(
+        "csrf={csrf}&cpr=020285-2345&name=Mette+Jensen&case_type=kontanthjaelp&support=kontanthjaelp&consent_obtain=on&consent_disclose=on&consent_date=2026-11-03&first_contact_date=2026-11-03&contact_form=personligt&match_category=2&decisive.erhvervserfaring=on"
+    );
+    // Match category 2 without registration details: refused, the rule beside the first of
+    // the details, and nothing typed is lost.
+    let refused = app.call(post(base.clone())).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused
+            .text
+            .contains(r#"id="benefit_category-error">Personen modtager kontant- eller starthjælp"#),
+        "{}",
+        refused.text
+    );
+    assert!(refused.text.contains("§ 4, stk. 1"));
+    assert!(refused.text.contains(r#"value="Mette Jensen""#));
+    // A mistake inside the registration details is shown beside its own field.
+    let bad_degree = app
+        .call(post(format!(
+            "{base}&benefit_category=kontanthjaelp&unemployment_degree=halv&job_title=5223"
+        )))
+        .await;
+    assert_eq!(bad_degree.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad_degree
+            .text
+            .contains(r#"id="unemployment_degree-error""#)
+    );
+    let ok = app
+        .call(post(format!(
+            "{base}&benefit_category=kontanthjaelp&unemployment_degree=fuld&job_title=5223"
+        )))
+        .await;
+    let person = follow(&app, &cookie, &ok).await;
+    assert!(
+        person.text.contains("Ja, siden 2026-11-03"),
+        "{}",
+        person.text
+    );
+    // The first contact and the registration reach the feed as the municipality's.
+    let feed = app.get(&app.state_token, "/api/v1/events").await;
+    let types: Vec<&str> = feed.body["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    assert!(
+        types.contains(&"first_contact_recorded") && types.contains(&"job_seeker_registered"),
+        "{types:?}"
+    );
 }
 
 #[tokio::test]
@@ -2315,15 +2363,7 @@ async fn the_interview_form_follows_section_9_and_names_a_missing_field() {
     assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}");
     assert!(form.text.contains(r#"name="attention.helbred""#));
     assert!(form.text.contains(r#"name="decisive.helbred""#));
-    let csrf = form
-        .text
-        .split(r#"name="csrf" value=""#)
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let csrf = csrf_of(&form);
     let base = format!(
         "csrf={csrf}&cpr=070761-4285&name=Jens+Hansen&case_type=dagpenge&support=a_dagpenge&consent_obtain=on&consent_date=2026-11-16&interview_date=2026-11-16&interview_type=foerste&contact_form=personligt&attention.jobonsker=S%C3%B8ger+kontorjob&attention.helbred=&match_category=2"
     );
@@ -2400,15 +2440,7 @@ async fn a_citizen_registers_themselves_and_sees_who_looked() {
         me.text
             .contains("Registrér dig som arbejdssøgende (§ 4, stk. 2)")
     );
-    let csrf = me
-        .text
-        .split(r#"name="csrf" value=""#)
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let csrf = csrf_of(&me);
     let register = |body: String| {
         Request::post("/borger/register")
             .header(header::COOKIE, &cookie)
@@ -2494,15 +2526,7 @@ async fn an_operator_onboards_and_suspends_a_vendor_in_the_browser_and_the_api_f
     let blocked = page(&app, &first_cookie, "/admin").await;
     assert_eq!(blocked.headers[header::LOCATION], "/password");
     let pw = page(&app, &first_cookie, "/password").await;
-    let pw_csrf = pw
-        .text
-        .split(r#"name="csrf" value=""#)
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let pw_csrf = csrf_of(&pw);
     let set = |new: &str, repeat: &str| {
         Request::post("/password")
             .header(header::COOKIE, &first_cookie)
@@ -2542,15 +2566,7 @@ async fn an_operator_onboards_and_suspends_a_vendor_in_the_browser_and_the_api_f
         .to_owned();
     let admin = page(&app, &cookie, "/admin").await;
     assert_eq!(admin.status, StatusCode::OK);
-    let csrf = admin
-        .text
-        .split(r#"name="csrf" value=""#)
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    let csrf = csrf_of(&admin);
     let post = |path: String, body: String| {
         Request::post(path)
             .header(header::COOKIE, &cookie)
