@@ -6,12 +6,12 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use fdg_domain::command::{
-    ConsentInput, ContactFields, DeregisterJobSeeker, RecordBenefitCessation,
+    ConsentInput, ContactFields, DeregisterJobSeeker, EndPeriodicCondition, RecordBenefitCessation,
     RecordContactInterview, RecordFirstContact, RegisterJobSeeker, RegistrationDetails,
     StartPeriodicCondition,
 };
@@ -70,7 +70,7 @@ pub struct FormPage {
     /// The provision the form records.
     pub provision: &'static str,
     /// Where it posts.
-    pub action: &'static str,
+    pub action: String,
     /// CSRF token.
     pub csrf: String,
     /// Fields.
@@ -179,6 +179,17 @@ const MUNICIPALITY: Spec = spec!(
     Some(ListName::Municipality)
 );
 
+/// The registration details where a record brings a registration along when § 4, stk. 1
+/// requires one.
+const DETAILS_WHEN_REGISTERING: [Spec; 6] = [
+    when_registering(BENEFIT_CATEGORY),
+    when_registering(UNEMPLOYMENT_DEGREE),
+    when_registering(HOURS),
+    when_registering(JOB_TITLE),
+    when_registering(JOB_TITLE_2),
+    when_registering(FUND),
+];
+
 /// The names of the registration details' fields.
 const DETAIL_FIELDS: [&str; 6] = [
     BENEFIT_CATEGORY.name,
@@ -228,7 +239,7 @@ fn field_of(path: &str) -> &str {
 fn build(
     state: &AppState,
     t: &'static Texts,
-    specs: &[Spec],
+    specs: &[&[Spec]],
     values: &HashMap<String, String>,
     violations: &[Violation],
 ) -> (Vec<Field>, Vec<SummaryLine>) {
@@ -244,6 +255,7 @@ fn build(
     };
     let fields = specs
         .iter()
+        .flat_map(|s| s.iter())
         .map(|s| Field {
             name: s.name,
             label: if en { s.en } else { s.da },
@@ -295,7 +307,11 @@ fn build(
                 .collect(),
         })
         .collect();
-    let known: Vec<&str> = specs.iter().map(|s| s.name).collect();
+    let known: Vec<&str> = specs
+        .iter()
+        .flat_map(|s| s.iter())
+        .map(|s| s.name)
+        .collect();
     let summary = violations
         .iter()
         .map(|v| SummaryLine {
@@ -325,10 +341,13 @@ pub struct FormDef {
     submit_da: &'static str,
     submit_en: &'static str,
     provision: &'static str,
-    specs: &'static [Spec],
+    /// The fields, in sections shown one after the other.
+    specs: &'static [&'static [Spec]],
     /// Fields filled in when the form is first shown (today's date).
     date_field: &'static str,
-    build: fn(&Values) -> Result<Command, Vec<Violation>>,
+    /// Builds the command from the posted values and the number of the fact the form is
+    /// about, if it is about one.
+    build: fn(&Values, Option<u64>) -> Result<Command, Vec<Violation>>,
 }
 
 fn text(values: &Values, k: &str) -> Option<String> {
@@ -364,7 +383,7 @@ fn details(values: &Values) -> Result<RegistrationDetails, Vec<Violation>> {
     })
 }
 
-fn build_registration(values: &Values) -> Result<Command, Vec<Violation>> {
+fn build_registration(values: &Values, _: Option<u64>) -> Result<Command, Vec<Violation>> {
     Ok(Command::Register(RegisterJobSeeker {
         cpr: values.get("cpr").cloned().unwrap_or_default(),
         name: text(values, "name"),
@@ -396,7 +415,7 @@ const DEREGISTRATION: [Spec; 4] = [
     ),
 ];
 
-fn build_deregistration(values: &Values) -> Result<Command, Vec<Violation>> {
+fn build_deregistration(values: &Values, _: Option<u64>) -> Result<Command, Vec<Violation>> {
     Ok(Command::Deregister(DeregisterJobSeeker {
         cpr: values.get("cpr").cloned().unwrap_or_default(),
         name: text(values, "name"),
@@ -426,7 +445,7 @@ const CONDITION: [Spec; 4] = [
     ),
 ];
 
-fn build_condition(values: &Values) -> Result<Command, Vec<Violation>> {
+fn build_condition(values: &Values, _: Option<u64>) -> Result<Command, Vec<Violation>> {
     Ok(Command::StartCondition(StartPeriodicCondition {
         cpr: values.get("cpr").cloned().unwrap_or_default(),
         kind: text(values, "kind"),
@@ -447,7 +466,7 @@ const CESSATION: [Spec; 2] = [
     ),
 ];
 
-fn build_cessation(values: &Values) -> Result<Command, Vec<Violation>> {
+fn build_cessation(values: &Values, _: Option<u64>) -> Result<Command, Vec<Violation>> {
     Ok(Command::Cessation(RecordBenefitCessation {
         cpr: values.get("cpr").cloned().unwrap_or_default(),
         cessation_date: text(values, "cessation_date"),
@@ -632,7 +651,7 @@ const INTERVIEW: [Spec; 19] = [
 
 /// The first contact of a cash-benefit applicant: the § 9 record with the § 8, stk. 3 set of
 /// mandatory fields, and the registration details when § 4, stk. 1 requires registration.
-const FIRST_CONTACT: [Spec; 25] = [
+const FIRST_CONTACT: [Spec; 19] = [
     C_CPR,
     C_NAME,
     CASE_TYPE,
@@ -665,12 +684,6 @@ const FIRST_CONTACT: [Spec; 25] = [
         hint: Some(("Tom: jeres egen kommune.", "Empty: your own municipality.")),
         ..MUNICIPALITY
     },
-    when_registering(BENEFIT_CATEGORY),
-    when_registering(UNEMPLOYMENT_DEGREE),
-    when_registering(HOURS),
-    when_registering(JOB_TITLE),
-    when_registering(JOB_TITLE_2),
-    when_registering(FUND),
 ];
 
 /// The codes ticked or noted in a `checks` / `notes` group.
@@ -724,7 +737,7 @@ fn contact(values: &Values) -> Result<ContactFields, Vec<Violation>> {
     })
 }
 
-fn build_interview(values: &Values) -> Result<Command, Vec<Violation>> {
+fn build_interview(values: &Values, _: Option<u64>) -> Result<Command, Vec<Violation>> {
     Ok(Command::Interview(RecordContactInterview {
         cpr: values.get("cpr").cloned().unwrap_or_default(),
         interview_date: text(values, "interview_date"),
@@ -734,22 +747,57 @@ fn build_interview(values: &Values) -> Result<Command, Vec<Violation>> {
     }))
 }
 
-fn build_first_contact(values: &Values) -> Result<Command, Vec<Violation>> {
-    // Registration details are given only when something of them is filled in; the rules then
-    // say whether § 4, stk. 1 expects them.
-    let registering = DETAIL_FIELDS.iter().any(|f| text(values, f).is_some());
+fn build_first_contact(values: &Values, _: Option<u64>) -> Result<Command, Vec<Violation>> {
     Ok(Command::FirstContact(RecordFirstContact {
         cpr: values.get("cpr").cloned().unwrap_or_default(),
         first_contact_date: text(values, "first_contact_date"),
         contact: contact(values)?,
         municipality: text(values, "municipality"),
-        registration: if registering {
-            Some(details(values)?)
-        } else {
-            None
-        },
+        registration: details_if_given(values)?,
     }))
 }
+
+const END_CONDITION: [Spec; 1] = [spec!(
+    "end_date",
+    "Slutdato (§ 8, stk. 5)",
+    "End date (s. 8(5))",
+    "date",
+    true,
+    None
+)];
+
+/// The registration details, when something of them is filled in; the rules then say whether
+/// § 4, stk. 1 expects them.
+fn details_if_given(values: &Values) -> Result<Option<RegistrationDetails>, Vec<Violation>> {
+    if DETAIL_FIELDS.iter().any(|f| text(values, f).is_some()) {
+        details(values).map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
+fn build_end_condition(values: &Values, fact: Option<u64>) -> Result<Command, Vec<Violation>> {
+    Ok(Command::EndCondition {
+        condition: fact.unwrap_or_default(),
+        body: EndPeriodicCondition {
+            end_date: text(values, "end_date"),
+            registration: details_if_given(values)?,
+        },
+    })
+}
+
+/// Ending a periodic condition, reached from the person page (`/conditions/{fact id}/end`).
+static END_CONDITION_FORM: FormDef = FormDef {
+    path: "/conditions/{fact_id}/end",
+    title_da: "Afslut periodisk forhold",
+    title_en: "End a periodic condition",
+    submit_da: "Afslut",
+    submit_en: "End",
+    provision: "§ 8, stk. 5",
+    specs: &[&END_CONDITION, &DETAILS_WHEN_REGISTERING],
+    date_field: "end_date",
+    build: build_end_condition,
+};
 
 /// Every record form of the tool so far.
 pub static FORMS: [FormDef; 6] = [
@@ -760,7 +808,7 @@ pub static FORMS: [FormDef; 6] = [
         submit_da: "Registrér",
         submit_en: "Record",
         provision: "§ 3; § 4, stk. 1; § 8, stk. 3",
-        specs: &FIRST_CONTACT,
+        specs: &[&FIRST_CONTACT, &DETAILS_WHEN_REGISTERING],
         date_field: "first_contact_date",
         build: build_first_contact,
     },
@@ -771,7 +819,7 @@ pub static FORMS: [FormDef; 6] = [
         submit_da: "Registrér samtalen",
         submit_en: "Record the interview",
         provision: "§ 9",
-        specs: &INTERVIEW,
+        specs: &[&INTERVIEW],
         date_field: "interview_date",
         build: build_interview,
     },
@@ -782,7 +830,7 @@ pub static FORMS: [FormDef; 6] = [
         submit_da: "Registrér",
         submit_en: "Register",
         provision: "§ 8, stk. 1",
-        specs: &REGISTRATION,
+        specs: &[&REGISTRATION],
         date_field: "registration_date",
         build: build_registration,
     },
@@ -793,7 +841,7 @@ pub static FORMS: [FormDef; 6] = [
         submit_da: "Afmeld",
         submit_en: "Deregister",
         provision: "§ 8, stk. 2",
-        specs: &DEREGISTRATION,
+        specs: &[&DEREGISTRATION],
         date_field: "deregistration_date",
         build: build_deregistration,
     },
@@ -804,7 +852,7 @@ pub static FORMS: [FormDef; 6] = [
         submit_da: "Registrér",
         submit_en: "Record",
         provision: "§ 4, stk. 3; § 8, stk. 5",
-        specs: &CONDITION,
+        specs: &[&CONDITION],
         date_field: "start_date",
         build: build_condition,
     },
@@ -815,14 +863,39 @@ pub static FORMS: [FormDef; 6] = [
         submit_da: "Registrér",
         submit_en: "Record",
         provision: "§ 3, stk. 3; § 8, stk. 4",
-        specs: &CESSATION,
+        specs: &[&CESSATION],
         date_field: "cessation_date",
         build: build_cessation,
     },
 ];
 
+/// Where a form posts, and the fact it is about (`person id`, `number`), if any.
+struct Target {
+    action: String,
+    fact: Option<(String, u64)>,
+}
+
+impl Target {
+    fn of(def: &FormDef) -> Target {
+        Target {
+            action: def.path.to_owned(),
+            fact: None,
+        }
+    }
+
+    /// The end-condition form of the condition with this fact id.
+    fn fact(fact_id: &str) -> Option<Target> {
+        let (person, n) = fdg_domain::view::parse_fact_id(fact_id)?;
+        Some(Target {
+            action: format!("/conditions/{fact_id}/end"),
+            fact: Some((person.to_owned(), n)),
+        })
+    }
+}
+
 fn page(
     def: &'static FormDef,
+    target: &Target,
     state: &AppState,
     headers: &HeaderMap,
     user: &SessionUser,
@@ -837,7 +910,7 @@ fn page(
         user: Some(crate::pages::user_view(user)),
         title: if en { def.title_en } else { def.title_da },
         provision: def.provision,
-        action: def.path,
+        action: target.action.clone(),
         csrf: user.session.csrf.clone(),
         fields,
         summary,
@@ -855,6 +928,7 @@ fn html(status: StatusCode, page: &FormPage) -> Response {
 /// Shows a form, with today's date filled in.
 async fn show(
     def: &'static FormDef,
+    target: Target,
     state: AppState,
     headers: HeaderMap,
     user: Result<SessionUser, ApiError>,
@@ -867,13 +941,14 @@ async fn show(
     values.insert(def.date_field.to_owned(), state.clock.today().to_string());
     html(
         StatusCode::OK,
-        &page(def, &state, &headers, &user, &values, &[]),
+        &page(def, &target, &state, &headers, &user, &values, &[]),
     )
 }
 
 /// Records a form, or shows it again with every broken rule beside its field.
 async fn record(
     def: &'static FormDef,
+    target: Target,
     state: AppState,
     headers: HeaderMap,
     user: Result<SessionUser, ApiError>,
@@ -884,12 +959,12 @@ async fn record(
         Err(to) => return Ok(to.into_response()),
     };
     user.check_csrf(values.get("csrf").map_or("", String::as_str))?;
-    let command = match (def.build)(&values) {
+    let command = match (def.build)(&values, target.fact.as_ref().map(|(_, n)| *n)) {
         Ok(c) => c,
         Err(v) => {
             return Ok(html(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &page(def, &state, &headers, &user, &values, &v),
+                &page(def, &target, &state, &headers, &user, &values, &v),
             ));
         }
     };
@@ -903,7 +978,7 @@ async fn record(
         .execute(WriteRequest {
             command,
             actor: actor.clone(),
-            person_id: None,
+            person_id: target.fact.as_ref().map(|(p, _)| p.clone()),
             expected_version: None,
             idempotency: None,
             dry_run: false,
@@ -929,7 +1004,7 @@ async fn record(
                 None,
                 Ok(html(
                     StatusCode::UNPROCESSABLE_ENTITY,
-                    &page(def, &state, &headers, &user, &values, &v),
+                    &page(def, &target, &state, &headers, &user, &values, &v),
                 )),
                 "refused",
             )
@@ -968,7 +1043,7 @@ pub fn routes() -> Router<AppState> {
                 move |State(state): State<AppState>,
                       headers: HeaderMap,
                       user: Result<SessionUser, ApiError>| {
-                    show(def, state, headers, user)
+                    show(def, Target::of(def), state, headers, user)
                 },
             )
             .post(
@@ -976,10 +1051,33 @@ pub fn routes() -> Router<AppState> {
                       headers: HeaderMap,
                       user: Result<SessionUser, ApiError>,
                       axum::Form(values): axum::Form<Values>| {
-                    record(def, state, headers, user, values)
+                    record(def, Target::of(def), state, headers, user, values)
                 },
             ),
         );
     }
-    router
+    router.route(
+        END_CONDITION_FORM.path,
+        get(
+            |State(state): State<AppState>,
+             headers: HeaderMap,
+             user: Result<SessionUser, ApiError>,
+             Path(fact_id): Path<String>| async move {
+                match Target::fact(&fact_id) {
+                    Some(target) => show(&END_CONDITION_FORM, target, state, headers, user).await,
+                    None => ApiError::NotFound.into_response(),
+                }
+            },
+        )
+        .post(
+            |State(state): State<AppState>,
+             headers: HeaderMap,
+             user: Result<SessionUser, ApiError>,
+             Path(fact_id): Path<String>,
+             axum::Form(values): axum::Form<Values>| async move {
+                let target = Target::fact(&fact_id).ok_or(ApiError::NotFound)?;
+                record(&END_CONDITION_FORM, target, state, headers, user, values).await
+            },
+        ),
+    )
 }

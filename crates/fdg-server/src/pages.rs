@@ -115,6 +115,8 @@ pub struct Texts {
     pub condition_link: &'static str,
     /// Link to the cessation form.
     pub cessation_link: &'static str,
+    /// Link that ends a periodic condition.
+    pub end_condition: &'static str,
     /// Link to the first-contact form.
     pub first_contact_link: &'static str,
     /// Link to the interview form.
@@ -251,6 +253,7 @@ pub const DA: Texts = Texts {
     deregister_link: "Afmeld en arbejdssøgende (§ 8, stk. 2)",
     condition_link: "Periodisk forhold (§ 8, stk. 5)",
     cessation_link: "Ophør af kontant- eller starthjælp (§ 8, stk. 4)",
+    end_condition: "Afslut",
     first_contact_link: "Første henvendelse om kontant- eller starthjælp (§ 8, stk. 3)",
     interview_link: "Kontaktsamtale (§ 9)",
     citizen_title: "Min registrering som arbejdssøgende",
@@ -343,6 +346,7 @@ pub const EN: Texts = Texts {
     deregister_link: "Deregister a job seeker (§ 8, stk. 2)",
     condition_link: "Periodic condition (§ 8, stk. 5)",
     cessation_link: "Cash or start benefit ceased (§ 8, stk. 4)",
+    end_condition: "End",
     first_contact_link: "First contact about cash or start benefit (§ 8, stk. 3)",
     interview_link: "Contact interview (§ 9)",
     citizen_title: "My registration as a job seeker",
@@ -636,8 +640,8 @@ pub struct PersonPage {
     pub benefit: String,
     /// Current match category with its label.
     pub match_category: String,
-    /// Open periodic conditions.
-    pub open_conditions: String,
+    /// Open periodic conditions: what and since when, and their fact ids (to end them).
+    pub open_conditions: Vec<(String, String)>,
     /// When the next contact interview is due.
     pub next_interview: String,
     /// Municipality.
@@ -721,16 +725,17 @@ pub async fn person_page(
             )
         },
     );
-    let open: Vec<String> = o
+    let open_conditions: Vec<(String, String)> = o
         .periodic_conditions
         .iter()
         .filter(|c| c.end_date.is_none_or(|e| e >= today))
         .map(|c| {
-            format!(
+            let what = format!(
                 "{} ({})",
                 label(&state, t, ListName::PeriodicConditionKind, &c.kind, today),
                 c.start_date
-            )
+            );
+            (what, c.recorded.fact_id.clone())
         })
         .collect();
     // The contact course: at least every three months while registered or on cash benefit.
@@ -804,11 +809,7 @@ pub async fn person_page(
         registered,
         benefit,
         match_category,
-        open_conditions: if open.is_empty() {
-            t.none.to_owned()
-        } else {
-            open.join(", ")
-        },
+        open_conditions,
         next_interview,
         municipality,
         timeline: timeline_svg(&o, today, t, &state),

@@ -2253,6 +2253,48 @@ async fn the_other_record_forms_record_through_the_same_rules() {
         .await;
     let person = follow(&app, &cookie, &ok).await;
     assert!(person.text.contains("Sygdom (2026-11-20)"));
+    // The open condition is ended from the person page (§ 8, stk. 5).
+    let end = person
+        .text
+        .split(r#"<a href="/conditions/"#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .map(|fact| format!("/conditions/{fact}"))
+        .expect("an end link beside the open condition");
+    let form = page(&app, &cookie, &end).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(
+        form.text.contains(r#"value="2026-11-27""#),
+        "today filled in"
+    );
+    let before_start = app
+        .call(post(&end, format!("csrf={csrf}&end_date=2026-11-10")))
+        .await;
+    assert_eq!(before_start.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        before_start
+            .text
+            .contains(r#"id="end_date-error">Slutdatoen ligger før startdatoen."#),
+        "{}",
+        before_start.text
+    );
+    let ended = app
+        .call(post(&end, format!("csrf={csrf}&end_date=2026-11-24")))
+        .await;
+    let person = follow(&app, &cookie, &ended).await;
+    assert!(
+        !person.text.contains("Sygdom (2026-11-20)"),
+        "no longer open"
+    );
+    assert!(!person.text.contains(r#"<a href="/conditions/"#));
+    // A made-up fact id is not found, and says nothing.
+    let unknown = app
+        .call(post(
+            "/conditions/not-a-fact/end",
+            format!("csrf={csrf}&end_date=2026-11-24"),
+        ))
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
     // The state job centre records no cessation (§ 3, stk. 3): the rule and provision are shown.
     let refused = app
         .call(post(
