@@ -1,0 +1,362 @@
+//! End-to-end tests in headless Chromium: the caseworker tool as a caseworker uses it, over a
+//! real socket, through Debian's `chromium` and `chromium-driver` (W3C WebDriver).
+//!
+//! Without `chromedriver` on the PATH these tests say so and pass on a developer's machine; when
+//! `CI` is set (`.ci/run` installs both packages) a missing driver fails them.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Bytes;
+use fdg_domain::{CodeLists, OrgKind};
+use fdg_server::{AppState, ServerConfig};
+use fdg_store::audit::{AuditLog, SqliteAudit};
+use fdg_store::sqlite::{SqliteOptions, SqliteStore};
+use fdg_store::{FixedClock, Store, StoreContext};
+use http_body_util::{BodyExt, Full};
+use hyper_util::rt::TokioIo;
+use serde_json::{Value, json};
+
+/// The element key of the W3C WebDriver protocol.
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// A chromedriver process and one browser session in it.
+struct Browser {
+    driver: SocketAddr,
+    session: String,
+    base: String,
+    child: std::process::Child,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One WebDriver command: the `value` of its answer, or a panic naming the WebDriver error.
+async fn webdriver(driver: SocketAddr, method: &str, path: &str, body: Option<Value>) -> Value {
+    let stream = tokio::net::TcpStream::connect(driver).await.unwrap();
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    let req = hyper::Request::builder()
+        .method(method)
+        .uri(path)
+        .header(hyper::header::HOST, driver.to_string())
+        .header(hyper::header::CONTENT_TYPE, "application/json")
+        .body(Full::new(Bytes::from(body)))
+        .unwrap();
+    let res = sender.send_request(req).await.unwrap();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    let answer: Value = serde_json::from_slice(&bytes).unwrap();
+    let value = answer["value"].clone();
+    if let Some(error) = value.get("error") {
+        panic!("WebDriver {method} {path}: {error}: {}", value["message"]);
+    }
+    value
+}
+
+impl Browser {
+    /// Starts chromedriver and headless Chromium, or `None` when the driver is not installed.
+    async fn start(base: String) -> Option<Browser> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = match std::process::Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+        {
+            Ok(c) => c,
+            Err(e) if std::env::var_os("CI").is_none() => {
+                eprintln!("chromedriver not started ({e}): browser tests skipped");
+                return None;
+            }
+            Err(e) => panic!("chromedriver is required in CI: {e}"),
+        };
+        let driver: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        // The driver takes a moment to listen.
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(driver).await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let mut browser = Browser {
+            driver,
+            session: String::new(),
+            base,
+            child,
+        };
+        let session = webdriver(
+            driver,
+            "POST",
+            "/session",
+            Some(json!({"capabilities": {"alwaysMatch": {
+                "browserName": "chrome",
+                "goog:chromeOptions": {
+                    "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+                    "args": ["--headless", "--no-sandbox", "--disable-gpu",
+                             "--disable-background-networking", "--disable-component-update",
+                             "--disable-sync", "--no-first-run", "--window-size=1200,1600",
+                             "--lang=da"]
+                }
+            }}})),
+        )
+        .await;
+        browser.session = session["sessionId"].as_str().unwrap().to_owned();
+        // Elements of a page still loading are waited for, up to three seconds.
+        browser
+            .cmd("POST", "/timeouts", Some(json!({"implicit": 3000})))
+            .await;
+        Some(browser)
+    }
+
+    async fn cmd(&self, method: &str, what: &str, body: Option<Value>) -> Value {
+        let path = format!("/session/{}{what}", self.session);
+        webdriver(self.driver, method, &path, body).await
+    }
+
+    async fn go(&self, path: &str) {
+        let url = format!("{}{path}", self.base);
+        self.cmd("POST", "/url", Some(json!({ "url": url }))).await;
+    }
+
+    async fn find(&self, css: &str) -> String {
+        let e = self
+            .cmd(
+                "POST",
+                "/element",
+                Some(json!({"using": "css selector", "value": css})),
+            )
+            .await;
+        e[ELEMENT].as_str().unwrap().to_owned()
+    }
+
+    /// Types into the field with this id, as a person would.
+    async fn type_into(&self, id: &str, text: &str) {
+        let e = self.find(&format!("[id='{id}']")).await;
+        self.cmd("POST", &format!("/element/{e}/clear"), Some(json!({})))
+            .await;
+        self.cmd(
+            "POST",
+            &format!("/element/{e}/value"),
+            Some(json!({ "text": text })),
+        )
+        .await;
+    }
+
+    /// Sets a date field (typing into a date input depends on the browser's locale).
+    async fn set_date(&self, id: &str, date: &str) {
+        self.cmd(
+            "POST",
+            "/execute/sync",
+            Some(json!({
+                "script": "document.getElementById(arguments[0]).value = arguments[1];",
+                "args": [id, date]
+            })),
+        )
+        .await;
+    }
+
+    async fn click(&self, css: &str) {
+        let e = self.find(css).await;
+        self.cmd("POST", &format!("/element/{e}/click"), Some(json!({})))
+            .await;
+    }
+
+    /// Chooses the option with this code in the select with this id.
+    async fn choose(&self, id: &str, code: &str) {
+        self.click(&format!("[id='{id}'] option[value='{code}']"))
+            .await;
+    }
+
+    async fn script(&self, script: &str) -> Value {
+        self.cmd(
+            "POST",
+            "/execute/sync",
+            Some(json!({ "script": script, "args": [] })),
+        )
+        .await
+    }
+
+    /// Submits the form of the page and waits until the answer has loaded.
+    async fn submit(&self) {
+        self.script("window.fdgBeforeSubmit = true;").await;
+        self.click("main form button[type=submit]").await;
+        for _ in 0..200 {
+            let loaded = self
+                .script("return !window.fdgBeforeSubmit && document.readyState === 'complete';")
+                .await;
+            if loaded == Value::Bool(true) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("the form's answer did not load");
+    }
+
+    async fn source(&self) -> String {
+        self.cmd("GET", "/source", None)
+            .await
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    async fn text_of(&self, css: &str) -> String {
+        let e = self.find(css).await;
+        self.cmd("GET", &format!("/element/{e}/text"), None)
+            .await
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Asserts that the last form was recorded: the browser was sent to the person page.
+    async fn on_person_page(&self) -> String {
+        let path = self.path().await;
+        let page = self.source().await;
+        assert!(path.starts_with("/persons/"), "still at {path}: {page}");
+        page
+    }
+
+    async fn path(&self) -> String {
+        let url = self.cmd("GET", "/url", None).await;
+        url.as_str()
+            .unwrap()
+            .trim_start_matches(&self.base)
+            .to_owned()
+    }
+}
+
+/// The service on a real socket, with one caseworker of the state job centre.
+async fn serve(dir: &fdg_store::testing::TempDir) -> (String, Arc<dyn Store>) {
+    let codes = Arc::new(CodeLists::shipped());
+    let clock = Arc::new(FixedClock {
+        now: "2026-11-27T10:00:00Z".parse().unwrap(),
+        today: "2026-11-27".parse().unwrap(),
+    });
+    let store = SqliteStore::open(
+        &SqliteOptions::in_dir(dir.path()),
+        StoreContext {
+            codes: codes.clone(),
+            clock: clock.clone(),
+        },
+    )
+    .unwrap();
+    store
+        .create_org(OrgKind::StateJobcenter, "STAT", "Jobcenter (staten)")
+        .await
+        .unwrap();
+    let store: Arc<dyn Store> = Arc::new(store);
+    let audit: Arc<dyn AuditLog> = Arc::new(SqliteAudit::open(dir.path()).unwrap());
+    let state = AppState::new(
+        store.clone(),
+        audit,
+        codes,
+        clock,
+        ServerConfig {
+            secure_cookies: false,
+            citizen_dev_login: true,
+        },
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(fdg_server::serve(listener, state, std::future::pending()));
+    (format!("http://{addr}"), store)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_caseworker_registers_records_an_interview_and_ends_a_sickness_condition() {
+    let dir = fdg_store::testing::TempDir::new("browser-test").unwrap();
+    let (base, store) = serve(&dir).await;
+    let (user, _) = store
+        .create_user(
+            "STAT",
+            Some(OrgKind::StateJobcenter),
+            fdg_domain::Role::Caseworker,
+            "Anne Berg",
+            None,
+        )
+        .await
+        .unwrap();
+    store
+        .set_password(user.id, "a-password-of-my-own")
+        .await
+        .unwrap();
+    let Some(b) = Browser::start(base).await else {
+        return;
+    };
+
+    // Log in.
+    b.go("/login").await;
+    b.type_into("username", &user.username).await;
+    b.type_into("password", "a-password-of-my-own").await;
+    b.submit().await;
+    assert_eq!(b.path().await, "/");
+
+    // Register a job seeker, first with an impossible CPR number: the error stands beside the
+    // field and in the summary, and what was typed is kept.
+    b.go("/register").await;
+    b.type_into("cpr", "320190-1234").await;
+    b.type_into("name", "Jens Hansen").await;
+    b.choose("benefit_category", "a_dagpenge").await;
+    b.choose("unemployment_degree", "fuld").await;
+    b.choose("job_title", "4110").await;
+    b.choose("unemployment_fund", "001").await;
+    b.submit().await;
+    assert!(b.text_of("#cpr-error").await.contains("CPR"));
+    assert!(b.source().await.contains(r#"value="Jens Hansen""#));
+    b.type_into("cpr", "070761-4285").await;
+    b.submit().await;
+    assert!(b.on_person_page().await.contains("Ja, siden 2026-11-27"));
+
+    // A contact interview without the further course (§ 9, nr. 11) is refused at that field;
+    // with it, it is recorded.
+    b.go("/interviews/new").await;
+    b.type_into("cpr", "070761-4285").await;
+    b.type_into("name", "Jens Hansen").await;
+    b.choose("case_type", "dagpenge").await;
+    b.choose("support", "a_dagpenge").await;
+    b.click("[id='consent_obtain']").await;
+    b.set_date("consent_date", "2026-11-27").await;
+    b.choose("interview_type", "foerste").await;
+    b.choose("contact_form", "personligt").await;
+    b.choose("match_category", "1").await;
+    b.submit().await;
+    assert!(
+        b.text_of("[id='further_course-error']")
+            .await
+            .contains("videre forløb")
+    );
+    b.type_into("further_course", "Jobsøgning, opfølgning om tre måneder.")
+        .await;
+    b.submit().await;
+    assert!(b.on_person_page().await.contains("1 – "));
+
+    // Sickness from 20 November, ended from the person page on the 24th.
+    b.go("/conditions/new").await;
+    b.type_into("cpr", "070761-4285").await;
+    b.choose("kind", "sygdom").await;
+    b.set_date("start_date", "2026-11-20").await;
+    b.submit().await;
+    assert!(b.on_person_page().await.contains("Sygdom (2026-11-20)"));
+    b.click("a[href^='/conditions/']").await;
+    b.set_date("end_date", "2026-11-24").await;
+    b.submit().await;
+    let page = b.on_person_page().await;
+    assert!(!page.contains("Sygdom (2026-11-20)"), "no longer open");
+
+    b.cmd("DELETE", "", None).await;
+}
