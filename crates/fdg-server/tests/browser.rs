@@ -11,11 +11,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
+use fdg_domain::agreement::AgreementState;
 use fdg_domain::{CodeLists, OrgKind};
 use fdg_server::{AppState, ServerConfig};
 use fdg_store::audit::{AuditLog, SqliteAudit};
 use fdg_store::sqlite::{SqliteOptions, SqliteStore};
-use fdg_store::{FixedClock, Store, StoreContext};
+use fdg_store::{FixedClock, NewAgreement, Store, StoreContext};
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
@@ -38,24 +39,41 @@ impl Drop for Browser {
     }
 }
 
-/// One WebDriver command: the `value` of its answer, or a panic naming the WebDriver error.
-async fn webdriver(driver: SocketAddr, method: &str, path: &str, body: Option<Value>) -> Value {
-    let stream = tokio::net::TcpStream::connect(driver).await.unwrap();
+/// One HTTP request with a JSON body, and its status and JSON answer.
+async fn request(
+    to: SocketAddr,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+    bearer: Option<&str>,
+) -> (u16, Value) {
+    let stream = tokio::net::TcpStream::connect(to).await.unwrap();
     let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
         .unwrap();
     tokio::spawn(conn);
     let body = body.map(|b| b.to_string()).unwrap_or_default();
-    let req = hyper::Request::builder()
+    let mut req = hyper::Request::builder()
         .method(method)
         .uri(path)
-        .header(hyper::header::HOST, driver.to_string())
-        .header(hyper::header::CONTENT_TYPE, "application/json")
-        .body(Full::new(Bytes::from(body)))
-        .unwrap();
+        .header(hyper::header::HOST, to.to_string())
+        .header(hyper::header::CONTENT_TYPE, "application/json");
+    if let Some(token) = bearer {
+        req = req.header(hyper::header::AUTHORIZATION, format!("Bearer {token}"));
+    }
+    let req = req.body(Full::new(Bytes::from(body))).unwrap();
     let res = sender.send_request(req).await.unwrap();
+    let status = res.status().as_u16();
     let bytes = res.into_body().collect().await.unwrap().to_bytes();
-    let answer: Value = serde_json::from_slice(&bytes).unwrap();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+/// One WebDriver command: the `value` of its answer, or a panic naming the WebDriver error.
+async fn webdriver(driver: SocketAddr, method: &str, path: &str, body: Option<Value>) -> Value {
+    let (_, answer) = request(driver, method, path, body, None).await;
     let value = answer["value"].clone();
     if let Some(error) = value.get("error") {
         panic!("WebDriver {method} {path}: {error}: {}", value["message"]);
@@ -194,6 +212,11 @@ impl Browser {
     async fn submit(&self) {
         self.script("window.fdgBeforeSubmit = true;").await;
         self.click("main form button[type=submit]").await;
+        self.wait_for_load().await;
+    }
+
+    /// Waits until the page marked `fdgBeforeSubmit` has been replaced and the new one loaded.
+    async fn wait_for_load(&self) {
         for _ in 0..200 {
             let loaded = self
                 .script("return !window.fdgBeforeSubmit && document.readyState === 'complete';")
@@ -241,7 +264,7 @@ impl Browser {
 }
 
 /// The service on a real socket, with one caseworker of the state job centre.
-async fn serve(dir: &fdg_store::testing::TempDir) -> (String, Arc<dyn Store>) {
+async fn serve(dir: &fdg_store::testing::TempDir) -> (SocketAddr, Arc<dyn Store>) {
     let codes = Arc::new(CodeLists::shipped());
     let clock = Arc::new(FixedClock {
         now: "2026-11-27T10:00:00Z".parse().unwrap(),
@@ -274,13 +297,13 @@ async fn serve(dir: &fdg_store::testing::TempDir) -> (String, Arc<dyn Store>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(fdg_server::serve(listener, state, std::future::pending()));
-    (format!("http://{addr}"), store)
+    (addr, store)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_caseworker_registers_records_an_interview_and_ends_a_sickness_condition() {
+async fn a_caseworker_records_and_a_citizen_sees_who_looked() {
     let dir = fdg_store::testing::TempDir::new("browser-test").unwrap();
-    let (base, store) = serve(&dir).await;
+    let (addr, store) = serve(&dir).await;
     let (user, _) = store
         .create_user(
             "STAT",
@@ -295,7 +318,7 @@ async fn a_caseworker_registers_records_an_interview_and_ends_a_sickness_conditi
         .set_password(user.id, "a-password-of-my-own")
         .await
         .unwrap();
-    let Some(b) = Browser::start(base).await else {
+    let Some(b) = Browser::start(format!("http://{addr}")).await else {
         return;
     };
 
@@ -358,5 +381,102 @@ async fn a_caseworker_registers_records_an_interview_and_ends_a_sickness_conditi
     let page = b.on_person_page().await;
     assert!(!page.contains("Sygdom (2026-11-20)"), "no longer open");
 
+    // A citizen registers themselves at /borger (§ 4, stk. 2) ...
+    b.go("/borger").await;
+    b.type_into("cpr", "020285-2345").await;
+    b.submit().await;
+    b.type_into("name", "Mette Jensen").await;
+    b.choose("benefit_category", "a_dagpenge").await;
+    b.choose("job_title", "4110").await;
+    b.choose("unemployment_fund", "001").await;
+    b.submit().await;
+    assert!(b.source().await.contains("Ja, siden 2026-11-27"));
+    // ... the caseworker looks her up ...
+    b.go("/").await;
+    b.type_into("cpr", "020285-2345").await;
+    b.submit().await;
+    assert!(b.on_person_page().await.contains("Mette Jensen"));
+    // ... and she sees who looked at her data.
+    b.go("/borger").await;
+    assert!(
+        b.text_of("[aria-labelledby='log-h'] table")
+            .await
+            .contains("state-jobcenter:STAT")
+    );
+
+    b.cmd("DELETE", "", None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_suspends_an_agreement_and_the_api_refuses_it() {
+    let dir = fdg_store::testing::TempDir::new("browser-test").unwrap();
+    let (addr, store) = serve(&dir).await;
+    store
+        .create_org(OrgKind::Operator, "AMS", "Arbejdsmarkedsstyrelsen")
+        .await
+        .unwrap();
+    store
+        .create_org(OrgKind::MunicipalJobcenter, "147", "Frederiksberg")
+        .await
+        .unwrap();
+    let (agreement, token) = store
+        .create_agreement(
+            NewAgreement {
+                org_code: "147".into(),
+                org_kind: None,
+                state: AgreementState::Active,
+                processors: vec!["KMD".into()],
+                may_write: vec!["*".into()],
+                may_read: vec!["*".into()],
+                valid_from: None,
+                valid_to: None,
+                reason: "signed".into(),
+            },
+            "test",
+        )
+        .await
+        .unwrap();
+    let (op, _) = store
+        .create_user(
+            "AMS",
+            Some(OrgKind::Operator),
+            fdg_domain::Role::Operator,
+            "Olga Operatør",
+            None,
+        )
+        .await
+        .unwrap();
+    store
+        .set_password(op.id, "a-password-of-my-own")
+        .await
+        .unwrap();
+    let feed = || request(addr, "GET", "/api/v1/events", None, Some(&token));
+    assert_eq!(feed().await.0, 200);
+    let Some(b) = Browser::start(format!("http://{addr}")).await else {
+        return;
+    };
+    b.go("/login").await;
+    b.type_into("username", &op.username).await;
+    b.type_into("password", "a-password-of-my-own").await;
+    b.submit().await;
+    b.go("/admin").await;
+    let id = agreement.id;
+    b.type_into(&format!("reason-{id}"), "Databehandleraftalen er brudt")
+        .await;
+    b.choose(&format!("action-{id}"), "suspend").await;
+    b.script("window.fdgBeforeSubmit = true;").await;
+    b.click(&format!("form[action='/admin/agreements/{id}'] button"))
+        .await;
+    b.wait_for_load().await;
+    // The page shows the agreement suspended, and the API refuses its token from now on.
+    let state = b
+        .text_of(&format!(
+            "tr:has(form[action='/admin/agreements/{id}']) td:nth-child(3)"
+        ))
+        .await;
+    assert_eq!(state, "suspended");
+    let (status, problem) = feed().await;
+    assert_eq!(status, 403, "{problem}");
+    assert_eq!(problem["type"], "urn:fdg:problem:access-closed");
     b.cmd("DELETE", "", None).await;
 }
