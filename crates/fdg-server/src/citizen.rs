@@ -92,6 +92,58 @@ pub async fn dev_login(
     Ok(res)
 }
 
+/// Ends the citizen's session (a shared computer at the library must not stay logged in).
+pub async fn logout(
+    State(state): State<AppState>,
+    citizen: Citizen,
+    axum::Form(form): axum::Form<crate::session::CsrfForm>,
+) -> Result<Response, ApiError> {
+    if form.csrf != citizen.csrf() {
+        return Err(ApiError::Forbidden(Vec::new()));
+    }
+    state.store.end_citizen_session(&citizen.session).await?;
+    let mut res = (StatusCode::SEE_OTHER, [(header::LOCATION, "/borger")]).into_response();
+    res.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static("fdg_citizen=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
+    );
+    Ok(res)
+}
+
+/// What an audited action means, in words a citizen understands.
+fn plain_action(action: &str, en: bool) -> &str {
+    let (da, en_text) = match action.split_once('.').map_or(action, |(kind, _)| kind) {
+        "person" if action == "person.search" => (
+            "Slog dig op på dit CPR-nummer",
+            "Looked you up by your CPR number",
+        ),
+        "person" => ("Så dine oplysninger", "Looked at your data"),
+        "write" => ("Registrerede oplysninger om dig", "Recorded data about you"),
+        "feed" | "webhook" => (
+            "Modtog ændringer i dine oplysninger",
+            "Received changes in your data",
+        ),
+        "me" => ("Du så dine egne oplysninger", "You looked at your own data"),
+        _ => return action,
+    };
+    if en { en_text } else { da }
+}
+
+/// Why, in the citizen's language where the purpose is one of the service's own.
+fn plain_purpose(purpose: &str, en: bool) -> String {
+    let da = match purpose {
+        "case handling" => "Sagsbehandling",
+        "registration" => "Registrering",
+        "the citizen's own insight" => "Din egen indsigt",
+        "self-registration (§ 4, stk. 2)" => "Din egen registrering (§ 4, stk. 2)",
+        "reuse of registered data (§ 1, nr. 1)" => {
+            "Genbrug af registrerede oplysninger (§ 1, nr. 1)"
+        }
+        other => other,
+    };
+    if en { purpose } else { da }.to_owned()
+}
+
 /// One access to the citizen's data, as the citizen sees it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AccessEntry {
@@ -280,8 +332,8 @@ async fn citizen_page(
             .map(|e| AccessEntry {
                 at: e.entry.at.to_string(),
                 organisation: e.entry.org,
-                action: e.entry.action,
-                purpose: e.entry.purpose,
+                action: plain_action(&e.entry.action, en).to_owned(),
+                purpose: plain_purpose(&e.entry.purpose, en),
                 outcome: e.entry.outcome,
             })
             .collect();
@@ -422,5 +474,6 @@ pub fn routes() -> Router<AppState> {
         .route("/borger", get(borger))
         .route("/borger/dev-login", post(dev_login))
         .route("/borger/register", post(self_register))
+        .route("/borger/logout", post(logout))
         .route("/api/v1/me/access-log", get(access_log))
 }

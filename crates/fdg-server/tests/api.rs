@@ -2519,7 +2519,21 @@ async fn a_citizen_registers_themselves_and_sees_who_looked() {
     let me = page(&app, &cookie, "/borger").await;
     assert!(me.text.contains("Ja, siden 2026-11-27"));
     assert!(me.text.contains("state-jobcenter:STAT"));
-    assert!(me.text.contains("person.search"));
+    assert!(me.text.contains("Slog dig op på dit CPR-nummer"));
+    // Logging out ends the session: the cookie no longer opens the page.
+    let out = app
+        .call(
+            Request::post("/borger/logout")
+                .header(header::COOKIE, &cookie)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(format!("csrf={}", csrf_of(&me))))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    let after = page(&app, &cookie, "/borger").await;
+    assert!(after.text.contains(r#"action="/borger/dev-login""#));
+    assert!(!after.text.contains("Jens Hansen"));
     assert!(
         !me.text.contains("Registrér dig som arbejdssøgende"),
         "already registered"

@@ -24,6 +24,28 @@ use serde_json::{Value, json};
 /// The element key of the W3C WebDriver protocol.
 const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
+/// Standard base64, as WebDriver sends screenshots.
+fn base64_decode(text: &str) -> Vec<u8> {
+    let sextet = |c: u8| match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        b'/' => 63,
+        _ => panic!("not base64: {c}"),
+    };
+    let (mut out, mut acc, mut bits) = (Vec::new(), 0u32, 0);
+    for c in text.bytes().filter(|&c| c != b'=') {
+        acc = ((acc << 6) | u32::from(sextet(c))) & 0xFF_FFFF;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    out
+}
+
 /// A chromedriver process and one browser session in it.
 struct Browser {
     driver: SocketAddr,
@@ -254,6 +276,17 @@ impl Browser {
         page
     }
 
+    /// Saves what the browser shows as `<name>.png` in `$FDG_SCREENSHOTS`, when it is set
+    /// (`FDG_SCREENSHOTS=docs/screenshots` refreshes the README's pictures).
+    async fn screenshot(&self, name: &str) {
+        let Some(dir) = std::env::var_os("FDG_SCREENSHOTS") else {
+            return;
+        };
+        let png = self.cmd("GET", "/screenshot", None).await;
+        let path = std::path::Path::new(&dir).join(format!("{name}.png"));
+        std::fs::write(path, base64_decode(png.as_str().unwrap())).unwrap();
+    }
+
     async fn path(&self) -> String {
         let url = self.cmd("GET", "/url", None).await;
         url.as_str()
@@ -363,6 +396,7 @@ async fn a_caseworker_records_and_a_citizen_sees_who_looked() {
             .await
             .contains("videre forløb")
     );
+    b.screenshot("interview-form-errors").await;
     b.type_into("further_course", "Jobsøgning, opfølgning om tre måneder.")
         .await;
     b.submit().await;
@@ -403,6 +437,7 @@ async fn a_caseworker_records_and_a_citizen_sees_who_looked() {
             .await
             .contains("state-jobcenter:STAT")
     );
+    b.screenshot("citizen-page").await;
 
     b.cmd("DELETE", "", None).await;
 }
@@ -475,6 +510,7 @@ async fn an_operator_suspends_an_agreement_and_the_api_refuses_it() {
         ))
         .await;
     assert_eq!(state, "suspended");
+    b.screenshot("admin-page").await;
     let (status, problem) = feed().await;
     assert_eq!(status, 403, "{problem}");
     assert_eq!(problem["type"], "urn:fdg:problem:access-closed");

@@ -537,6 +537,8 @@ pub trait Store: Send + Sync + 'static {
         cpr: &'a Cpr,
         expires_at: Timestamp,
     ) -> BoxFut<'a, Result<String>>;
+    /// Ends a citizen's session (logging out).
+    fn end_citizen_session<'a>(&'a self, id: &'a str) -> BoxFut<'a, Result<()>>;
     /// The citizen of a live session.
     fn citizen_session<'a>(
         &'a self,

@@ -1728,6 +1728,17 @@ impl Store for SqliteStore {
         }))
     }
 
+    fn end_citizen_session<'a>(&'a self, id: &'a str) -> BoxFut<'a, Result<()>> {
+        let hash = token_hash(id);
+        Box::pin(self.admin(move |conn| {
+            conn.execute(
+                "DELETE FROM citizen_sessions WHERE id_hash = ?1",
+                [&hash[..]],
+            )?;
+            Ok(())
+        }))
+    }
+
     fn create_citizen_session<'a>(
         &'a self,
         cpr: &'a Cpr,
