@@ -11,9 +11,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use fdg_domain::command::{
-    ConsentInput, ContactFields, DeregisterJobSeeker, EndPeriodicCondition, RecordBenefitCessation,
-    RecordContactInterview, RecordFirstContact, RegisterJobSeeker, RegistrationDetails,
-    StartPeriodicCondition,
+    ConsentInput, ContactFields, Correct, DeregisterJobSeeker, EndPeriodicCondition,
+    RecordBenefitCessation, RecordContactInterview, RecordFirstContact, RegisterJobSeeker,
+    RegistrationDetails, StartPeriodicCondition,
 };
 use fdg_domain::{Command, ListName, Violation};
 use fdg_store::{WriteContext, WriteOutcome, WriteRequest};
@@ -343,11 +343,11 @@ pub struct FormDef {
     provision: &'static str,
     /// The fields, in sections shown one after the other.
     specs: &'static [&'static [Spec]],
-    /// Fields filled in when the form is first shown (today's date).
-    date_field: &'static str,
+    /// The date field filled in with today's date when the form is first shown.
+    date_field: Option<&'static str>,
     /// Builds the command from the posted values and the number of the fact the form is
     /// about, if it is about one.
-    build: fn(&Values, Option<u64>) -> Result<Command, Vec<Violation>>,
+    build: fn(&Values, Option<&Fact>) -> Result<Command, Vec<Violation>>,
 }
 
 fn text(values: &Values, k: &str) -> Option<String> {
@@ -383,7 +383,7 @@ fn details(values: &Values) -> Result<RegistrationDetails, Vec<Violation>> {
     })
 }
 
-fn build_registration(values: &Values, _: Option<u64>) -> Result<Command, Vec<Violation>> {
+fn build_registration(values: &Values, _: Option<&Fact>) -> Result<Command, Vec<Violation>> {
     Ok(Command::Register(RegisterJobSeeker {
         cpr: values.get("cpr").cloned().unwrap_or_default(),
         name: text(values, "name"),
@@ -415,7 +415,7 @@ const DEREGISTRATION: [Spec; 4] = [
     ),
 ];
 
-fn build_deregistration(values: &Values, _: Option<u64>) -> Result<Command, Vec<Violation>> {
+fn build_deregistration(values: &Values, _: Option<&Fact>) -> Result<Command, Vec<Violation>> {
     Ok(Command::Deregister(DeregisterJobSeeker {
         cpr: values.get("cpr").cloned().unwrap_or_default(),
         name: text(values, "name"),
@@ -445,7 +445,7 @@ const CONDITION: [Spec; 4] = [
     ),
 ];
 
-fn build_condition(values: &Values, _: Option<u64>) -> Result<Command, Vec<Violation>> {
+fn build_condition(values: &Values, _: Option<&Fact>) -> Result<Command, Vec<Violation>> {
     Ok(Command::StartCondition(StartPeriodicCondition {
         cpr: values.get("cpr").cloned().unwrap_or_default(),
         kind: text(values, "kind"),
@@ -466,7 +466,7 @@ const CESSATION: [Spec; 2] = [
     ),
 ];
 
-fn build_cessation(values: &Values, _: Option<u64>) -> Result<Command, Vec<Violation>> {
+fn build_cessation(values: &Values, _: Option<&Fact>) -> Result<Command, Vec<Violation>> {
     Ok(Command::Cessation(RecordBenefitCessation {
         cpr: values.get("cpr").cloned().unwrap_or_default(),
         cessation_date: text(values, "cessation_date"),
@@ -737,7 +737,7 @@ fn contact(values: &Values) -> Result<ContactFields, Vec<Violation>> {
     })
 }
 
-fn build_interview(values: &Values, _: Option<u64>) -> Result<Command, Vec<Violation>> {
+fn build_interview(values: &Values, _: Option<&Fact>) -> Result<Command, Vec<Violation>> {
     Ok(Command::Interview(RecordContactInterview {
         cpr: values.get("cpr").cloned().unwrap_or_default(),
         interview_date: text(values, "interview_date"),
@@ -747,7 +747,7 @@ fn build_interview(values: &Values, _: Option<u64>) -> Result<Command, Vec<Viola
     }))
 }
 
-fn build_first_contact(values: &Values, _: Option<u64>) -> Result<Command, Vec<Violation>> {
+fn build_first_contact(values: &Values, _: Option<&Fact>) -> Result<Command, Vec<Violation>> {
     Ok(Command::FirstContact(RecordFirstContact {
         cpr: values.get("cpr").cloned().unwrap_or_default(),
         first_contact_date: text(values, "first_contact_date"),
@@ -776,9 +776,9 @@ fn details_if_given(values: &Values) -> Result<Option<RegistrationDetails>, Vec<
     }
 }
 
-fn build_end_condition(values: &Values, fact: Option<u64>) -> Result<Command, Vec<Violation>> {
+fn build_end_condition(values: &Values, fact: Option<&Fact>) -> Result<Command, Vec<Violation>> {
     Ok(Command::EndCondition {
-        condition: fact.unwrap_or_default(),
+        condition: fact.map_or(0, |f| f.number),
         body: EndPeriodicCondition {
             end_date: text(values, "end_date"),
             registration: details_if_given(values)?,
@@ -795,8 +795,42 @@ static END_CONDITION_FORM: FormDef = FormDef {
     submit_en: "End",
     provision: "§ 8, stk. 5",
     specs: &[&END_CONDITION, &DETAILS_WHEN_REGISTERING],
-    date_field: "end_date",
+    date_field: Some("end_date"),
     build: build_end_condition,
+};
+
+const CORRECTION: [Spec; 1] = [spec!(
+    "reason",
+    "Begrundelse for annulleringen",
+    "Reason for the annulment",
+    "textarea",
+    true,
+    None
+)];
+
+fn build_correction(values: &Values, fact: Option<&Fact>) -> Result<Command, Vec<Violation>> {
+    Ok(Command::Correct {
+        fact: fact.map_or(0, |f| f.number),
+        body: Correct {
+            fact_id: fact.map(|f| f.id.clone()).unwrap_or_default(),
+            reason: text(values, "reason"),
+            replacement: None,
+        },
+    })
+}
+
+/// Annulling a recorded fact with a reason, reached from the person page's history
+/// (`/corrections/{fact id}/new`). The original is kept; the annulment names it and why.
+static CORRECTION_FORM: FormDef = FormDef {
+    path: "/corrections/{fact_id}/new",
+    title_da: "Annullér en registrering",
+    title_en: "Annul a record",
+    submit_da: "Annullér",
+    submit_en: "Annul",
+    provision: "§ 1, nr. 1",
+    specs: &[&CORRECTION],
+    date_field: None,
+    build: build_correction,
 };
 
 /// Every record form of the tool so far.
@@ -809,7 +843,7 @@ pub static FORMS: [FormDef; 6] = [
         submit_en: "Record",
         provision: "§ 3; § 4, stk. 1; § 8, stk. 3",
         specs: &[&FIRST_CONTACT, &DETAILS_WHEN_REGISTERING],
-        date_field: "first_contact_date",
+        date_field: Some("first_contact_date"),
         build: build_first_contact,
     },
     FormDef {
@@ -820,7 +854,7 @@ pub static FORMS: [FormDef; 6] = [
         submit_en: "Record the interview",
         provision: "§ 9",
         specs: &[&INTERVIEW],
-        date_field: "interview_date",
+        date_field: Some("interview_date"),
         build: build_interview,
     },
     FormDef {
@@ -831,7 +865,7 @@ pub static FORMS: [FormDef; 6] = [
         submit_en: "Register",
         provision: "§ 8, stk. 1",
         specs: &[&REGISTRATION],
-        date_field: "registration_date",
+        date_field: Some("registration_date"),
         build: build_registration,
     },
     FormDef {
@@ -842,7 +876,7 @@ pub static FORMS: [FormDef; 6] = [
         submit_en: "Deregister",
         provision: "§ 8, stk. 2",
         specs: &[&DEREGISTRATION],
-        date_field: "deregistration_date",
+        date_field: Some("deregistration_date"),
         build: build_deregistration,
     },
     FormDef {
@@ -853,7 +887,7 @@ pub static FORMS: [FormDef; 6] = [
         submit_en: "Record",
         provision: "§ 4, stk. 3; § 8, stk. 5",
         specs: &[&CONDITION],
-        date_field: "start_date",
+        date_field: Some("start_date"),
         build: build_condition,
     },
     FormDef {
@@ -864,15 +898,25 @@ pub static FORMS: [FormDef; 6] = [
         submit_en: "Record",
         provision: "§ 3, stk. 3; § 8, stk. 4",
         specs: &[&CESSATION],
-        date_field: "cessation_date",
+        date_field: Some("cessation_date"),
         build: build_cessation,
     },
 ];
 
-/// Where a form posts, and the fact it is about (`person id`, `number`), if any.
+/// A recorded fact a form is about.
+pub struct Fact {
+    /// Its id, `<person id>.<number>`.
+    id: String,
+    /// The person's id.
+    person: String,
+    /// Its number in the person's stream.
+    number: u64,
+}
+
+/// Where a form posts, and the fact it is about, if any.
 struct Target {
     action: String,
-    fact: Option<(String, u64)>,
+    fact: Option<Fact>,
 }
 
 impl Target {
@@ -883,12 +927,16 @@ impl Target {
         }
     }
 
-    /// The end-condition form of the condition with this fact id.
-    fn fact(fact_id: &str) -> Option<Target> {
-        let (person, n) = fdg_domain::view::parse_fact_id(fact_id)?;
+    /// A form about the fact with this id (its path names `{fact_id}`).
+    fn fact(def: &FormDef, fact_id: &str) -> Option<Target> {
+        let (person, number) = fdg_domain::view::parse_fact_id(fact_id)?;
         Some(Target {
-            action: format!("/conditions/{fact_id}/end"),
-            fact: Some((person.to_owned(), n)),
+            action: def.path.replace("{fact_id}", fact_id),
+            fact: Some(Fact {
+                id: fact_id.to_owned(),
+                person: person.to_owned(),
+                number,
+            }),
         })
     }
 }
@@ -938,7 +986,9 @@ async fn show(
         Err(to) => return to.into_response(),
     };
     let mut values = Values::new();
-    values.insert(def.date_field.to_owned(), state.clock.today().to_string());
+    if let Some(field) = def.date_field {
+        values.insert(field.to_owned(), state.clock.today().to_string());
+    }
     html(
         StatusCode::OK,
         &page(def, &target, &state, &headers, &user, &values, &[]),
@@ -959,7 +1009,7 @@ async fn record(
         Err(to) => return Ok(to.into_response()),
     };
     user.check_csrf(values.get("csrf").map_or("", String::as_str))?;
-    let command = match (def.build)(&values, target.fact.as_ref().map(|(_, n)| *n)) {
+    let command = match (def.build)(&values, target.fact.as_ref()) {
         Ok(c) => c,
         Err(v) => {
             return Ok(html(
@@ -978,7 +1028,7 @@ async fn record(
         .execute(WriteRequest {
             command,
             actor: actor.clone(),
-            person_id: target.fact.as_ref().map(|(p, _)| p.clone()),
+            person_id: target.fact.as_ref().map(|f| f.person.clone()),
             expected_version: None,
             idempotency: None,
             dry_run: false,
@@ -1056,28 +1106,31 @@ pub fn routes() -> Router<AppState> {
             ),
         );
     }
-    router.route(
-        END_CONDITION_FORM.path,
-        get(
-            |State(state): State<AppState>,
-             headers: HeaderMap,
-             user: Result<SessionUser, ApiError>,
-             Path(fact_id): Path<String>| async move {
-                match Target::fact(&fact_id) {
-                    Some(target) => show(&END_CONDITION_FORM, target, state, headers, user).await,
-                    None => ApiError::NotFound.into_response(),
-                }
-            },
-        )
-        .post(
-            |State(state): State<AppState>,
-             headers: HeaderMap,
-             user: Result<SessionUser, ApiError>,
-             Path(fact_id): Path<String>,
-             axum::Form(values): axum::Form<Values>| async move {
-                let target = Target::fact(&fact_id).ok_or(ApiError::NotFound)?;
-                record(&END_CONDITION_FORM, target, state, headers, user, values).await
-            },
-        ),
-    )
+    for def in [&END_CONDITION_FORM, &CORRECTION_FORM] {
+        router = router.route(
+            def.path,
+            get(
+                move |State(state): State<AppState>,
+                      headers: HeaderMap,
+                      user: Result<SessionUser, ApiError>,
+                      Path(fact_id): Path<String>| async move {
+                    match Target::fact(def, &fact_id) {
+                        Some(target) => show(def, target, state, headers, user).await,
+                        None => ApiError::NotFound.into_response(),
+                    }
+                },
+            )
+            .post(
+                move |State(state): State<AppState>,
+                      headers: HeaderMap,
+                      user: Result<SessionUser, ApiError>,
+                      Path(fact_id): Path<String>,
+                      axum::Form(values): axum::Form<Values>| async move {
+                    let target = Target::fact(def, &fact_id).ok_or(ApiError::NotFound)?;
+                    record(def, target, state, headers, user, values).await
+                },
+            ),
+        );
+    }
+    router
 }

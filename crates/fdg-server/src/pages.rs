@@ -117,6 +117,8 @@ pub struct Texts {
     pub cessation_link: &'static str,
     /// Link that ends a periodic condition.
     pub end_condition: &'static str,
+    /// Link that annuls a record.
+    pub annul: &'static str,
     /// Link to the first-contact form.
     pub first_contact_link: &'static str,
     /// Link to the interview form.
@@ -254,6 +256,7 @@ pub const DA: Texts = Texts {
     condition_link: "Periodisk forhold (§ 8, stk. 5)",
     cessation_link: "Ophør af kontant- eller starthjælp (§ 8, stk. 4)",
     end_condition: "Afslut",
+    annul: "Annullér",
     first_contact_link: "Første henvendelse om kontant- eller starthjælp (§ 8, stk. 3)",
     interview_link: "Kontaktsamtale (§ 9)",
     citizen_title: "Min registrering som arbejdssøgende",
@@ -347,6 +350,7 @@ pub const EN: Texts = Texts {
     condition_link: "Periodic condition (§ 8, stk. 5)",
     cessation_link: "Cash or start benefit ceased (§ 8, stk. 4)",
     end_condition: "End",
+    annul: "Annul",
     first_contact_link: "First contact about cash or start benefit (§ 8, stk. 3)",
     interview_link: "Contact interview (§ 9)",
     citizen_title: "My registration as a job seeker",
@@ -620,6 +624,8 @@ pub struct HistoryRow {
     pub what: String,
     /// Who recorded it.
     pub by: String,
+    /// Its fact id (to correct it).
+    pub fact: String,
 }
 
 /// The person page.
@@ -772,12 +778,14 @@ pub async fn person_page(
                 )
             ),
             by: r.recorded.recorded_by.clone(),
+            fact: r.recorded.fact_id.clone(),
         });
         if let Some(d) = &r.deregistration {
             rows.push(HistoryRow {
                 date: d.deregistration_date.to_string(),
                 what: label(&state, t, ListName::DeregistrationReason, &d.reason, today),
                 by: d.recorded.recorded_by.clone(),
+                fact: d.recorded.fact_id.clone(),
             });
         }
     }
@@ -791,6 +799,7 @@ pub async fn person_page(
                 c.contact.match_category
             ),
             by: c.recorded.recorded_by.clone(),
+            fact: c.recorded.fact_id.clone(),
         });
     }
     for c in &o.periodic_conditions {
@@ -798,6 +807,7 @@ pub async fn person_page(
             date: c.start_date.to_string(),
             what: label(&state, t, ListName::PeriodicConditionKind, &c.kind, today),
             by: c.recorded.recorded_by.clone(),
+            fact: c.recorded.fact_id.clone(),
         });
     }
     rows.sort_by(|a, b| b.date.cmp(&a.date));

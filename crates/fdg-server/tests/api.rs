@@ -2383,6 +2383,62 @@ async fn the_first_contact_form_asks_for_registration_when_section_4_requires_it
 }
 
 #[tokio::test]
+async fn a_record_is_annulled_from_the_person_page_with_a_reason() {
+    let app = spawn_app().await;
+    let r = app
+        .post(
+            &app.state_token,
+            "/api/v1/jobseeker-registrations",
+            &registration("070761-4285"),
+        )
+        .await;
+    let person_id = r.body["person_id"].as_str().unwrap().to_owned();
+    let cookie = browser_login(&app, OrgKind::StateJobcenter, "STAT", "Anne Berg").await;
+    let person = page(&app, &cookie, &format!("/persons/{person_id}")).await;
+    let link = person
+        .text
+        .split(r#"<a href="/corrections/"#)
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .map(|rest| format!("/corrections/{rest}"))
+        .expect("an annul link in the history");
+    let form = page(&app, &cookie, &link).await;
+    assert_eq!(form.status, StatusCode::OK);
+    let csrf = csrf_of(&form);
+    let post = |body: String| {
+        Request::post(link.as_str())
+            .header(header::COOKIE, &cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    // Without a reason: refused beside the field, with the provision.
+    let refused = app.call(post(format!("csrf={csrf}&reason=+"))).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.text.contains(r#"id="reason-error""#),
+        "{}",
+        refused.text
+    );
+    assert!(refused.text.contains("§ 1, nr. 1"));
+    let annulled = app
+        .call(post(format!(
+            "csrf={csrf}&reason=Registreret+på+forkert+person"
+        )))
+        .await;
+    let person = follow(&app, &cookie, &annulled).await;
+    assert!(!person.text.contains("Ja, siden"), "no longer registered");
+    // The original is kept; the annulment is a fact of its own, naming it and why.
+    let events = app.store.person_events(&person_id).await.unwrap();
+    assert!(events.iter().any(|e| e.r#type == "job_seeker_registered"));
+    let last = events.last().unwrap();
+    assert_eq!(last.r#type, "fact_corrected");
+    let corrected: Value = serde_json::from_str(&last.data_json).unwrap();
+    assert_eq!(corrected["reason"], "Registreret på forkert person");
+    assert_eq!(corrected["annulled"], json!([3]));
+}
+
+#[tokio::test]
 async fn the_interview_form_follows_section_9_and_names_a_missing_field() {
     let app = spawn_app().await;
     app.post(
