@@ -79,6 +79,8 @@ pub struct FormPage {
     pub summary: Vec<SummaryLine>,
     /// Submit button.
     pub submit: &'static str,
+    /// The recorded fact the form is about: whose, when and what.
+    pub about: Option<String>,
 }
 
 /// How a field is declared: name, Danish and English label, type, required, code list, and a
@@ -917,6 +919,7 @@ pub struct Fact {
 struct Target {
     action: String,
     fact: Option<Fact>,
+    about: Option<String>,
 }
 
 impl Target {
@@ -924,6 +927,7 @@ impl Target {
         Target {
             action: def.path.to_owned(),
             fact: None,
+            about: None,
         }
     }
 
@@ -937,7 +941,34 @@ impl Target {
                 person: person.to_owned(),
                 number,
             }),
+            about: None,
         })
+    }
+
+    /// Names the fact the form is about (whose, when and what) from what the user may see: an
+    /// audited read. A fact the user cannot see is not found.
+    async fn describe(
+        &mut self,
+        state: &AppState,
+        user: &SessionUser,
+        headers: &HeaderMap,
+    ) -> Result<(), ApiError> {
+        let Some(fact) = &self.fact else {
+            return Ok(());
+        };
+        let o = crate::pages::read_overview(state, user, &fact.person).await?;
+        let row = crate::pages::history_rows(state, texts(headers), &o, state.clock.today())
+            .into_iter()
+            .find(|r| r.fact == fact.id)
+            .ok_or(ApiError::NotFound)?;
+        self.about = Some(format!(
+            "{} ({}) · {} · {}",
+            o.name.as_deref().unwrap_or_default(),
+            o.cpr,
+            row.date,
+            row.what
+        ));
+        Ok(())
     }
 }
 
@@ -963,6 +994,7 @@ fn page(
         fields,
         summary,
         submit: if en { def.submit_en } else { def.submit_da },
+        about: target.about.clone(),
     }
 }
 
@@ -976,7 +1008,7 @@ fn html(status: StatusCode, page: &FormPage) -> Response {
 /// Shows a form, with today's date filled in.
 async fn show(
     def: &'static FormDef,
-    target: Target,
+    mut target: Target,
     state: AppState,
     headers: HeaderMap,
     user: Result<SessionUser, ApiError>,
@@ -985,6 +1017,9 @@ async fn show(
         Ok(u) => u,
         Err(to) => return to.into_response(),
     };
+    if let Err(e) = target.describe(&state, &user, &headers).await {
+        return e.into_response();
+    }
     let mut values = Values::new();
     if let Some(field) = def.date_field {
         values.insert(field.to_owned(), state.clock.today().to_string());
@@ -998,7 +1033,7 @@ async fn show(
 /// Records a form, or shows it again with every broken rule beside its field.
 async fn record(
     def: &'static FormDef,
-    target: Target,
+    mut target: Target,
     state: AppState,
     headers: HeaderMap,
     user: Result<SessionUser, ApiError>,
@@ -1012,6 +1047,7 @@ async fn record(
     let command = match (def.build)(&values, target.fact.as_ref()) {
         Ok(c) => c,
         Err(v) => {
+            target.describe(&state, &user, &headers).await?;
             return Ok(html(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &page(def, &target, &state, &headers, &user, &values, &v),
@@ -1050,6 +1086,10 @@ async fn record(
         ),
         WriteOutcome::Rejected(v) => {
             // A permission refusal is shown like any other broken rule, with its provision.
+            // What the form is about is shown again if the user may still see it.
+            if target.describe(&state, &user, &headers).await.is_err() {
+                target.about = None;
+            }
             (
                 None,
                 Ok(html(

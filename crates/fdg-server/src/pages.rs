@@ -666,6 +666,102 @@ fn label(state: &AppState, t: &Texts, list: ListName, code: &str, on: Date) -> S
     }
 }
 
+/// A person's overview as the user's organisation may see it; the read is audited
+/// (`person.read`) before anything is shown, and a person it may not see is not found.
+pub async fn read_overview(
+    state: &AppState,
+    user: &SessionUser,
+    person_id: &str,
+) -> Result<PersonOverview, ApiError> {
+    let today = state.clock.today();
+    let record = state.store.person(person_id).await?;
+    let visibility = record.as_ref().map_or(Visibility::Hidden, |p| {
+        fdg_domain::access::visibility(&actor_of(user), &p.scope, today)
+    });
+    let outcome = if visibility == Visibility::Hidden {
+        "denied"
+    } else {
+        "ok"
+    };
+    state
+        .audit
+        .append(vec![audit_entry(
+            state,
+            user,
+            "person.read",
+            record.as_ref().map(|p| p.person_id.clone()),
+            outcome,
+        )])
+        .await
+        .map_err(ApiError::internal)?;
+    let Some(record) = record.filter(|_| visibility != Visibility::Hidden) else {
+        return Err(ApiError::NotFound);
+    };
+    let json = crate::scope::overview(record.overview_json, visibility)
+        .map_err(ApiError::internal)?
+        .ok_or(ApiError::NotFound)?;
+    serde_json::from_str(&json).map_err(ApiError::internal)
+}
+
+/// Every fact of the person page's history, newest first.
+pub fn history_rows(
+    state: &AppState,
+    t: &Texts,
+    o: &PersonOverview,
+    today: Date,
+) -> Vec<HistoryRow> {
+    let mut rows: Vec<HistoryRow> = Vec::new();
+    for r in &o.registrations {
+        rows.push(HistoryRow {
+            date: r.registration_date.to_string(),
+            what: format!(
+                "{} ({})",
+                t.row_registered,
+                label(
+                    state,
+                    t,
+                    ListName::BenefitCategory,
+                    &r.benefit_category,
+                    today
+                )
+            ),
+            by: r.recorded.recorded_by.clone(),
+            fact: r.recorded.fact_id.clone(),
+        });
+        if let Some(d) = &r.deregistration {
+            rows.push(HistoryRow {
+                date: d.deregistration_date.to_string(),
+                what: label(state, t, ListName::DeregistrationReason, &d.reason, today),
+                by: d.recorded.recorded_by.clone(),
+                fact: d.recorded.fact_id.clone(),
+            });
+        }
+    }
+    for c in o.first_contacts.iter().chain(&o.interviews) {
+        rows.push(HistoryRow {
+            date: c.date.to_string(),
+            what: format!(
+                "{} · {} {}",
+                label(state, t, ListName::InterviewType, &c.interview_type, today),
+                t.match_category,
+                c.contact.match_category
+            ),
+            by: c.recorded.recorded_by.clone(),
+            fact: c.recorded.fact_id.clone(),
+        });
+    }
+    for c in &o.periodic_conditions {
+        rows.push(HistoryRow {
+            date: c.start_date.to_string(),
+            what: label(state, t, ListName::PeriodicConditionKind, &c.kind, today),
+            by: c.recorded.recorded_by.clone(),
+            fact: c.recorded.fact_id.clone(),
+        });
+    }
+    rows.sort_by(|a, b| b.date.cmp(&a.date));
+    rows
+}
+
 /// GET /persons/{id}: the person page.
 pub async fn person_page(
     State(state): State<AppState>,
@@ -679,33 +775,7 @@ pub async fn person_page(
     };
     let t = texts(&headers);
     let today = state.clock.today();
-    let record = state.store.person(&person_id).await?;
-    let visibility = record.as_ref().map_or(Visibility::Hidden, |p| {
-        fdg_domain::access::visibility(&actor_of(&user), &p.scope, today)
-    });
-    let outcome = if visibility == Visibility::Hidden {
-        "denied"
-    } else {
-        "ok"
-    };
-    state
-        .audit
-        .append(vec![audit_entry(
-            &state,
-            &user,
-            "person.read",
-            record.as_ref().map(|p| p.person_id.clone()),
-            outcome,
-        )])
-        .await
-        .map_err(ApiError::internal)?;
-    let Some(record) = record.filter(|_| visibility != Visibility::Hidden) else {
-        return Err(ApiError::NotFound);
-    };
-    let json = crate::scope::overview(record.overview_json, visibility)
-        .map_err(ApiError::internal)?
-        .ok_or(ApiError::NotFound)?;
-    let o: PersonOverview = serde_json::from_str(&json).map_err(ApiError::internal)?;
+    let o = read_overview(&state, &user, &person_id).await?;
     let current = o.registrations.last().filter(|_| o.registered);
     let registered = match current {
         Some(r) => format!("{} {}", t.yes_since, r.registration_date),
@@ -762,55 +832,7 @@ pub async fn person_page(
         || t.none.to_owned(),
         |m| format!("{m} {}", label(&state, t, ListName::Municipality, m, today)),
     );
-    let mut rows: Vec<HistoryRow> = Vec::new();
-    for r in &o.registrations {
-        rows.push(HistoryRow {
-            date: r.registration_date.to_string(),
-            what: format!(
-                "{} ({})",
-                t.row_registered,
-                label(
-                    &state,
-                    t,
-                    ListName::BenefitCategory,
-                    &r.benefit_category,
-                    today
-                )
-            ),
-            by: r.recorded.recorded_by.clone(),
-            fact: r.recorded.fact_id.clone(),
-        });
-        if let Some(d) = &r.deregistration {
-            rows.push(HistoryRow {
-                date: d.deregistration_date.to_string(),
-                what: label(&state, t, ListName::DeregistrationReason, &d.reason, today),
-                by: d.recorded.recorded_by.clone(),
-                fact: d.recorded.fact_id.clone(),
-            });
-        }
-    }
-    for c in o.first_contacts.iter().chain(&o.interviews) {
-        rows.push(HistoryRow {
-            date: c.date.to_string(),
-            what: format!(
-                "{} · {} {}",
-                label(&state, t, ListName::InterviewType, &c.interview_type, today),
-                t.match_category,
-                c.contact.match_category
-            ),
-            by: c.recorded.recorded_by.clone(),
-            fact: c.recorded.fact_id.clone(),
-        });
-    }
-    for c in &o.periodic_conditions {
-        rows.push(HistoryRow {
-            date: c.start_date.to_string(),
-            what: label(&state, t, ListName::PeriodicConditionKind, &c.kind, today),
-            by: c.recorded.recorded_by.clone(),
-            fact: c.recorded.fact_id.clone(),
-        });
-    }
-    rows.sort_by(|a, b| b.date.cmp(&a.date));
+    let rows = history_rows(&state, t, &o, today);
     let page = PersonPage {
         t,
         user: Some(user_view(&user)),

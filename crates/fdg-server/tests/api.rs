@@ -2404,6 +2404,19 @@ async fn a_record_is_annulled_from_the_person_page_with_a_reason() {
         .expect("an annul link in the history");
     let form = page(&app, &cookie, &link).await;
     assert_eq!(form.status, StatusCode::OK);
+    // The form says what is about to be annulled.
+    assert!(
+        form.text
+            .contains("Jens Hansen (070761-4285) · 2026-11-02 · Registreret"),
+        "{}",
+        form.text
+    );
+    // Another organisation cannot open it for a person it does not see.
+    let other = browser_login(&app, OrgKind::OtherActor, "12345678", "Bo Ib").await;
+    assert_eq!(
+        page(&app, &other, &link).await.status,
+        StatusCode::NOT_FOUND
+    );
     let csrf = csrf_of(&form);
     let post = |body: String| {
         Request::post(link.as_str())
