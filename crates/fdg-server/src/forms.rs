@@ -192,16 +192,6 @@ const DETAILS_WHEN_REGISTERING: [Spec; 6] = [
     when_registering(FUND),
 ];
 
-/// The names of the registration details' fields.
-const DETAIL_FIELDS: [&str; 6] = [
-    BENEFIT_CATEGORY.name,
-    UNEMPLOYMENT_DEGREE.name,
-    HOURS.name,
-    JOB_TITLE.name,
-    JOB_TITLE_2.name,
-    FUND.name,
-];
-
 const REGISTRATION: [Spec; 10] = [
     CPR,
     NAME,
@@ -347,8 +337,7 @@ pub struct FormDef {
     specs: &'static [&'static [Spec]],
     /// The date field filled in with today's date when the form is first shown.
     date_field: Option<&'static str>,
-    /// Builds the command from the posted values and the number of the fact the form is
-    /// about, if it is about one.
+    /// Builds the command from the posted values and the fact the form is about, if any.
     build: fn(&Values, Option<&Fact>) -> Result<Command, Vec<Violation>>,
 }
 
@@ -771,7 +760,10 @@ const END_CONDITION: [Spec; 1] = [spec!(
 /// The registration details, when something of them is filled in; the rules then say whether
 /// § 4, stk. 1 expects them.
 fn details_if_given(values: &Values) -> Result<Option<RegistrationDetails>, Vec<Violation>> {
-    if DETAIL_FIELDS.iter().any(|f| text(values, f).is_some()) {
+    if DETAILS_WHEN_REGISTERING
+        .iter()
+        .any(|f| text(values, f.name).is_some())
+    {
         details(values).map(Some)
     } else {
         Ok(None)
