@@ -287,6 +287,16 @@ impl Browser {
         std::fs::write(path, base64_decode(png.as_str().unwrap())).unwrap();
     }
 
+    /// The form controls of the page that have no label a screen reader would announce.
+    async fn unlabelled(&self) -> Value {
+        self.script(
+            "return [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+                .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label'))
+                .map(e => e.id || e.name);",
+        )
+        .await
+    }
+
     async fn path(&self) -> String {
         let url = self.cmd("GET", "/url", None).await;
         url.as_str()
@@ -362,6 +372,21 @@ async fn a_caseworker_records_and_a_citizen_sees_who_looked() {
     b.submit().await;
     assert_eq!(b.path().await, "/");
 
+    // Every field of every page a caseworker uses has a label (WCAG 2.1, 1.3.1 and 3.3.2).
+    for page in [
+        "/",
+        "/register",
+        "/deregister",
+        "/interviews/new",
+        "/conditions/new",
+        "/first-contacts/new",
+        "/cessations/new",
+        "/password",
+    ] {
+        b.go(page).await;
+        assert_eq!(b.unlabelled().await, json!([]), "{page}");
+    }
+
     // Register a job seeker, first with an impossible CPR number: the error stands beside the
     // field and in the summary, and what was typed is kept.
     b.go("/register").await;
@@ -417,9 +442,11 @@ async fn a_caseworker_records_and_a_citizen_sees_who_looked() {
 
     // A citizen registers themselves at /borger (§ 4, stk. 2) ...
     b.go("/borger").await;
+    assert_eq!(b.unlabelled().await, json!([]), "/borger");
     b.type_into("cpr", "020285-2345").await;
     b.submit().await;
     b.type_into("name", "Mette Jensen").await;
+    assert_eq!(b.unlabelled().await, json!([]), "/borger, registration");
     b.choose("benefit_category", "a_dagpenge").await;
     b.choose("job_title", "4110").await;
     b.choose("unemployment_fund", "001").await;
@@ -495,6 +522,7 @@ async fn an_operator_suspends_an_agreement_and_the_api_refuses_it() {
     b.type_into("password", "a-password-of-my-own").await;
     b.submit().await;
     b.go("/admin").await;
+    assert_eq!(b.unlabelled().await, json!([]), "/admin");
     let id = agreement.id;
     b.type_into(&format!("reason-{id}"), "Databehandleraftalen er brudt")
         .await;
