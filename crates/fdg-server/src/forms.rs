@@ -13,7 +13,7 @@ use axum::routing::get;
 use fdg_domain::command::{
     ConsentInput, ContactFields, Correct, DeregisterJobSeeker, EndPeriodicCondition,
     RecordBenefitCessation, RecordContactInterview, RecordFirstContact, RegisterJobSeeker,
-    RegistrationDetails, StartPeriodicCondition,
+    RegistrationDetails, Replacement, StartPeriodicCondition,
 };
 use fdg_domain::{Command, ListName, Violation};
 use fdg_store::{WriteContext, WriteOutcome, WriteRequest};
@@ -212,9 +212,20 @@ const REGISTRATION: [Spec; 10] = [
     MUNICIPALITY,
 ];
 
+/// The form field a violation belongs to; in a correction form (`correcting`), `reason` is the
+/// correction's own.
+fn field_in(v: &Violation, correcting: bool) -> Option<&str> {
+    v.field.as_deref().map(|p| match p {
+        "reason" if correcting => "correction_reason",
+        p => field_of(p),
+    })
+}
+
 /// The form field a violation's JSON path belongs to.
 fn field_of(path: &str) -> &str {
     match path {
+        // A correction's replacement is checked as the record it replaces.
+        p if p.starts_with("replacement.") => field_of(&p["replacement.".len()..]),
         // The registration a first contact brings along (§ 4, stk. 1).
         "registration" => "benefit_category",
         p if p.starts_with("registration.") => field_of(&p["registration.".len()..]),
@@ -245,6 +256,14 @@ fn build(
         }
         .to_owned()
     };
+    let known: Vec<&str> = specs
+        .iter()
+        .flat_map(|s| s.iter())
+        .map(|s| s.name)
+        .collect();
+    // In a correction, `reason` is the correction's; the corrected record's own fields come
+    // as `replacement.*`.
+    let correcting = known.contains(&"correction_reason");
     let fields = specs
         .iter()
         .flat_map(|s| s.iter())
@@ -294,23 +313,15 @@ fn build(
             },
             errors: violations
                 .iter()
-                .filter(|v| v.field.as_deref().map(field_of) == Some(s.name))
+                .filter(|v| field_in(v, correcting) == Some(s.name))
                 .map(message)
                 .collect(),
         })
         .collect();
-    let known: Vec<&str> = specs
-        .iter()
-        .flat_map(|s| s.iter())
-        .map(|s| s.name)
-        .collect();
     let summary = violations
         .iter()
         .map(|v| SummaryLine {
-            field: v
-                .field
-                .as_deref()
-                .map(field_of)
+            field: field_in(v, correcting)
                 .filter(|f| known.contains(f))
                 .map(str::to_owned),
             message: message(v),
@@ -794,7 +805,7 @@ static END_CONDITION_FORM: FormDef = FormDef {
 };
 
 const CORRECTION: [Spec; 1] = [spec!(
-    "reason",
+    "correction_reason",
     "Begrundelse for annulleringen",
     "Reason for the annulment",
     "textarea",
@@ -807,7 +818,7 @@ fn build_correction(values: &Values, fact: Option<&Fact>) -> Result<Command, Vec
         fact: fact.map_or(0, |f| f.number),
         body: Correct {
             fact_id: fact.map(|f| f.id.clone()).unwrap_or_default(),
-            reason: text(values, "reason"),
+            reason: text(values, "correction_reason"),
             replacement: None,
         },
     })
@@ -826,6 +837,148 @@ static CORRECTION_FORM: FormDef = FormDef {
     date_field: None,
     build: build_correction,
 };
+
+const REASON: [Spec; 1] = [spec!(
+    "correction_reason",
+    "Begrundelse for rettelsen",
+    "Reason for the correction",
+    "textarea",
+    true,
+    None
+)];
+
+/// A correction that replaces the fact with the record built by `build`.
+fn replacing(
+    values: &Values,
+    fact: Option<&Fact>,
+    build: fn(&Values, Option<&Fact>) -> Result<Command, Vec<Violation>>,
+) -> Result<Command, Vec<Violation>> {
+    let replacement = match build(values, None)? {
+        Command::Register(c) => Replacement::JobseekerRegistration(c),
+        Command::Deregister(c) => Replacement::JobseekerDeregistration(c),
+        Command::StartCondition(c) => Replacement::PeriodicCondition(c),
+        Command::Cessation(c) => Replacement::BenefitCessation(c),
+        _ => {
+            return Err(vec![Violation::new(
+                &fdg_domain::rules::CORRECTION_WRONG_TYPE,
+                "replacement",
+            )]);
+        }
+    };
+    Ok(Command::Correct {
+        fact: fact.map_or(0, |f| f.number),
+        body: Correct {
+            fact_id: fact.map(|f| f.id.clone()).unwrap_or_default(),
+            reason: text(values, "correction_reason"),
+            replacement: Some(replacement),
+        },
+    })
+}
+
+macro_rules! edit_form {
+    ($name:ident, $specs:ident, $build:ident, $da:literal, $en:literal) => {
+        static $name: FormDef = FormDef {
+            path: "/corrections/{fact_id}/edit",
+            title_da: $da,
+            title_en: $en,
+            submit_da: "Ret",
+            submit_en: "Correct",
+            provision: "§ 1, nr. 1",
+            specs: &[&$specs, &REASON],
+            date_field: None,
+            build: |values, fact| replacing(values, fact, $build),
+        };
+    };
+}
+
+edit_form!(
+    EDIT_REGISTRATION,
+    REGISTRATION,
+    build_registration,
+    "Ret en registrering som arbejdssøgende",
+    "Correct a job-seeker registration"
+);
+edit_form!(
+    EDIT_DEREGISTRATION,
+    DEREGISTRATION,
+    build_deregistration,
+    "Ret en afmelding",
+    "Correct a deregistration"
+);
+edit_form!(
+    EDIT_CONDITION,
+    CONDITION,
+    build_condition,
+    "Ret et periodisk forhold",
+    "Correct a periodic condition"
+);
+edit_form!(
+    EDIT_CESSATION,
+    CESSATION,
+    build_cessation,
+    "Ret et ophør af kontant- eller starthjælp",
+    "Correct a cessation of cash or start benefit"
+);
+
+/// The correction form for a recorded fact, filled in with what was recorded; `None` for a
+/// kind the browser only annuls (contacts and interviews, other-actor assignments).
+fn edit_form(
+    o: &fdg_domain::view::PersonOverview,
+    fact_id: &str,
+) -> Option<(&'static FormDef, Values)> {
+    let mut v = Values::new();
+    v.insert("cpr".into(), o.cpr.clone());
+    v.insert("name".into(), o.name.clone().unwrap_or_default());
+    for r in &o.registrations {
+        if r.recorded.fact_id == fact_id {
+            v.insert("registration_date".into(), r.registration_date.to_string());
+            v.insert("benefit_category".into(), r.benefit_category.clone());
+            v.insert("unemployment_degree".into(), r.unemployment_degree.clone());
+            if let Some(h) = r.hours_per_week {
+                v.insert("hours_per_week".into(), h.to_string());
+            }
+            for (field, title) in ["job_title", "job_title_2"].iter().zip(&r.job_titles) {
+                v.insert((*field).into(), title.clone());
+            }
+            if let Some(f) = &r.unemployment_fund {
+                v.insert("unemployment_fund".into(), f.clone());
+            }
+            return Some((&EDIT_REGISTRATION, v));
+        }
+        if let Some(d) = r
+            .deregistration
+            .as_ref()
+            .filter(|d| d.recorded.fact_id == fact_id)
+        {
+            v.insert(
+                "deregistration_date".into(),
+                d.deregistration_date.to_string(),
+            );
+            v.insert("reason".into(), d.reason.clone());
+            return Some((&EDIT_DEREGISTRATION, v));
+        }
+    }
+    if let Some(c) = o
+        .periodic_conditions
+        .iter()
+        .find(|c| c.recorded.fact_id == fact_id)
+    {
+        v.insert("kind".into(), c.kind.clone());
+        v.insert("start_date".into(), c.start_date.to_string());
+        // An end recorded on its own is a fact of its own; only an end given at the start
+        // belongs to this record.
+        if let (Some(end), None) = (c.end_date, &c.ended_by) {
+            v.insert("end_date".into(), end.to_string());
+        }
+        return Some((&EDIT_CONDITION, v));
+    }
+    let c = o
+        .cessations
+        .iter()
+        .find(|c| c.recorded.fact_id == fact_id)?;
+    v.insert("cessation_date".into(), c.cessation_date.to_string());
+    Some((&EDIT_CESSATION, v))
+}
 
 /// Every record form of the tool so far.
 pub static FORMS: [FormDef; 6] = [
@@ -949,7 +1102,20 @@ impl Target {
             return Ok(());
         };
         let o = crate::pages::read_overview(state, user, &fact.person).await?;
-        let row = crate::pages::history_rows(state, texts(headers), &o, state.clock.today())
+        self.describe_from(state, texts(headers), &o)
+    }
+
+    /// As `describe`, from an overview already read.
+    fn describe_from(
+        &mut self,
+        state: &AppState,
+        t: &'static Texts,
+        o: &fdg_domain::view::PersonOverview,
+    ) -> Result<(), ApiError> {
+        let Some(fact) = &self.fact else {
+            return Ok(());
+        };
+        let row = crate::pages::history_rows(state, t, o, state.clock.today())
             .into_iter()
             .find(|r| r.fact == fact.id)
             .ok_or(ApiError::NotFound)?;
@@ -1115,6 +1281,55 @@ async fn record(
     result
 }
 
+/// Shows the correction form of a recorded fact, filled in with what was recorded.
+async fn edit_show(
+    state: AppState,
+    headers: HeaderMap,
+    user: Result<SessionUser, ApiError>,
+    fact_id: String,
+) -> Result<Response, ApiError> {
+    let user = match crate::pages::signed_in(user) {
+        Ok(u) => u,
+        Err(to) => return Ok(to.into_response()),
+    };
+    let mut target = Target::fact(&EDIT_REGISTRATION, &fact_id).ok_or(ApiError::NotFound)?;
+    let person = target
+        .fact
+        .as_ref()
+        .map(|f| f.person.clone())
+        .unwrap_or_default();
+    let o = crate::pages::read_overview(&state, &user, &person).await?;
+    let (def, values) = edit_form(&o, &fact_id).ok_or(ApiError::NotFound)?;
+    target.describe_from(&state, texts(&headers), &o)?;
+    Ok(html(
+        StatusCode::OK,
+        &page(def, &target, &state, &headers, &user, &values, &[]),
+    ))
+}
+
+/// Records a correction that replaces a fact; the fact's kind (read, audited) picks the form.
+async fn edit_record(
+    state: AppState,
+    headers: HeaderMap,
+    user: Result<SessionUser, ApiError>,
+    fact_id: String,
+    values: Values,
+) -> Result<Response, ApiError> {
+    let user = match crate::pages::signed_in(user) {
+        Ok(u) => u,
+        Err(to) => return Ok(to.into_response()),
+    };
+    let target = Target::fact(&EDIT_REGISTRATION, &fact_id).ok_or(ApiError::NotFound)?;
+    let person = target
+        .fact
+        .as_ref()
+        .map(|f| f.person.clone())
+        .unwrap_or_default();
+    let o = crate::pages::read_overview(&state, &user, &person).await?;
+    let (def, _) = edit_form(&o, &fact_id).ok_or(ApiError::NotFound)?;
+    record(def, target, state, headers, Ok(user), values).await
+}
+
 /// The forms' routes.
 pub fn routes() -> Router<AppState> {
     let mut router = Router::new();
@@ -1164,5 +1379,22 @@ pub fn routes() -> Router<AppState> {
             ),
         );
     }
-    router
+    router.route(
+        "/corrections/{fact_id}/edit",
+        get(
+            |State(state): State<AppState>,
+             headers: HeaderMap,
+             user: Result<SessionUser, ApiError>,
+             Path(fact_id): Path<String>| edit_show(state, headers, user, fact_id),
+        )
+        .post(
+            |State(state): State<AppState>,
+             headers: HeaderMap,
+             user: Result<SessionUser, ApiError>,
+             Path(fact_id): Path<String>,
+             axum::Form(values): axum::Form<Values>| {
+                edit_record(state, headers, user, fact_id, values)
+            },
+        ),
+    )
 }

@@ -119,6 +119,8 @@ pub struct Texts {
     pub end_condition: &'static str,
     /// Link that annuls a record.
     pub annul: &'static str,
+    /// Link that corrects a record's content.
+    pub correct: &'static str,
     /// Link to the first-contact form.
     pub first_contact_link: &'static str,
     /// Link to the interview form.
@@ -257,6 +259,7 @@ pub const DA: Texts = Texts {
     cessation_link: "Ophør af kontant- eller starthjælp (§ 8, stk. 4)",
     end_condition: "Afslut",
     annul: "Annullér",
+    correct: "Ret",
     first_contact_link: "Første henvendelse om kontant- eller starthjælp (§ 8, stk. 3)",
     interview_link: "Kontaktsamtale (§ 9)",
     citizen_title: "Min registrering som arbejdssøgende",
@@ -351,6 +354,7 @@ pub const EN: Texts = Texts {
     cessation_link: "Cash or start benefit ceased (§ 8, stk. 4)",
     end_condition: "End",
     annul: "Annul",
+    correct: "Correct",
     first_contact_link: "First contact about cash or start benefit (§ 8, stk. 3)",
     interview_link: "Contact interview (§ 9)",
     citizen_title: "My registration as a job seeker",
@@ -626,6 +630,8 @@ pub struct HistoryRow {
     pub by: String,
     /// Its fact id (to correct it).
     pub fact: String,
+    /// Whether the browser can correct its content (otherwise it can only annul it).
+    pub editable: bool,
 }
 
 /// The person page.
@@ -727,6 +733,7 @@ pub fn history_rows(
             ),
             by: r.recorded.recorded_by.clone(),
             fact: r.recorded.fact_id.clone(),
+            editable: true,
         });
         if let Some(d) = &r.deregistration {
             rows.push(HistoryRow {
@@ -734,6 +741,7 @@ pub fn history_rows(
                 what: label(state, t, ListName::DeregistrationReason, &d.reason, today),
                 by: d.recorded.recorded_by.clone(),
                 fact: d.recorded.fact_id.clone(),
+                editable: true,
             });
         }
     }
@@ -748,6 +756,7 @@ pub fn history_rows(
             ),
             by: c.recorded.recorded_by.clone(),
             fact: c.recorded.fact_id.clone(),
+            editable: false,
         });
     }
     for c in &o.periodic_conditions {
@@ -756,6 +765,7 @@ pub fn history_rows(
             what: label(state, t, ListName::PeriodicConditionKind, &c.kind, today),
             by: c.recorded.recorded_by.clone(),
             fact: c.recorded.fact_id.clone(),
+            editable: true,
         });
     }
     rows.sort_by(|a, b| b.date.cmp(&a.date));

@@ -1961,6 +1961,16 @@ async fn browser_login(app: &App, kind: OrgKind, code: &str, name: &str) -> Stri
         .to_owned()
 }
 
+/// The first link on a page that starts and ends so.
+fn link(page: &Answer, starts: &str, ends: &str) -> String {
+    page.text
+        .split(r#"<a href=""#)
+        .filter_map(|rest| rest.split('"').next())
+        .find(|href| href.starts_with(starts) && href.ends_with(ends))
+        .unwrap_or_else(|| panic!("no link {starts}…{ends}"))
+        .to_owned()
+}
+
 /// The page a recorded form redirects to.
 async fn follow(app: &App, cookie: &str, posted: &Answer) -> Answer {
     assert_eq!(posted.status, StatusCode::SEE_OTHER, "{}", posted.text);
@@ -2254,13 +2264,7 @@ async fn the_other_record_forms_record_through_the_same_rules() {
     let person = follow(&app, &cookie, &ok).await;
     assert!(person.text.contains("Sygdom (2026-11-20)"));
     // The open condition is ended from the person page (§ 8, stk. 5).
-    let end = person
-        .text
-        .split(r#"<a href="/conditions/"#)
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .map(|fact| format!("/conditions/{fact}"))
-        .expect("an end link beside the open condition");
+    let end = link(&person, "/conditions/", "/end");
     let form = page(&app, &cookie, &end).await;
     assert_eq!(form.status, StatusCode::OK);
     assert!(
@@ -2395,13 +2399,7 @@ async fn a_record_is_annulled_from_the_person_page_with_a_reason() {
     let person_id = r.body["person_id"].as_str().unwrap().to_owned();
     let cookie = browser_login(&app, OrgKind::StateJobcenter, "STAT", "Anne Berg").await;
     let person = page(&app, &cookie, &format!("/persons/{person_id}")).await;
-    let link = person
-        .text
-        .split(r#"<a href="/corrections/"#)
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .map(|rest| format!("/corrections/{rest}"))
-        .expect("an annul link in the history");
+    let link = link(&person, "/corrections/", "/new");
     let form = page(&app, &cookie, &link).await;
     assert_eq!(form.status, StatusCode::OK);
     // The form says what is about to be annulled.
@@ -2426,17 +2424,19 @@ async fn a_record_is_annulled_from_the_person_page_with_a_reason() {
             .unwrap()
     };
     // Without a reason: refused beside the field, with the provision.
-    let refused = app.call(post(format!("csrf={csrf}&reason=+"))).await;
+    let refused = app
+        .call(post(format!("csrf={csrf}&correction_reason=+")))
+        .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        refused.text.contains(r#"id="reason-error""#),
+        refused.text.contains(r#"id="correction_reason-error""#),
         "{}",
         refused.text
     );
     assert!(refused.text.contains("§ 1, nr. 1"));
     let annulled = app
         .call(post(format!(
-            "csrf={csrf}&reason=Registreret+på+forkert+person"
+            "csrf={csrf}&correction_reason=Registreret+på+forkert+person"
         )))
         .await;
     let person = follow(&app, &cookie, &annulled).await;
@@ -2449,6 +2449,89 @@ async fn a_record_is_annulled_from_the_person_page_with_a_reason() {
     let corrected: Value = serde_json::from_str(&last.data_json).unwrap();
     assert_eq!(corrected["reason"], "Registreret på forkert person");
     assert_eq!(corrected["annulled"], json!([3]));
+}
+
+#[tokio::test]
+async fn a_record_is_corrected_from_the_person_page_with_its_form_filled_in() {
+    let app = spawn_app().await;
+    let r = app
+        .post(
+            &app.state_token,
+            "/api/v1/jobseeker-registrations",
+            &registration("070761-4285"),
+        )
+        .await;
+    let person_id = r.body["person_id"].as_str().unwrap().to_owned();
+    let cookie = browser_login(&app, OrgKind::StateJobcenter, "STAT", "Anne Berg").await;
+    let person = page(&app, &cookie, &format!("/persons/{person_id}")).await;
+    let link = link(&person, "/corrections/", "/edit");
+    // The registration's own form, filled in with what was recorded, and a reason.
+    let form = page(&app, &cookie, &link).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.text.contains(r#"value="2026-11-02""#));
+    assert!(
+        form.text
+            .contains(r#"<option value="a_dagpenge" selected>"#)
+    );
+    assert!(form.text.contains(r#"id="correction_reason""#));
+    let csrf = csrf_of(&form);
+    let post = |body: String| {
+        Request::post(link.as_str())
+            .header(header::COOKIE, &cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let fields = "cpr=070761-4285&name=Jens+Hansen&benefit_category=a_dagpenge&unemployment_degree=fuld&job_title=4110&unemployment_fund=001";
+    // Without a reason, and with a date in the future: each refused beside its own field.
+    let refused = app
+        .call(post(format!(
+            "csrf={csrf}&{fields}&registration_date=2027-03-01&correction_reason="
+        )))
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.text.contains(r#"id="correction_reason-error""#),
+        "{}",
+        refused.text
+    );
+    let refused = app
+        .call(post(format!(
+            "csrf={csrf}&{fields}&registration_date=2027-03-01&correction_reason=Forkert+dato"
+        )))
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.text.contains(r#"id="registration_date-error""#),
+        "{}",
+        refused.text
+    );
+    let corrected = app
+        .call(post(format!(
+            "csrf={csrf}&{fields}&registration_date=2026-11-05&correction_reason=Forkert+dato"
+        )))
+        .await;
+    let person = follow(&app, &cookie, &corrected).await;
+    assert!(
+        person.text.contains("Ja, siden 2026-11-05"),
+        "{}",
+        person.text
+    );
+    // The original is kept: a correction naming it and why, then the replacement.
+    let events = app.store.person_events(&person_id).await.unwrap();
+    let types: Vec<&str> = events.iter().map(|e| e.r#type.as_str()).collect();
+    assert_eq!(
+        types[types.len() - 2..],
+        ["fact_corrected", "job_seeker_registered"],
+        "{types:?}"
+    );
+    assert_eq!(
+        types
+            .iter()
+            .filter(|t| **t == "job_seeker_registered")
+            .count(),
+        2
+    );
 }
 
 #[tokio::test]
