@@ -76,20 +76,25 @@ pub async fn dev_login(
             "cpr",
         )])
     })?;
+    let mut res = (StatusCode::SEE_OTHER, [(header::LOCATION, "/borger")]).into_response();
+    res.headers_mut()
+        .insert(header::SET_COOKIE, session_cookie(&state, &cpr).await?);
+    Ok(res)
+}
+
+/// Starts a citizen's session (one hour) and returns the cookie that carries it.
+pub async fn session_cookie(state: &AppState, cpr: &Cpr) -> Result<HeaderValue, ApiError> {
     let expires = state.clock.now() + jiff::SignedDuration::from_hours(1);
-    let id = state.store.create_citizen_session(&cpr, expires).await?;
+    let id = state.store.create_citizen_session(cpr, expires).await?;
     let secure = if state.config.secure_cookies {
         "; Secure"
     } else {
         ""
     };
-    let cookie = HeaderValue::from_str(&format!(
+    HeaderValue::from_str(&format!(
         "{COOKIE}={id}; Path=/; HttpOnly; SameSite=Strict; Max-Age=3600{secure}"
     ))
-    .map_err(ApiError::internal)?;
-    let mut res = (StatusCode::SEE_OTHER, [(header::LOCATION, "/borger")]).into_response();
-    res.headers_mut().insert(header::SET_COOKIE, cookie);
-    Ok(res)
+    .map_err(ApiError::internal)
 }
 
 /// Ends the citizen's session (a shared computer at the library must not stay logged in).
@@ -228,6 +233,8 @@ pub struct CitizenPage {
     pub logged_in: bool,
     /// Whether the development login is on.
     pub dev_login: bool,
+    /// Log in through the identity provider (`/borger/login`).
+    pub oidc: bool,
     /// Registered or not.
     pub registered: String,
     /// (date, what) of the registration history.
@@ -289,6 +296,7 @@ async fn citizen_page(
         notice: None,
         logged_in: citizen.is_some(),
         dev_login: state.config.citizen_dev_login,
+        oidc: state.config.oidc.is_some(),
         registered: t.no.to_owned(),
         periods: Vec::new(),
         can_register: true,
@@ -475,5 +483,7 @@ pub fn routes() -> Router<AppState> {
         .route("/borger/dev-login", post(dev_login))
         .route("/borger/register", post(self_register))
         .route("/borger/logout", post(logout))
+        .route("/borger/login", get(crate::oidc::login))
+        .route("/borger/callback", get(crate::oidc::callback))
         .route("/api/v1/me/access-log", get(access_log))
 }

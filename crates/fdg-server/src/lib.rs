@@ -28,6 +28,8 @@ pub mod citizen;
 pub mod error;
 pub mod feed;
 pub mod forms;
+pub mod http;
+pub mod oidc;
 pub mod openapi;
 pub mod pages;
 pub mod scope;
@@ -63,6 +65,8 @@ pub struct ServerConfig {
     /// Accept citizen logins by CPR number alone (`/borger/dev-login`): development and
     /// demonstrations only.
     pub citizen_dev_login: bool,
+    /// The identity provider citizens log in with (`/borger/login`), if configured.
+    pub oidc: Option<oidc::OidcConfig>,
 }
 
 impl AppState {

@@ -127,6 +127,8 @@ pub struct Texts {
     pub interview_link: &'static str,
     /// Citizen page title.
     pub citizen_title: &'static str,
+    /// The identity provider's login button.
+    pub citizen_mitid: &'static str,
     /// How citizens log in.
     pub citizen_login_intro: &'static str,
     /// The development login's warning.
@@ -263,6 +265,7 @@ pub const DA: Texts = Texts {
     first_contact_link: "Første henvendelse om kontant- eller starthjælp (§ 8, stk. 3)",
     interview_link: "Kontaktsamtale (§ 9)",
     citizen_title: "Min registrering som arbejdssøgende",
+    citizen_mitid: "Log ind med MitID",
     citizen_login_intro: "Log ind med MitID for at se og ændre din registrering og se, hvem der har set dine oplysninger.",
     citizen_dev_hint: "Udviklings- og demologin: CPR-nummeret bevises ikke. Bruges aldrig i drift.",
     citizen_me: "Min registrering",
@@ -358,6 +361,7 @@ pub const EN: Texts = Texts {
     first_contact_link: "First contact about cash or start benefit (§ 8, stk. 3)",
     interview_link: "Contact interview (§ 9)",
     citizen_title: "My registration as a job seeker",
+    citizen_mitid: "Log in with MitID",
     citizen_login_intro: "Log in with MitID to see and change your registration and to see who has looked at your data.",
     citizen_dev_hint: "Development and demo login: the CPR number is not proven. Never used in production.",
     citizen_me: "My registration",

@@ -103,6 +103,7 @@ async fn spawn_app_with(clock: Arc<dyn fdg_store::TimeSource>) -> App {
         fdg_server::ServerConfig {
             secure_cookies: false,
             citizen_dev_login: true,
+            oidc: None,
         },
     );
     let router = fdg_server::router(state.clone());

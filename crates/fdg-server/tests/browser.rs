@@ -335,6 +335,7 @@ async fn serve(dir: &fdg_store::testing::TempDir) -> (SocketAddr, Arc<dyn Store>
         ServerConfig {
             secure_cookies: false,
             citizen_dev_login: true,
+            oidc: None,
         },
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -57,6 +57,33 @@ enum Cmd {
         /// demonstrations only: it proves nothing about who they are.
         #[arg(long)]
         citizen_dev_login: bool,
+        /// Citizens log in at /borger/login with this OpenID Connect provider (its issuer URL;
+        /// MitID through NemLog-in in production). Needs the --oidc-* options below.
+        #[arg(long, env = "FDG_OIDC_ISSUER", requires_all = ["oidc_client_id", "oidc_client_secret", "oidc_redirect_url"])]
+        oidc_issuer: Option<String>,
+        /// This service's client id at the provider.
+        #[arg(long, env = "FDG_OIDC_CLIENT_ID")]
+        oidc_client_id: Option<String>,
+        /// This service's client secret at the provider (prefer the environment variable).
+        #[arg(long, env = "FDG_OIDC_CLIENT_SECRET", hide_env_values = true)]
+        oidc_client_secret: Option<String>,
+        /// Where the provider sends citizens back: this service's /borger/callback URL.
+        #[arg(long, env = "FDG_OIDC_REDIRECT_URL")]
+        oidc_redirect_url: Option<String>,
+        /// The ID-token claim that holds the CPR number.
+        #[arg(
+            long,
+            env = "FDG_OIDC_CPR_CLAIM",
+            default_value = "dk:gov:saml:attribute:CprNumberIdentifier"
+        )]
+        oidc_cpr_claim: String,
+        /// Trusted roots (PEM) for the provider's certificate.
+        #[arg(
+            long,
+            env = "FDG_OIDC_CA",
+            default_value = "/etc/ssl/certs/ca-certificates.crt"
+        )]
+        oidc_ca: PathBuf,
         /// On an empty data directory, also load a small synthetic population (a few
         /// organisations, a user for each role, a few dozen persons with history).
         #[arg(long)]
@@ -401,6 +428,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             listen,
             audit_retention_days,
             citizen_dev_login,
+            oidc_issuer,
+            oidc_client_id,
+            oidc_client_secret,
+            oidc_redirect_url,
+            oidc_cpr_claim,
+            oidc_ca,
             demo,
             tls_cert,
             tls_key,
@@ -478,6 +511,27 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 fdg_server::ServerConfig {
                     secure_cookies: tls.is_some(),
                     citizen_dev_login,
+                    oidc: match (
+                        oidc_issuer,
+                        oidc_client_id,
+                        oidc_client_secret,
+                        oidc_redirect_url,
+                    ) {
+                        (
+                            Some(issuer),
+                            Some(client_id),
+                            Some(client_secret),
+                            Some(redirect_url),
+                        ) => Some(fdg_server::oidc::OidcConfig {
+                            issuer,
+                            client_id,
+                            client_secret,
+                            redirect_url,
+                            cpr_claim: oidc_cpr_claim,
+                            ca_file: oidc_ca,
+                        }),
+                        _ => None,
+                    },
                 },
             );
             fdg_server::webhook::spawn(

@@ -1,0 +1,436 @@
+//! The citizen's login through an OpenID Connect provider (MitID through NemLog-in in
+//! production): the authorization code flow with PKCE, and the ID token's signature (RS256 or
+//! ES256, from the provider's JWKS), issuer, audience, expiry and nonce checked before the CPR
+//! claim starts a citizen session.
+//!
+//! State, nonce and PKCE verifier travel in a short-lived `HttpOnly; SameSite=Lax` cookie
+//! scoped to `/borger`; the provider's metadata and keys are fetched at each login.
+
+use std::path::PathBuf;
+
+use axum::body::Bytes;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use fdg_domain::Cpr;
+use serde::Deserialize;
+use serde_json::Value;
+use sha2::Digest;
+
+use crate::{ApiError, AppState};
+
+/// The cookie that carries state, nonce and verifier between `/borger/login` and the callback.
+const FLOW_COOKIE: &str = "fdg_oidc";
+
+/// How the service reaches the identity provider.
+#[derive(Debug, Clone)]
+pub struct OidcConfig {
+    /// The issuer (its `/.well-known/openid-configuration` is read at each login).
+    pub issuer: String,
+    /// This service's client id at the provider.
+    pub client_id: String,
+    /// Its client secret (sent to the token endpoint).
+    pub client_secret: String,
+    /// Where the provider sends the citizen back: this service's `/borger/callback`.
+    pub redirect_url: String,
+    /// The claim holding the CPR number.
+    pub cpr_claim: String,
+    /// Trusted roots (PEM) for the provider's TLS certificate.
+    pub ca_file: PathBuf,
+}
+
+/// Base64url without padding (RFC 7515, appendix C).
+pub fn b64url_encode(bytes: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::with_capacity(bytes.len() * 4 / 3 + 3);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..=chunk.len() {
+            out.push(char::from(A[(n >> (18 - 6 * i)) as usize & 63]));
+        }
+    }
+    out
+}
+
+/// Decodes base64url without padding; `None` for anything else.
+pub fn b64url_decode(text: &str) -> Option<Vec<u8>> {
+    let sextet = |c: u8| match c {
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'a'..=b'z' => Some(c - b'a' + 26),
+        b'0'..=b'9' => Some(c - b'0' + 52),
+        b'-' => Some(62),
+        b'_' => Some(63),
+        _ => None,
+    };
+    if text.len() % 4 == 1 {
+        return None;
+    }
+    let (mut out, mut acc, mut bits) = (Vec::with_capacity(text.len() * 3 / 4), 0u32, 0);
+    for c in text.bytes() {
+        acc = ((acc << 6) | u32::from(sextet(c)?)) & 0xFF_FFFF;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    Some(out)
+}
+
+/// Why an ID token was not accepted.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Refused(pub &'static str);
+
+/// Checks an ID token against the provider's keys and this login, and returns its claims:
+/// signature (RS256 or ES256 only), `iss`, `aud`, `exp` (against `now`, seconds) and `nonce`.
+pub fn verify_id_token(
+    token: &str,
+    jwks: &Value,
+    issuer: &str,
+    client_id: &str,
+    nonce: &str,
+    now: i64,
+) -> Result<Value, Refused> {
+    let mut parts = token.split('.');
+    let (Some(h), Some(p), Some(s), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(Refused("not a signed JWT"));
+    };
+    let json = |part: &str| -> Result<Value, Refused> {
+        b64url_decode(part)
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .ok_or(Refused("not a signed JWT"))
+    };
+    let head = json(h)?;
+    let sig = b64url_decode(s).ok_or(Refused("not a signed JWT"))?;
+    let kty = match head["alg"].as_str() {
+        Some("RS256") => "RSA",
+        Some("ES256") => "EC",
+        _ => return Err(Refused("signature algorithm not accepted")),
+    };
+    let kid = head["kid"].as_str();
+    let signed = &token.as_bytes()[..h.len() + 1 + p.len()];
+    let verified = jwks["keys"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|k| k["kty"] == kty && kid.is_none_or(|kid| k["kid"] == kid))
+        .any(|k| verify_with(k, kty, signed, &sig));
+    if !verified {
+        return Err(Refused("signature does not verify"));
+    }
+    let claims = json(p)?;
+    if claims["iss"] != issuer {
+        return Err(Refused("wrong issuer"));
+    }
+    let audience = match &claims["aud"] {
+        Value::String(a) => a == client_id,
+        Value::Array(a) => a.iter().any(|a| a == client_id),
+        _ => false,
+    };
+    if !audience {
+        return Err(Refused("not issued to this service"));
+    }
+    if claims["exp"].as_i64().is_none_or(|exp| exp <= now) {
+        return Err(Refused("expired"));
+    }
+    if claims["nonce"] != nonce {
+        return Err(Refused("not issued for this login"));
+    }
+    Ok(claims)
+}
+
+fn verify_with(key: &Value, kty: &str, signed: &[u8], sig: &[u8]) -> bool {
+    let part = |name: &str| key[name].as_str().and_then(b64url_decode);
+    match kty {
+        "RSA" => match (part("n"), part("e")) {
+            (Some(n), Some(e)) => ring::signature::RsaPublicKeyComponents { n, e }
+                .verify(&ring::signature::RSA_PKCS1_2048_8192_SHA256, signed, sig)
+                .is_ok(),
+            _ => false,
+        },
+        _ => match (key["crv"].as_str(), part("x"), part("y")) {
+            (Some("P-256"), Some(x), Some(y)) if x.len() == 32 && y.len() == 32 => {
+                let point = [&[4u8][..], &x, &y].concat();
+                ring::signature::UnparsedPublicKey::new(
+                    &ring::signature::ECDSA_P256_SHA256_FIXED,
+                    point,
+                )
+                .verify(signed, sig)
+                .is_ok()
+            }
+            _ => false,
+        },
+    }
+}
+
+fn random_hex(bytes: usize) -> Result<String, ApiError> {
+    let mut b = vec![0u8; bytes];
+    getrandom::fill(&mut b).map_err(|e| ApiError::internal(e.to_string()))?;
+    Ok(b.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+async fn get_json(config: &OidcConfig, url: &str) -> Result<Value, ApiError> {
+    let (status, body) = crate::http::exchange(&config.ca_file, "GET", url, &[], Bytes::new())
+        .await
+        .map_err(|e| ApiError::internal(format!("identity provider: {e}")))?;
+    if status != 200 {
+        return Err(ApiError::internal(format!(
+            "identity provider: {url} answered {status}"
+        )));
+    }
+    serde_json::from_slice(&body).map_err(|e| ApiError::internal(format!("identity provider: {e}")))
+}
+
+async fn metadata(config: &OidcConfig) -> Result<Value, ApiError> {
+    let url = format!(
+        "{}/.well-known/openid-configuration",
+        config.issuer.trim_end_matches('/')
+    );
+    get_json(config, &url).await
+}
+
+fn endpoint<'a>(meta: &'a Value, name: &str) -> Result<&'a str, ApiError> {
+    meta[name]
+        .as_str()
+        .ok_or_else(|| ApiError::internal(format!("identity provider: no {name}")))
+}
+
+fn oidc(state: &AppState) -> Result<&OidcConfig, ApiError> {
+    state.config.oidc.as_ref().ok_or(ApiError::NotFound)
+}
+
+fn flow_cookie(state: &AppState, value: &str, max_age: u32) -> Result<HeaderValue, ApiError> {
+    let secure = if state.config.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    HeaderValue::from_str(&format!(
+        "{FLOW_COOKIE}={value}; Path=/borger; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    ))
+    .map_err(ApiError::internal)
+}
+
+/// GET /borger/login: sends the citizen to the identity provider.
+pub async fn login(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let config = oidc(&state)?;
+    let meta = metadata(config).await?;
+    let (flow_state, nonce, verifier) = (random_hex(16)?, random_hex(16)?, random_hex(32)?);
+    let challenge = b64url_encode(&sha2::Sha256::digest(verifier.as_bytes()));
+    let query = serde_urlencoded::to_string([
+        ("response_type", "code"),
+        ("client_id", config.client_id.as_str()),
+        ("redirect_uri", config.redirect_url.as_str()),
+        ("scope", "openid"),
+        ("state", flow_state.as_str()),
+        ("nonce", nonce.as_str()),
+        ("code_challenge", challenge.as_str()),
+        ("code_challenge_method", "S256"),
+    ])
+    .map_err(ApiError::internal)?;
+    let to = format!("{}?{query}", endpoint(&meta, "authorization_endpoint")?);
+    let mut res = (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response();
+    res.headers_mut().insert(
+        header::SET_COOKIE,
+        flow_cookie(&state, &format!("{flow_state}.{nonce}.{verifier}"), 600)?,
+    );
+    Ok(res)
+}
+
+/// What the provider sends back.
+#[derive(Debug, Deserialize)]
+pub struct Callback {
+    /// The authorization code.
+    pub code: Option<String>,
+    /// The state this service sent.
+    pub state: Option<String>,
+}
+
+/// GET /borger/callback: exchanges the code, checks the ID token and starts the citizen's
+/// session with the CPR number it names.
+pub async fn callback(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(back): Query<Callback>,
+) -> Result<Response, ApiError> {
+    let config = oidc(&state)?;
+    let flow = crate::session::cookie(&headers, FLOW_COOKIE).ok_or(ApiError::Unauthenticated)?;
+    let mut flow = flow.splitn(3, '.');
+    let (Some(flow_state), Some(nonce), Some(verifier)) = (flow.next(), flow.next(), flow.next())
+    else {
+        return Err(ApiError::Unauthenticated);
+    };
+    let (Some(code), true) = (back.code, back.state.as_deref() == Some(flow_state)) else {
+        return Err(ApiError::Unauthenticated);
+    };
+    let meta = metadata(config).await?;
+    let form = serde_urlencoded::to_string([
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", config.redirect_url.as_str()),
+        ("client_id", config.client_id.as_str()),
+        ("client_secret", config.client_secret.as_str()),
+        ("code_verifier", verifier),
+    ])
+    .map_err(ApiError::internal)?;
+    let (status, body) = crate::http::exchange(
+        &config.ca_file,
+        "POST",
+        endpoint(&meta, "token_endpoint")?,
+        &[(
+            "content-type",
+            "application/x-www-form-urlencoded".to_owned(),
+        )],
+        Bytes::from(form),
+    )
+    .await
+    .map_err(|e| ApiError::internal(format!("identity provider: {e}")))?;
+    if status != 200 {
+        return Err(ApiError::Unauthenticated);
+    }
+    let tokens: Value = serde_json::from_slice(&body).map_err(ApiError::internal)?;
+    let id_token = tokens["id_token"]
+        .as_str()
+        .ok_or(ApiError::Unauthenticated)?;
+    let jwks = get_json(config, endpoint(&meta, "jwks_uri")?).await?;
+    let claims = verify_id_token(
+        id_token,
+        &jwks,
+        &config.issuer,
+        &config.client_id,
+        nonce,
+        state.clock.now().as_second(),
+    )
+    .map_err(|Refused(why)| {
+        tracing::warn!(why, "ID token refused");
+        ApiError::Unauthenticated
+    })?;
+    let cpr = claims[config.cpr_claim.as_str()]
+        .as_str()
+        .and_then(|c| Cpr::parse(c).ok())
+        .ok_or(ApiError::Unauthenticated)?;
+    // The session cookie is SameSite=Strict, and this answer ends a navigation that began at
+    // the provider: a redirect would arrive without it. A page on this site moves on instead.
+    let mut res = (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        r#"<!doctype html><html lang="da"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=/borger"><title>Logget ind</title></head><body><p><a href="/borger">Fortsæt</a></p></body></html>"#,
+    )
+        .into_response();
+    res.headers_mut().insert(
+        header::SET_COOKIE,
+        crate::citizen::session_cookie(&state, &cpr).await?,
+    );
+    res.headers_mut()
+        .append(header::SET_COOKIE, flow_cookie(&state, "", 0)?);
+    Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use ring::rand::SystemRandom;
+    use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
+    use serde_json::json;
+
+    fn key() -> EcdsaKeyPair {
+        let rng = SystemRandom::new();
+        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
+        EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &rng).unwrap()
+    }
+
+    fn jwks(k: &EcdsaKeyPair) -> Value {
+        let p = k.public_key().as_ref();
+        json!({"keys": [{"kty": "EC", "crv": "P-256", "kid": "k1",
+            "x": b64url_encode(&p[1..33]), "y": b64url_encode(&p[33..65])}]})
+    }
+
+    fn sign(k: &EcdsaKeyPair, head: Value, claims: Value) -> String {
+        let signed = format!(
+            "{}.{}",
+            b64url_encode(head.to_string().as_bytes()),
+            b64url_encode(claims.to_string().as_bytes())
+        );
+        let sig = k.sign(&SystemRandom::new(), signed.as_bytes()).unwrap();
+        format!("{signed}.{}", b64url_encode(sig.as_ref()))
+    }
+
+    fn claims() -> Value {
+        json!({"iss": "https://idp", "aud": "fdg", "exp": 2000, "nonce": "n1",
+            "cpr": "070761-4285"})
+    }
+
+    const HEAD: fn() -> Value = || json!({"alg": "ES256", "kid": "k1"});
+
+    #[test]
+    fn base64url_round_trips() {
+        for n in 0..40u8 {
+            let bytes: Vec<u8> = (0..n).map(|i| i.wrapping_mul(37)).collect();
+            assert_eq!(b64url_decode(&b64url_encode(&bytes)).unwrap(), bytes);
+        }
+        // RFC 7636, appendix B: the S256 challenge of the example verifier.
+        let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+        assert_eq!(
+            b64url_encode(&sha2::Sha256::digest(verifier.as_bytes())),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
+    }
+
+    #[test]
+    fn a_good_token_gives_its_claims_and_every_bad_one_is_refused() {
+        let k = key();
+        let keys = jwks(&k);
+        let check = |t: &str| verify_id_token(t, &keys, "https://idp", "fdg", "n1", 1000);
+        assert_eq!(
+            check(&sign(&k, HEAD(), claims())).unwrap()["cpr"],
+            "070761-4285"
+        );
+        let with = |f: &dyn Fn(&mut Value)| {
+            let mut c = claims();
+            f(&mut c);
+            check(&sign(&k, HEAD(), c)).unwrap_err().0
+        };
+        assert_eq!(with(&|c| c["iss"] = json!("https://evil")), "wrong issuer");
+        assert_eq!(
+            with(&|c| c["aud"] = json!(["other"])),
+            "not issued to this service"
+        );
+        assert_eq!(with(&|c| c["exp"] = json!(999)), "expired");
+        assert_eq!(
+            with(&|c| c["nonce"] = json!("n2")),
+            "not issued for this login"
+        );
+        // Signed by another key, or not signed at all.
+        assert_eq!(
+            check(&sign(&key(), HEAD(), claims())).unwrap_err().0,
+            "signature does not verify"
+        );
+        let unsigned = format!(
+            "{}.{}.",
+            b64url_encode(json!({"alg": "none"}).to_string().as_bytes()),
+            b64url_encode(claims().to_string().as_bytes())
+        );
+        assert_eq!(
+            check(&unsigned).unwrap_err().0,
+            "signature algorithm not accepted"
+        );
+        // The claims changed after signing.
+        let good = sign(&k, HEAD(), claims());
+        let mut parts: Vec<&str> = good.split('.').collect();
+        let mut forged = claims();
+        forged["cpr"] = json!("020285-2345");
+        let forged = b64url_encode(forged.to_string().as_bytes());
+        parts[1] = &forged;
+        assert_eq!(
+            check(&parts.join(".")).unwrap_err().0,
+            "signature does not verify"
+        );
+    }
+}
