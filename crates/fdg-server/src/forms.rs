@@ -11,9 +11,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use fdg_domain::command::{
-    ConsentInput, ContactFields, Correct, DeregisterJobSeeker, EndPeriodicCondition,
-    RecordBenefitCessation, RecordContactInterview, RecordFirstContact, RegisterJobSeeker,
-    RegistrationDetails, Replacement, StartPeriodicCondition,
+    AssignOtherActor, ConsentInput, ContactFields, Correct, DeregisterJobSeeker,
+    EndPeriodicCondition, RecordBenefitCessation, RecordContactInterview, RecordFirstContact,
+    RegisterJobSeeker, RegistrationDetails, Replacement, StartPeriodicCondition,
 };
 use fdg_domain::{Command, ListName, Violation};
 use fdg_store::{WriteContext, WriteOutcome, WriteRequest};
@@ -980,8 +980,38 @@ fn edit_form(
     Some((&EDIT_CESSATION, v))
 }
 
-/// Every record form of the tool so far.
-pub static FORMS: [FormDef; 6] = [
+const ASSIGNMENT: [Spec; 4] = [
+    CPR,
+    spec!(
+        "other_actor",
+        "Anden aktør (CVR-nummer)",
+        "Other actor (CVR number)",
+        "text",
+        true,
+        None
+    ),
+    spec!("from_date", "Fra og med", "From", "date", true, None),
+    spec!(
+        "to_date",
+        "Til og med (hvis kendt)",
+        "To (if known)",
+        "date",
+        false,
+        None
+    ),
+];
+
+fn build_assignment(values: &Values, _: Option<&Fact>) -> Result<Command, Vec<Violation>> {
+    Ok(Command::AssignOtherActor(AssignOtherActor {
+        cpr: values.get("cpr").cloned().unwrap_or_default(),
+        other_actor: text(values, "other_actor"),
+        from_date: text(values, "from_date"),
+        to_date: text(values, "to_date"),
+    }))
+}
+
+/// Every record form of the tool.
+pub static FORMS: [FormDef; 7] = [
     FormDef {
         path: "/first-contacts/new",
         title_da: "Registrér første henvendelse om kontant- eller starthjælp",
@@ -1047,6 +1077,17 @@ pub static FORMS: [FormDef; 6] = [
         specs: &[&CESSATION],
         date_field: Some("cessation_date"),
         build: build_cessation,
+    },
+    FormDef {
+        path: "/assignments/new",
+        title_da: "Overdrag til anden aktør",
+        title_en: "Assign to an other actor",
+        submit_da: "Overdrag",
+        submit_en: "Assign",
+        provision: "§ 2, stk. 5",
+        specs: &[&ASSIGNMENT],
+        date_field: Some("from_date"),
+        build: build_assignment,
     },
 ];
 

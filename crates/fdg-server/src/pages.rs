@@ -123,6 +123,8 @@ pub struct Texts {
     pub correct: &'static str,
     /// Link to the first-contact form.
     pub first_contact_link: &'static str,
+    /// Link to the other-actor assignment form.
+    pub assignment_link: &'static str,
     /// Link to the interview form.
     pub interview_link: &'static str,
     /// Citizen page title.
@@ -263,6 +265,7 @@ pub const DA: Texts = Texts {
     annul: "Annullér",
     correct: "Ret",
     first_contact_link: "Første henvendelse om kontant- eller starthjælp (§ 8, stk. 3)",
+    assignment_link: "Overdrag til anden aktør (§ 2, stk. 5)",
     interview_link: "Kontaktsamtale (§ 9)",
     citizen_title: "Min registrering som arbejdssøgende",
     citizen_mitid: "Log ind med MitID",
@@ -359,6 +362,7 @@ pub const EN: Texts = Texts {
     annul: "Annul",
     correct: "Correct",
     first_contact_link: "First contact about cash or start benefit (§ 8, stk. 3)",
+    assignment_link: "Assign to an other actor (§ 2, stk. 5)",
     interview_link: "Contact interview (§ 9)",
     citizen_title: "My registration as a job seeker",
     citizen_mitid: "Log in with MitID",

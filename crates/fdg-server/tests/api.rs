@@ -2224,7 +2224,12 @@ async fn the_other_record_forms_record_through_the_same_rules() {
     .await;
     let cookie = browser_login(&app, OrgKind::StateJobcenter, "STAT", "Anne Berg").await;
     let home = page(&app, &cookie, "/").await;
-    for link in ["/deregister", "/conditions/new", "/cessations/new"] {
+    for link in [
+        "/deregister",
+        "/conditions/new",
+        "/cessations/new",
+        "/assignments/new",
+    ] {
         assert!(home.text.contains(&format!(r#"href="{link}""#)), "{link}");
     }
     let form = page(&app, &cookie, "/conditions/new").await;
@@ -2300,6 +2305,18 @@ async fn the_other_record_forms_record_through_the_same_rules() {
         ))
         .await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+    // Assigned to an other actor (§ 2, stk. 5), who then sees the person through the API.
+    let who = json!({"cpr": "070761-4285"});
+    let search = || app.post(&app.other_actor_token, "/api/v1/persons/search", &who);
+    assert_eq!(search().await.status, StatusCode::NOT_FOUND);
+    let assigned = app
+        .call(post(
+            "/assignments/new",
+            format!("csrf={csrf}&cpr=070761-4285&other_actor=12345678&from_date=2026-11-20"),
+        ))
+        .await;
+    follow(&app, &cookie, &assigned).await;
+    assert_eq!(search().await.status, StatusCode::OK);
     // The state job centre records no cessation (§ 3, stk. 3): the rule and provision are shown.
     let refused = app
         .call(post(

@@ -382,6 +382,7 @@ async fn a_caseworker_records_and_a_citizen_sees_who_looked() {
         "/conditions/new",
         "/first-contacts/new",
         "/cessations/new",
+        "/assignments/new",
         "/password",
     ] {
         b.go(page).await;
