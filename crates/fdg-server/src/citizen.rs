@@ -141,6 +141,7 @@ fn plain_purpose(purpose: &str, en: bool) -> String {
         "registration" => "Registrering",
         "the citizen's own insight" => "Din egen indsigt",
         "self-registration (§ 4, stk. 2)" => "Din egen registrering (§ 4, stk. 2)",
+        "self-deregistration" => "Din egen afmelding",
         "reuse of registered data (§ 1, nr. 1)" => {
             "Genbrug af registrerede oplysninger (§ 1, nr. 1)"
         }
@@ -323,14 +324,38 @@ async fn citizen_page(
         if let Some(r) = o.registrations.last().filter(|_| o.registered) {
             page.registered = format!("{} {}", t.yes_since, r.registration_date);
         }
+        // What the law lets the citizen see of their own record: registrations and
+        // deregistrations, periodic conditions and contact interviews (date and kind).
+        let today = state.clock.today();
+        let label = |list, code: &str| crate::pages::label(state, t, list, code, today);
         for r in &o.registrations {
             page.periods
                 .push((r.registration_date.to_string(), t.row_registered.to_owned()));
             if let Some(d) = &r.deregistration {
-                page.periods
-                    .push((d.deregistration_date.to_string(), d.reason.clone()));
+                page.periods.push((
+                    d.deregistration_date.to_string(),
+                    label(fdg_domain::ListName::DeregistrationReason, &d.reason),
+                ));
             }
         }
+        for c in &o.periodic_conditions {
+            let until = c.end_date.map(|e| format!(" – {e}")).unwrap_or_default();
+            page.periods.push((
+                format!("{}{until}", c.start_date),
+                format!(
+                    "{}: {}",
+                    t.citizen_condition,
+                    label(fdg_domain::ListName::PeriodicConditionKind, &c.kind)
+                ),
+            ));
+        }
+        for c in o.first_contacts.iter().chain(&o.interviews) {
+            page.periods.push((
+                c.date.to_string(),
+                label(fdg_domain::ListName::InterviewType, &c.interview_type),
+            ));
+        }
+        page.periods.sort_by(|a, b| b.0.cmp(&a.0));
         page.log = state
             .audit
             .for_person(&p.person_id, 200)
@@ -418,11 +443,73 @@ pub async fn self_register(
         municipality: None,
         match_category: None,
     });
+    citizen_write(
+        &state,
+        &headers,
+        &citizen,
+        command,
+        "write.jobseeker_registration",
+        "self-registration (§ 4, stk. 2)",
+    )
+    .await
+}
+
+/// The self-deregistration form: only the CSRF token.
+#[derive(Debug, Deserialize)]
+pub struct SelfDeregistration {
+    csrf: String,
+}
+
+/// POST /borger/deregister: the citizen deregisters as a job seeker, from today.
+pub async fn self_deregister(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    citizen: Result<Citizen, ApiError>,
+    axum::Form(form): axum::Form<SelfDeregistration>,
+) -> Result<Response, ApiError> {
+    let citizen = citizen?;
+    if form.csrf != citizen.csrf() {
+        return Err(ApiError::Forbidden(Vec::new()));
+    }
+    let person = state
+        .store
+        .person_by_cpr(&citizen.cpr)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let o: fdg_domain::view::PersonOverview =
+        serde_json::from_str(&person.overview_json).map_err(ApiError::internal)?;
+    let command = fdg_domain::Command::Deregister(fdg_domain::command::DeregisterJobSeeker {
+        cpr: citizen.cpr.digits(),
+        name: o.name,
+        deregistration_date: Some(state.clock.today().to_string()),
+        reason: Some("selv_afmeldt".into()),
+    });
+    citizen_write(
+        &state,
+        &headers,
+        &citizen,
+        command,
+        "write.jobseeker_deregistration",
+        "self-deregistration",
+    )
+    .await
+}
+
+/// Records what the citizen did themselves, as the state job centre through Jobnet (§ 4,
+/// stk. 2), audits it, and shows the page again (with the broken rules if refused).
+async fn citizen_write(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+    citizen: &Citizen,
+    command: fdg_domain::Command,
+    action: &str,
+    purpose: &str,
+) -> Result<Response, ApiError> {
     let outcome = state
         .store
         .execute(fdg_store::WriteRequest {
             command,
-            // Self-registration is registration at the state job centre, through Jobnet.
+            // Self-service is the state job centre's, through Jobnet.
             actor: fdg_domain::Actor {
                 kind: fdg_domain::OrgKind::StateJobcenter,
                 code: "JOBNET".into(),
@@ -438,7 +525,7 @@ pub async fn self_register(
             },
         })
         .await?;
-    let en = crate::pages::texts(&headers).lang == "en";
+    let en = crate::pages::texts(headers).lang == "en";
     match outcome {
         fdg_store::WriteOutcome::Accepted(a) | fdg_store::WriteOutcome::Replayed(a) => {
             state
@@ -449,9 +536,9 @@ pub async fn self_register(
                     credential: "citizen".into(),
                     acting_person: None,
                     on_behalf_of: None,
-                    action: "write.jobseeker_registration".into(),
+                    action: action.into(),
                     person_id: Some(a.person_id),
-                    purpose: "self-registration (§ 4, stk. 2)".into(),
+                    purpose: purpose.into(),
                     outcome: "ok".into(),
                 }])
                 .await
@@ -470,18 +557,19 @@ pub async fn self_register(
                     .to_owned()
                 })
                 .collect();
-            citizen_page(&state, &headers, Some(&citizen), errors).await
+            citizen_page(state, headers, Some(citizen), errors).await
         }
         _ => Err(ApiError::NotFound),
     }
 }
 
-/// `/borger`, `/borger/dev-login`, `/borger/register` and `/api/v1/me/access-log`.
+/// `/borger` and its forms, the citizen's login, and `/api/v1/me/access-log`.
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/borger", get(borger))
         .route("/borger/dev-login", post(dev_login))
         .route("/borger/register", post(self_register))
+        .route("/borger/deregister", post(self_deregister))
         .route("/borger/logout", post(logout))
         .route("/borger/login", get(crate::oidc::login))
         .route("/borger/callback", get(crate::oidc::callback))

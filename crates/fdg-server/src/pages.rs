@@ -131,6 +131,12 @@ pub struct Texts {
     pub citizen_title: &'static str,
     /// The identity provider's login button.
     pub citizen_mitid: &'static str,
+    /// The citizen's deregistration button.
+    pub citizen_deregister_button: &'static str,
+    /// What deregistering means.
+    pub citizen_deregister_hint: &'static str,
+    /// A periodic condition in the citizen's history.
+    pub citizen_condition: &'static str,
     /// How citizens log in.
     pub citizen_login_intro: &'static str,
     /// The development login's warning.
@@ -269,6 +275,9 @@ pub const DA: Texts = Texts {
     interview_link: "Kontaktsamtale (§ 9)",
     citizen_title: "Min registrering som arbejdssøgende",
     citizen_mitid: "Log ind med MitID",
+    citizen_deregister_button: "Afmeld mig som arbejdssøgende",
+    citizen_deregister_hint: "Du afmeldes fra i dag. Får du arbejdsløshedsdagpenge, kontanthjælp eller starthjælp, skal du være registreret som arbejdssøgende for at få udbetalt ydelsen.",
+    citizen_condition: "Periodisk forhold",
     citizen_login_intro: "Log ind med MitID for at se og ændre din registrering og se, hvem der har set dine oplysninger.",
     citizen_dev_hint: "Udviklings- og demologin: CPR-nummeret bevises ikke. Bruges aldrig i drift.",
     citizen_me: "Min registrering",
@@ -366,6 +375,9 @@ pub const EN: Texts = Texts {
     interview_link: "Contact interview (§ 9)",
     citizen_title: "My registration as a job seeker",
     citizen_mitid: "Log in with MitID",
+    citizen_deregister_button: "Deregister me as a job seeker",
+    citizen_deregister_hint: "You are deregistered from today. If you receive unemployment benefit, cash benefit or start benefit, you must be registered as a job seeker to be paid.",
+    citizen_condition: "Periodic condition",
     citizen_login_intro: "Log in with MitID to see and change your registration and to see who has looked at your data.",
     citizen_dev_hint: "Development and demo login: the CPR number is not proven. Never used in production.",
     citizen_me: "My registration",
@@ -672,7 +684,8 @@ pub struct PersonPage {
     pub rows: Vec<HistoryRow>,
 }
 
-fn label(state: &AppState, t: &Texts, list: ListName, code: &str, on: Date) -> String {
+/// A code's label in the page's language (the code itself if the list does not know it).
+pub fn label(state: &AppState, t: &Texts, list: ListName, code: &str, on: Date) -> String {
     match state.codes.get(list, code, on) {
         Some(e) if t.lang == "en" => e.label_en.clone(),
         Some(e) => e.label_da.clone(),

@@ -2690,6 +2690,34 @@ async fn a_citizen_registers_themselves_and_sees_who_looked() {
     assert!(me.text.contains("Ja, siden 2026-11-27"));
     assert!(me.text.contains("state-jobcenter:STAT"));
     assert!(me.text.contains("Slog dig op på dit CPR-nummer"));
+    assert!(
+        !me.text.contains("Registrér dig som arbejdssøgende"),
+        "already registered"
+    );
+    // She sees her periodic conditions too, and deregisters herself from today.
+    let r = app
+        .post(
+            &app.state_token,
+            "/api/v1/periodic-conditions",
+            &json!({"cpr": "070761-4285", "kind": "sygdom", "start_date": "2026-11-27"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let me = page(&app, &cookie, "/borger").await;
+    assert!(me.text.contains("Periodisk forhold: Sygdom"), "{}", me.text);
+    let out = app
+        .call(
+            Request::post("/borger/deregister")
+                .header(header::COOKIE, &cookie)
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(Body::from(format!("csrf={}", csrf_of(&me))))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER, "{}", out.text);
+    let me = page(&app, &cookie, "/borger").await;
+    assert!(me.text.contains("Afmeldt af borgeren selv"), "{}", me.text);
+    assert!(me.text.contains("Registrér dig som arbejdssøgende"));
     // Logging out ends the session: the cookie no longer opens the page.
     let out = app
         .call(
@@ -2704,10 +2732,6 @@ async fn a_citizen_registers_themselves_and_sees_who_looked() {
     let after = page(&app, &cookie, "/borger").await;
     assert!(after.text.contains(r#"action="/borger/dev-login""#));
     assert!(!after.text.contains("Jens Hansen"));
-    assert!(
-        !me.text.contains("Registrér dig som arbejdssøgende"),
-        "already registered"
-    );
 }
 
 #[tokio::test]
