@@ -86,15 +86,28 @@ pub async fn dev_login(
 pub async fn session_cookie(state: &AppState, cpr: &Cpr) -> Result<HeaderValue, ApiError> {
     let expires = state.clock.now() + jiff::SignedDuration::from_hours(1);
     let id = state.store.create_citizen_session(cpr, expires).await?;
-    let secure = if state.config.secure_cookies {
-        "; Secure"
-    } else {
-        ""
-    };
-    HeaderValue::from_str(&format!(
-        "{COOKIE}={id}; Path=/; HttpOnly; SameSite=Strict; Max-Age=3600{secure}"
+    Ok(crate::session::cookie_header(
+        state,
+        COOKIE,
+        &id,
+        "/; SameSite=Strict",
+        3600,
     ))
-    .map_err(ApiError::internal)
+}
+
+/// An audit entry for what the citizen did themselves.
+fn citizen_entry(state: &AppState, action: &str, person_id: String, purpose: &str) -> AuditEntry {
+    AuditEntry {
+        at: state.clock.now(),
+        org: "citizen".into(),
+        credential: "citizen".into(),
+        acting_person: None,
+        on_behalf_of: None,
+        action: action.into(),
+        person_id: Some(person_id),
+        purpose: purpose.into(),
+        outcome: "ok".into(),
+    }
 }
 
 /// Ends the citizen's session (a shared computer at the library must not stay logged in).
@@ -110,7 +123,7 @@ pub async fn logout(
     let mut res = (StatusCode::SEE_OTHER, [(header::LOCATION, "/borger")]).into_response();
     res.headers_mut().insert(
         header::SET_COOKIE,
-        HeaderValue::from_static("fdg_citizen=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
+        crate::session::cookie_header(&state, COOKIE, "", "/; SameSite=Strict", 0),
     );
     Ok(res)
 }
@@ -192,17 +205,12 @@ pub async fn access_log(
     // The citizen's own look is recorded too.
     state
         .audit
-        .append(vec![AuditEntry {
-            at: state.clock.now(),
-            org: "citizen".into(),
-            credential: "citizen".into(),
-            acting_person: None,
-            on_behalf_of: None,
-            action: "me.access-log".into(),
-            person_id: Some(person.person_id),
-            purpose: "the citizen's own insight".into(),
-            outcome: "ok".into(),
-        }])
+        .append(vec![citizen_entry(
+            &state,
+            "me.access-log",
+            person.person_id,
+            "the citizen's own insight",
+        )])
         .await
         .map_err(ApiError::internal)?;
     Ok(axum::Json(AccessLog {
@@ -372,17 +380,12 @@ async fn citizen_page(
             .collect();
         state
             .audit
-            .append(vec![AuditEntry {
-                at: state.clock.now(),
-                org: "citizen".into(),
-                credential: "citizen".into(),
-                acting_person: None,
-                on_behalf_of: None,
-                action: "me.read".into(),
-                person_id: Some(p.person_id),
-                purpose: "the citizen's own insight".into(),
-                outcome: "ok".into(),
-            }])
+            .append(vec![citizen_entry(
+                state,
+                "me.read",
+                p.person_id,
+                "the citizen's own insight",
+            )])
             .await
             .map_err(ApiError::internal)?;
     }
@@ -530,17 +533,7 @@ async fn citizen_write(
         fdg_store::WriteOutcome::Accepted(a) | fdg_store::WriteOutcome::Replayed(a) => {
             state
                 .audit
-                .enqueue(vec![AuditEntry {
-                    at: state.clock.now(),
-                    org: "citizen".into(),
-                    credential: "citizen".into(),
-                    acting_person: None,
-                    on_behalf_of: None,
-                    action: action.into(),
-                    person_id: Some(a.person_id),
-                    purpose: purpose.into(),
-                    outcome: "ok".into(),
-                }])
+                .enqueue(vec![citizen_entry(state, action, a.person_id, purpose)])
                 .await
                 .map_err(ApiError::internal)?;
             Ok(Redirect::to("/borger").into_response())

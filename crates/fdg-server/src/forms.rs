@@ -1307,15 +1307,8 @@ async fn record(
     state
         .audit
         .enqueue(vec![fdg_store::audit::AuditEntry {
-            at: state.clock.now(),
-            org: actor.label(),
-            credential: format!("user:{}", user.session.user.id),
-            acting_person: Some(user.session.user.name.clone()),
-            on_behalf_of: None,
-            action,
-            person_id: person,
             purpose: "registration".into(),
-            outcome: outcome_word.into(),
+            ..crate::pages::audit_entry(&state, &user, &action, person, outcome_word)
         }])
         .await
         .map_err(ApiError::internal)?;

@@ -204,16 +204,8 @@ fn oidc(state: &AppState) -> Result<&OidcConfig, ApiError> {
     state.config.oidc.as_ref().ok_or(ApiError::NotFound)
 }
 
-fn flow_cookie(state: &AppState, value: &str, max_age: u32) -> Result<HeaderValue, ApiError> {
-    let secure = if state.config.secure_cookies {
-        "; Secure"
-    } else {
-        ""
-    };
-    HeaderValue::from_str(&format!(
-        "{FLOW_COOKIE}={value}; Path=/borger; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
-    ))
-    .map_err(ApiError::internal)
+fn flow_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
+    crate::session::cookie_header(state, FLOW_COOKIE, value, "/borger; SameSite=Lax", max_age)
 }
 
 /// GET /borger/login: sends the citizen to the identity provider.
@@ -237,7 +229,7 @@ pub async fn login(State(state): State<AppState>) -> Result<Response, ApiError> 
     let mut res = (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response();
     res.headers_mut().insert(
         header::SET_COOKIE,
-        flow_cookie(&state, &format!("{flow_state}.{nonce}.{verifier}"), 600)?,
+        flow_cookie(&state, &format!("{flow_state}.{nonce}.{verifier}"), 600),
     );
     Ok(res)
 }
@@ -327,7 +319,7 @@ pub async fn callback(
         crate::citizen::session_cookie(&state, &cpr).await?,
     );
     res.headers_mut()
-        .append(header::SET_COOKIE, flow_cookie(&state, "", 0)?);
+        .append(header::SET_COOKIE, flow_cookie(&state, "", 0));
     Ok(res)
 }
 

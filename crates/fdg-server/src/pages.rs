@@ -552,7 +552,8 @@ fn actor_of(user: &SessionUser) -> Actor {
     }
 }
 
-fn audit_entry(
+/// The audit entry of something a logged-in user did (purpose: case handling).
+pub fn audit_entry(
     state: &AppState,
     user: &SessionUser,
     action: &str,

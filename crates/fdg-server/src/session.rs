@@ -137,15 +137,28 @@ pub struct LoginForm {
 }
 
 fn session_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
+    cookie_header(state, COOKIE, value, "/; SameSite=Strict", max_age)
+}
+
+/// A cookie of this service: `HttpOnly`, `Secure` when served over TLS. `path_and_site` is
+/// its path and `SameSite` attribute. Values are ids this service made; one that could not be a
+/// header would set a harmless empty cookie instead.
+pub fn cookie_header(
+    state: &AppState,
+    name: &str,
+    value: &str,
+    path_and_site: &str,
+    max_age: i64,
+) -> HeaderValue {
     let secure = if state.config.secure_cookies {
         "; Secure"
     } else {
         ""
     };
     HeaderValue::from_str(&format!(
-        "{COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
+        "{name}={value}; Path={path_and_site}; HttpOnly; Max-Age={max_age}{secure}"
     ))
-    .unwrap_or_else(|_| HeaderValue::from_static("fdg_session=; Max-Age=0"))
+    .unwrap_or_else(|_| HeaderValue::from_static("fdg_invalid=; Max-Age=0"))
 }
 
 /// Checks the password, starts a session and sets its cookie.

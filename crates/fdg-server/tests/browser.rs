@@ -6,17 +6,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
+use fdg_domain::OrgKind;
 use fdg_domain::agreement::AgreementState;
-use fdg_domain::{CodeLists, OrgKind};
-use fdg_server::{AppState, ServerConfig};
-use fdg_store::audit::{AuditLog, SqliteAudit};
-use fdg_store::sqlite::{SqliteOptions, SqliteStore};
-use fdg_store::{FixedClock, NewAgreement, Store, StoreContext};
+use fdg_server::ServerConfig;
+use fdg_store::{NewAgreement, Store};
 use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
@@ -308,36 +308,18 @@ impl Browser {
 
 /// The service on a real socket, with one caseworker of the state job centre.
 async fn serve(dir: &fdg_store::testing::TempDir) -> (SocketAddr, Arc<dyn Store>) {
-    let codes = Arc::new(CodeLists::shipped());
-    let clock = Arc::new(FixedClock {
-        now: "2026-11-27T10:00:00Z".parse().unwrap(),
-        today: "2026-11-27".parse().unwrap(),
-    });
-    let store = SqliteStore::open(
-        &SqliteOptions::in_dir(dir.path()),
-        StoreContext {
-            codes: codes.clone(),
-            clock: clock.clone(),
-        },
-    )
-    .unwrap();
-    store
-        .create_org(OrgKind::StateJobcenter, "STAT", "Jobcenter (staten)")
-        .await
-        .unwrap();
-    let store: Arc<dyn Store> = Arc::new(store);
-    let audit: Arc<dyn AuditLog> = Arc::new(SqliteAudit::open(dir.path()).unwrap());
-    let state = AppState::new(
-        store.clone(),
-        audit,
-        codes,
-        clock,
+    let (state, store) = common::app_state(
+        dir.path(),
         ServerConfig {
             secure_cookies: false,
             citizen_dev_login: true,
             oidc: None,
         },
     );
+    store
+        .create_org(OrgKind::StateJobcenter, "STAT", "Jobcenter (staten)")
+        .await
+        .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(fdg_server::serve(listener, state, std::future::pending()));

@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
@@ -11,12 +13,8 @@ use axum::extract::{Query, State};
 use axum::http::{Request, StatusCode, header};
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
-use fdg_domain::CodeLists;
+use fdg_server::ServerConfig;
 use fdg_server::oidc::{OidcConfig, b64url_encode};
-use fdg_server::{AppState, ServerConfig};
-use fdg_store::audit::{AuditLog, SqliteAudit};
-use fdg_store::sqlite::{SqliteOptions, SqliteStore};
-use fdg_store::{FixedClock, Store, StoreContext};
 use http_body_util::BodyExt;
 use ring::rand::SystemRandom;
 use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
@@ -134,26 +132,8 @@ fn cookie(headers: &axum::http::HeaderMap, name: &str) -> String {
 async fn a_citizen_logs_in_through_the_identity_provider() {
     let issuer = provider().await;
     let dir = fdg_store::testing::TempDir::new("oidc-test").unwrap();
-    let codes = Arc::new(CodeLists::shipped());
-    let clock = Arc::new(FixedClock {
-        now: "2026-11-27T10:00:00Z".parse().unwrap(),
-        today: "2026-11-27".parse().unwrap(),
-    });
-    let store = SqliteStore::open(
-        &SqliteOptions::in_dir(dir.path()),
-        StoreContext {
-            codes: codes.clone(),
-            clock: clock.clone(),
-        },
-    )
-    .unwrap();
-    let store: Arc<dyn Store> = Arc::new(store);
-    let audit: Arc<dyn AuditLog> = Arc::new(SqliteAudit::open(dir.path()).unwrap());
-    let app = fdg_server::router(AppState::new(
-        store,
-        audit,
-        codes,
-        clock,
+    let (state, _) = common::app_state(
+        dir.path(),
         ServerConfig {
             secure_cookies: false,
             citizen_dev_login: false,
@@ -166,7 +146,8 @@ async fn a_citizen_logs_in_through_the_identity_provider() {
                 ca_file: "/nonexistent".into(),
             }),
         },
-    ));
+    );
+    let app = fdg_server::router(state);
     let get = |uri: &str, cookie: Option<&str>| {
         let mut req = Request::get(uri);
         if let Some(c) = cookie {
