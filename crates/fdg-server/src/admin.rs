@@ -59,6 +59,34 @@ fn allowed(user: &SessionUser) -> Result<bool, ApiError> {
     }
 }
 
+/// The page again, saying why the action was refused.
+async fn refused(
+    state: &AppState,
+    headers: &HeaderMap,
+    user: &SessionUser,
+    error: String,
+) -> Result<Response, ApiError> {
+    render(
+        state,
+        headers,
+        user,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some(error),
+        None,
+    )
+    .await
+}
+
+/// The page again, showing a new secret (heading, value) this once.
+async fn shown_once(
+    state: &AppState,
+    headers: &HeaderMap,
+    user: &SessionUser,
+    secret: (String, String),
+) -> Result<Response, ApiError> {
+    render(state, headers, user, StatusCode::OK, None, Some(secret)).await
+}
+
 async fn render(
     state: &AppState,
     headers: &HeaderMap,
@@ -151,27 +179,9 @@ pub async fn change(
             return match state.store.issue_token(id).await {
                 Ok(token) => {
                     let heading = format!("{} {id}", t.admin_token_for);
-                    render(
-                        &state,
-                        &headers,
-                        &user,
-                        StatusCode::OK,
-                        None,
-                        Some((heading, token)),
-                    )
-                    .await
+                    shown_once(&state, &headers, &user, (heading, token)).await
                 }
-                Err(e) => {
-                    render(
-                        &state,
-                        &headers,
-                        &user,
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        Some(e.to_string()),
-                        None,
-                    )
-                    .await
-                }
+                Err(e) => refused(&state, &headers, &user, e.to_string()).await,
             };
         }
         _ => return Err(ApiError::BadParameter("unknown action".into())),
@@ -182,15 +192,7 @@ pub async fn change(
         } else {
             "En ændring af en aftale skal begrundes."
         };
-        return render(
-            &state,
-            &headers,
-            &user,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Some(e.into()),
-            None,
-        )
-        .await;
+        return refused(&state, &headers, &user, e.into()).await;
     }
     match state
         .store
@@ -198,17 +200,7 @@ pub async fn change(
         .await
     {
         Ok(_) => Ok(Redirect::to("/admin").into_response()),
-        Err(e) => {
-            render(
-                &state,
-                &headers,
-                &user,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(e.to_string()),
-                None,
-            )
-            .await
-        }
+        Err(e) => refused(&state, &headers, &user, e.to_string()).await,
     }
 }
 
@@ -238,15 +230,7 @@ pub async fn create_org(
     let kind: OrgKind = match form.kind.parse() {
         Ok(k) => k,
         Err(e) => {
-            return render(
-                &state,
-                &headers,
-                &user,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(e),
-                None,
-            )
-            .await;
+            return refused(&state, &headers, &user, e).await;
         }
     };
     if let Err(e) = state
@@ -254,15 +238,7 @@ pub async fn create_org(
         .create_org(kind, form.code.trim(), form.name.trim())
         .await
     {
-        return render(
-            &state,
-            &headers,
-            &user,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            Some(e.to_string()),
-            None,
-        )
-        .await;
+        return refused(&state, &headers, &user, e.to_string()).await;
     }
     if form.agreement.is_none() {
         return Ok(Redirect::to("/admin").into_response());
@@ -286,15 +262,7 @@ pub async fn create_org(
         .await?;
     let t = texts(&headers);
     let heading = format!("{} {}", t.admin_token_for, agreement.id);
-    render(
-        &state,
-        &headers,
-        &user,
-        StatusCode::OK,
-        None,
-        Some((heading, token)),
-    )
-    .await
+    shown_once(&state, &headers, &user, (heading, token)).await
 }
 
 /// A new user.
@@ -324,28 +292,12 @@ pub async fn create_user(
     let (kind, code) = if operator {
         let org = form.org.unwrap_or_default();
         let Some((kind, code)) = org.split_once(':') else {
-            return render(
-                &state,
-                &headers,
-                &user,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some("kind:code".into()),
-                None,
-            )
-            .await;
+            return refused(&state, &headers, &user, "kind:code".into()).await;
         };
         match kind.parse::<OrgKind>() {
             Ok(k) => (k, code.to_owned()),
             Err(e) => {
-                return render(
-                    &state,
-                    &headers,
-                    &user,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    Some(e),
-                    None,
-                )
-                .await;
+                return refused(&state, &headers, &user, e).await;
             }
         }
     } else {
@@ -362,27 +314,9 @@ pub async fn create_user(
         Ok((created, password)) => {
             let t = texts(&headers);
             let heading = format!("{} {}", t.admin_password_for, created.username);
-            render(
-                &state,
-                &headers,
-                &user,
-                StatusCode::OK,
-                None,
-                Some((heading, password)),
-            )
-            .await
+            shown_once(&state, &headers, &user, (heading, password)).await
         }
-        Err(e) => {
-            render(
-                &state,
-                &headers,
-                &user,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                Some(e.to_string()),
-                None,
-            )
-            .await
-        }
+        Err(e) => refused(&state, &headers, &user, e.to_string()).await,
     }
 }
 
