@@ -25,6 +25,7 @@ pub mod decide;
 pub mod event;
 pub mod rules;
 pub mod state;
+pub mod supervision;
 pub mod view;
 
 pub use access::{PersonScope, Visibility};
