@@ -22,7 +22,10 @@ pub mod audit;
 mod migrate;
 mod pool;
 pub mod sqlite;
+pub mod supervision;
 pub mod testing;
+
+pub use supervision::{SupervisionInput, SupervisionQuery};
 
 /// A boxed future, so the [`Store`] trait can be used as `dyn Store`.
 pub type BoxFut<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -549,6 +552,12 @@ pub trait Store: Send + Sync + 'static {
     fn rebuild(&self) -> BoxFut<'_, Result<u64>>;
     /// Checks the database answers (for health checks).
     fn ping(&self) -> BoxFut<'_, Result<()>>;
+
+    /// The supervision figures a report needs, with their cut-off and input hash.
+    fn supervision<'a>(
+        &'a self,
+        query: &'a SupervisionQuery,
+    ) -> BoxFut<'a, Result<SupervisionInput>>;
 }
 
 /// Shared handles every backend needs.

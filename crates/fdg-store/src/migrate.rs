@@ -64,6 +64,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "0010_drop_duplicate_event_index",
         sql: include_str!("../migrations/sqlite/0010_drop_duplicate_event_index.sql"),
     },
+    Migration {
+        version: 11,
+        name: "0011_supervision",
+        sql: include_str!("../migrations/sqlite/0011_supervision.sql"),
+    },
 ];
 
 /// The audit database's migrations, in order.

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use fdg_domain::agreement::{AgreementAction, AgreementState};
+use fdg_domain::supervision::{self, Params};
 use fdg_domain::view::PersonOverview;
 use fdg_domain::{Context, Cpr, EventMeta, OrgKind, PersonScope, PersonState, Role, decide};
 use jiff::Timestamp;
@@ -22,8 +23,8 @@ use tokio::sync::{mpsc, oneshot};
 use crate::{
     Accepted, Agreement, AgreementChange, AgreementHistory, Appended, BoxFut, DeliveryResult,
     NewAgreement, Org, ParkedBatch, PersonRecord, Principal, Remark, Result, Session, Store,
-    StoreContext, StoreError, StoredEvent, User, Webhook, WriteOutcome, WriteRequest, migrate,
-    random_hex, token_hash,
+    StoreContext, StoreError, StoredEvent, SupervisionInput, SupervisionQuery, User, Webhook,
+    WriteOutcome, WriteRequest, migrate, random_hex, token_hash,
 };
 
 /// Most requests committed together in one transaction.
@@ -62,6 +63,7 @@ struct Inner {
     head: Arc<tokio::sync::watch::Sender<u64>>,
     jobs: mpsc::Sender<Job>,
     writer: Option<std::thread::JoinHandle<()>>,
+    supervision: Params,
 }
 
 impl Drop for Inner {
@@ -81,6 +83,8 @@ impl Drop for Inner {
 pub struct SqliteOptions {
     /// The database file.
     pub path: PathBuf,
+    /// The supervision indicators' counting parameters.
+    pub supervision: Params,
 }
 
 impl SqliteOptions {
@@ -88,6 +92,7 @@ impl SqliteOptions {
     pub fn in_dir(dir: &Path) -> Self {
         SqliteOptions {
             path: dir.join("fdg.db"),
+            supervision: Params::default(),
         }
     }
 }
@@ -121,6 +126,18 @@ fn reader_setup(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch("PRAGMA query_only = ON; PRAGMA cache_size = -16384;")
 }
 
+/// Reproduces a supervision report's input as it was when `position` was the newest event, by
+/// replaying the log (`fdg supervision reproduce`). Reads only.
+pub fn replay_supervision(
+    opts: &SqliteOptions,
+    position: u64,
+    query: &SupervisionQuery,
+) -> Result<SupervisionInput> {
+    let conn = Connection::open_with_flags(&opts.path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    common(&conn)?;
+    crate::supervision::replay(&conn, position, &opts.supervision, query)
+}
+
 /// Opens (creating if needed) the database and applies migrations, without starting a writer.
 /// Used by `fdg migrate`. Returns the number of migrations applied.
 pub fn migrate(opts: &SqliteOptions) -> Result<usize> {
@@ -148,8 +165,19 @@ impl SqliteStore {
             |r| r.get(0),
         )?;
         if stale {
-            let n = rebuild(&mut conn)?;
+            let n = rebuild(&mut conn, &opts.supervision)?;
             tracing::info!(events = n, "rebuilt projections after a migration");
+        }
+        // Supervision sums made under other definitions or parameters are made anew.
+        {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            if crate::supervision::ensure_current(&tx, &opts.supervision)? {
+                tracing::info!(
+                    params = %opts.supervision.describe(),
+                    "recomputed the supervision figures"
+                );
+            }
+            tx.commit()?;
         }
         // Checkpoints run on their own thread and connection, so the writer's commits do not
         // wait for the database file to be written and synced.
@@ -169,11 +197,22 @@ impl SqliteStore {
         let head = Arc::new(tokio::sync::watch::Sender::new(head_now as u64));
         let writer_head = head.clone();
         let (tx, rx) = mpsc::channel(QUEUE);
+        let params = opts.supervision;
         let writer = std::thread::Builder::new()
             .name("fdg-sqlite-writer".into())
-            .spawn(move || writer_loop(conn, rx, ctx, tick, wal_frames, writer_head))?;
+            .spawn(move || {
+                writer_loop(
+                    conn,
+                    rx,
+                    &Writer { ctx, params },
+                    tick,
+                    wal_frames,
+                    writer_head,
+                )
+            })?;
         Ok(SqliteStore {
             inner: Arc::new(Inner {
+                supervision: params,
                 readers: crate::pool::ReaderPool::new(&opts.path, Box::new(reader_setup)),
                 credentials: Mutex::new(HashMap::new()),
                 head,
@@ -234,10 +273,16 @@ fn checkpoint_loop(
     }
 }
 
+/// What the writer thread decides with.
+struct Writer {
+    ctx: StoreContext,
+    params: Params,
+}
+
 fn writer_loop(
     mut conn: Connection,
     mut rx: mpsc::Receiver<Job>,
-    ctx: StoreContext,
+    ctx: &Writer,
     tick: std::sync::mpsc::SyncSender<()>,
     wal_frames: Arc<std::sync::atomic::AtomicI64>,
     head: Arc<tokio::sync::watch::Sender<u64>>,
@@ -249,7 +294,7 @@ fn writer_loop(
             match job {
                 Job::Write(req, reply) => batch.push((req, reply)),
                 Job::Admin(f) => {
-                    run_batch(&mut conn, &mut batch, &ctx, &head);
+                    run_batch(&mut conn, &mut batch, ctx, &head);
                     f(&mut conn);
                 }
             }
@@ -257,7 +302,7 @@ fn writer_loop(
                 next = rx.try_recv().ok();
             }
         }
-        run_batch(&mut conn, &mut batch, &ctx, &head);
+        run_batch(&mut conn, &mut batch, ctx, &head);
         // The background checkpoint has copied nearly everything; finishing it here, between
         // two transactions, lets the next transaction restart the WAL.
         if wal_frames.load(std::sync::atomic::Ordering::Relaxed) > WAL_RESTART_FRAMES {
@@ -276,9 +321,10 @@ fn writer_loop(
 fn run_batch(
     conn: &mut Connection,
     batch: &mut Vec<(Box<WriteRequest>, Reply<WriteOutcome>)>,
-    ctx: &StoreContext,
+    writer: &Writer,
     head: &tokio::sync::watch::Sender<u64>,
 ) {
+    let ctx = &writer.ctx;
     if batch.is_empty() {
         return;
     }
@@ -289,6 +335,7 @@ fn run_batch(
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let now = ctx.clock.now();
         let today = ctx.clock.today();
+        let mut sums = crate::supervision::Pending::default();
         for (req, reply) in pending.by_ref() {
             // A savepoint per command: a refused or failed command leaves no trace, and its
             // neighbours in the batch are unaffected.
@@ -300,14 +347,18 @@ fn run_batch(
                 return Err(e.into());
             }
             // A bug in the rules must not take the writer (and every later write) down.
+            let mut delta = Vec::new();
             let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                process(&tx, &req, ctx, now, today)
+                process(&tx, &req, writer, now, today, &mut delta)
             }))
             .unwrap_or_else(|_| {
                 tracing::error!(command = req.command.kind(), "a command panicked; refused");
                 Err(StoreError::Corrupt("internal error while deciding".into()))
             });
             let keep = matches!(&outcome, Ok(WriteOutcome::Accepted(a)) if !a.dry_run);
+            if keep {
+                sums.add_delta(&delta);
+            }
             let closed = (|| -> rusqlite::Result<()> {
                 if !keep {
                     tx.prepare_cached("ROLLBACK TO command")?.execute([])?;
@@ -317,6 +368,9 @@ fn run_batch(
             })();
             answers.push((reply, outcome));
             closed?;
+        }
+        if !sums.is_empty() {
+            sums.flush(&tx)?;
         }
         tx.commit()?;
         Ok(())
@@ -374,10 +428,12 @@ fn load_state(conn: &Connection, sql: &str, key: &str) -> Result<Option<(String,
 fn process(
     conn: &Connection,
     req: &WriteRequest,
-    ctx: &StoreContext,
+    writer: &Writer,
     now: jiff::Timestamp,
     today: jiff::civil::Date,
+    delta: &mut crate::supervision::PersonDelta,
 ) -> Result<WriteOutcome> {
+    let ctx = &writer.ctx;
     // A dry run (test agreement) neither replays a stored answer nor stores one.
     if let Some(idem) = req.idempotency.as_ref().filter(|_| !req.dry_run) {
         let saved: Option<(Vec<u8>, String)> = conn
@@ -503,6 +559,8 @@ fn process(
     };
     let mut appended = Vec::with_capacity(decision.events.len());
     let first_version = state.version + 1;
+    let before = state.clone();
+    let before_counts = supervision::contributions(&before, &writer.params);
     for event in &decision.events {
         let meta = EventMeta {
             version: state.version + 1,
@@ -541,6 +599,7 @@ fn process(
         }
     }
     save_person(conn, &person_id, &state)?;
+    *delta = crate::supervision::person_delta(&before, before_counts, &state, &writer.params);
     let accepted = Accepted {
         person_id,
         version: state.version,
@@ -608,7 +667,7 @@ fn save_person(conn: &Connection, person_id: &str, state: &PersonState) -> Resul
     Ok(())
 }
 
-fn rebuild(conn: &mut Connection) -> Result<u64> {
+fn rebuild(conn: &mut Connection, params: &Params) -> Result<u64> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut states: HashMap<String, PersonState> = HashMap::new();
     let mut count = 0u64;
@@ -639,6 +698,7 @@ fn rebuild(conn: &mut Connection) -> Result<u64> {
     for (person_id, state) in &states {
         save_person(&tx, person_id, state)?;
     }
+    crate::supervision::recompute(&tx, params)?;
     tx.commit()?;
     Ok(count)
 }
@@ -1803,7 +1863,15 @@ impl Store for SqliteStore {
     }
 
     fn rebuild(&self) -> BoxFut<'_, Result<u64>> {
-        Box::pin(self.admin(rebuild))
+        let params = self.inner.supervision;
+        Box::pin(self.admin(move |conn| rebuild(conn, &params)))
+    }
+
+    fn supervision<'a>(
+        &'a self,
+        query: &'a SupervisionQuery,
+    ) -> BoxFut<'a, Result<SupervisionInput>> {
+        Box::pin(async move { self.read(|c| crate::supervision::read(c, query)) })
     }
 
     fn ping(&self) -> BoxFut<'_, Result<()>> {
