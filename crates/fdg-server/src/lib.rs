@@ -34,9 +34,11 @@ pub mod openapi;
 pub mod pages;
 pub mod scope;
 pub mod session;
+pub mod supervision;
 pub mod telemetry;
 pub mod tls;
 pub mod webhook;
+pub mod xlsx;
 
 pub use error::ApiError;
 
@@ -123,13 +125,19 @@ impl TimeSource for DanishClock {
 pub fn router(state: AppState) -> Router {
     telemetry::install();
     Router::new()
-        .nest("/api/v1", api::routes().merge(feed::routes()))
+        .nest(
+            "/api/v1",
+            api::routes()
+                .merge(feed::routes())
+                .merge(supervision::api_routes()),
+        )
         .merge(telemetry::routes())
         .merge(session::routes())
         .merge(pages::routes())
         .merge(forms::routes())
         .merge(admin::routes())
         .merge(citizen::routes())
+        .merge(supervision::routes())
         .layer(axum::middleware::from_fn(telemetry::track))
         .with_state(state)
 }

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use anyhow::{Context as _, bail};
 
 mod demo;
+mod population;
 use clap::{Parser, Subcommand};
 use fdg_domain::agreement::{AgreementAction, AgreementState};
 use fdg_domain::{CodeLists, ListName, OrgKind, rules};
@@ -38,6 +39,22 @@ struct DataArgs {
     /// e.g. `--code-list occupation=disco08.csv`. May be repeated.
     #[arg(long = "code-list", value_name = "NAME=FILE")]
     code_lists: Vec<String>,
+    /// Supervision: a person in a contact course is overdue when more than this many months
+    /// have passed since their last contact interview. Changing it recomputes the figures at
+    /// the next start.
+    #[arg(long, env = "FDG_SUPERVISION_INTERVAL_MONTHS", default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..=24))]
+    supervision_interval_months: u8,
+}
+
+impl DataArgs {
+    fn sqlite(&self) -> SqliteOptions {
+        SqliteOptions {
+            supervision: fdg_domain::supervision::Params {
+                interval_months: self.supervision_interval_months,
+            },
+            ..SqliteOptions::in_dir(&self.data_dir)
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -147,6 +164,48 @@ enum Cmd {
     Rebuild {
         #[command(flatten)]
         data: DataArgs,
+    },
+    /// Write a deterministic synthetic national population into an empty data directory,
+    /// day by day through the rules (see docs/supervision.md).
+    Demo {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Number of persons.
+        #[arg(long, default_value_t = 10_000)]
+        persons: u64,
+        /// Seed: the same seed gives the same population and the same figures.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Years of history, ending today.
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..=40))]
+        years: u16,
+    },
+    /// Supervision reports from the command line.
+    Supervision {
+        #[command(subcommand)]
+        command: SupervisionCmd,
+    },
+}
+
+#[derive(Subcommand)]
+enum SupervisionCmd {
+    /// Reproduce a report's input from the event log as it stood at the report's cut-off, and
+    /// print its input hash and figures (JSON), to compare with a report or contest a figure.
+    Reproduce {
+        #[command(flatten)]
+        data: DataArgs,
+        /// The cut-off position stated on the report.
+        #[arg(long)]
+        position: u64,
+        /// The report's scope: a kommunekode, or DK for the country.
+        #[arg(long)]
+        scope: String,
+        /// The report's as-of day, YYYY-MM-DD.
+        #[arg(long)]
+        as_of: jiff::civil::Date,
+        /// The report's first month, YYYY-MM.
+        #[arg(long)]
+        from: String,
     },
 }
 
@@ -391,7 +450,7 @@ fn open(args: &DataArgs) -> anyhow::Result<(SqliteStore, Arc<CodeLists>, Arc<dyn
     let codes = Arc::new(code_lists(args)?);
     let clock: Arc<dyn TimeSource> = Arc::new(DanishClock::new());
     let store = SqliteStore::open(
-        &SqliteOptions::in_dir(&args.data_dir),
+        &args.sqlite(),
         StoreContext {
             codes: codes.clone(),
             clock: clock.clone(),
@@ -479,21 +538,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             if orgs.is_empty() {
                 // First start: the operator's account, so someone can log in and administer.
-                store
-                    .create_org(OrgKind::Operator, "AMS", "Arbejdsmarkedsstyrelsen")
-                    .await?;
-                let (user, password) = store
-                    .create_user(
-                        "AMS",
-                        Some(OrgKind::Operator),
-                        fdg_domain::Role::Operator,
-                        "Operatør",
-                        Some("operator"),
-                    )
-                    .await?;
+                let (user, password) = first_start(&store).await?;
                 eprintln!(
-                    "  First start: operator account created. Log in at {scheme}://{addr}/login as\n    {}  /  {password}\n  (shown once; change it at first login).",
-                    user.username
+                    "  First start: operator account created. Log in at {scheme}://{addr}/login as\n    {user}  /  {password}\n  (shown once; change it at first login).",
                 );
                 if demo {
                     demo::load(&store, clock.as_ref(), scheme, addr).await?;
@@ -658,6 +705,135 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let n = store.rebuild().await?;
             eprintln!("rebuilt projections from {n} events");
         }
+        Cmd::Demo {
+            data,
+            persons,
+            seed,
+            years,
+        } => demo_population(&data, persons, seed, years).await?,
+        Cmd::Supervision {
+            command:
+                SupervisionCmd::Reproduce {
+                    data,
+                    position,
+                    scope,
+                    as_of,
+                    from,
+                },
+        } => {
+            let from: jiff::civil::Date = format!("{from}-01")
+                .parse()
+                .with_context(|| format!("--from {from}: expected YYYY-MM"))?;
+            let query = fdg_store::SupervisionQuery {
+                scopes: fdg_server::supervision::scopes_for(&code_lists(&data)?, &scope, as_of),
+                from,
+                as_of,
+            };
+            let input = fdg_store::sqlite::replay_supervision(&data.sqlite(), position, &query)?;
+            let report = fdg_server::supervision::Report::build(&scope, &input, from);
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            eprintln!("input hash {}", input.input_hash);
+        }
+    }
+    Ok(())
+}
+
+/// The first start of a data directory: the operator's organisation and account.
+async fn first_start(store: &dyn Store) -> anyhow::Result<(String, String)> {
+    store
+        .create_org(OrgKind::Operator, "AMS", "Arbejdsmarkedsstyrelsen")
+        .await?;
+    let (user, password) = store
+        .create_user(
+            "AMS",
+            Some(OrgKind::Operator),
+            fdg_domain::Role::Operator,
+            "Operatør",
+            Some("operator"),
+        )
+        .await?;
+    Ok((user.username, password))
+}
+
+/// `fdg demo`: the national synthetic population, on a simulated clock.
+async fn demo_population(
+    data: &DataArgs,
+    persons: u64,
+    seed: u64,
+    years: u16,
+) -> anyhow::Result<()> {
+    let codes = Arc::new(code_lists(data)?);
+    let today = DanishClock::new().today();
+    let start = today.checked_sub(jiff::Span::new().years(years))?;
+    let clock = Arc::new(population::SimClock::new(start));
+    let store: Arc<dyn Store> = Arc::new(
+        SqliteStore::open(
+            &data.sqlite(),
+            StoreContext {
+                codes: codes.clone(),
+                clock: clock.clone(),
+            },
+        )
+        .with_context(|| format!("opening the database in {}", data.data_dir.display()))?,
+    );
+    if !store.events_after(0, 1).await?.is_empty() {
+        bail!(
+            "{} already holds events: fdg demo writes into an empty data directory",
+            data.data_dir.display()
+        );
+    }
+    eprintln!(
+        "fdg demo: {persons} synthetic persons, seed {seed}, {years} years ({start} to {today}) into {}",
+        data.data_dir.display()
+    );
+    let fresh = store.orgs().await?.is_empty();
+    let operator = if fresh {
+        Some(first_start(store.as_ref()).await?)
+    } else {
+        None
+    };
+    let settings = population::Settings {
+        persons,
+        seed,
+        years,
+        today,
+    };
+    let summary = population::generate(store.clone(), clock, &codes, &settings).await?;
+    eprintln!(
+        "  {} commands accepted, {} contact interviews, {} persons",
+        summary.accepted, summary.interviews, summary.persons
+    );
+    let mut refused: Vec<_> = summary.refused.iter().collect();
+    refused.sort();
+    for (rule, n) in &refused {
+        eprintln!("  refused {n}× {rule}");
+    }
+    let supervisor = store
+        .create_user(
+            "TILSYN",
+            Some(OrgKind::Supervisor),
+            fdg_domain::Role::Supervisor,
+            "Tove Tilsyn",
+            None,
+        )
+        .await?;
+    eprintln!("  Users (passwords shown once):");
+    if let Some((user, password)) = operator {
+        eprintln!("    {user:<14} {password:<18} operator");
+    }
+    eprintln!(
+        "    {:<14} {:<18} supervisor (Visitationstilsynet): reports at /tilsyn",
+        supervisor.0.username, supervisor.1
+    );
+    eprintln!(
+        "  Start the service with: fdg serve --data-dir {}",
+        data.data_dir.display()
+    );
+    if !refused.is_empty() {
+        bail!(
+            "{} kinds of refusal: the generator and the rules disagree",
+            refused.len()
+        );
     }
     Ok(())
 }
