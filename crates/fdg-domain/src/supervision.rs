@@ -793,6 +793,8 @@ pub enum Unit {
     Days,
     /// A number of persons or records.
     Count,
+    /// A number per 100 persons.
+    Rate,
 }
 
 /// A figure derived from indicators, for comparing a municipality with the country.
@@ -836,7 +838,7 @@ pub const KEY_FIGURES: &[KeyFigure] = &[
         title_da: "Kontaktsamtaler pr. 100 i forløb",
         title_en: "Contact interviews per 100 in a course",
         formula: "100 × sum of `interviews` / sum of `in_course`",
-        unit: Unit::Count,
+        unit: Unit::Rate,
     },
     KeyFigure {
         id: "same_day_share",

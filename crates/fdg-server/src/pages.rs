@@ -524,6 +524,10 @@ pub async fn home(headers: HeaderMap, user: Result<SessionUser, ApiError>) -> Re
     if user.session.user.must_change_password {
         return Redirect::to("/password").into_response();
     }
+    // The supervision authority sees aggregates only: its start page is the national overview.
+    if user.session.user.role == fdg_domain::Role::Supervisor {
+        return Redirect::to("/tilsyn").into_response();
+    }
     render(
         StatusCode::OK,
         &HomePage {

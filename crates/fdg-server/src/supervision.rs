@@ -746,7 +746,7 @@ fn shown(v: Option<f64>, unit: Unit) -> String {
     match (v, unit) {
         (None, _) => "–".into(),
         (Some(x), Unit::Percent) => format!("{x:.1} %"),
-        (Some(x), Unit::Days) => format!("{x:.1}"),
+        (Some(x), Unit::Days | Unit::Rate) => format!("{x:.1}"),
         (Some(x), Unit::Count) if x.fract() == 0.0 => format!("{x:.0}"),
         (Some(x), Unit::Count) => format!("{x:.1}"),
     }
@@ -858,7 +858,8 @@ fn page(
         .map(|k| {
             let title = if en { k.title_en } else { k.title_da };
             let mut series: Vec<(&[Option<f64>], &str)> = vec![(&k.values, "own")];
-            if let Some(n) = &k.national {
+            // Shares and rates compare with the country on one axis; head counts do not.
+            if let Some(n) = k.national.as_ref().filter(|_| k.unit != Unit::Count) {
                 series.push((n, "national"));
             }
             KeyView {

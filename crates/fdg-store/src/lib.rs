@@ -558,6 +558,15 @@ pub trait Store: Send + Sync + 'static {
         &'a self,
         query: &'a SupervisionQuery,
     ) -> BoxFut<'a, Result<SupervisionInput>>;
+
+    /// The same as [`Store::supervision`] would have answered when `position` was the newest
+    /// event: the log replayed up to it. Slow (it reads the whole log); for reproducing and
+    /// contesting a report.
+    fn supervision_replay<'a>(
+        &'a self,
+        position: u64,
+        query: &'a SupervisionQuery,
+    ) -> BoxFut<'a, Result<SupervisionInput>>;
 }
 
 /// Shared handles every backend needs.

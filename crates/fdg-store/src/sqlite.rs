@@ -126,18 +126,6 @@ fn reader_setup(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch("PRAGMA query_only = ON; PRAGMA cache_size = -16384;")
 }
 
-/// Reproduces a supervision report's input as it was when `position` was the newest event, by
-/// replaying the log (`fdg supervision reproduce`). Reads only.
-pub fn replay_supervision(
-    opts: &SqliteOptions,
-    position: u64,
-    query: &SupervisionQuery,
-) -> Result<SupervisionInput> {
-    let conn = Connection::open_with_flags(&opts.path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-    common(&conn)?;
-    crate::supervision::replay(&conn, position, &opts.supervision, query)
-}
-
 /// Opens (creating if needed) the database and applies migrations, without starting a writer.
 /// Used by `fdg migrate`. Returns the number of migrations applied.
 pub fn migrate(opts: &SqliteOptions) -> Result<usize> {
@@ -1872,6 +1860,17 @@ impl Store for SqliteStore {
         query: &'a SupervisionQuery,
     ) -> BoxFut<'a, Result<SupervisionInput>> {
         Box::pin(async move { self.read(|c| crate::supervision::read(c, query)) })
+    }
+
+    fn supervision_replay<'a>(
+        &'a self,
+        position: u64,
+        query: &'a SupervisionQuery,
+    ) -> BoxFut<'a, Result<SupervisionInput>> {
+        let params = self.inner.supervision;
+        Box::pin(
+            async move { self.read(|c| crate::supervision::replay(c, position, &params, query)) },
+        )
     }
 
     fn ping(&self) -> BoxFut<'_, Result<()>> {

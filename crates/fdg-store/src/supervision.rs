@@ -328,7 +328,7 @@ fn read_rows(
 /// The same report input as [`read`] would have given when the newest event was `position`:
 /// replays the log up to it into a scratch database and reads that. This is how a figure is
 /// reproduced later, or contested.
-pub fn replay(
+pub(crate) fn replay(
     conn: &Connection,
     position: u64,
     params: &Params,

@@ -729,7 +729,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 from,
                 as_of,
             };
-            let input = fdg_store::sqlite::replay_supervision(&data.sqlite(), position, &query)?;
+            let (store, _, _) = open(&data)?;
+            let input = store.supervision_replay(position, &query).await?;
             let report = fdg_server::supervision::Report::build(&scope, &input, from);
             println!("{}", serde_json::to_string_pretty(&report)?);
             eprintln!("input hash {}", input.input_hash);
