@@ -118,9 +118,9 @@ indicators! {
         "Persons in a contact course, by target group",
         "A person is in a contact course on a day when a registration period as job seeker or an open cash or start benefit case (from first contact or a cash-benefit registration to cessation) covers it. Dimension: target group 1 (registered with unemployment insurance benefit), 2 (open cash/start benefit case, match category 1–3), 3 (open cash/start benefit case, match category 4–5), `0` (registered without benefit).";
     OVERDUE = "overdue", "§ 9 (kontaktforløbet)", Stock, None,
-        "Personer uden kontaktsamtale inden for intervallet, efter dage over tid",
-        "Persons overdue for a contact interview, by days overdue",
-        "A person in a contact course is overdue on a day when more than the configured interval (default 3 calendar months) has passed since their last contact interview in the course, or since the course began if none has been held. Days overdue = the day minus the due date. Dimension: `1-30`, `31-90`, `91-180`, `181+` days overdue. Periodic conditions do not pause the interval.";
+        "Personer uden kontaktsamtale inden for intervallet, efter mindst antal dage over tid",
+        "Persons overdue for a contact interview, by at least so many days",
+        "A person in a contact course is overdue on a day when more than the configured interval (default 3 calendar months) has passed since their last contact interview in the course, or since the course began if none has been held. Days overdue = the day minus the due date. Dimension: at least `1+`, `31+`, `91+`, `181+` days overdue; a person counts under every threshold passed, so `1+` is everyone overdue. Periodic conditions do not pause the interval.";
     TIME_TO_FIRST_INTERVIEW = "time_to_first_interview", "§ 9, nr. 2", Flow, None,
         "Tid fra registrering eller første henvendelse til første kontaktsamtale",
         "Time from registration or first contact to the first interview",
@@ -248,8 +248,9 @@ fn bucket(days: i64, edges: &[(i64, &'static str)], last: &'static str) -> &'sta
 const WAIT_BUCKETS: [(i64, &str); 3] = [(7, "0-7"), (30, "8-30"), (91, "31-91")];
 const SPELL_BUCKETS: [(i64, &str); 3] = [(7, "1-7"), (30, "8-30"), (91, "31-91")];
 /// Days-overdue buckets: (first day overdue in the bucket, name).
-const OVERDUE_BUCKETS: [(i32, &str); 4] =
-    [(1, "1-30"), (31, "31-90"), (91, "91-180"), (181, "181+")];
+/// Days-overdue thresholds: (days overdue at least, name). A person counts under every
+/// threshold they have passed, so `1+` is everyone overdue.
+const OVERDUE_THRESHOLDS: [(i32, &str); 4] = [(1, "1+"), (31, "31+"), (91, "91+"), (181, "181+")];
 
 /// The person's situation on the days of one segment of their timeline.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -589,18 +590,10 @@ pub fn contributions(state: &PersonState, params: &Params) -> Vec<Count> {
             let Ok(due) = from.checked_add(i32::from(params.interval_months).months()) else {
                 continue;
             };
-            for (j, (first_day, name)) in OVERDUE_BUCKETS.iter().enumerate() {
-                let Ok(start) = due.checked_add(first_day.days()) else {
-                    continue;
-                };
-                let end = OVERDUE_BUCKETS
-                    .get(j + 1)
-                    .and_then(|(d, _)| due.checked_add(d.days()).ok());
-                let end = match (end, next) {
-                    (Some(e), Some(n)) => Some(e.min(n)),
-                    (e, n) => e.or(n),
-                };
-                c.span(&OVERDUE, start, end, name);
+            for (days, name) in OVERDUE_THRESHOLDS {
+                if let Ok(start) = due.checked_add(days.days()) {
+                    c.span(&OVERDUE, start, next, name);
+                }
             }
         }
     }
@@ -646,7 +639,7 @@ pub enum Table {
 pub struct Row {
     /// Which table.
     pub table: Table,
-    /// Kommunekode, or [`NATIONAL`].
+    /// Kommunekode (`""` for persons without a responsible municipality).
     pub municipality: String,
     /// Indicator id.
     pub indicator: String,
@@ -715,8 +708,9 @@ pub struct Figures {
 }
 
 impl Figures {
-    /// Sums the stored rows of `scope` into monthly figures for `months` (first days, ascending),
-    /// with stocks at each month's end, except the month of `as_of`, whose stocks are on `as_of`.
+    /// Sums the stored rows of `scope` (a kommunekode, or [`NATIONAL`] for every row) into monthly
+    /// figures for `months` (first days, ascending), with stocks at each month's end, except the
+    /// month of `as_of`, whose stocks are on `as_of`.
     pub fn compute<'a>(
         scope: &str,
         rows: impl IntoIterator<Item = &'a Row>,
@@ -728,7 +722,11 @@ impl Figures {
         type Series = (Vec<i64>, Vec<i64>);
         let mut by: BTreeMap<(&str, &str), Series> = BTreeMap::new();
         let k = months.len();
-        for r in rows.into_iter().filter(|r| r.municipality == scope) {
+        let national = scope == NATIONAL;
+        for r in rows
+            .into_iter()
+            .filter(|r| national || r.municipality == scope)
+        {
             let Some(ind) = indicator(&r.indicator) else {
                 continue;
             };
@@ -829,7 +827,7 @@ pub const KEY_FIGURES: &[KeyFigure] = &[
         provision: "§ 9 (kontaktforløbet)",
         title_da: "Andel over tid til kontaktsamtale",
         title_en: "Share overdue for a contact interview",
-        formula: "100 × sum of `overdue` / sum of `in_course`",
+        formula: "100 × `overdue` `1+` / sum of `in_course`",
         unit: Unit::Percent,
     },
     KeyFigure {
@@ -885,7 +883,7 @@ impl KeyFigure {
         let in_course = f.of(&IN_COURSE).sum(m);
         match self.id {
             "in_course" => ratio(in_course, 1, 1.0),
-            "overdue_share" => ratio(f.of(&OVERDUE).sum(m), in_course, 100.0),
+            "overdue_share" => ratio(f.of(&OVERDUE).get("1+", m), in_course, 100.0),
             "interviews_per_100" => ratio(f.of(&INTERVIEWS).sum(m), in_course, 100.0),
             "same_day_share" => {
                 let ready = f.of(&FIRST_CONTACTS_READY);
@@ -1003,12 +1001,13 @@ mod tests {
         let c = contributions(&s, &Params::default());
         assert_eq!(stock_on(&c, "in_course", "1", "2026-01-10"), 1);
         assert_eq!(stock_on(&c, "in_course", "1", "2026-01-09"), 0);
-        assert_eq!(stock_on(&c, "overdue", "1-30", "2026-04-10"), 0);
-        assert_eq!(stock_on(&c, "overdue", "1-30", "2026-04-11"), 1);
-        assert_eq!(stock_on(&c, "overdue", "1-30", "2026-05-10"), 1);
-        assert_eq!(stock_on(&c, "overdue", "1-30", "2026-05-11"), 0);
-        assert_eq!(stock_on(&c, "overdue", "31-90", "2026-05-11"), 1);
-        assert_eq!(stock_on(&c, "overdue", "181+", "2027-01-01"), 1);
+        assert_eq!(stock_on(&c, "overdue", "1+", "2026-04-10"), 0);
+        assert_eq!(stock_on(&c, "overdue", "1+", "2026-04-11"), 1);
+        assert_eq!(stock_on(&c, "overdue", "31+", "2026-05-10"), 0);
+        assert_eq!(stock_on(&c, "overdue", "31+", "2026-05-11"), 1);
+        assert_eq!(stock_on(&c, "overdue", "1+", "2026-05-11"), 1);
+        assert_eq!(stock_on(&c, "overdue", "181+", "2026-10-07"), 0);
+        assert_eq!(stock_on(&c, "overdue", "181+", "2026-10-08"), 1);
     }
 
     #[test]
@@ -1020,10 +1019,10 @@ mod tests {
             interview("2026-05-01", 2),
         ]);
         let c = contributions(&after, &params);
-        assert_eq!(stock_on(&c, "overdue", "1-30", "2026-04-30"), 1);
-        assert_eq!(stock_on(&c, "overdue", "1-30", "2026-05-01"), 0);
-        assert_eq!(stock_on(&c, "overdue", "1-30", "2026-08-01"), 0);
-        assert_eq!(stock_on(&c, "overdue", "1-30", "2026-08-02"), 1);
+        assert_eq!(stock_on(&c, "overdue", "1+", "2026-04-30"), 1);
+        assert_eq!(stock_on(&c, "overdue", "1+", "2026-05-01"), 0);
+        assert_eq!(stock_on(&c, "overdue", "1+", "2026-08-01"), 0);
+        assert_eq!(stock_on(&c, "overdue", "1+", "2026-08-02"), 1);
         // 111 days from registration to the first interview.
         assert_eq!(
             flow(&c, "time_to_first_interview", "92+"),
@@ -1068,7 +1067,7 @@ mod tests {
         let c = contributions(&s, &Params::default());
         assert_eq!(stock_on(&c, "in_course", "1", "2026-02-28"), 1);
         assert_eq!(stock_on(&c, "in_course", "1", "2026-03-01"), 0);
-        assert_eq!(stock_on(&c, "overdue", "1-30", "2030-01-01"), 0);
+        assert_eq!(stock_on(&c, "overdue", "1+", "2030-01-01"), 0);
         assert_eq!(flow(&c, "interviews", "efterfoelgende/telefon").len(), 1);
         assert_eq!(flow(&c, "deregistrations", "beskaeftigelse").len(), 1);
         let annulled = state(&[
@@ -1083,7 +1082,7 @@ mod tests {
         ]);
         let c = contributions(&annulled, &Params::default());
         assert!(flow(&c, "interviews", "efterfoelgende/telefon").is_empty());
-        assert_eq!(stock_on(&c, "overdue", "1-30", "2026-04-11"), 1);
+        assert_eq!(stock_on(&c, "overdue", "1+", "2026-04-11"), 1);
     }
 
     #[test]
@@ -1153,7 +1152,7 @@ mod tests {
         assert_eq!(f.of(&IN_COURSE).sum(0), 1);
         // Not overdue at the end of March; overdue (10 days) on 20 April.
         assert_eq!(f.of(&OVERDUE).sum(0), 0);
-        assert_eq!(f.of(&OVERDUE).get("1-30", 1), 1);
+        assert_eq!(f.of(&OVERDUE).get("1+", 1), 1);
         let share = KEY_FIGURES
             .iter()
             .find(|k| k.id == "overdue_share")

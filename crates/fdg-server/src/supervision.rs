@@ -125,18 +125,6 @@ fn municipalities(codes: &CodeLists, on: Date) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The scopes a report reads: the country and every municipality for the national report; the
-/// municipality and the country (for comparison) for a municipality's.
-pub fn scopes_for(codes: &CodeLists, scope: &str, on: Date) -> Vec<String> {
-    if scope == NATIONAL {
-        std::iter::once(NATIONAL.to_owned())
-            .chain(municipalities(codes, on).into_iter().map(|(c, _)| c))
-            .collect()
-    } else {
-        vec![scope.to_owned(), NATIONAL.to_owned()]
-    }
-}
-
 /// The data cut-off a report states.
 #[derive(Debug, Clone, Serialize)]
 pub struct Cutoff {
@@ -254,18 +242,15 @@ impl Report {
         let mut municipalities = Vec::new();
         if scope == NATIONAL {
             let last = ms.len().saturating_sub(1);
-            let mut codes: Vec<&str> = input
-                .rows
-                .iter()
-                .map(|r| r.municipality.as_str())
-                .filter(|m| *m != NATIONAL)
-                .collect();
-            codes.sort_unstable();
-            codes.dedup();
+            let mut by: std::collections::BTreeMap<&str, Vec<&supervision::Row>> =
+                std::collections::BTreeMap::new();
+            for r in input.rows.iter().filter(|r| !r.municipality.is_empty()) {
+                by.entry(r.municipality.as_str()).or_default().push(r);
+            }
             // Only the last month is needed per municipality.
             let one = &ms[last..];
-            for code in codes {
-                let f = Figures::compute(code, &input.rows, one, input.as_of);
+            for (code, rows) in by {
+                let f = Figures::compute(code, rows, one, input.as_of);
                 municipalities.push(MunicipalityRow {
                     code: code.to_owned(),
                     values: KEY_FIGURES
@@ -479,7 +464,6 @@ async fn report(
         return Err(ApiError::NotFound);
     }
     let query = SupervisionQuery {
-        scopes: scopes_for(&state.codes, scope, period.as_of),
         from: period.from,
         as_of: period.as_of,
     };

@@ -3019,7 +3019,6 @@ async fn the_supervisor_reads_a_municipality_s_figures_with_cut_off_and_hash_and
 
     // The report is reproduced from the event log up to its cut-off.
     let query = fdg_store::SupervisionQuery {
-        scopes: vec!["101".into(), "DK".into()],
         from: "2026-10-01".parse().unwrap(),
         as_of: "2026-11-27".parse().unwrap(),
     };

@@ -10,8 +10,8 @@ use std::collections::HashMap;
 
 use fdg_domain::PersonState;
 use fdg_domain::supervision::{
-    self, Count, DEFINITIONS_VERSION, Kind, NATIONAL, Params, Row, Table, contributions,
-    difference, first_of_month,
+    self, Count, DEFINITIONS_VERSION, Kind, Params, Row, Table, contributions, difference,
+    first_of_month,
 };
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -21,11 +21,10 @@ use sha2::Digest;
 
 use crate::{Result, StoreError};
 
-/// What a report asks for.
+/// What a report asks for. Every report reads every municipality's rows: the national figures
+/// are their sum, and a municipality is shown against them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SupervisionQuery {
-    /// The scopes to read: kommunekoder and/or [`NATIONAL`].
-    pub scopes: Vec<String>,
     /// The first month of the report (its first day).
     pub from: Date,
     /// The day the report describes: stocks in its month are counted on this day.
@@ -45,7 +44,7 @@ pub struct SupervisionInput {
     pub definitions: String,
     /// The counting parameters of the figures.
     pub params: String,
-    /// SHA-256 (hex) of the definitions, parameters, as-of day, scopes and every row read.
+    /// SHA-256 (hex) of the definitions, parameters, as-of day, first month and every row read.
     pub input_hash: String,
     /// The rows read.
     #[serde(skip)]
@@ -116,8 +115,8 @@ pub(crate) fn person_delta(
 }
 
 impl Pending {
-    /// Adds one person's counts under their municipality and the national scope, in every
-    /// grain the indicator is kept in. A person without a municipality counts nationally only.
+    /// Adds one person's counts under their municipality (`""` when they have none), in every
+    /// grain the indicator is kept in.
     pub(crate) fn add(&mut self, municipality: Option<&str>, c: &Count) {
         let Some(ind) = supervision::indicator(c.indicator) else {
             return;
@@ -126,21 +125,19 @@ impl Pending {
             Kind::Flow => &[(0, c.day)],
             Kind::Stock => &[(1, first_of_month(c.day)), (2, c.day)],
         };
-        for scope in std::iter::once(NATIONAL).chain(municipality) {
-            for (grain, day) in grains {
-                let e = self
-                    .0
-                    .entry((
-                        scope.to_owned(),
-                        *grain,
-                        ind.id,
-                        day_number(*day),
-                        c.dim.clone(),
-                    ))
-                    .or_default();
-                e.0 += c.n;
-                e.1 += c.total;
-            }
+        for (grain, day) in grains {
+            let e = self
+                .0
+                .entry((
+                    municipality.unwrap_or_default().to_owned(),
+                    *grain,
+                    ind.id,
+                    day_number(*day),
+                    c.dim.clone(),
+                ))
+                .or_default();
+            e.0 += c.n;
+            e.1 += c.total;
         }
     }
 
@@ -154,31 +151,26 @@ impl Pending {
         self.0.is_empty()
     }
 
-    /// Writes the additions (inside the caller's transaction) and forgets them. Rows that sum
-    /// to nothing are deleted, so the table holds only figures that count.
+    /// Writes the additions (inside the caller's transaction) and forgets them, in key order
+    /// (neighbouring keys share pages). A row that comes to sum to nothing stays; reports skip
+    /// such rows, so they never reach a figure or a hash.
     pub(crate) fn flush(&mut self, conn: &Connection) -> Result<()> {
         let mut upsert = conn.prepare_cached(
-            "INSERT INTO supervision_counts (municipality, grain, indicator, day, dim, n, total)
+            "INSERT INTO supervision_counts (grain, day, municipality, indicator, dim, n, total)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-             ON CONFLICT (municipality, grain, indicator, day, dim) DO UPDATE SET
-               n = n + excluded.n, total = total + excluded.total
-             RETURNING n, total",
+             ON CONFLICT (grain, day, municipality, indicator, dim) DO UPDATE SET
+               n = n + excluded.n, total = total + excluded.total",
         )?;
-        let mut delete = conn.prepare_cached(
-            "DELETE FROM supervision_counts
-             WHERE municipality = ?1 AND grain = ?2 AND indicator = ?3 AND day = ?4 AND dim = ?5",
-        )?;
-        for ((m, grain, ind, day, dim), (n, total)) in self.0.drain() {
-            if n == 0 && total == 0 {
-                continue;
-            }
-            let (now_n, now_total): (i64, i64) = upsert
-                .query_row(params![m, grain, ind, day, dim, n, total], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })?;
-            if now_n == 0 && now_total == 0 {
-                delete.execute(params![m, grain, ind, day, dim])?;
-            }
+        let mut all: Vec<(Key, (i64, i64))> = self
+            .0
+            .drain()
+            .filter(|(_, (n, t))| *n != 0 || *t != 0)
+            .collect();
+        all.sort_unstable_by(|((m1, g1, i1, d1, x1), _), ((m2, g2, i2, d2, x2), _)| {
+            (g1, d1, m1, i1, x1).cmp(&(g2, d2, m2, i2, x2))
+        });
+        for ((m, grain, ind, day, dim), (n, total)) in all {
+            upsert.execute(params![grain, day, m, ind, dim, n, total])?;
         }
         Ok(())
     }
@@ -275,43 +267,38 @@ fn read_rows(
     let month = day_number(first_of_month(q.as_of));
     let from = day_number(q.from);
     let mut stmt = conn.prepare_cached(
-        "SELECT indicator, day, dim, n, total FROM supervision_counts
-         WHERE municipality = ?1 AND grain = ?2 AND day >= ?3 AND day <= ?4
-         ORDER BY indicator, day, dim",
+        "SELECT municipality, indicator, day, dim, n, total FROM supervision_counts
+         WHERE grain = ?1 AND day >= ?2 AND day <= ?3 AND (n != 0 OR total != 0)
+         ORDER BY grain, day, municipality, indicator, dim",
     )?;
     let mut rows = Vec::new();
     let mut hash = sha2::Sha256::new();
     hash.update(format!(
-        "fdg-supervision-input\n{version}\n{params}\nas_of={}\nscopes={}\n",
-        q.as_of,
-        q.scopes.join(",")
+        "fdg-supervision-input\n{version}\n{params}\nas_of={}\nfrom={}\n",
+        q.as_of, q.from
     ));
-    for scope in &q.scopes {
-        // Flows in the report's months; stock changes by month before the as-of month; stock
-        // changes by day in it.
-        for (grain, lo, hi) in [(0, from, as_of), (1, 0, month - 1), (2, month, as_of)] {
-            let mut r = stmt.query(params![scope, grain, lo, hi])?;
-            while let Some(row) = r.next()? {
-                let (indicator, day, dim, n, total): (String, i64, String, i64, i64) = (
-                    row.get(0)?,
-                    row.get(1)?,
-                    row.get(2)?,
-                    row.get(3)?,
-                    row.get(4)?,
-                );
-                hash.update(format!(
-                    "{scope}\t{grain}\t{indicator}\t{day}\t{dim}\t{n}\t{total}\n"
-                ));
-                rows.push(Row {
-                    table: table_of(grain)?,
-                    municipality: scope.clone(),
-                    indicator,
-                    day: number_day(day)?,
-                    dim,
-                    n,
-                    total,
-                });
-            }
+    // Flows in the report's months; stock changes by month before the as-of month; stock
+    // changes by day in it.
+    for (grain, lo, hi) in [(0, from, as_of), (1, 0, month - 1), (2, month, as_of)] {
+        let mut r = stmt.query(params![grain, lo, hi])?;
+        while let Some(row) = r.next()? {
+            let municipality: String = row.get(0)?;
+            let indicator: String = row.get(1)?;
+            let day: i64 = row.get(2)?;
+            let dim: String = row.get(3)?;
+            let (n, total): (i64, i64) = (row.get(4)?, row.get(5)?);
+            hash.update(format!(
+                "{grain}\t{day}\t{municipality}\t{indicator}\t{dim}\t{n}\t{total}\n"
+            ));
+            rows.push(Row {
+                table: table_of(grain)?,
+                municipality,
+                indicator,
+                day: number_day(day)?,
+                dim,
+                n,
+                total,
+            });
         }
     }
     Ok(SupervisionInput {

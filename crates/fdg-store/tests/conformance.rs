@@ -331,7 +331,6 @@ async fn organisations_and_tokens() {
 /// The country and municipality 101 from January, as of the clock's day.
 fn figures() -> fdg_store::SupervisionQuery {
     fdg_store::SupervisionQuery {
-        scopes: vec!["DK".into(), "101".into()],
         from: "2026-01-01".parse().unwrap(),
         as_of: "2026-11-27".parse().unwrap(),
     }

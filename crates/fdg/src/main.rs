@@ -724,11 +724,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let from: jiff::civil::Date = format!("{from}-01")
                 .parse()
                 .with_context(|| format!("--from {from}: expected YYYY-MM"))?;
-            let query = fdg_store::SupervisionQuery {
-                scopes: fdg_server::supervision::scopes_for(&code_lists(&data)?, &scope, as_of),
-                from,
-                as_of,
-            };
+            let query = fdg_store::SupervisionQuery { from, as_of };
             let (store, _, _) = open(&data)?;
             let input = store.supervision_replay(position, &query).await?;
             let report = fdg_server::supervision::Report::build(&scope, &input, from);

@@ -1,7 +1,9 @@
 -- 0011: supervision figures (§ 1, nr. 3), summed incrementally by the writer in the same
 -- transaction as the events they come from (fdg_domain::supervision).
 -- grain 0: flows by month (day = first of the month); 1: stock changes by month (day = first of
--- the month); 2: stock changes by day. day is YYYYMMDD. municipality 'DK' holds the national sums.
+-- the month); 2: stock changes by day. day is YYYYMMDD. municipality '' holds persons without a
+-- responsible municipality; the national figures are the sum over all rows. The key starts with
+-- grain and day because a report reads a range of days of every municipality.
 CREATE TABLE supervision_counts (
     municipality  TEXT NOT NULL,
     grain         INTEGER NOT NULL,
@@ -10,7 +12,7 @@ CREATE TABLE supervision_counts (
     dim           TEXT NOT NULL,
     n             INTEGER NOT NULL,
     total         INTEGER NOT NULL,
-    PRIMARY KEY (municipality, grain, indicator, day, dim)
+    PRIMARY KEY (grain, day, municipality, indicator, dim)
 ) WITHOUT ROWID;
 
 -- The indicator definitions' version and parameters the sums were made with; a store started
