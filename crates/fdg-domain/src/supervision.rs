@@ -54,6 +54,7 @@ impl Params {
 
 /// Whether an indicator counts occurrences in a month or persons on a day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     /// Occurrences dated in a calendar month.
@@ -64,6 +65,7 @@ pub enum Kind {
 
 /// One indicator: what it counts, for which provision, and how.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Indicator {
     /// Stable id, used in the API, the downloads and the stored figures.
     pub id: &'static str,
@@ -165,6 +167,32 @@ indicators! {
         "Afmeldinger som arbejdssøgende",
         "Deregistrations as job seeker",
         "One per deregistration that still counts, in the month of its deregistration date. Dimension: the reason.";
+}
+
+/// The indicators and key figures as Markdown tables, for `docs/supervision.md`
+/// (`fdg supervision indicators`).
+pub fn markdown() -> String {
+    let mut out = format!(
+        "Definitions version `{DEFINITIONS_VERSION}`.\n\n| Indicator | Provision | Kind | What is counted |\n|---|---|---|---|\n"
+    );
+    for i in ALL {
+        let kind = match i.kind {
+            Kind::Flow => "flow",
+            Kind::Stock => "stock",
+        };
+        out.push_str(&format!(
+            "| `{}` — {} | {} | {kind} | {} |\n",
+            i.id, i.title_en, i.provision, i.counting
+        ));
+    }
+    out.push_str("\n| Key figure | Provision | Computed as |\n|---|---|---|\n");
+    for k in KEY_FIGURES {
+        out.push_str(&format!(
+            "| `{}` — {} | {} | {} |\n",
+            k.id, k.title_en, k.provision, k.formula
+        ));
+    }
+    out
 }
 
 /// The indicator with this id.
@@ -658,6 +686,7 @@ pub const NATIONAL: &str = "DK";
 
 /// One dimension value's figures, one entry per month of the report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DimFigures {
     /// Dimension value (`""` when the indicator has none).
     pub dim: String,
@@ -783,6 +812,7 @@ impl Figures {
 
 /// How a key figure is expressed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Unit {
     /// A share, in per cent.
@@ -797,6 +827,7 @@ pub enum Unit {
 
 /// A figure derived from indicators, for comparing a municipality with the country.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct KeyFigure {
     /// Stable id.
     pub id: &'static str,
@@ -1167,6 +1198,15 @@ mod tests {
                 .of(&IN_COURSE)
                 .sum(0),
             0
+        );
+    }
+
+    #[test]
+    fn docs_supervision_md_lists_every_definition_as_the_code_has_it() {
+        let docs = include_str!("../../../docs/supervision.md");
+        assert!(
+            docs.contains(&markdown()),
+            "docs/supervision.md is out of date: paste `fdg supervision indicators` into it"
         );
     }
 

@@ -43,6 +43,7 @@ impl Modify for Bearer {
         crate::feed::events, crate::feed::stream, crate::feed::get_cursor, crate::feed::put_cursor,
         crate::feed::next,
         crate::citizen::access_log,
+        crate::supervision::api_report, crate::supervision::definitions,
     ),
     components(schemas(crate::error::Problem, crate::error::ViolationBody, fdg_domain::command::Replacement)),
     modifiers(&Bearer),
@@ -52,6 +53,7 @@ impl Modify for Bearer {
         (name = "feed", description = "The event log"),
         (name = "reference", description = "Code lists and rules"),
         (name = "citizen", description = "The citizen's own view (self-service)"),
+        (name = "supervision", description = "Supervision reports (§ 1, nr. 3), for the supervision authority"),
     )
 )]
 pub struct ApiDoc;

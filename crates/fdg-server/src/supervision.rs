@@ -45,7 +45,8 @@ pub fn api_routes() -> Router<AppState> {
 }
 
 /// The query of every report: which months, as of which day, in which format.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ReportParams {
     /// First month, `YYYY-MM` (default: eleven months before the as-of month).
     pub from: Option<String>,
@@ -126,7 +127,7 @@ fn municipalities(codes: &CodeLists, on: Date) -> Vec<(String, String)> {
 }
 
 /// The data cut-off a report states.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Cutoff {
     /// The newest event position included.
     pub position: u64,
@@ -137,7 +138,7 @@ pub struct Cutoff {
 }
 
 /// One key figure over the report's months, with the national figure beside it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct KeyRow {
     /// Key figure id.
     pub id: &'static str,
@@ -159,7 +160,7 @@ pub struct KeyRow {
 }
 
 /// One indicator's figures over the report's months.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct IndicatorRow {
     /// The definition.
     #[serde(flatten)]
@@ -172,7 +173,7 @@ pub struct IndicatorRow {
 }
 
 /// A municipality's key figures in the report's last month (national report only).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct MunicipalityRow {
     /// Kommunekode.
     pub code: String,
@@ -181,7 +182,7 @@ pub struct MunicipalityRow {
 }
 
 /// A whole report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Report {
     /// Kommunekode or `DK`.
     pub scope: String,
@@ -525,8 +526,18 @@ fn supervisor_only(caller: &Caller) -> Result<(), ApiError> {
     }
 }
 
-/// `GET /api/v1/supervision/{scope}`: a report as JSON, CSV or XLSX.
-async fn api_report(
+/// A supervision report for the country (`DK`) or one municipality (its kommunekode), as JSON,
+/// CSV or XLSX (`format`), with its data cut-off, as-of day, definitions version and input hash.
+/// Only for agreements of the supervision authority.
+#[utoipa::path(get, path = "/api/v1/supervision/{scope}", tag = "supervision",
+    params(("scope" = String, Path, description = "`DK` or a kommunekode"), ReportParams),
+    responses(
+        (status = 200, body = Report, description = "The report (CSV or XLSX with `format`)"),
+        (status = 400, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::error::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn api_report(
     State(state): State<AppState>,
     caller: Caller,
     Path(scope): Path<String>,
@@ -539,18 +550,24 @@ async fn api_report(
 }
 
 /// The indicator definitions, with the version.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Definitions {
     /// The version.
     pub version: &'static str,
     /// Every indicator.
+    #[schema(value_type = Vec<Indicator>)]
     pub indicators: &'static [Indicator],
     /// Every key figure.
+    #[schema(value_type = Vec<supervision::KeyFigure>)]
     pub key_figures: &'static [supervision::KeyFigure],
 }
 
-/// `GET /api/v1/supervision/indicators`.
-async fn definitions(caller: Caller) -> Result<axum::Json<Definitions>, ApiError> {
+/// The indicator definitions and key figures, with the definitions version.
+#[utoipa::path(get, path = "/api/v1/supervision/indicators", tag = "supervision",
+    responses((status = 200, body = Definitions),
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn definitions(caller: Caller) -> Result<axum::Json<Definitions>, ApiError> {
     supervisor_only(&caller)?;
     Ok(axum::Json(Definitions {
         version: supervision::DEFINITIONS_VERSION,

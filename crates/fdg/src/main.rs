@@ -189,6 +189,8 @@ enum Cmd {
 
 #[derive(Subcommand)]
 enum SupervisionCmd {
+    /// Print the indicator definitions as a Markdown table (docs/supervision.md has it).
+    Indicators,
     /// Reproduce a report's input from the event log as it stood at the report's cut-off, and
     /// print its input hash and figures (JSON), to compare with a report or contest a figure.
     Reproduce {
@@ -711,6 +713,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             seed,
             years,
         } => demo_population(&data, persons, seed, years).await?,
+        Cmd::Supervision {
+            command: SupervisionCmd::Indicators,
+        } => print!("{}", fdg_domain::supervision::markdown()),
         Cmd::Supervision {
             command:
                 SupervisionCmd::Reproduce {
