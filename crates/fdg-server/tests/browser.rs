@@ -528,3 +528,100 @@ async fn an_operator_suspends_an_agreement_and_the_api_refuses_it() {
     assert_eq!(problem["type"], "urn:fdg:problem:access-closed");
     b.cmd("DELETE", "", None).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supervisor_reads_the_national_overview_and_a_municipality_without_javascript_help() {
+    use fdg_domain::command::{
+        ConsentInput, ContactFields, RecordFirstContact, RegistrationDetails,
+    };
+    let dir = fdg_store::testing::TempDir::new("browser-test").unwrap();
+    let (addr, store) = serve(&dir).await;
+    store
+        .create_org(OrgKind::Supervisor, "TILSYN", "Visitationstilsynet")
+        .await
+        .unwrap();
+    // A cash-benefit applicant in Copenhagen, registered at first contact.
+    let outcome = store
+        .execute(fdg_store::WriteRequest {
+            command: fdg_domain::Command::FirstContact(RecordFirstContact {
+                cpr: "020285-2345".into(),
+                first_contact_date: Some("2026-11-03".into()),
+                contact: ContactFields {
+                    name: Some("Mette Jensen".into()),
+                    case_type: Some("kontanthjaelp".into()),
+                    support: Some("kontanthjaelp".into()),
+                    consent: Some(ConsentInput {
+                        obtain: Some(true),
+                        disclose: Some(true),
+                        date: Some("2026-11-03".into()),
+                    }),
+                    contact_form: Some("personligt".into()),
+                    match_category: Some(2),
+                    decisive_areas: vec!["helbred".into()],
+                    ..Default::default()
+                },
+                municipality: Some("101".into()),
+                registration: Some(RegistrationDetails {
+                    benefit_category: Some("kontanthjaelp".into()),
+                    unemployment_degree: Some("fuld".into()),
+                    hours_per_week: None,
+                    job_titles: vec!["5223".into()],
+                    unemployment_fund: None,
+                }),
+            }),
+            actor: fdg_domain::Actor {
+                kind: OrgKind::MunicipalJobcenter,
+                code: "101".into(),
+            },
+            person_id: None,
+            expected_version: None,
+            idempotency: None,
+            dry_run: false,
+            context: Default::default(),
+        })
+        .await
+        .unwrap();
+    assert!(matches!(outcome, fdg_store::WriteOutcome::Accepted(_)));
+    let (user, _) = store
+        .create_user(
+            "TILSYN",
+            Some(OrgKind::Supervisor),
+            fdg_domain::Role::Supervisor,
+            "Tove Tilsyn",
+            None,
+        )
+        .await
+        .unwrap();
+    store
+        .set_password(user.id, "a-password-of-my-own")
+        .await
+        .unwrap();
+    let Some(b) = Browser::start(format!("http://{addr}")).await else {
+        return;
+    };
+    b.go("/login").await;
+    b.type_into("username", &user.username).await;
+    b.type_into("password", "a-password-of-my-own").await;
+    b.submit().await;
+    // The supervisor lands on the national overview: charts drawn by the server, tables,
+    // every field labelled, and no person anywhere.
+    assert_eq!(b.path().await, "/tilsyn");
+    assert_eq!(b.unlabelled().await, json!([]), "/tilsyn");
+    let charts = b
+        .script("return document.querySelectorAll('svg.chart').length;")
+        .await;
+    assert_eq!(charts, json!(7));
+    let source = b.source().await;
+    assert!(!source.contains("020285") && !source.contains("Mette"));
+    b.click("a[href^='/tilsyn/kommune/101']").await;
+    b.wait_for_load().await;
+    assert!(b.path().await.starts_with("/tilsyn/kommune/101"));
+    let heading = b.text_of("h1").await;
+    assert!(heading.contains("København"), "{heading}");
+    let in_course = b
+        .text_of("section.key:first-of-type table tbody tr:first-child td:last-child")
+        .await;
+    assert_eq!(in_course, "1");
+    assert_eq!(b.unlabelled().await, json!([]), "/tilsyn/kommune/101");
+    b.cmd("DELETE", "", None).await;
+}
