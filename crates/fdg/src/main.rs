@@ -799,6 +799,7 @@ async fn demo_population(
         seed,
         years,
         today,
+        progress: true,
     };
     let summary = population::generate(store.clone(), clock, &codes, &settings).await?;
     eprintln!(
