@@ -224,6 +224,16 @@ impl PersonState {
 
     /// The date the current cash or start benefit case began, if one is open.
     pub fn cash_benefit_since(&self) -> Option<Date> {
+        match self.cash_benefit_cases().last() {
+            Some((since, None)) => Some(*since),
+            _ => None,
+        }
+    }
+
+    /// Every cash or start benefit case in date order, as `(first day, cessation date)`: a case
+    /// opens at a first contact or a registration with cash or start benefit, and closes at the
+    /// cessation (§ 3, § 8, stk. 3–4). The last one may be open.
+    pub fn cash_benefit_cases(&self) -> Vec<(Date, Option<Date>)> {
         let mut items: Vec<(Date, u64, bool)> = self
             .live()
             .filter_map(|f| match &f.event {
@@ -242,15 +252,20 @@ impl PersonState {
             })
             .collect();
         items.sort_by_key(|(d, id, _)| (*d, *id));
-        let mut since = None;
+        let mut out: Vec<(Date, Option<Date>)> = Vec::new();
+        let mut open: Option<Date> = None;
         for (d, _, opens) in items {
-            since = match (opens, since) {
-                (true, None) => Some(d),
-                (true, s) => s,
-                (false, _) => None,
-            };
+            match (opens, open) {
+                (true, None) => open = Some(d),
+                (false, Some(o)) => {
+                    out.push((o, Some(d)));
+                    open = None;
+                }
+                _ => {}
+            }
         }
-        since
+        out.extend(open.map(|o| (o, None)));
+        out
     }
 
     /// The match-category history in date order.

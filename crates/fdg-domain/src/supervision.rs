@@ -331,43 +331,6 @@ fn covers((from, until): &Span, day: Date) -> bool {
     *from <= day && until.is_none_or(|u| day < u)
 }
 
-fn cash_spells(state: &PersonState) -> Vec<Span> {
-    let mut items: Vec<(Date, u64, bool)> = state
-        .live()
-        .filter_map(|f| match &f.event {
-            Event::FirstContactRecorded {
-                first_contact_date, ..
-            } => Some((*first_contact_date, f.id, true)),
-            Event::JobSeekerRegistered {
-                registration_date,
-                benefit_category,
-                ..
-            } if codes_const::is_cash_benefit(benefit_category) => {
-                Some((*registration_date, f.id, true))
-            }
-            Event::CashBenefitCeased { cessation_date } => Some((*cessation_date, f.id, false)),
-            _ => None,
-        })
-        .collect();
-    items.sort_by_key(|(d, id, _)| (*d, *id));
-    let mut out: Vec<Span> = Vec::new();
-    let mut open: Option<Date> = None;
-    for (d, _, opens) in items {
-        match (opens, open) {
-            (true, None) => open = Some(d),
-            (false, Some(o)) => {
-                out.push((o, Some(d)));
-                open = None;
-            }
-            _ => {}
-        }
-    }
-    if let Some(o) = open {
-        out.push((o, None));
-    }
-    out
-}
-
 /// Every contact record of a person with its date: first contacts and interviews that count.
 fn contacts(state: &PersonState) -> impl Iterator<Item = (Date, Option<&str>, &ContactRecord)> {
     state.live().filter_map(|f| match &f.event {
@@ -410,7 +373,7 @@ pub fn contributions(state: &PersonState, params: &Params) -> Vec<Count> {
             _ => None,
         })
         .collect();
-    let cash = cash_spells(state);
+    let cash = state.cash_benefit_cases();
     let matches = state.match_history();
     let exemptions: Vec<(Span, String)> = state
         .conditions()

@@ -13,8 +13,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
-use fdg_domain::OrgKind;
 use fdg_domain::agreement::AgreementState;
+use fdg_domain::{OrgKind, Role};
 use fdg_server::ServerConfig;
 use fdg_store::{NewAgreement, Store};
 use http_body_util::{BodyExt, Full};
@@ -306,6 +306,29 @@ impl Browser {
     }
 }
 
+/// The password every browser test's user has chosen.
+const PASSWORD: &str = "a-password-of-my-own";
+
+/// A user who has chosen their password; returns the username.
+async fn user(store: &dyn Store, code: &str, kind: OrgKind, role: Role, name: &str) -> String {
+    let (user, _) = store
+        .create_user(code, Some(kind), role, name, None)
+        .await
+        .unwrap();
+    store.set_password(user.id, PASSWORD).await.unwrap();
+    user.username
+}
+
+impl Browser {
+    /// Logs in on the login page.
+    async fn log_in(&self, username: &str) {
+        self.go("/login").await;
+        self.type_into("username", username).await;
+        self.type_into("password", PASSWORD).await;
+        self.submit().await;
+    }
+}
+
 /// The service on a real socket, with one caseworker of the state job centre.
 async fn serve(dir: &fdg_store::testing::TempDir) -> (SocketAddr, Arc<dyn Store>) {
     let (state, store) = common::app_state(
@@ -330,29 +353,20 @@ async fn serve(dir: &fdg_store::testing::TempDir) -> (SocketAddr, Arc<dyn Store>
 async fn a_caseworker_records_and_a_citizen_sees_who_looked() {
     let dir = fdg_store::testing::TempDir::new("browser-test").unwrap();
     let (addr, store) = serve(&dir).await;
-    let (user, _) = store
-        .create_user(
-            "STAT",
-            Some(OrgKind::StateJobcenter),
-            fdg_domain::Role::Caseworker,
-            "Anne Berg",
-            None,
-        )
-        .await
-        .unwrap();
-    store
-        .set_password(user.id, "a-password-of-my-own")
-        .await
-        .unwrap();
+    let caseworker = user(
+        store.as_ref(),
+        "STAT",
+        OrgKind::StateJobcenter,
+        Role::Caseworker,
+        "Anne Berg",
+    )
+    .await;
     let Some(b) = Browser::start(format!("http://{addr}")).await else {
         return;
     };
 
     // Log in.
-    b.go("/login").await;
-    b.type_into("username", &user.username).await;
-    b.type_into("password", "a-password-of-my-own").await;
-    b.submit().await;
+    b.log_in(&caseworker).await;
     assert_eq!(b.path().await, "/");
 
     // Every field of every page a caseworker uses has a label (WCAG 2.1, 1.3.1 and 3.3.2).
@@ -482,29 +496,20 @@ async fn an_operator_suspends_an_agreement_and_the_api_refuses_it() {
         )
         .await
         .unwrap();
-    let (op, _) = store
-        .create_user(
-            "AMS",
-            Some(OrgKind::Operator),
-            fdg_domain::Role::Operator,
-            "Olga Operatør",
-            None,
-        )
-        .await
-        .unwrap();
-    store
-        .set_password(op.id, "a-password-of-my-own")
-        .await
-        .unwrap();
+    let operator = user(
+        store.as_ref(),
+        "AMS",
+        OrgKind::Operator,
+        Role::Operator,
+        "Olga Operatør",
+    )
+    .await;
     let feed = || request(addr, "GET", "/api/v1/events", None, Some(&token));
     assert_eq!(feed().await.0, 200);
     let Some(b) = Browser::start(format!("http://{addr}")).await else {
         return;
     };
-    b.go("/login").await;
-    b.type_into("username", &op.username).await;
-    b.type_into("password", "a-password-of-my-own").await;
-    b.submit().await;
+    b.log_in(&operator).await;
     b.go("/admin").await;
     assert_eq!(b.unlabelled().await, json!([]), "/admin");
     let id = agreement.id;
@@ -582,27 +587,18 @@ async fn a_supervisor_reads_the_national_overview_and_a_municipality_without_jav
         .await
         .unwrap();
     assert!(matches!(outcome, fdg_store::WriteOutcome::Accepted(_)));
-    let (user, _) = store
-        .create_user(
-            "TILSYN",
-            Some(OrgKind::Supervisor),
-            fdg_domain::Role::Supervisor,
-            "Tove Tilsyn",
-            None,
-        )
-        .await
-        .unwrap();
-    store
-        .set_password(user.id, "a-password-of-my-own")
-        .await
-        .unwrap();
+    let supervisor = user(
+        store.as_ref(),
+        "TILSYN",
+        OrgKind::Supervisor,
+        Role::Supervisor,
+        "Tove Tilsyn",
+    )
+    .await;
     let Some(b) = Browser::start(format!("http://{addr}")).await else {
         return;
     };
-    b.go("/login").await;
-    b.type_into("username", &user.username).await;
-    b.type_into("password", "a-password-of-my-own").await;
-    b.submit().await;
+    b.log_in(&supervisor).await;
     // The supervisor lands on the national overview: charts drawn by the server, tables,
     // every field labelled, and no person anywhere.
     assert_eq!(b.path().await, "/tilsyn");

@@ -25,24 +25,26 @@ const LAST: [&str; 8] = [
     "Sørensen",
 ];
 
+/// A write of synthetic data: recorded like any other, with the acting person saying what it is.
+pub(crate) fn synthetic(command: Command, actor: &Actor, acting_person: &str) -> WriteRequest {
+    WriteRequest {
+        command,
+        actor: actor.clone(),
+        person_id: None,
+        expected_version: None,
+        idempotency: None,
+        dry_run: false,
+        context: WriteContext {
+            agreement: None,
+            acting_person: Some(acting_person.to_owned()),
+            on_behalf_of: None,
+        },
+    }
+}
+
 async fn run(store: &dyn Store, actor: &Actor, command: Command) -> anyhow::Result<()> {
     let kind = command.kind();
-    match store
-        .execute(WriteRequest {
-            command,
-            actor: actor.clone(),
-            person_id: None,
-            expected_version: None,
-            idempotency: None,
-            dry_run: false,
-            context: WriteContext {
-                agreement: None,
-                acting_person: Some("demo".into()),
-                on_behalf_of: None,
-            },
-        })
-        .await?
-    {
+    match store.execute(synthetic(command, actor, "demo")).await? {
         WriteOutcome::Accepted(_) => Ok(()),
         other => anyhow::bail!("demo {kind} was refused: {other:?}"),
     }

@@ -28,7 +28,7 @@ use std::time::Instant;
 
 use fdg_domain::command::*;
 use fdg_domain::{Actor, CodeLists, Command, ListName, OrgKind};
-use fdg_store::{Store, TimeSource, WriteContext, WriteOutcome, WriteRequest};
+use fdg_store::{Store, TimeSource, WriteOutcome};
 use jiff::ToSpan;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
@@ -427,19 +427,11 @@ pub async fn generate(
                 for command in commands {
                     let interview = matches!(command, Command::Interview(_));
                     let outcome = store
-                        .execute(WriteRequest {
+                        .execute(crate::demo::synthetic(
                             command,
-                            actor: actor.clone(),
-                            person_id: None,
-                            expected_version: None,
-                            idempotency: None,
-                            dry_run: false,
-                            context: WriteContext {
-                                agreement: None,
-                                acting_person: Some("fdg demo (syntetiske data)".into()),
-                                on_behalf_of: None,
-                            },
-                        })
+                            &actor,
+                            "fdg demo (syntetiske data)",
+                        ))
                         .await;
                     done.fetch_add(1, Ordering::Relaxed);
                     let mut s = summary
