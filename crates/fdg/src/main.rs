@@ -767,6 +767,20 @@ async fn demo_population(
     let codes = Arc::new(code_lists(data)?);
     let today = DanishClock::new().today();
     let start = today.checked_sub(jiff::Span::new().years(years))?;
+    // The population lives in the 98 municipalities of 2007: it cannot start before they exist.
+    let earliest = codes
+        .entries(ListName::Municipality)
+        .iter()
+        .map(|e| e.valid_from)
+        .max()
+        .unwrap_or(start);
+    if start < earliest {
+        bail!(
+            "--years {years} would start on {start}, before the municipality codes are valid \
+             ({earliest}); at most {} years",
+            (today - earliest).get_days() / 366
+        );
+    }
     let clock = Arc::new(population::SimClock::new(start));
     let store: Arc<dyn Store> = Arc::new(
         SqliteStore::open(
