@@ -599,6 +599,8 @@ pub struct SvTexts {
     pub input_hash: &'static str,
     /// Key figures heading.
     pub key_figures: &'static str,
+    /// Key figures by month heading.
+    pub by_month: &'static str,
     /// The municipality column.
     pub municipality: &'static str,
     /// The country.
@@ -636,6 +638,7 @@ const SV_DA: SvTexts = SvTexts {
     definitions: "indikatordefinitioner",
     input_hash: "input-hash",
     key_figures: "Nøgletal",
+    by_month: "Nøgletal måned for måned",
     municipality: "Kommune",
     country: "Hele landet",
     municipalities: "Kommunerne",
@@ -660,6 +663,7 @@ const SV_EN: SvTexts = SvTexts {
     definitions: "indicator definitions",
     input_hash: "input hash",
     key_figures: "Key figures",
+    by_month: "Key figures month by month",
     municipality: "Municipality",
     country: "Whole country",
     municipalities: "The municipalities",
@@ -733,6 +737,8 @@ pub struct SupervisionPage {
     pub last_month: String,
     /// Key figures.
     pub keys: Vec<KeyView>,
+    /// The last month's key figures: title, provision, this scope, the country.
+    pub summary: Vec<(&'static str, &'static str, String, String)>,
     /// Key figure titles (columns of the municipalities table).
     pub key_titles: Vec<&'static str>,
     /// The municipalities: code, name, values (national page).
@@ -940,6 +946,19 @@ fn page(
         definitions: format!("{} ({})", report.definitions_version, report.params),
         input_hash: report.input_hash.clone(),
         last_month: report.months.last().cloned().unwrap_or_default(),
+        summary: report
+            .key_figures
+            .iter()
+            .map(|k| {
+                let last = |v: &[Option<f64>]| shown(v.last().copied().flatten(), k.unit);
+                (
+                    if en { k.title_en } else { k.title_da },
+                    k.provision,
+                    last(&k.values),
+                    last(k.national.as_deref().unwrap_or(&k.values)),
+                )
+            })
+            .collect(),
         from,
         keys,
         key_titles: KEY_FIGURES
