@@ -184,7 +184,7 @@ pub async fn change(
                 Err(e) => refused(&state, &headers, &user, e.to_string()).await,
             };
         }
-        _ => return Err(ApiError::BadParameter("unknown action".into())),
+        _ => return Err(ApiError::bad("unknown action", "ukendt handling")),
     };
     if form.reason.trim().is_empty() {
         let e = if t.lang == "en" {

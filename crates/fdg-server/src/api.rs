@@ -189,7 +189,10 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
         .map(|s| s.trim().trim_matches('"'))
         .filter(|s| !s.is_empty() && s.len() <= 255)
         .ok_or_else(|| {
-            ApiError::BadParameter("Idempotency-Key must be 1–255 visible ASCII characters".into())
+            ApiError::bad(
+                "Idempotency-Key must be 1–255 visible ASCII characters",
+                "Idempotency-Key skal være 1–255 synlige ASCII-tegn",
+            )
         })?;
     Ok(Some(key.to_owned()))
 }
@@ -204,8 +207,9 @@ fn if_match(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
         .and_then(|s| s.parse().ok())
         .map(Some)
         .ok_or_else(|| {
-            ApiError::BadParameter(
-                "If-Match must be the person's version as an ETag, e.g. \"3\"".into(),
+            ApiError::bad(
+                "If-Match must be the person's version as an ETag, e.g. \"3\"",
+                "If-Match skal være personens version som ETag, fx \"3\"",
             )
         })
 }
@@ -661,20 +665,33 @@ pub async fn person(
 ) -> Result<Response, ApiError> {
     may_read(&state, &caller, "persons", "person.read").await?;
     let Query(as_of) = as_of.map_err(|_| {
-        ApiError::BadParameter("known_at must be an RFC 3339 time, valid_at a date".into())
+        ApiError::bad(
+            "known_at must be an RFC 3339 time, valid_at a date",
+            "known_at skal være et RFC 3339-tidspunkt, valid_at en dato",
+        )
     })?;
     let known_at = as_of
         .known_at
         .as_deref()
         .map(str::parse::<jiff::Timestamp>)
         .transpose()
-        .map_err(|_| ApiError::BadParameter("known_at must be an RFC 3339 time".into()))?;
+        .map_err(|_| {
+            ApiError::bad(
+                "known_at must be an RFC 3339 time",
+                "known_at skal være et RFC 3339-tidspunkt",
+            )
+        })?;
     let valid_at = as_of
         .valid_at
         .as_deref()
         .map(str::parse::<jiff::civil::Date>)
         .transpose()
-        .map_err(|_| ApiError::BadParameter("valid_at must be a date, YYYY-MM-DD".into()))?;
+        .map_err(|_| {
+            ApiError::bad(
+                "valid_at must be a date, YYYY-MM-DD",
+                "valid_at skal være en dato, ÅÅÅÅ-MM-DD",
+            )
+        })?;
     let Some(mut p) = state.store.person(&person_id).await? else {
         let entry = caller.audit(
             state.clock.now(),

@@ -40,7 +40,10 @@ fn header_text(headers: &HeaderMap, name: &str, max: usize) -> Result<Option<Str
             .filter(|s| !s.is_empty() && s.len() <= max)
             .map(|s| Some(s.to_owned()))
             .ok_or_else(|| {
-                ApiError::BadParameter(format!("{name} must be 1–{max} bytes of UTF-8 text"))
+                ApiError::bad(
+                    format!("{name} must be 1–{max} bytes of UTF-8 text"),
+                    format!("{name} skal være 1–{max} byte UTF-8-tekst"),
+                )
             }),
     }
 }

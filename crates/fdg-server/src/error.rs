@@ -70,7 +70,12 @@ pub enum ApiError {
     /// The body is not JSON of the expected shape (400). The text never echoes input values.
     Malformed(String),
     /// A header or path parameter is malformed (400).
-    BadParameter(String),
+    BadParameter {
+        /// What is wrong, in English.
+        en: String,
+        /// What is wrong, in Danish.
+        da: String,
+    },
     /// No or unknown credentials (401).
     Unauthenticated,
     /// Wrong username or password (401).
@@ -116,6 +121,14 @@ impl ApiError {
         ApiError::Internal(reference)
     }
 
+    /// A malformed header, path or query parameter (400), said in both languages.
+    pub fn bad(en: impl Into<String>, da: impl Into<String>) -> Self {
+        ApiError::BadParameter {
+            en: en.into(),
+            da: da.into(),
+        }
+    }
+
     /// Splits violations into 403 (any permission rule) or 422.
     pub fn from_violations(v: Vec<Violation>) -> Self {
         if v.iter().any(|v| v.rule.kind == RuleKind::Permission) {
@@ -156,13 +169,13 @@ impl ApiError {
                 format!("The request body is not valid JSON of the expected shape: {why}."),
                 format!("Forespørgslens indhold er ikke gyldig JSON af den forventede form: {why}."),
             ),
-            ApiError::BadParameter(why) => p(
+            ApiError::BadParameter { en, da } => p(
                 StatusCode::BAD_REQUEST,
                 "bad-parameter",
                 "Bad parameter",
                 "Ugyldig parameter",
-                why.clone(),
-                format!("Ugyldig parameter: {why}"),
+                en.clone(),
+                da.clone(),
             ),
             ApiError::Unauthenticated => p(
                 StatusCode::UNAUTHORIZED,

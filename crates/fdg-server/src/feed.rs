@@ -268,8 +268,9 @@ async fn page(
 }
 
 fn bad_query() -> ApiError {
-    ApiError::BadParameter(
-        "after, limit and wait must be non-negative integers; since an RFC 3339 time".into(),
+    ApiError::bad(
+        "after, limit and wait must be non-negative integers; since an RFC 3339 time",
+        "after, limit og wait skal være ikke-negative heltal; since et RFC 3339-tidspunkt",
     )
 }
 
@@ -335,10 +336,16 @@ pub async fn put_cursor(
     may_read(&state, &caller, "events", "feed.cursor").await?;
     let head = *state.store.watch_head().borrow();
     if body.value.position > head {
-        return Err(ApiError::BadParameter(format!(
-            "position {} is beyond the newest event ({head})",
-            body.value.position
-        )));
+        return Err(ApiError::bad(
+            format!(
+                "position {} is beyond the newest event ({head})",
+                body.value.position
+            ),
+            format!(
+                "position {} ligger efter den nyeste hændelse ({head})",
+                body.value.position
+            ),
+        ));
     }
     state
         .store

@@ -68,31 +68,40 @@ struct Period {
 fn period(p: &ReportParams, today: Date) -> Result<Period, ApiError> {
     let as_of = match p.as_of.as_deref().filter(|s| !s.is_empty()) {
         None => today,
-        Some(s) => s
-            .parse::<Date>()
-            .map_err(|_| ApiError::BadParameter("as_of must be a date, YYYY-MM-DD".into()))?,
+        Some(s) => s.parse::<Date>().map_err(|_| {
+            ApiError::bad(
+                "as_of must be a date, YYYY-MM-DD",
+                "as_of skal være en dato, ÅÅÅÅ-MM-DD",
+            )
+        })?,
     };
     if as_of > today {
-        return Err(ApiError::BadParameter(
-            "as_of may not be after today: the figures describe what has happened".into(),
+        return Err(ApiError::bad(
+            "as_of may not be after today: the figures describe what has happened",
+            "as_of må ikke ligge efter i dag: tallene beskriver det, der er sket",
         ));
     }
     let month = as_of.first_of_month();
     let from = match p.from.as_deref().filter(|s| !s.is_empty()) {
         None => month.checked_sub(11.months()).unwrap_or(month),
-        Some(s) => format!("{s}-01")
-            .parse::<Date>()
-            .map_err(|_| ApiError::BadParameter("from must be a month, YYYY-MM".into()))?,
+        Some(s) => format!("{s}-01").parse::<Date>().map_err(|_| {
+            ApiError::bad(
+                "from must be a month, YYYY-MM",
+                "from skal være en måned, ÅÅÅÅ-MM",
+            )
+        })?,
     };
     if from > month {
-        return Err(ApiError::BadParameter(
-            "from must be the as-of month or earlier".into(),
+        return Err(ApiError::bad(
+            "from must be the as-of month or earlier",
+            "from skal være as_of-måneden eller tidligere",
         ));
     }
     if months_between(from, month) >= MAX_MONTHS {
-        return Err(ApiError::BadParameter(format!(
-            "a report covers at most {MAX_MONTHS} months"
-        )));
+        return Err(ApiError::bad(
+            format!("from may be at most {MAX_MONTHS} months before the as-of month"),
+            format!("from må højst ligge {MAX_MONTHS} måneder før as_of-måneden"),
+        ));
     }
     Ok(Period { from, as_of })
 }
@@ -511,8 +520,9 @@ fn download(report: &Report, names: &[(String, String)], format: &str) -> Respon
 fn format_of(p: &ReportParams) -> Result<&str, ApiError> {
     match p.format.as_deref().unwrap_or("json") {
         f @ ("json" | "csv" | "xlsx") => Ok(f),
-        _ => Err(ApiError::BadParameter(
-            "format must be json, csv or xlsx".into(),
+        _ => Err(ApiError::bad(
+            "format must be json, csv or xlsx",
+            "format skal være json, csv eller xlsx",
         )),
     }
 }

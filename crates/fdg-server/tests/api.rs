@@ -3089,6 +3089,19 @@ async fn the_supervisor_reads_a_municipality_s_figures_with_cut_off_and_hash_and
         let r = app.get(s, bad).await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{bad}");
         assert_eq!(r.headers[header::CONTENT_TYPE], "application/problem+json");
+        // Said in both languages, naming the parameter.
+        let (en, da) = (
+            r.body["detail"].as_str().unwrap(),
+            r.body["detail_da"].as_str().unwrap(),
+        );
+        let name = ["as_of", "from", "format"]
+            .into_iter()
+            .find(|n| bad.contains(&format!("{n}=")));
+        assert!(
+            en.contains(name.unwrap()) && da.contains(name.unwrap()),
+            "{en} / {da}"
+        );
+        assert_ne!(en, da);
     }
     assert_eq!(
         app.get(s, "/api/v1/supervision/999").await.status,
