@@ -710,10 +710,23 @@ impl Figures {
         as_of: Date,
     ) -> Figures {
         let as_of_month = first_of_month(as_of);
-        // (indicator, dim) → (counts, summed days) per month.
-        type Series = (Vec<i64>, Vec<i64>);
-        let mut by: BTreeMap<(&str, &str), Series> = BTreeMap::new();
         let k = months.len();
+        // The as-of month's place among the months, if it is one of them.
+        let as_of_index = months.binary_search(&as_of_month).ok();
+        /// One (indicator, dim)'s sums, each row added once (no loop over months per row).
+        #[derive(Default)]
+        struct Acc {
+            /// Flows per month.
+            flow: Vec<(i64, i64)>,
+            /// Monthly stock changes, as a difference array over the months: a change dated
+            /// on or before month `i` counts from `i` on.
+            diff: Vec<(i64, i64)>,
+            /// Monthly stock changes dated before the as-of month.
+            before: (i64, i64),
+            /// Daily stock changes in the as-of month up to the as-of day.
+            day: (i64, i64),
+        }
+        let mut by: BTreeMap<(&str, &str), Acc> = BTreeMap::new();
         let national = scope == NATIONAL;
         for r in rows
             .into_iter()
@@ -722,22 +735,58 @@ impl Figures {
             let Some(ind) = indicator(&r.indicator) else {
                 continue;
             };
-            let (n, total) = by
-                .entry((ind.id, r.dim.as_str()))
-                .or_insert_with(|| (vec![0; k], vec![0; k]));
-            for (i, m) in months.iter().enumerate() {
-                let counts = match r.table {
-                    Table::Flow => r.day == *m,
-                    Table::StockMonth if *m < as_of_month => r.day <= *m,
-                    Table::StockMonth => r.day < as_of_month,
-                    Table::StockDay => *m == as_of_month && r.day >= *m && r.day <= as_of,
-                };
-                if counts {
-                    n[i] += r.n;
-                    total[i] += r.total;
+            let acc = by.entry((ind.id, r.dim.as_str())).or_insert_with(|| Acc {
+                flow: vec![(0, 0); k],
+                diff: vec![(0, 0); k + 1],
+                ..Acc::default()
+            });
+            let add = |slot: &mut (i64, i64)| {
+                slot.0 += r.n;
+                slot.1 += r.total;
+            };
+            match r.table {
+                Table::Flow => {
+                    if let Ok(i) = months.binary_search(&r.day) {
+                        add(&mut acc.flow[i]);
+                    }
+                }
+                Table::StockMonth => {
+                    add(&mut acc.diff[months.partition_point(|m| *m < r.day)]);
+                    if r.day < as_of_month {
+                        add(&mut acc.before);
+                    }
+                }
+                Table::StockDay => {
+                    if r.day >= as_of_month && r.day <= as_of {
+                        add(&mut acc.day);
+                    }
                 }
             }
         }
+        // (indicator, dim) → (counts, summed days) per month.
+        type Series = (Vec<i64>, Vec<i64>);
+        let by: BTreeMap<(&str, &str), Series> = by
+            .into_iter()
+            .map(|(key, acc)| {
+                let (mut n, mut total) = (vec![0; k], vec![0; k]);
+                let mut running = (0, 0);
+                for (i, m) in months.iter().enumerate() {
+                    running.0 += acc.diff[i].0;
+                    running.1 += acc.diff[i].1;
+                    // Stocks at the month's end; from the as-of month on, as on the as-of day.
+                    let stock = if *m < as_of_month {
+                        running
+                    } else if Some(i) == as_of_index {
+                        (acc.before.0 + acc.day.0, acc.before.1 + acc.day.1)
+                    } else {
+                        acc.before
+                    };
+                    n[i] = acc.flow[i].0 + stock.0;
+                    total[i] = acc.flow[i].1 + stock.1;
+                }
+                (key, (n, total))
+            })
+            .collect();
         let indicators = ALL
             .iter()
             .map(|ind| IndicatorFigures {
