@@ -1211,6 +1211,15 @@ mod tests {
                 .sum(0),
             0
         );
+        // A stock that begins inside the months counts from its month's end on; a flow only in
+        // its own month.
+        let three = [d("2025-12-01"), d("2026-01-01"), d("2026-02-01")];
+        let f = Figures::compute(NATIONAL, &rows, &three, d("2026-02-14"));
+        assert_eq!(f.of(&IN_COURSE).get("1", 0), 0);
+        assert_eq!(f.of(&IN_COURSE).get("1", 1), 1);
+        assert_eq!(f.of(&IN_COURSE).get("1", 2), 1);
+        assert_eq!(f.of(&REGISTRATIONS).get("a_dagpenge", 1), 1);
+        assert_eq!(f.of(&REGISTRATIONS).get("a_dagpenge", 2), 0);
     }
 
     #[test]
