@@ -729,6 +729,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let from: jiff::civil::Date = format!("{from}-01")
                 .parse()
                 .with_context(|| format!("--from {from}: expected YYYY-MM"))?;
+            if from > as_of.first_of_month() {
+                bail!("--from must be the month of --as-of or earlier");
+            }
             let query = fdg_store::SupervisionQuery { from, as_of };
             let (store, _, _) = open(&data)?;
             let input = store.supervision_replay(position, &query).await?;
