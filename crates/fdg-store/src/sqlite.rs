@@ -547,8 +547,8 @@ fn process(
     };
     let mut appended = Vec::with_capacity(decision.events.len());
     let first_version = state.version + 1;
-    let before = state.clone();
-    let before_counts = supervision::contributions(&before, &writer.params);
+    let before_municipality = state.municipality.clone();
+    let before_counts = supervision::contributions(&state, &writer.params);
     for event in &decision.events {
         let meta = EventMeta {
             version: state.version + 1,
@@ -587,7 +587,12 @@ fn process(
         }
     }
     save_person(conn, &person_id, &state)?;
-    *delta = crate::supervision::person_delta(&before, before_counts, &state, &writer.params);
+    *delta = crate::supervision::person_delta(
+        before_municipality,
+        before_counts,
+        &state,
+        &writer.params,
+    );
     let accepted = Accepted {
         person_id,
         version: state.version,

@@ -86,13 +86,13 @@ pub(crate) type PersonDelta = Vec<(Option<String>, Count)>;
 /// What a command changes: the person's contributions after minus before, each under the
 /// municipality responsible before and after (they differ when the person moved).
 pub(crate) fn person_delta(
-    before: &PersonState,
+    before_municipality: Option<String>,
     before_counts: Vec<Count>,
     after: &PersonState,
     params: &Params,
 ) -> PersonDelta {
     let after_counts = contributions(after, params);
-    if before.municipality == after.municipality {
+    if before_municipality == after.municipality {
         let m = after.municipality.clone();
         difference(&before_counts, &after_counts)
             .into_iter()
@@ -102,7 +102,7 @@ pub(crate) fn person_delta(
         let negated = before_counts.into_iter().map(|mut c| {
             c.n = -c.n;
             c.total = -c.total;
-            (before.municipality.clone(), c)
+            (before_municipality.clone(), c)
         });
         negated
             .chain(

@@ -10,11 +10,13 @@ use fdg_domain::command::*;
 use fdg_domain::{Actor, Command, OrgKind, Role};
 use fdg_store::{Store, TimeSource, WriteContext, WriteOutcome, WriteRequest};
 
-const FIRST: [&str; 12] = [
+/// First names of synthetic persons (also `fdg demo`'s).
+pub(crate) const FIRST: [&str; 12] = [
     "Anne", "Bo", "Camilla", "Dennis", "Emma", "Frederik", "Gitte", "Hans", "Ida", "Jonas",
     "Karen", "Lars",
 ];
-const LAST: [&str; 8] = [
+/// Last names of synthetic persons (also `fdg demo`'s).
+pub(crate) const LAST: [&str; 8] = [
     "Nielsen",
     "Jensen",
     "Hansen",

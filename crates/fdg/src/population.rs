@@ -170,22 +170,6 @@ pub struct Summary {
     pub persons: u64,
 }
 
-const FIRST: [&str; 16] = [
-    "Anne", "Bo", "Camilla", "Dennis", "Emma", "Frederik", "Gitte", "Hans", "Ida", "Jonas",
-    "Karen", "Lars", "Mette", "Niels", "Olivia", "Peter",
-];
-const LAST: [&str; 10] = [
-    "Nielsen",
-    "Jensen",
-    "Hansen",
-    "Pedersen",
-    "Andersen",
-    "Christensen",
-    "Larsen",
-    "Sørensen",
-    "Rasmussen",
-    "Jørgensen",
-];
 const FORMS: [(&str, u64); 5] = [
     ("personligt", 58),
     ("telefon", 25),
@@ -343,7 +327,11 @@ pub async fn generate(
             birth.year() % 100,
             base + *serial % 4000
         );
-        let name = format!("{} {} (syntetisk)", rng.pick(&FIRST), rng.pick(&LAST));
+        let name = format!(
+            "{} {} (syntetisk)",
+            rng.pick(&crate::demo::FIRST),
+            rng.pick(&crate::demo::LAST)
+        );
         let start = rng.range(0, horizon as i64 - 1);
         calendar[usize::try_from(start)?].push(u32::try_from(i)?);
         persons.push(Person {
