@@ -223,7 +223,7 @@ struct Counts(BTreeMap<(&'static str, Date, String), (i64, i64)>);
 impl Counts {
     fn add(&mut self, ind: &Indicator, day: Date, dim: impl Into<String>, n: i64, total: i64) {
         let day = match ind.kind {
-            Kind::Flow => first_of_month(day),
+            Kind::Flow => day.first_of_month(),
             Kind::Stock => day,
         };
         let e = self.0.entry((ind.id, day, dim.into())).or_default();
@@ -255,11 +255,6 @@ impl Counts {
             })
             .collect()
     }
-}
-
-/// The first day of the month of `day`.
-pub fn first_of_month(day: Date) -> Date {
-    day.first_of_month()
 }
 
 fn days_between(a: Date, b: Date) -> i64 {
@@ -709,7 +704,7 @@ impl Figures {
         months: &[Date],
         as_of: Date,
     ) -> Figures {
-        let as_of_month = first_of_month(as_of);
+        let as_of_month = as_of.first_of_month();
         let k = months.len();
         // The as-of month's place among the months, if it is one of them.
         let as_of_index = months.binary_search(&as_of_month).ok();
@@ -1176,7 +1171,7 @@ mod tests {
                 table: Table::Flow,
                 municipality: "101".into(),
                 indicator: k.indicator.into(),
-                day: first_of_month(k.day),
+                day: k.day.first_of_month(),
                 dim: k.dim.clone(),
                 n: k.n,
                 total: k.total,

@@ -907,11 +907,7 @@ pub fn timeline_svg(o: &PersonOverview, today: Date, t: &Texts, state: &AppState
     let span = (end - start).get_days().max(1) as f64;
     let (left, width) = (150.0, 620.0);
     let x = |d: Date| left + width * ((d - start).get_days() as f64 / span).clamp(0.0, 1.0);
-    let esc = |s: &str| {
-        s.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-    };
+    let esc = crate::xlsx::escape;
     let mut kinds: Vec<&str> = o
         .periodic_conditions
         .iter()

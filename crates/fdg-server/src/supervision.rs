@@ -783,8 +783,8 @@ fn line_chart(label: &str, months: &[String], series: &[(&[Option<f64>], &str)])
     let y = |v: f64| top + (h - top - bottom) * (1.0 - v / max);
     let mut svg = format!(
         r#"<svg class="chart" viewBox="0 0 {w} {h}" role="img" aria-label="{}"><title>{}</title>"#,
-        askama_escape(label),
-        askama_escape(label)
+        crate::xlsx::escape(label),
+        crate::xlsx::escape(label)
     );
     for frac in [0.0, 0.5, 1.0] {
         let v = max / 1.1 * frac;
@@ -830,13 +830,6 @@ fn line_chart(label: &str, months: &[String], series: &[(&[Option<f64>], &str)])
     }
     svg.push_str("</svg>");
     svg
-}
-
-fn askama_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 fn dim_label(codes: &CodeLists, ind: &Indicator, dim: &str, on: Date, en: bool) -> String {

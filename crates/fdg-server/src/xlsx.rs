@@ -22,7 +22,8 @@ pub struct Sheet {
     pub rows: Vec<Vec<Cell>>,
 }
 
-fn escape(s: &str) -> String {
+/// Text as XML character data or an attribute value (also for the SVG of the pages).
+pub(crate) fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

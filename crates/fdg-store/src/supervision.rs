@@ -11,7 +11,6 @@ use std::collections::HashMap;
 use fdg_domain::PersonState;
 use fdg_domain::supervision::{
     self, Count, DEFINITIONS_VERSION, Kind, Params, Row, Table, contributions, difference,
-    first_of_month,
 };
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -123,7 +122,7 @@ impl Pending {
         };
         let grains: &[(i64, Date)] = match ind.kind {
             Kind::Flow => &[(0, c.day)],
-            Kind::Stock => &[(1, first_of_month(c.day)), (2, c.day)],
+            Kind::Stock => &[(1, c.day.first_of_month()), (2, c.day)],
         };
         for (grain, day) in grains {
             let e = self
@@ -264,7 +263,7 @@ fn read_rows(
         .map(|(v, p)| (v.to_owned(), p.to_owned()))
         .unwrap_or_default();
     let as_of = day_number(q.as_of);
-    let month = day_number(first_of_month(q.as_of));
+    let month = day_number(q.as_of.first_of_month());
     let from = day_number(q.from);
     let mut stmt = conn.prepare_cached(
         "SELECT municipality, indicator, day, dim, n, total FROM supervision_counts
