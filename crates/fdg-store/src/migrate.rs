@@ -69,6 +69,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "0011_supervision",
         sql: include_str!("../migrations/sqlite/0011_supervision.sql"),
     },
+    Migration {
+        version: 12,
+        name: "0012_overview_built_on_read",
+        sql: include_str!("../migrations/sqlite/0012_overview_built_on_read.sql"),
+    },
 ];
 
 /// The audit database's migrations, in order.

@@ -627,34 +627,30 @@ fn new_person_id(now: jiff::Timestamp) -> String {
     format!("p{ms:012x}{}", random_hex(4))
 }
 
-/// Writes the person projection row.
+/// Writes the person projection row. The overview is not stored: it is built from the state
+/// when read (see [`read_person`]), so a command rewrites one copy of the history, not two.
 fn save_person(conn: &Connection, person_id: &str, state: &PersonState) -> Result<()> {
     let Some(cpr) = &state.cpr else {
         return Err(StoreError::Corrupt(format!(
             "person {person_id} has events but no identity"
         )));
     };
-    let overview = PersonOverview::build(person_id, state)
-        .ok_or_else(|| StoreError::Corrupt("overview".into()))?;
     let state_json =
         serde_json::to_string(state).map_err(|e| StoreError::Corrupt(format!("state: {e}")))?;
-    let overview_json = serde_json::to_string(&overview)
-        .map_err(|e| StoreError::Corrupt(format!("overview: {e}")))?;
     let scope_json = serde_json::to_string(&PersonScope::of(state))
         .map_err(|e| StoreError::Corrupt(format!("scope: {e}")))?;
     conn.prepare_cached(
-        "INSERT INTO persons (person_id, cpr, version, state, overview, scope)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+        "INSERT INTO persons (person_id, cpr, version, state, scope)
+         VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (person_id) DO UPDATE SET
            cpr = excluded.cpr, version = excluded.version, state = excluded.state,
-           overview = excluded.overview, scope = excluded.scope",
+           scope = excluded.scope",
     )?
     .execute(params![
         person_id,
         cpr.digits(),
         state.version as i64,
         state_json,
-        overview_json,
         scope_json
     ])?;
     Ok(())
@@ -745,30 +741,32 @@ fn parse_scope(json: Option<&str>) -> Result<PersonScope> {
         .map(Option::unwrap_or_default)
 }
 
+/// Reads one person row (`person_id, state, scope`) and builds the overview from the state.
 fn read_person(conn: &Connection, sql: &str, key: &str) -> Result<Option<PersonRecord>> {
-    conn.prepare_cached(sql)?
+    let Some((person_id, state, scope)) = conn
+        .prepare_cached(sql)?
         .query_row([key], |r| {
             Ok((
                 r.get::<_, String>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, Option<String>>(3)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
             ))
         })
         .optional()?
-        .map(person_record)
-        .transpose()
-}
-
-fn person_record(
-    (person_id, version, overview_json, scope): (String, i64, String, Option<String>),
-) -> Result<PersonRecord> {
-    Ok(PersonRecord {
-        person_id,
-        version: version as u64,
-        overview_json,
+    else {
+        return Ok(None);
+    };
+    let state: PersonState = serde_json::from_str(&state)
+        .map_err(|e| StoreError::Corrupt(format!("person state: {e}")))?;
+    let overview = PersonOverview::build(&person_id, &state)
+        .ok_or_else(|| StoreError::Corrupt(format!("person {person_id} has no identity")))?;
+    Ok(Some(PersonRecord {
+        version: state.version,
+        overview_json: serde_json::to_string(&overview)
+            .map_err(|e| StoreError::Corrupt(format!("overview: {e}")))?,
         scope: parse_scope(scope.as_deref())?,
-    })
+        person_id,
+    }))
 }
 
 /// The hash of a random password nobody knows, verified against when the username is
@@ -1018,7 +1016,7 @@ impl Store for SqliteStore {
             self.read(|c| {
                 read_person(
                     c,
-                    "SELECT person_id, version, overview, scope FROM persons WHERE cpr = ?1",
+                    "SELECT person_id, state, scope FROM persons WHERE cpr = ?1",
                     &cpr.digits(),
                 )
             })
@@ -1030,7 +1028,7 @@ impl Store for SqliteStore {
             self.read(|c| {
                 read_person(
                     c,
-                    "SELECT person_id, version, overview, scope FROM persons WHERE person_id = ?1",
+                    "SELECT person_id, state, scope FROM persons WHERE person_id = ?1",
                     person_id,
                 )
             })
