@@ -18,6 +18,7 @@
 //! a person who moves takes their history along (see `docs/supervision.md`).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use jiff::ToSpan;
 use jiff::civil::Date;
@@ -620,19 +621,20 @@ pub enum Table {
     StockDay,
 }
 
-/// One stored, pre-summed figure row, as a report reads it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// One stored, pre-summed figure row, as a report reads it. A ten-year report reads about a
+/// million of them, over a few hundred distinct texts, so the texts are shared, not copied.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Row {
     /// Which table.
     pub table: Table,
     /// Kommunekode (`""` for persons without a responsible municipality).
-    pub municipality: String,
+    pub municipality: Arc<str>,
     /// Indicator id.
-    pub indicator: String,
+    pub indicator: Arc<str>,
     /// See [`Table`].
     pub day: Date,
     /// Dimension value.
-    pub dim: String,
+    pub dim: Arc<str>,
     /// Count.
     pub n: i64,
     /// Summed days.
@@ -725,12 +727,12 @@ impl Figures {
         let national = scope == NATIONAL;
         for r in rows
             .into_iter()
-            .filter(|r| national || r.municipality == scope)
+            .filter(|r| national || &*r.municipality == scope)
         {
             let Some(ind) = indicator(&r.indicator) else {
                 continue;
             };
-            let acc = by.entry((ind.id, r.dim.as_str())).or_insert_with(|| Acc {
+            let acc = by.entry((ind.id, &*r.dim)).or_insert_with(|| Acc {
                 flow: vec![(0, 0); k],
                 diff: vec![(0, 0); k + 1],
                 ..Acc::default()
@@ -1172,7 +1174,7 @@ mod tests {
                 municipality: "101".into(),
                 indicator: k.indicator.into(),
                 day: k.day.first_of_month(),
-                dim: k.dim.clone(),
+                dim: k.dim.as_str().into(),
                 n: k.n,
                 total: k.total,
             };

@@ -255,7 +255,7 @@ impl Report {
             let mut by: std::collections::BTreeMap<&str, Vec<&supervision::Row>> =
                 std::collections::BTreeMap::new();
             for r in input.rows.iter().filter(|r| !r.municipality.is_empty()) {
-                by.entry(r.municipality.as_str()).or_default().push(r);
+                by.entry(&*r.municipality).or_default().push(r);
             }
             // Only the last month is needed per municipality.
             let one = &ms[last..];

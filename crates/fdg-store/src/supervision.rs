@@ -6,7 +6,9 @@
 //! a batch's additions are merged before they are written, so the national rows and busy
 //! months are written once per batch, not once per command.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
+use std::sync::Arc;
 
 use fdg_domain::PersonState;
 use fdg_domain::supervision::{
@@ -276,25 +278,49 @@ fn read_rows(
         "fdg-supervision-input\n{version}\n{params}\nas_of={}\nfrom={}\n",
         q.as_of, q.from
     ));
+    // A few hundred distinct texts and days over up to a million rows: each is made once.
+    let mut texts: HashSet<Arc<str>> = HashSet::new();
+    let mut text = |s: &str| -> Arc<str> {
+        if let Some(t) = texts.get(s) {
+            return t.clone();
+        }
+        let t: Arc<str> = s.into();
+        texts.insert(t.clone());
+        t
+    };
+    let mut days: HashMap<i64, Date> = HashMap::new();
+    let mut line = String::new();
     // Flows in the report's months; stock changes by month before the as-of month; stock
     // changes by day in it.
     for (grain, lo, hi) in [(0, from, as_of), (1, 0, month - 1), (2, month, as_of)] {
+        let table = table_of(grain)?;
         let mut r = stmt.query(params![grain, lo, hi])?;
         while let Some(row) = r.next()? {
-            let municipality: String = row.get(0)?;
-            let indicator: String = row.get(1)?;
+            let str_at = |i: usize| -> Result<&str> {
+                row.get_ref(i)?
+                    .as_str()
+                    .map_err(|e| StoreError::Corrupt(format!("supervision row: {e}")))
+            };
+            let (municipality, indicator, dim) = (str_at(0)?, str_at(1)?, str_at(3)?);
             let day: i64 = row.get(2)?;
-            let dim: String = row.get(3)?;
             let (n, total): (i64, i64) = (row.get(4)?, row.get(5)?);
-            hash.update(format!(
-                "{grain}\t{day}\t{municipality}\t{indicator}\t{dim}\t{n}\t{total}\n"
-            ));
+            line.clear();
+            // Infallible: writing to a String.
+            let _ = writeln!(
+                line,
+                "{grain}\t{day}\t{municipality}\t{indicator}\t{dim}\t{n}\t{total}"
+            );
+            hash.update(line.as_bytes());
+            let day = match days.get(&day) {
+                Some(d) => *d,
+                None => *days.entry(day).or_insert(number_day(day)?),
+            };
             rows.push(Row {
-                table: table_of(grain)?,
-                municipality,
-                indicator,
-                day: number_day(day)?,
-                dim,
+                table,
+                municipality: text(municipality),
+                indicator: text(indicator),
+                day,
+                dim: text(dim),
                 n,
                 total,
             });

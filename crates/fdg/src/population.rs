@@ -813,12 +813,12 @@ mod tests {
         let copenhagen = figures
             .rows
             .iter()
-            .filter(|r| r.municipality == "101")
+            .filter(|r| &*r.municipality == "101")
             .count();
         let laesoe = figures
             .rows
             .iter()
-            .filter(|r| r.municipality == "825")
+            .filter(|r| &*r.municipality == "825")
             .count();
         assert!(copenhagen > laesoe, "{copenhagen} {laesoe}");
         // Deterministic: the same seed gives the same figures (the same input hash), another
