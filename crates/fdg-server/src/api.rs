@@ -573,7 +573,7 @@ async fn person_response(
     p: fdg_store::PersonRecord,
 ) -> Result<Response, ApiError> {
     let visibility = fdg_domain::access::visibility(&caller.actor(), &p.scope, state.clock.today());
-    let body = crate::scope::overview(p.overview_json, visibility).map_err(ApiError::internal)?;
+    let body = crate::scope::overview(&p.overview, visibility).map_err(ApiError::internal)?;
     let outcome = if body.is_some() { "ok" } else { "denied" };
     let entry = caller.audit(
         state.clock.now(),
@@ -737,7 +737,7 @@ pub async fn person(
             return Err(ApiError::NotFound);
         };
         p.version = folded.version;
-        p.overview_json = serde_json::to_string(&overview).map_err(ApiError::internal)?;
+        p.overview = overview;
     }
     person_response(&state, &caller, "person.read", p).await
 }

@@ -325,8 +325,7 @@ async fn citizen_page(
     if let Some(c) = citizen
         && let Some(p) = state.store.person_by_cpr(&c.cpr).await?
     {
-        let o: fdg_domain::view::PersonOverview =
-            serde_json::from_str(&p.overview_json).map_err(ApiError::internal)?;
+        let o = &p.overview;
         page.name = o.name.clone().unwrap_or_default();
         page.can_register = !o.registered;
         if let Some(r) = o.registrations.last().filter(|_| o.registered) {
@@ -479,8 +478,7 @@ pub async fn self_deregister(
         .person_by_cpr(&citizen.cpr)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let o: fdg_domain::view::PersonOverview =
-        serde_json::from_str(&person.overview_json).map_err(ApiError::internal)?;
+    let o = person.overview;
     let command = fdg_domain::Command::Deregister(fdg_domain::command::DeregisterJobSeeker {
         cpr: citizen.cpr.digits(),
         name: o.name,

@@ -729,7 +729,10 @@ pub async fn read_overview(
     let Some(record) = record.filter(|_| visibility != Visibility::Hidden) else {
         return Err(ApiError::NotFound);
     };
-    let json = crate::scope::overview(record.overview_json, visibility)
+    if visibility == Visibility::Full {
+        return Ok(record.overview);
+    }
+    let json = crate::scope::overview(&record.overview, visibility)
         .map_err(ApiError::internal)?
         .ok_or(ApiError::NotFound)?;
     serde_json::from_str(&json).map_err(ApiError::internal)

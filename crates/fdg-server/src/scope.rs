@@ -2,6 +2,7 @@
 //! overview and feed events. Used by the web services and, later, the pages alike.
 
 use fdg_domain::Visibility;
+use fdg_domain::view::PersonOverview;
 use serde_json::{Map, Value};
 
 /// Fields of a first contact or interview that anyone who may see the person sees; the rest
@@ -50,29 +51,36 @@ fn contacts_basic(v: &mut Value) {
     }
 }
 
-/// The overview JSON as `visibility` allows, or `None` when the person is hidden.
-pub fn overview(json: String, visibility: Visibility) -> Result<Option<String>, serde_json::Error> {
+/// The overview as JSON, as `visibility` allows, or `None` when the person is hidden.
+pub fn overview(
+    o: &PersonOverview,
+    visibility: Visibility,
+) -> Result<Option<String>, serde_json::Error> {
     match visibility {
         Visibility::Hidden => Ok(None),
-        Visibility::Full => Ok(Some(json)),
+        Visibility::Full => serde_json::to_string(o).map(Some),
         Visibility::WithoutInterviewDetails | Visibility::CashBenefitFacts => {
-            let mut v: Value = serde_json::from_str(&json)?;
-            if let Some(obj) = v.as_object_mut() {
-                if visibility == Visibility::CashBenefitFacts {
-                    keep(obj, &BENEFIT_CENTRE_FIELDS);
-                } else {
-                    // Annulled originals may carry the details too.
-                    obj.insert("annulled".into(), Value::Array(Vec::new()));
-                }
-                for key in ["first_contacts", "interviews"] {
-                    if let Some(items) = obj.get_mut(key) {
-                        contacts_basic(items);
-                    }
-                }
-            }
-            serde_json::to_string(&v).map(Some)
+            Ok(Some(limited(serde_json::to_value(o)?, visibility)))
         }
     }
+}
+
+/// An overview's JSON without what a limited `visibility` withholds.
+fn limited(mut v: Value, visibility: Visibility) -> String {
+    if let Some(obj) = v.as_object_mut() {
+        if visibility == Visibility::CashBenefitFacts {
+            keep(obj, &BENEFIT_CENTRE_FIELDS);
+        } else {
+            // Annulled originals may carry the details too.
+            obj.insert("annulled".into(), Value::Array(Vec::new()));
+        }
+        for key in ["first_contacts", "interviews"] {
+            if let Some(items) = obj.get_mut(key) {
+                contacts_basic(items);
+            }
+        }
+    }
+    v.to_string()
 }
 
 /// Event types the benefit centre receives.
@@ -124,19 +132,19 @@ mod tests {
                             "citizen_comment": "x", "further_course": "y"}],
             "periodic_conditions": [{"kind": "sygdom"}],
             "annulled": [{"event": {"contact": {"summary": "z"}}}]
-        })
-        .to_string();
-        let limited = overview(json.clone(), Visibility::WithoutInterviewDetails)
-            .expect("json")
-            .expect("visible");
-        assert!(!limited.contains("Ondt i ryggen") && !limited.contains("further_course"));
-        assert!(limited.contains("periodic_conditions") && !limited.contains("summary"));
-        let centre = overview(json.clone(), Visibility::CashBenefitFacts)
-            .expect("json")
-            .expect("visible");
+        });
+        let shown = limited(json.clone(), Visibility::WithoutInterviewDetails);
+        assert!(!shown.contains("Ondt i ryggen") && !shown.contains("further_course"));
+        assert!(shown.contains("periodic_conditions") && !shown.contains("summary"));
+        let centre = limited(json, Visibility::CashBenefitFacts);
         assert!(!centre.contains("interviews") && !centre.contains("periodic_conditions"));
         assert!(centre.contains("\"match_category\":3"));
-        assert_eq!(overview(json, Visibility::Hidden).expect("json"), None);
+        let person: PersonOverview = serde_json::from_value(serde_json::json!({
+            "person_id": "p1", "version": 1, "cpr": "010190-1234",
+            "birth_date": "1990-01-01", "registered": false
+        }))
+        .expect("overview");
+        assert_eq!(overview(&person, Visibility::Hidden).expect("json"), None);
         assert_eq!(
             event(
                 "periodic_condition_started",

@@ -164,8 +164,8 @@ pub struct PersonRecord {
     pub person_id: String,
     /// Stream version.
     pub version: u64,
-    /// The overview, as JSON (`fdg_domain::view::PersonOverview`).
-    pub overview_json: String,
+    /// The overview, built from the stored state when read.
+    pub overview: fdg_domain::view::PersonOverview,
     /// What decides who may see the person.
     pub scope: PersonScope,
 }

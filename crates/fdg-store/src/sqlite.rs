@@ -762,8 +762,7 @@ fn read_person(conn: &Connection, sql: &str, key: &str) -> Result<Option<PersonR
         .ok_or_else(|| StoreError::Corrupt(format!("person {person_id} has no identity")))?;
     Ok(Some(PersonRecord {
         version: state.version,
-        overview_json: serde_json::to_string(&overview)
-            .map_err(|e| StoreError::Corrupt(format!("overview: {e}")))?,
+        overview,
         scope: parse_scope(scope.as_deref())?,
         person_id,
     }))

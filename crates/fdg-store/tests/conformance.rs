@@ -495,13 +495,13 @@ proptest! {
             }
             let mut before = BTreeMap::new();
             for id in &persons {
-                before.insert(id.clone(), b.store.person(id).await.unwrap().unwrap().overview_json);
+                before.insert(id.clone(), b.store.person(id).await.unwrap().unwrap().overview);
             }
             let sums = b.store.supervision(&figures()).await.unwrap();
             let replayed = b.store.rebuild().await.unwrap();
             assert_eq!(replayed as usize, all_events(b.store.as_ref()).await.len());
             for (id, overview) in before {
-                let after = b.store.person(&id).await.unwrap().unwrap().overview_json;
+                let after = b.store.person(&id).await.unwrap().unwrap().overview;
                 assert_eq!(after, overview, "person {id} differs after rebuild");
             }
             // The supervision sums kept command by command equal the ones rebuilt from the log,
