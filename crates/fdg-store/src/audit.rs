@@ -409,6 +409,8 @@ fn prune_blocking(path: &Path, before: Timestamp) -> Result<u64> {
             [cutoff],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
+        // When the operator pruned: real time (the audit log has no registry clock).
+        #[allow(clippy::disallowed_methods)]
         tx.execute(
             "INSERT INTO audit_checkpoints (seq, hash, pruned_at, entries) VALUES (?1, ?2, ?3, ?4)",
             params![cutoff, hash, Timestamp::now().to_string(), count],

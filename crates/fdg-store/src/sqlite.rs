@@ -64,6 +64,9 @@ struct Inner {
     jobs: mpsc::Sender<Job>,
     writer: Option<std::thread::JoinHandle<()>>,
     supervision: Params,
+    /// The clock every recorded time is read from (never the wall clock directly), so a
+    /// store run on a test's or a simulation's clock is consistent with itself.
+    clock: Arc<dyn crate::TimeSource>,
 }
 
 impl Drop for Inner {
@@ -186,6 +189,7 @@ impl SqliteStore {
         let writer_head = head.clone();
         let (tx, rx) = mpsc::channel(QUEUE);
         let params = opts.supervision;
+        let clock = ctx.clock.clone();
         let writer = std::thread::Builder::new()
             .name("fdg-sqlite-writer".into())
             .spawn(move || {
@@ -201,6 +205,7 @@ impl SqliteStore {
         Ok(SqliteStore {
             inner: Arc::new(Inner {
                 supervision: params,
+                clock,
                 readers: crate::pool::ReaderPool::new(&opts.path, Box::new(reader_setup)),
                 credentials: Mutex::new(HashMap::new()),
                 head,
@@ -208,6 +213,11 @@ impl SqliteStore {
                 writer: Some(writer),
             }),
         })
+    }
+
+    /// The store clock's now, as stored (RFC 3339).
+    fn now(&self) -> String {
+        self.inner.clock.now().to_string()
     }
 
     fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
@@ -899,16 +909,11 @@ fn find_org(conn: &Connection, code: &str, kind: Option<OrgKind>) -> Result<Org>
     }
 }
 
-fn insert_token(conn: &Connection, agreement_id: i64, org_id: i64) -> Result<String> {
+fn insert_token(conn: &Connection, agreement_id: i64, org_id: i64, now: &str) -> Result<String> {
     let token = format!("fdg_{}", random_hex(20));
     conn.execute(
         "INSERT INTO tokens (org_id, agreement_id, token_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
-        params![
-            org_id,
-            agreement_id,
-            &token_hash(&token)[..],
-            jiff::Timestamp::now().to_string()
-        ],
+        params![org_id, agreement_id, &token_hash(&token)[..], now],
     )?;
     Ok(token)
 }
@@ -920,6 +925,7 @@ fn record_change(
     to: AgreementState,
     reason: &str,
     by: &str,
+    now: &str,
 ) -> Result<()> {
     conn.execute(
         "INSERT INTO agreement_changes (agreement_id, from_state, to_state, reason, changed_by, changed_at)
@@ -930,7 +936,7 @@ fn record_change(
             to.as_str(),
             reason,
             by,
-            jiff::Timestamp::now().to_string()
+            now
         ],
     )?;
     Ok(())
@@ -1099,6 +1105,7 @@ impl Store for SqliteStore {
     }
 
     fn set_cursor(&self, agreement_id: i64, position: u64) -> BoxFut<'_, Result<()>> {
+        let now = self.now();
         Box::pin(self.admin(move |conn| {
             conn.execute(
                 "INSERT INTO feed_cursors (agreement_id, position, updated_at) VALUES (?1, ?2, ?3)
@@ -1107,7 +1114,7 @@ impl Store for SqliteStore {
                 params![
                     agreement_id,
                     i64::try_from(position).unwrap_or(i64::MAX),
-                    jiff::Timestamp::now().to_string()
+                    now.clone()
                 ],
             )?;
             Ok(())
@@ -1120,6 +1127,7 @@ impl Store for SqliteStore {
         url: &'a str,
         from_position: u64,
     ) -> BoxFut<'a, Result<String>> {
+        let now = self.now();
         let url = url.to_owned();
         Box::pin(self.admin(move |conn| {
             let tx = conn.transaction()?;
@@ -1136,7 +1144,7 @@ impl Store for SqliteStore {
                     url,
                     secret,
                     i64::try_from(from_position).unwrap_or(i64::MAX),
-                    jiff::Timestamp::now().to_string()
+                    now.clone()
                 ],
             )?;
             tx.commit()?;
@@ -1189,8 +1197,9 @@ impl Store for SqliteStore {
     }
 
     fn record_delivery(&self, agreement_id: i64, result: DeliveryResult) -> BoxFut<'_, Result<()>> {
+        let now = self.now();
         Box::pin(self.admin(move |conn| {
-            let now = jiff::Timestamp::now().to_string();
+            let now = now.clone();
             match result {
                 DeliveryResult::Delivered(position) => conn.execute(
                     "UPDATE webhooks SET position = max(position, ?2), attempts = 0,
@@ -1250,6 +1259,7 @@ impl Store for SqliteStore {
     }
 
     fn take_parked(&self, id: i64) -> BoxFut<'_, Result<Option<ParkedBatch>>> {
+        let now = self.now();
         Box::pin(self.admin(move |conn| {
             let tx = conn.transaction()?;
             let batch = tx
@@ -1264,7 +1274,7 @@ impl Store for SqliteStore {
             if batch.is_some() {
                 tx.execute(
                     "UPDATE webhook_parked SET replayed_at = ?2 WHERE id = ?1",
-                    params![id, jiff::Timestamp::now().to_string()],
+                    params![id, now.clone()],
                 )?;
             }
             tx.commit()?;
@@ -1278,6 +1288,7 @@ impl Store for SqliteStore {
         code: &'a str,
         name: &'a str,
     ) -> BoxFut<'a, Result<Org>> {
+        let now = self.now();
         let (code, name) = (code.to_owned(), name.to_owned());
         Box::pin(self.admin(move |conn| {
             let exists: Option<i64> = conn
@@ -1292,12 +1303,7 @@ impl Store for SqliteStore {
             }
             conn.execute(
                 "INSERT INTO orgs (kind, code, name, created_at) VALUES (?1, ?2, ?3, ?4)",
-                params![
-                    kind.as_str(),
-                    code,
-                    name,
-                    jiff::Timestamp::now().to_string()
-                ],
+                params![kind.as_str(), code, name, now.clone()],
             )?;
             Ok(Org {
                 id: conn.last_insert_rowid(),
@@ -1346,6 +1352,7 @@ impl Store for SqliteStore {
         new: NewAgreement,
         by: &'a str,
     ) -> BoxFut<'a, Result<(Agreement, String)>> {
+        let now = self.now();
         let by = by.to_owned();
         Box::pin(self.admin(move |conn| {
             let tx = conn.transaction()?;
@@ -1363,12 +1370,12 @@ impl Store for SqliteStore {
                     json(&new.may_read),
                     new.valid_from.map(|d| d.to_string()),
                     new.valid_to.map(|d| d.to_string()),
-                    jiff::Timestamp::now().to_string()
+                    now.clone()
                 ],
             )?;
             let id = tx.last_insert_rowid();
-            record_change(&tx, id, None, new.state, &new.reason, &by)?;
-            let token = insert_token(&tx, id, org.id)?;
+            record_change(&tx, id, None, new.state, &new.reason, &by, &now)?;
+            let token = insert_token(&tx, id, org.id, &now)?;
             let agreement = load_agreement(&tx, id)?.ok_or(StoreError::NoSuchAgreement(id))?;
             tx.commit()?;
             Ok((agreement, token))
@@ -1383,6 +1390,7 @@ impl Store for SqliteStore {
         by: &'a str,
     ) -> BoxFut<'a, Result<Agreement>> {
         let (reason, by) = (reason.to_owned(), by.to_owned());
+        let now = self.now();
         let changed = self.admin(move |conn| {
             let tx = conn.transaction()?;
             let current = load_agreement(&tx, id)?.ok_or(StoreError::NoSuchAgreement(id))?;
@@ -1393,7 +1401,7 @@ impl Store for SqliteStore {
                 "UPDATE agreements SET state = ?1 WHERE id = ?2",
                 params![to.as_str(), id],
             )?;
-            record_change(&tx, id, Some(current.state), to, &reason, &by)?;
+            record_change(&tx, id, Some(current.state), to, &reason, &by, &now)?;
             let agreement = load_agreement(&tx, id)?.ok_or(StoreError::NoSuchAgreement(id))?;
             tx.commit()?;
             Ok(agreement)
@@ -1457,6 +1465,7 @@ impl Store for SqliteStore {
     }
 
     fn issue_token(&self, agreement_id: i64) -> BoxFut<'_, Result<String>> {
+        let now = self.now();
         Box::pin(self.admin(move |conn| {
             let tx = conn.transaction()?;
             let a = load_agreement(&tx, agreement_id)?
@@ -1466,17 +1475,18 @@ impl Store for SqliteStore {
                     "a terminated agreement gets no new tokens".into(),
                 ));
             }
-            let token = insert_token(&tx, agreement_id, a.org.id)?;
+            let token = insert_token(&tx, agreement_id, a.org.id, &now)?;
             tx.commit()?;
             Ok(token)
         }))
     }
 
     fn revoke_token(&self, token_id: i64) -> BoxFut<'_, Result<bool>> {
+        let now = self.now();
         let revoked = self.admin(move |conn| {
             let n = conn.execute(
                 "UPDATE tokens SET revoked_at = ?1 WHERE id = ?2 AND revoked_at IS NULL",
-                params![jiff::Timestamp::now().to_string(), token_id],
+                params![now.clone(), token_id],
             )?;
             Ok(n == 1)
         });
@@ -1544,6 +1554,7 @@ impl Store for SqliteStore {
         fingerprint: &'a str,
         subject: &'a str,
     ) -> BoxFut<'a, Result<()>> {
+        let now = self.now();
         let (fingerprint, subject) = (fingerprint.to_lowercase(), subject.to_owned());
         Box::pin(self.admin(move |conn| {
             let tx = conn.transaction()?;
@@ -1553,12 +1564,7 @@ impl Store for SqliteStore {
                  VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (fingerprint) DO UPDATE SET agreement_id = excluded.agreement_id,
                    subject = excluded.subject, added_at = excluded.added_at, revoked_at = NULL",
-                params![
-                    fingerprint,
-                    agreement_id,
-                    subject,
-                    jiff::Timestamp::now().to_string()
-                ],
+                params![fingerprint, agreement_id, subject, now.clone()],
             )?;
             tx.commit()?;
             Ok(())
@@ -1601,6 +1607,7 @@ impl Store for SqliteStore {
         name: &'a str,
         username: Option<&'a str>,
     ) -> BoxFut<'a, Result<(User, String)>> {
+        let now = self.now();
         let (org_code, name) = (org_code.to_owned(), name.trim().to_owned());
         let username = username.map_or_else(|| username_from(&name), |u| u.trim().to_lowercase());
         Box::pin(async move {
@@ -1633,14 +1640,7 @@ impl Store for SqliteStore {
                         "INSERT INTO users (org_id, username, name, role, password_hash,
                                             must_change_password, created_at)
                          VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6)",
-                        params![
-                            org.id,
-                            username,
-                            name,
-                            role.as_str(),
-                            hash,
-                            jiff::Timestamp::now().to_string()
-                        ],
+                        params![org.id, username, name, role.as_str(), hash, now.clone()],
                     )?;
                     let id = tx.last_insert_rowid();
                     tx.commit()?;
@@ -1711,15 +1711,13 @@ impl Store for SqliteStore {
     }
 
     fn create_session(&self, user_id: i64, expires_at: Timestamp) -> BoxFut<'_, Result<String>> {
+        let now = self.now();
         Box::pin(async move {
             let id = random_hex(32);
             let csrf = random_hex(16);
             let hash = token_hash(&id);
             self.admin(move |conn| {
-                conn.execute(
-                    "DELETE FROM sessions WHERE expires_at < ?1",
-                    [jiff::Timestamp::now().to_string()],
-                )?;
+                conn.execute("DELETE FROM sessions WHERE expires_at < ?1", [now.clone()])?;
                 conn.execute(
                     "INSERT INTO sessions (id_hash, user_id, csrf, created_at, expires_at)
                      VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -1727,7 +1725,7 @@ impl Store for SqliteStore {
                         &hash[..],
                         user_id,
                         csrf,
-                        jiff::Timestamp::now().to_string(),
+                        now.clone(),
                         expires_at.to_string()
                     ],
                 )?;
@@ -1794,6 +1792,7 @@ impl Store for SqliteStore {
         cpr: &'a Cpr,
         expires_at: Timestamp,
     ) -> BoxFut<'a, Result<String>> {
+        let now = self.now();
         let digits = cpr.digits();
         Box::pin(async move {
             let id = random_hex(32);
@@ -1801,17 +1800,12 @@ impl Store for SqliteStore {
             self.admin(move |conn| {
                 conn.execute(
                     "DELETE FROM citizen_sessions WHERE expires_at < ?1",
-                    [jiff::Timestamp::now().to_string()],
+                    [now.clone()],
                 )?;
                 conn.execute(
                     "INSERT INTO citizen_sessions (id_hash, cpr, created_at, expires_at)
                      VALUES (?1, ?2, ?3, ?4)",
-                    params![
-                        &hash[..],
-                        digits,
-                        jiff::Timestamp::now().to_string(),
-                        expires_at.to_string()
-                    ],
+                    params![&hash[..], digits, now.clone(), expires_at.to_string()],
                 )?;
                 Ok(())
             })

@@ -328,6 +328,58 @@ async fn organisations_and_tokens() {
     assert!(b.store.create_token("999", None).await.is_err());
 }
 
+/// The store keeps time by the clock it is given, never the wall clock: a session made on the
+/// registry's clock lives its whole length however far the wall clock is from it (a new login
+/// used to delete it, by comparing its expiry with the wall clock), and what the store records
+/// as "when" is the registry's time.
+#[tokio::test]
+async fn sessions_and_recorded_times_follow_the_store_clock() {
+    let b = backend();
+    let now = context().clock.now();
+    b.store
+        .create_org(OrgKind::StateJobcenter, "STAT", "Staten")
+        .await
+        .unwrap();
+    let (anne, _) = b
+        .store
+        .create_user("STAT", None, fdg_domain::Role::Caseworker, "Anne", None)
+        .await
+        .unwrap();
+    let (bo, _) = b
+        .store
+        .create_user("STAT", None, fdg_domain::Role::Caseworker, "Bo", None)
+        .await
+        .unwrap();
+    let hours = |h| now + jiff::SignedDuration::from_hours(h);
+    let first = b.store.create_session(anne.id, hours(9)).await.unwrap();
+    // Someone else logs in: the first session is still there.
+    b.store.create_session(bo.id, hours(9)).await.unwrap();
+    let session = b.store.session(&first, hours(8)).await.unwrap();
+    assert_eq!(session.map(|s| s.user.id), Some(anne.id));
+    assert!(b.store.session(&first, hours(9)).await.unwrap().is_none());
+
+    let (agreement, _) = b
+        .store
+        .create_agreement(
+            fdg_store::NewAgreement {
+                org_code: "STAT".into(),
+                org_kind: None,
+                state: fdg_domain::agreement::AgreementState::Test,
+                processors: Vec::new(),
+                may_write: vec!["*".into()],
+                may_read: vec!["*".into()],
+                valid_from: None,
+                valid_to: None,
+                reason: "signed".into(),
+            },
+            "operator",
+        )
+        .await
+        .unwrap();
+    let (_, changes) = b.store.agreement(agreement.id).await.unwrap().unwrap();
+    assert_eq!(changes[0].changed_at, now.to_string());
+}
+
 /// The country and municipality 101 from January, as of the clock's day.
 fn figures() -> fdg_store::SupervisionQuery {
     fdg_store::SupervisionQuery {

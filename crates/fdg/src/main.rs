@@ -677,7 +677,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             AuditCmd::Prune { data, keep_days } => {
                 let audit = SqliteAudit::open(&data.data_dir)?;
-                let before = jiff::Timestamp::now()
+                let before = DanishClock::new().now()
                     - jiff::SignedDuration::from_hours(24 * i64::from(keep_days));
                 let n = audit.prune(before).await?;
                 eprintln!("pruned {n} audit entries recorded before {before}");
