@@ -20,11 +20,14 @@ use serde::{Deserialize, Serialize};
 
 pub mod audit;
 mod migrate;
+mod pipeline;
 mod pool;
+mod secrets;
 pub mod sqlite;
 pub mod supervision;
 pub mod testing;
 
+pub use secrets::hex;
 pub use supervision::{SupervisionInput, SupervisionQuery};
 
 /// A boxed future, so the [`Store`] trait can be used as `dyn Store`.
@@ -576,30 +579,4 @@ pub struct StoreContext {
     pub codes: Arc<CodeLists>,
     /// The clock.
     pub clock: Arc<dyn TimeSource>,
-}
-
-/// SHA-256 of a token, as stored.
-pub(crate) fn token_hash(token: &str) -> [u8; 32] {
-    use sha2::Digest;
-    sha2::Sha256::digest(token.as_bytes()).into()
-}
-
-/// Random bytes as lowercase hex.
-pub(crate) fn random_hex(bytes: usize) -> String {
-    let mut buf = vec![0u8; bytes];
-    // getrandom only fails if the OS has no entropy source, which would make every
-    // credential unsafe: stopping is the right answer.
-    getrandom::fill(&mut buf).expect("operating system random source");
-    hex(&buf)
-}
-
-/// Lowercase hex.
-pub fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(char::from(DIGITS[usize::from(b >> 4)]));
-        s.push(char::from(DIGITS[usize::from(b & 0xf)]));
-    }
-    s
 }

@@ -13,18 +13,21 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use fdg_domain::agreement::{AgreementAction, AgreementState};
-use fdg_domain::supervision::{self, Params};
+use fdg_domain::supervision::Params;
 use fdg_domain::view::PersonOverview;
-use fdg_domain::{Context, Cpr, EventMeta, OrgKind, PersonScope, PersonState, Role, decide};
+use fdg_domain::{Cpr, OrgKind, PersonScope, PersonState, Role};
 use jiff::Timestamp;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::{
-    Accepted, Agreement, AgreementChange, AgreementHistory, Appended, BoxFut, DeliveryResult,
-    NewAgreement, Org, ParkedBatch, PersonRecord, Principal, Remark, Result, Session, Store,
-    StoreContext, StoreError, StoredEvent, SupervisionInput, SupervisionQuery, User, Webhook,
-    WriteOutcome, WriteRequest, migrate, random_hex, token_hash,
+    Agreement, AgreementChange, AgreementHistory, BoxFut, DeliveryResult, NewAgreement, Org,
+    ParkedBatch, PersonRecord, Principal, Result, Session, Store, StoreContext, StoreError,
+    StoredEvent, SupervisionInput, SupervisionQuery, User, Webhook, WriteOutcome, WriteRequest,
+    migrate, pipeline, secrets,
+};
+use secrets::{
+    hash_password, one_time_password, random_hex, token_hash, username_from, verify_password,
 };
 
 /// Most requests committed together in one transaction.
@@ -345,14 +348,27 @@ fn run_batch(
                 return Err(e.into());
             }
             // A bug in the rules must not take the writer (and every later write) down.
-            let mut delta = Vec::new();
-            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                process(&tx, &req, writer, now, today, &mut delta)
-            }))
-            .unwrap_or_else(|_| {
-                tracing::error!(command = req.command.kind(), "a command panicked; refused");
-                Err(StoreError::Corrupt("internal error while deciding".into()))
-            });
+            let decide = pipeline::Decide {
+                codes: &ctx.codes,
+                params: &writer.params,
+                now,
+                today,
+            };
+            let (outcome, delta) =
+                match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    pipeline::process(&mut SqliteTx(&tx), &req, decide)
+                })) {
+                    Ok(Ok((outcome, delta))) => (Ok(outcome), delta),
+                    Ok(Err(e)) => (Err(e), Vec::new()),
+                    Err(_) => {
+                        tracing::error!(
+                            command = req.command.kind(),
+                            "a command panicked; refused"
+                        );
+                        let e = StoreError::Corrupt("internal error while deciding".into());
+                        (Err(e), Vec::new())
+                    }
+                };
             let keep = matches!(&outcome, Ok(WriteOutcome::Accepted(a)) if !a.dry_run);
             if keep {
                 sums.add_delta(&delta);
@@ -410,245 +426,92 @@ fn run_batch(
     }
 }
 
-fn load_state(conn: &Connection, sql: &str, key: &str) -> Result<Option<(String, PersonState)>> {
-    let row: Option<(String, String)> = conn
-        .prepare_cached(sql)?
-        .query_row([key], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
-    row.map(|(id, json)| {
-        serde_json::from_str(&json)
-            .map(|s| (id, s))
-            .map_err(|e| StoreError::Corrupt(format!("person state: {e}")))
-    })
-    .transpose()
-}
+/// The write pipeline's reads and writes inside the writer's open transaction.
+struct SqliteTx<'c>(&'c Connection);
 
-fn process(
-    conn: &Connection,
-    req: &WriteRequest,
-    writer: &Writer,
-    now: jiff::Timestamp,
-    today: jiff::civil::Date,
-    delta: &mut crate::supervision::PersonDelta,
-) -> Result<WriteOutcome> {
-    let ctx = &writer.ctx;
-    // A dry run (test agreement) neither replays a stored answer nor stores one.
-    if let Some(idem) = req.idempotency.as_ref().filter(|_| !req.dry_run) {
-        let saved: Option<(Vec<u8>, String)> = conn
+impl pipeline::WriteTx for SqliteTx<'_> {
+    fn idempotent(&mut self, scope: &str, key: &str) -> Result<Option<(Vec<u8>, String)>> {
+        Ok(self
+            .0
             .prepare_cached(
                 "SELECT request_hash, outcome FROM idempotency WHERE scope = ?1 AND key = ?2",
             )?
-            .query_row(params![idem.scope, idem.key], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
-            .optional()?;
-        if let Some((hash, outcome)) = saved {
-            if hash != idem.request_hash {
-                return Ok(WriteOutcome::IdempotencyMismatch);
-            }
-            let accepted: Accepted = serde_json::from_str(&outcome)
-                .map_err(|e| StoreError::Corrupt(format!("idempotency outcome: {e}")))?;
-            return Ok(WriteOutcome::Replayed(accepted));
-        }
+            .query_row(params![scope, key], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?)
     }
-    let found = match (req.command.cpr(), &req.person_id) {
-        (Some(text), _) => match Cpr::parse(text) {
-            Ok(cpr) => load_state(
-                conn,
-                "SELECT person_id, state FROM persons WHERE cpr = ?1",
-                &cpr.digits(),
-            )?,
-            Err(_) => None,
-        },
-        (None, Some(id)) => {
-            match load_state(
-                conn,
-                "SELECT person_id, state FROM persons WHERE person_id = ?1",
-                id,
-            )? {
-                Some(found) => Some(found),
-                None => return Ok(WriteOutcome::PersonNotFound),
-            }
-        }
-        (None, None) => return Ok(WriteOutcome::PersonNotFound),
-    };
-    // A person outside the caller's scope is answered exactly as if unknown: decided against
-    // an empty history (so the same rule refusals and If-Match answer come back), and where
-    // that would be accepted, 404 — never a sign that the person exists.
-    if let Some((_, existing)) = &found
-        && !fdg_domain::access::may_write(
-            &req.actor,
-            Some(&PersonScope::of(existing)),
-            req.command.sets_municipality(),
-            matches!(req.command, fdg_domain::Command::Register(_)),
-            today,
+
+    fn person_by_cpr(&mut self, digits: &str) -> Result<Option<(String, String)>> {
+        person_state(
+            self.0,
+            "SELECT person_id, state FROM persons WHERE cpr = ?1",
+            digits,
         )
-    {
-        // Named by a fact id: an unknown id is 404, so a hidden one is too.
-        if req.command.cpr().is_none() {
-            return Ok(WriteOutcome::PersonNotFound);
-        }
-        if let Some(expected) = req.expected_version
-            && expected != 0
-        {
-            return Ok(WriteOutcome::Conflict { current: 0 });
-        }
-        let as_unknown = decide(
-            &PersonState::default(),
-            &req.command,
-            Context {
-                actor: &req.actor,
-                clock: fdg_domain::Clock { today },
-                codes: &ctx.codes,
-            },
-        );
-        return Ok(match as_unknown {
-            Err(violations) => WriteOutcome::Rejected(violations),
-            Ok(_) => WriteOutcome::PersonNotFound,
-        });
     }
-    let (person_id, mut state) =
-        found.unwrap_or_else(|| (new_person_id(now), PersonState::default()));
-    if let Some(expected) = req.expected_version
-        && expected != state.version
-    {
-        return Ok(WriteOutcome::Conflict {
-            current: state.version,
-        });
-    }
-    let decision = match decide(
-        &state,
-        &req.command,
-        Context {
-            actor: &req.actor,
-            clock: fdg_domain::Clock { today },
-            codes: &ctx.codes,
-        },
-    ) {
-        Ok(d) => d,
-        Err(violations) => return Ok(WriteOutcome::Rejected(violations)),
-    };
-    let warnings: Vec<Remark> = decision
-        .warnings
-        .iter()
-        .map(|w| Remark {
-            rule: w.rule.id.to_owned(),
-            field: w.field.clone(),
-        })
-        .collect();
-    if req.dry_run {
-        return Ok(WriteOutcome::Accepted(Accepted {
+
+    fn person_by_id(&mut self, person_id: &str) -> Result<Option<(String, String)>> {
+        person_state(
+            self.0,
+            "SELECT person_id, state FROM persons WHERE person_id = ?1",
             person_id,
-            version: state.version + decision.events.len() as u64,
-            events: Vec::new(),
-            warnings,
-            dry_run: true,
-        }));
-    }
-    let org = req.actor.label();
-    let recorded_at = now.to_string();
-    let context = if req.context == crate::WriteContext::default() {
-        None
-    } else {
-        Some(
-            serde_json::to_string(&req.context)
-                .map_err(|e| StoreError::Corrupt(format!("context: {e}")))?,
         )
-    };
-    let mut appended = Vec::with_capacity(decision.events.len());
-    let first_version = state.version + 1;
-    let before_municipality = state.municipality.clone();
-    let before_counts = supervision::contributions(&state, &writer.params);
-    for event in &decision.events {
-        let meta = EventMeta {
-            version: state.version + 1,
-            recorded_at: now,
-            recorded_by: org.clone(),
-        };
-        state.apply(&meta, event);
     }
-    // Every event of one decision carries the scope after the whole decision: a person who
-    // is identified and registered in one command is the state's from their first event.
-    let scope = serde_json::to_string(&PersonScope::of(&state))
-        .map_err(|e| StoreError::Corrupt(format!("scope: {e}")))?;
-    {
-        let mut insert = conn.prepare_cached(
-            "INSERT INTO events (person_id, version, type, data, recorded_at, org, context, scope)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        )?;
-        for (version, event) in (first_version..).zip(&decision.events) {
-            let data = serde_json::to_string(event)
-                .map_err(|e| StoreError::Corrupt(format!("event: {e}")))?;
-            insert.execute(params![
-                person_id,
-                version as i64,
-                event.type_name(),
-                data,
-                recorded_at,
-                org,
-                context,
-                scope
+
+    /// The position is the rowid: with one writer, allocated in commit order.
+    fn append(&mut self, e: &pipeline::NewEvent<'_>) -> Result<u64> {
+        self.0
+            .prepare_cached(
+                "INSERT INTO events (person_id, version, type, data, recorded_at, org, context, scope)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![
+                e.person_id,
+                e.version as i64,
+                e.r#type,
+                e.data,
+                e.recorded_at,
+                e.org,
+                e.context,
+                e.scope
             ])?;
-            appended.push(Appended {
-                position: conn.last_insert_rowid() as u64,
-                version,
-                r#type: event.type_name().to_owned(),
-            });
-        }
+        Ok(self.0.last_insert_rowid() as u64)
     }
-    save_person(conn, &person_id, &state)?;
-    *delta = crate::supervision::person_delta(
-        before_municipality,
-        before_counts,
-        &state,
-        &writer.params,
-    );
-    let accepted = Accepted {
-        person_id,
-        version: state.version,
-        events: appended,
-        warnings,
-        dry_run: false,
-    };
-    if let Some(idem) = &req.idempotency {
-        let json = serde_json::to_string(&accepted)
-            .map_err(|e| StoreError::Corrupt(format!("outcome: {e}")))?;
-        conn.prepare_cached(
-            "INSERT INTO idempotency (scope, key, request_hash, outcome, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-        )?
-        .execute(params![
-            idem.scope,
-            idem.key,
-            &idem.request_hash[..],
-            json,
-            recorded_at
-        ])?;
+
+    fn save_person(&mut self, row: &pipeline::PersonRow<'_>) -> Result<()> {
+        save_person(self.0, row)
     }
-    Ok(WriteOutcome::Accepted(accepted))
+
+    fn save_idempotent(
+        &mut self,
+        idem: &crate::Idempotency,
+        outcome: &str,
+        at: &str,
+    ) -> Result<()> {
+        self.0
+            .prepare_cached(
+                "INSERT INTO idempotency (scope, key, request_hash, outcome, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![
+                idem.scope,
+                idem.key,
+                &idem.request_hash[..],
+                outcome,
+                at
+            ])?;
+        Ok(())
+    }
 }
 
-/// A new opaque person id: `p`, the creation time in milliseconds and 32 random bits, in hex.
-/// Ids of persons created together sort together, so new persons are appended to the indexes
-/// instead of touching a random page each (write amplification), and nothing about the person
-/// can be read from the id.
-fn new_person_id(now: jiff::Timestamp) -> String {
-    let ms = u64::try_from(now.as_millisecond()).unwrap_or_default();
-    format!("p{ms:012x}{}", random_hex(4))
+fn person_state(conn: &Connection, sql: &str, key: &str) -> Result<Option<(String, String)>> {
+    Ok(conn
+        .prepare_cached(sql)?
+        .query_row([key], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
 }
 
 /// Writes the person projection row. The overview is not stored: it is built from the state
 /// when read (see [`read_person`]), so a command rewrites one copy of the history, not two.
-fn save_person(conn: &Connection, person_id: &str, state: &PersonState) -> Result<()> {
-    let Some(cpr) = &state.cpr else {
-        return Err(StoreError::Corrupt(format!(
-            "person {person_id} has events but no identity"
-        )));
-    };
-    let state_json =
-        serde_json::to_string(state).map_err(|e| StoreError::Corrupt(format!("state: {e}")))?;
-    let scope_json = serde_json::to_string(&PersonScope::of(state))
-        .map_err(|e| StoreError::Corrupt(format!("scope: {e}")))?;
+fn save_person(conn: &Connection, row: &pipeline::PersonRow<'_>) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO persons (person_id, cpr, version, state, scope)
          VALUES (?1, ?2, ?3, ?4, ?5)
@@ -657,11 +520,11 @@ fn save_person(conn: &Connection, person_id: &str, state: &PersonState) -> Resul
            scope = excluded.scope",
     )?
     .execute(params![
-        person_id,
-        cpr.digits(),
-        state.version as i64,
-        state_json,
-        scope_json
+        row.person_id,
+        row.cpr,
+        row.version as i64,
+        row.state,
+        row.scope
     ])?;
     Ok(())
 }
@@ -676,26 +539,20 @@ fn rebuild(conn: &mut Connection, params: &Params) -> Result<u64> {
         )?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
-            let person_id: String = r.get(0)?;
-            let version: i64 = r.get(1)?;
-            let data: String = r.get(2)?;
-            let recorded_at: String = r.get(3)?;
-            let event: fdg_domain::Event = serde_json::from_str(&data)
-                .map_err(|e| StoreError::Corrupt(format!("event {person_id}.{version}: {e}")))?;
-            let meta = EventMeta {
-                version: version as u64,
-                recorded_at: recorded_at
-                    .parse()
-                    .map_err(|e| StoreError::Corrupt(format!("recorded_at: {e}")))?,
-                recorded_by: r.get(4)?,
+            let event = pipeline::LoggedEvent {
+                person_id: r.get(0)?,
+                version: r.get::<_, i64>(1)? as u64,
+                data: r.get(2)?,
+                recorded_at: r.get(3)?,
+                org: r.get(4)?,
             };
-            states.entry(person_id).or_default().apply(&meta, &event);
+            event.apply_to(states.entry(event.person_id.clone()).or_default())?;
             count += 1;
         }
     }
     tx.execute("DELETE FROM persons", [])?;
     for (person_id, state) in &states {
-        save_person(&tx, person_id, state)?;
+        save_person(&tx, &pipeline::PersonRow::of(person_id, state)?)?;
     }
     crate::supervision::recompute(&tx, params)?;
     tx.commit()?;
@@ -776,80 +633,6 @@ fn read_person(conn: &Connection, sql: &str, key: &str) -> Result<Option<PersonR
         scope: parse_scope(scope.as_deref())?,
         person_id,
     }))
-}
-
-/// The hash of a random password nobody knows, verified against when the username is
-/// unknown so that the answer takes as long either way.
-fn dummy_hash() -> &'static str {
-    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DUMMY.get_or_init(|| {
-        use argon2::password_hash::PasswordHasher;
-        let mut salt = [0u8; 16];
-        let _ = getrandom::fill(&mut salt);
-        argon2::Argon2::default()
-            .hash_password_with_salt(one_time_password().as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .unwrap_or_default()
-    })
-}
-
-/// Letters and digits that cannot be mistaken for each other.
-const PASSWORD_ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-
-fn one_time_password() -> String {
-    let mut b = [0u8; 16];
-    getrandom::fill(&mut b).expect("operating system random source");
-    b.iter()
-        .map(|x| char::from(PASSWORD_ALPHABET[usize::from(*x) % PASSWORD_ALPHABET.len()]))
-        .collect()
-}
-
-/// `Anne Berg` → `anne.berg` (letters and digits of the name, lower case, dots between words).
-fn username_from(name: &str) -> String {
-    name.split_whitespace()
-        .map(|w| {
-            w.chars()
-                .filter_map(|c| match c {
-                    'æ' | 'Æ' => Some("ae".to_owned()),
-                    'ø' | 'Ø' => Some("oe".to_owned()),
-                    'å' | 'Å' => Some("aa".to_owned()),
-                    c if c.is_ascii_alphanumeric() => Some(c.to_ascii_lowercase().to_string()),
-                    _ => None,
-                })
-                .collect::<String>()
-        })
-        .filter(|w| !w.is_empty())
-        .collect::<Vec<_>>()
-        .join(".")
-}
-
-/// argon2id with the crate's recommended parameters, off the async threads.
-async fn hash_password(password: String) -> Result<String> {
-    tokio::task::spawn_blocking(move || {
-        use argon2::password_hash::PasswordHasher;
-        let mut salt = [0u8; 16];
-        getrandom::fill(&mut salt).map_err(|e| StoreError::Corrupt(format!("random: {e}")))?;
-        argon2::Argon2::default()
-            .hash_password_with_salt(password.as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(|e| StoreError::Corrupt(format!("password hashing: {e}")))
-    })
-    .await
-    .map_err(|_| StoreError::WriterGone)?
-}
-
-async fn verify_password(password: String, hash: Option<String>) -> Result<bool> {
-    tokio::task::spawn_blocking(move || {
-        use argon2::password_hash::PasswordVerifier;
-        let known = hash.is_some();
-        let hash = hash.unwrap_or_else(|| dummy_hash().to_owned());
-        let ok = argon2::Argon2::default()
-            .verify_password(password.as_bytes(), hash.as_str())
-            .is_ok();
-        ok && known
-    })
-    .await
-    .map_err(|_| StoreError::WriterGone)
 }
 
 fn load_user(conn: &Connection, id: i64) -> Result<Option<User>> {

@@ -10,7 +10,7 @@ pub struct TempDir(PathBuf);
 impl TempDir {
     /// Creates `fdg-<label>-<random>` in the temporary directory.
     pub fn new(label: &str) -> std::io::Result<Self> {
-        let name = crate::random_hex(8);
+        let name = crate::secrets::random_hex(8);
         let path = std::env::temp_dir().join(format!("fdg-{label}-{name}"));
         std::fs::create_dir_all(&path)?;
         Ok(TempDir(path))

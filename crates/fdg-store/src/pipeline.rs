@@ -1,0 +1,317 @@
+//! The write pipeline every backend shares.
+//!
+//! What a command goes through between the caller and the database is the same on every
+//! backend: an idempotent retry is answered from the stored first answer; the person is found
+//! by CPR number or id; a person outside the caller's scope is treated exactly as one the
+//! registry does not know; `If-Match` is compared with the person's version; the rules decide;
+//! a dry run stops there; otherwise the events are appended with the person's scope after the
+//! whole decision, the projection row is saved, the supervision delta is computed and the
+//! answer is stored under its idempotency key.
+//!
+//! A backend provides [`WriteTx`] — the few reads and writes one command needs inside the
+//! backend's transaction — and calls [`process`] once per command. Transactions, savepoints,
+//! batching and how a global position is allocated stay with the backend.
+
+use fdg_domain::supervision::{self, Params};
+use fdg_domain::{CodeLists, Context, Cpr, Event, EventMeta, PersonScope, PersonState, decide};
+use jiff::Timestamp;
+use jiff::civil::Date;
+
+use crate::secrets::random_hex;
+use crate::supervision::PersonDelta;
+use crate::{
+    Accepted, Appended, Idempotency, Remark, Result, StoreError, WriteContext, WriteOutcome,
+    WriteRequest,
+};
+
+/// One event to append, as every backend stores it.
+#[derive(Debug)]
+pub(crate) struct NewEvent<'a> {
+    /// The person's opaque id.
+    pub person_id: &'a str,
+    /// Its number in the person's stream.
+    pub version: u64,
+    /// The event's type name.
+    pub r#type: &'a str,
+    /// The event as JSON.
+    pub data: &'a str,
+    /// Transaction time (RFC 3339).
+    pub recorded_at: &'a str,
+    /// The acting organisation, `kind:code`.
+    pub org: &'a str,
+    /// Who acted beyond the organisation, as JSON; `None` when nothing beyond it is known.
+    pub context: Option<&'a str>,
+    /// The person's access scope after the whole decision, as JSON.
+    pub scope: &'a str,
+}
+
+/// The person projection row, as every backend stores it.
+#[derive(Debug)]
+pub(crate) struct PersonRow<'a> {
+    /// The person's opaque id.
+    pub person_id: &'a str,
+    /// The CPR number's ten digits.
+    pub cpr: String,
+    /// Stream version.
+    pub version: u64,
+    /// The folded state, as JSON.
+    pub state: String,
+    /// The access scope, as JSON.
+    pub scope: String,
+}
+
+impl<'a> PersonRow<'a> {
+    /// The row for a person's folded state; a state without an identity is corrupt (every
+    /// stream starts with an event that names the person).
+    pub fn of(person_id: &'a str, state: &PersonState) -> Result<Self> {
+        let Some(cpr) = &state.cpr else {
+            return Err(StoreError::Corrupt(format!(
+                "person {person_id} has events but no identity"
+            )));
+        };
+        Ok(PersonRow {
+            person_id,
+            cpr: cpr.digits(),
+            version: state.version,
+            state: json(state, "state")?,
+            scope: json(&PersonScope::of(state), "scope")?,
+        })
+    }
+}
+
+/// What one command needs from the backend's open transaction.
+pub(crate) trait WriteTx {
+    /// The stored request hash and answer under an idempotency key.
+    fn idempotent(&mut self, scope: &str, key: &str) -> Result<Option<(Vec<u8>, String)>>;
+    /// The person's id and folded state by the CPR number's digits.
+    fn person_by_cpr(&mut self, digits: &str) -> Result<Option<(String, String)>>;
+    /// The person's id and folded state (as stored JSON) by id.
+    fn person_by_id(&mut self, person_id: &str) -> Result<Option<(String, String)>>;
+    /// Appends one event; returns its global position.
+    fn append(&mut self, event: &NewEvent<'_>) -> Result<u64>;
+    /// Inserts or replaces the person's projection row.
+    fn save_person(&mut self, row: &PersonRow<'_>) -> Result<()>;
+    /// Stores the answer to a write under its idempotency key.
+    fn save_idempotent(&mut self, idem: &Idempotency, outcome: &str, at: &str) -> Result<()>;
+}
+
+/// What the rules are decided with.
+#[derive(Clone, Copy)]
+pub(crate) struct Decide<'a> {
+    /// Code lists in force.
+    pub codes: &'a CodeLists,
+    /// The supervision indicators' parameters.
+    pub params: &'a Params,
+    /// Transaction time of the command.
+    pub now: Timestamp,
+    /// Today (valid time).
+    pub today: Date,
+}
+
+/// Serialises what is stored; failing is a bug, reported as corrupt data.
+pub(crate) fn json(value: &impl serde::Serialize, what: &str) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+}
+
+fn parse_state(found: Option<(String, String)>) -> Result<Option<(String, PersonState)>> {
+    found
+        .map(|(id, json)| {
+            serde_json::from_str(&json)
+                .map(|s| (id, s))
+                .map_err(|e| StoreError::Corrupt(format!("person state: {e}")))
+        })
+        .transpose()
+}
+
+/// Decides one command inside the backend's transaction and writes what it causes. Returns the
+/// outcome and, for a stored command, its change to the supervision sums (to be added when
+/// the backend keeps the command). Anything but an accepted, non-dry-run outcome has written
+/// nothing.
+pub(crate) fn process(
+    tx: &mut impl WriteTx,
+    req: &WriteRequest,
+    d: Decide<'_>,
+) -> Result<(WriteOutcome, PersonDelta)> {
+    let nothing = |o| Ok((o, PersonDelta::new()));
+    // A dry run (test agreement) neither replays a stored answer nor stores one.
+    if let Some(idem) = req.idempotency.as_ref().filter(|_| !req.dry_run)
+        && let Some((hash, outcome)) = tx.idempotent(&idem.scope, &idem.key)?
+    {
+        if hash != idem.request_hash {
+            return nothing(WriteOutcome::IdempotencyMismatch);
+        }
+        let accepted: Accepted = serde_json::from_str(&outcome)
+            .map_err(|e| StoreError::Corrupt(format!("idempotency outcome: {e}")))?;
+        return nothing(WriteOutcome::Replayed(accepted));
+    }
+    let found = match (req.command.cpr(), &req.person_id) {
+        (Some(text), _) => match Cpr::parse(text) {
+            Ok(cpr) => parse_state(tx.person_by_cpr(&cpr.digits())?)?,
+            Err(_) => None,
+        },
+        (None, Some(id)) => match parse_state(tx.person_by_id(id)?)? {
+            Some(found) => Some(found),
+            None => return nothing(WriteOutcome::PersonNotFound),
+        },
+        (None, None) => return nothing(WriteOutcome::PersonNotFound),
+    };
+    let context = Context {
+        actor: &req.actor,
+        clock: fdg_domain::Clock { today: d.today },
+        codes: d.codes,
+    };
+    // A person outside the caller's scope is answered exactly as if unknown: decided against
+    // an empty history (so the same rule refusals and If-Match answer come back), and where
+    // that would be accepted, 404 — never a sign that the person exists.
+    if let Some((_, existing)) = &found
+        && !fdg_domain::access::may_write(
+            &req.actor,
+            Some(&PersonScope::of(existing)),
+            req.command.sets_municipality(),
+            matches!(req.command, fdg_domain::Command::Register(_)),
+            d.today,
+        )
+    {
+        // Named by a fact id: an unknown id is 404, so a hidden one is too.
+        if req.command.cpr().is_none() {
+            return nothing(WriteOutcome::PersonNotFound);
+        }
+        if let Some(expected) = req.expected_version
+            && expected != 0
+        {
+            return nothing(WriteOutcome::Conflict { current: 0 });
+        }
+        return nothing(
+            match decide(&PersonState::default(), &req.command, context) {
+                Err(violations) => WriteOutcome::Rejected(violations),
+                Ok(_) => WriteOutcome::PersonNotFound,
+            },
+        );
+    }
+    let (person_id, mut state) =
+        found.unwrap_or_else(|| (new_person_id(d.now), PersonState::default()));
+    if let Some(expected) = req.expected_version
+        && expected != state.version
+    {
+        return nothing(WriteOutcome::Conflict {
+            current: state.version,
+        });
+    }
+    let decision = match decide(&state, &req.command, context) {
+        Ok(decision) => decision,
+        Err(violations) => return nothing(WriteOutcome::Rejected(violations)),
+    };
+    let warnings: Vec<Remark> = decision
+        .warnings
+        .iter()
+        .map(|w| Remark {
+            rule: w.rule.id.to_owned(),
+            field: w.field.clone(),
+        })
+        .collect();
+    if req.dry_run {
+        return nothing(WriteOutcome::Accepted(Accepted {
+            person_id,
+            version: state.version + decision.events.len() as u64,
+            events: Vec::new(),
+            warnings,
+            dry_run: true,
+        }));
+    }
+    let org = req.actor.label();
+    let recorded_at = d.now.to_string();
+    let context = if req.context == WriteContext::default() {
+        None
+    } else {
+        Some(json(&req.context, "context")?)
+    };
+    let first_version = state.version + 1;
+    let before_municipality = state.municipality.clone();
+    let before_counts = supervision::contributions(&state, d.params);
+    for event in &decision.events {
+        let meta = EventMeta {
+            version: state.version + 1,
+            recorded_at: d.now,
+            recorded_by: org.clone(),
+        };
+        state.apply(&meta, event);
+    }
+    // Every event of one decision carries the scope after the whole decision: a person who
+    // is identified and registered in one command is the state's from their first event.
+    let scope = json(&PersonScope::of(&state), "scope")?;
+    let mut appended = Vec::with_capacity(decision.events.len());
+    for (version, event) in (first_version..).zip(&decision.events) {
+        let data = json(event, "event")?;
+        let position = tx.append(&NewEvent {
+            person_id: &person_id,
+            version,
+            r#type: event.type_name(),
+            data: &data,
+            recorded_at: &recorded_at,
+            org: &org,
+            context: context.as_deref(),
+            scope: &scope,
+        })?;
+        appended.push(Appended {
+            position,
+            version,
+            r#type: event.type_name().to_owned(),
+        });
+    }
+    tx.save_person(&PersonRow::of(&person_id, &state)?)?;
+    let delta =
+        crate::supervision::person_delta(before_municipality, before_counts, &state, d.params);
+    let accepted = Accepted {
+        person_id,
+        version: state.version,
+        events: appended,
+        warnings,
+        dry_run: false,
+    };
+    if let Some(idem) = &req.idempotency {
+        tx.save_idempotent(idem, &json(&accepted, "outcome")?, &recorded_at)?;
+    }
+    Ok((WriteOutcome::Accepted(accepted), delta))
+}
+
+/// One stored event, as read back for folding: enough to apply it to its person's state.
+pub(crate) struct LoggedEvent {
+    /// The person's opaque id.
+    pub person_id: String,
+    /// Its number in the person's stream.
+    pub version: u64,
+    /// The event as JSON.
+    pub data: String,
+    /// Transaction time (RFC 3339).
+    pub recorded_at: String,
+    /// The acting organisation.
+    pub org: String,
+}
+
+impl LoggedEvent {
+    /// Applies the event to its person's state (rebuilding projections from the log).
+    pub fn apply_to(&self, state: &mut PersonState) -> Result<()> {
+        let (person_id, version) = (&self.person_id, self.version);
+        let event: Event = serde_json::from_str(&self.data)
+            .map_err(|e| StoreError::Corrupt(format!("event {person_id}.{version}: {e}")))?;
+        let meta = EventMeta {
+            version,
+            recorded_at: self
+                .recorded_at
+                .parse()
+                .map_err(|e| StoreError::Corrupt(format!("recorded_at: {e}")))?,
+            recorded_by: self.org.clone(),
+        };
+        state.apply(&meta, &event);
+        Ok(())
+    }
+}
+
+/// A new opaque person id: `p`, the creation time in milliseconds and 32 random bits, in hex.
+/// Ids of persons created together sort together, so new persons are appended to the indexes
+/// instead of touching a random page each (write amplification), and nothing about the person
+/// can be read from the id.
+fn new_person_id(now: Timestamp) -> String {
+    let ms = u64::try_from(now.as_millisecond()).unwrap_or_default();
+    format!("p{ms:012x}{}", random_hex(4))
+}
