@@ -9,21 +9,12 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use fdg_domain::{CodeLists, OrgKind};
 use fdg_server::AppState;
-use fdg_store::audit::{AuditLog, SqliteAudit};
-use fdg_store::sqlite::{SqliteOptions, SqliteStore};
+use fdg_store::audit::AuditLog;
+use fdg_store::testing::TestDatabase;
 use fdg_store::{FixedClock, Store, StoreContext};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
-
-/// A temporary data directory, removed on drop.
-struct TempDir(fdg_store::testing::TempDir);
-
-impl TempDir {
-    fn new() -> Self {
-        TempDir(fdg_store::testing::TempDir::new("api-test").unwrap())
-    }
-}
 
 struct App {
     router: Router,
@@ -34,7 +25,7 @@ struct App {
     municipal_token: String,
     other_actor_token: String,
     supervisor_token: String,
-    _dir: TempDir,
+    _db: TestDatabase,
 }
 
 struct Answer {
@@ -73,16 +64,14 @@ async fn spawn_app() -> App {
 }
 
 async fn spawn_app_with(clock: Arc<dyn fdg_store::TimeSource>) -> App {
-    let dir = TempDir::new();
+    let db = TestDatabase::new("api-test").unwrap();
     let codes = Arc::new(CodeLists::shipped());
-    let store = SqliteStore::open(
-        &SqliteOptions::in_dir(dir.0.path()),
-        StoreContext {
+    let store = db
+        .open(StoreContext {
             codes: codes.clone(),
             clock: clock.clone(),
-        },
-    )
-    .unwrap();
+        })
+        .unwrap();
     let mut tokens = Vec::new();
     for (kind, code) in [
         (OrgKind::StateJobcenter, "STAT"),
@@ -93,8 +82,7 @@ async fn spawn_app_with(clock: Arc<dyn fdg_store::TimeSource>) -> App {
         store.create_org(kind, code, code).await.unwrap();
         tokens.push(store.create_token(code, Some(kind)).await.unwrap());
     }
-    let store: Arc<dyn Store> = Arc::new(store);
-    let audit: Arc<dyn AuditLog> = Arc::new(SqliteAudit::open(dir.0.path()).unwrap());
+    let audit = db.open_audit().unwrap();
     let state = AppState::new(
         store.clone(),
         audit.clone(),
@@ -116,7 +104,7 @@ async fn spawn_app_with(clock: Arc<dyn fdg_store::TimeSource>) -> App {
         municipal_token: tokens[1].clone(),
         other_actor_token: tokens[2].clone(),
         supervisor_token: tokens[3].clone(),
-        _dir: dir,
+        _db: db,
     }
 }
 

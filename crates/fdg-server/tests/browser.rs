@@ -330,9 +330,9 @@ impl Browser {
 }
 
 /// The service on a real socket, with one caseworker of the state job centre.
-async fn serve(dir: &fdg_store::testing::TempDir) -> (SocketAddr, Arc<dyn Store>) {
+async fn serve(db: &fdg_store::testing::TestDatabase) -> (SocketAddr, Arc<dyn Store>) {
     let (state, store) = common::app_state(
-        dir.path(),
+        db,
         ServerConfig {
             secure_cookies: false,
             citizen_dev_login: true,
@@ -351,8 +351,8 @@ async fn serve(dir: &fdg_store::testing::TempDir) -> (SocketAddr, Arc<dyn Store>
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_caseworker_records_and_a_citizen_sees_who_looked() {
-    let dir = fdg_store::testing::TempDir::new("browser-test").unwrap();
-    let (addr, store) = serve(&dir).await;
+    let db = fdg_store::testing::TestDatabase::new("browser-test").unwrap();
+    let (addr, store) = serve(&db).await;
     let caseworker = user(
         store.as_ref(),
         "STAT",
@@ -469,8 +469,8 @@ async fn a_caseworker_records_and_a_citizen_sees_who_looked() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_operator_suspends_an_agreement_and_the_api_refuses_it() {
-    let dir = fdg_store::testing::TempDir::new("browser-test").unwrap();
-    let (addr, store) = serve(&dir).await;
+    let db = fdg_store::testing::TestDatabase::new("browser-test").unwrap();
+    let (addr, store) = serve(&db).await;
     store
         .create_org(OrgKind::Operator, "AMS", "Arbejdsmarkedsstyrelsen")
         .await
@@ -539,8 +539,8 @@ async fn a_supervisor_reads_the_national_overview_and_a_municipality_without_jav
     use fdg_domain::command::{
         ConsentInput, ContactFields, RecordFirstContact, RegistrationDetails,
     };
-    let dir = fdg_store::testing::TempDir::new("browser-test").unwrap();
-    let (addr, store) = serve(&dir).await;
+    let db = fdg_store::testing::TestDatabase::new("browser-test").unwrap();
+    let (addr, store) = serve(&db).await;
     store
         .create_org(OrgKind::Supervisor, "TILSYN", "Visitationstilsynet")
         .await

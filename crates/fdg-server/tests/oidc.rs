@@ -131,9 +131,9 @@ fn cookie(headers: &axum::http::HeaderMap, name: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_citizen_logs_in_through_the_identity_provider() {
     let issuer = provider().await;
-    let dir = fdg_store::testing::TempDir::new("oidc-test").unwrap();
+    let db = fdg_store::testing::TestDatabase::new("oidc-test").unwrap();
     let (state, _) = common::app_state(
-        dir.path(),
+        &db,
         ServerConfig {
             secure_cookies: false,
             citizen_dev_login: false,

@@ -7,21 +7,11 @@ use std::sync::Arc;
 use fdg_domain::agreement::AgreementState;
 use fdg_domain::{CodeLists, OrgKind};
 use fdg_server::{AppState, ServerConfig};
-use fdg_store::audit::SqliteAudit;
-use fdg_store::sqlite::{SqliteOptions, SqliteStore};
-use fdg_store::{FixedClock, NewAgreement, Store, StoreContext};
+use fdg_store::testing::TestDatabase;
+use fdg_store::{FixedClock, NewAgreement, StoreContext};
 use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-/// A temporary data directory, removed on drop.
-struct TempDir(fdg_store::testing::TempDir);
-
-impl TempDir {
-    fn new() -> Self {
-        TempDir(fdg_store::testing::TempDir::new("tls-test").unwrap())
-    }
-}
 
 struct Ca {
     cert: rcgen::Certificate,
@@ -95,7 +85,7 @@ async fn get(
 
 #[tokio::test]
 async fn a_client_certificate_bound_to_an_agreement_authenticates_over_tls() {
-    let dir = TempDir::new();
+    let db = TestDatabase::new("tls-test").unwrap();
     let authority = ca("Test OCES CA");
     let (server_cert, server_key) = leaf(&authority, vec!["localhost".into()], "fdg");
     let (client_cert, client_key) = leaf(&authority, vec![], "KMD Fagsystem");
@@ -104,7 +94,7 @@ async fn a_client_certificate_bound_to_an_agreement_authenticates_over_tls() {
     let (foreign_cert, foreign_key) = leaf(&stranger, vec![], "Intruder");
 
     let write = |name: &str, pem: String| {
-        let p = dir.0.path().join(name);
+        let p = db.scratch().join(name);
         std::fs::write(&p, pem).unwrap();
         p
     };
@@ -117,14 +107,12 @@ async fn a_client_certificate_bound_to_an_agreement_authenticates_over_tls() {
         now: "2026-11-27T10:00:00Z".parse().unwrap(),
         today: "2026-11-27".parse().unwrap(),
     });
-    let store = SqliteStore::open(
-        &SqliteOptions::in_dir(dir.0.path()),
-        StoreContext {
+    let store = db
+        .open(StoreContext {
             codes: codes.clone(),
             clock: clock.clone(),
-        },
-    )
-    .unwrap();
+        })
+        .unwrap();
     store
         .create_org(OrgKind::MunicipalJobcenter, "101", "København")
         .await
@@ -153,8 +141,8 @@ async fn a_client_certificate_bound_to_an_agreement_authenticates_over_tls() {
         .await
         .unwrap();
     let state = AppState::new(
-        Arc::new(store),
-        Arc::new(SqliteAudit::open(dir.0.path()).unwrap()),
+        store,
+        db.open_audit().unwrap(),
         codes,
         clock,
         ServerConfig {

@@ -19,6 +19,7 @@ use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 pub mod audit;
+mod config;
 mod migrate;
 mod pipeline;
 mod pool;
@@ -27,6 +28,7 @@ pub mod sqlite;
 pub mod supervision;
 pub mod testing;
 
+pub use config::{Database, StoreConfig, migrate, open, open_audit};
 pub use secrets::hex;
 pub use supervision::{SupervisionInput, SupervisionQuery};
 
@@ -258,7 +260,7 @@ pub struct AgreementChange {
     /// Who.
     pub changed_by: String,
     /// When.
-    pub changed_at: String,
+    pub changed_at: Timestamp,
 }
 
 /// An agreement and every change of its state.
@@ -349,9 +351,9 @@ pub struct ParkedBatch {
     /// The last failure.
     pub last_error: String,
     /// When it was parked.
-    pub parked_at: String,
+    pub parked_at: Timestamp,
     /// When an operator replayed it, if so.
-    pub replayed_at: Option<String>,
+    pub replayed_at: Option<Timestamp>,
 }
 
 /// What happened to one delivery attempt.
@@ -391,9 +393,10 @@ pub struct Principal {
 /// Store failures. Never caused by bad input: those are [`WriteOutcome::Rejected`].
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// The database failed.
+    /// The database failed; the backend's own error is kept as the cause (for the log,
+    /// never for a caller).
     #[error("database error: {0}")]
-    Database(#[from] rusqlite::Error),
+    Database(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// Stored data could not be decoded.
     #[error("corrupt stored data: {0}")]
     Corrupt(String),

@@ -24,7 +24,7 @@ use crate::{
     Agreement, AgreementChange, AgreementHistory, BoxFut, DeliveryResult, NewAgreement, Org,
     ParkedBatch, PersonRecord, Principal, Result, Session, Store, StoreContext, StoreError,
     StoredEvent, SupervisionInput, SupervisionQuery, User, Webhook, WriteOutcome, WriteRequest,
-    migrate, pipeline, secrets,
+    pipeline, secrets,
 };
 use secrets::{
     hash_password, one_time_password, random_hex, token_hash, username_from, verify_password,
@@ -41,6 +41,12 @@ type AdminJob = Box<dyn FnOnce(&mut Connection) + Send>;
 enum Job {
     Write(Box<WriteRequest>, Reply<WriteOutcome>),
     Admin(AdminJob),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Database(Box::new(e))
+    }
 }
 
 /// The SQLite store. Cheap to clone.
@@ -140,7 +146,7 @@ pub fn migrate(opts: &SqliteOptions) -> Result<usize> {
     }
     let mut conn = Connection::open(&opts.path)?;
     configure(&conn)?;
-    migrate::run(&mut conn, migrate::SQLITE)
+    crate::migrate::run(&mut conn, crate::migrate::SQLITE)
 }
 
 impl SqliteStore {
@@ -151,7 +157,7 @@ impl SqliteStore {
         }
         let mut conn = Connection::open(&opts.path)?;
         configure(&conn)?;
-        migrate::run(&mut conn, migrate::SQLITE)?;
+        crate::migrate::run(&mut conn, crate::migrate::SQLITE)?;
         // Projections written before a column existed are rebuilt from the log.
         let stale: bool = conn.query_row(
             "SELECT EXISTS (SELECT 1 FROM persons WHERE scope IS NULL)",
@@ -596,8 +602,18 @@ fn parked_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ParkedBatch> {
         to_position: r.get::<_, i64>(3)?.max(0) as u64,
         attempts: u32::try_from(r.get::<_, i64>(4)?).unwrap_or(u32::MAX),
         last_error: r.get(5)?,
-        parked_at: r.get(6)?,
-        replayed_at: r.get(7)?,
+        parked_at: time_column(r, 6)?,
+        replayed_at: r
+            .get::<_, Option<String>>(7)?
+            .map(|_| time_column(r, 7))
+            .transpose()?,
+    })
+}
+
+/// A column holding an RFC 3339 time.
+fn time_column(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Timestamp> {
+    r.get::<_, String>(i)?.parse().map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
     })
 }
 
@@ -1212,7 +1228,7 @@ impl Store for SqliteStore {
                         r.get::<_, String>(1)?,
                         r.get::<_, String>(2)?,
                         r.get::<_, String>(3)?,
-                        r.get::<_, String>(4)?,
+                        time_column(r, 4)?,
                     ))
                 })?;
                 let mut changes = Vec::new();

@@ -27,3 +27,53 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+/// A fresh database for one test, on the backend that `FDG_TEST_BACKEND` names (`sqlite`, the
+/// default). Every test suite takes its backend from here, so the same tests run on each.
+#[derive(Debug)]
+pub struct TestDatabase {
+    scratch: TempDir,
+    config: crate::StoreConfig,
+}
+
+impl TestDatabase {
+    /// A new, empty database (and a scratch directory) labelled `label`.
+    pub fn new(label: &str) -> std::io::Result<Self> {
+        let scratch = TempDir::new(label)?;
+        let database = match std::env::var("FDG_TEST_BACKEND").as_deref() {
+            Ok("sqlite") | Err(_) => crate::Database::in_dir(scratch.path()),
+            Ok(other) => {
+                return Err(std::io::Error::other(format!(
+                    "unknown FDG_TEST_BACKEND {other:?} (known: sqlite)"
+                )));
+            }
+        };
+        Ok(TestDatabase {
+            scratch,
+            config: crate::StoreConfig::new(database),
+        })
+    }
+
+    /// How to open it.
+    pub fn config(&self) -> &crate::StoreConfig {
+        &self.config
+    }
+
+    /// Opens the store (again, after a restart, on the same data).
+    pub fn open(
+        &self,
+        ctx: crate::StoreContext,
+    ) -> crate::Result<std::sync::Arc<dyn crate::Store>> {
+        crate::open(&self.config, ctx)
+    }
+
+    /// Opens its audit log.
+    pub fn open_audit(&self) -> crate::Result<std::sync::Arc<dyn crate::audit::AuditLog>> {
+        crate::open_audit(&self.config)
+    }
+
+    /// A directory for the test's own files (removed with the database).
+    pub fn scratch(&self) -> &Path {
+        self.scratch.path()
+    }
+}

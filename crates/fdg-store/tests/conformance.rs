@@ -12,22 +12,14 @@ use std::sync::Arc;
 
 use fdg_domain::command::*;
 use fdg_domain::{Actor, CodeLists, Command, OrgKind};
-use fdg_store::sqlite::{SqliteOptions, SqliteStore};
+use fdg_store::testing::TestDatabase;
 use fdg_store::{FixedClock, Idempotency, Store, StoreContext, WriteOutcome, WriteRequest};
 use proptest::prelude::*;
 
-/// A temporary data directory, removed on drop.
-struct TempDir(fdg_store::testing::TempDir);
-
-impl TempDir {
-    fn new() -> Self {
-        TempDir(fdg_store::testing::TempDir::new("store-test").unwrap())
-    }
-}
-
+/// A store on a fresh database of the backend under test (`FDG_TEST_BACKEND`).
 struct Backend {
     store: Arc<dyn Store>,
-    dir: TempDir,
+    db: TestDatabase,
 }
 
 fn context() -> StoreContext {
@@ -40,20 +32,11 @@ fn context() -> StoreContext {
     }
 }
 
-fn open_in(dir: &TempDir) -> Arc<dyn Store> {
-    match std::env::var("FDG_TEST_BACKEND").as_deref() {
-        Ok("sqlite") | Err(_) => {
-            Arc::new(SqliteStore::open(&SqliteOptions::in_dir(dir.0.path()), context()).unwrap())
-        }
-        Ok(other) => panic!("unknown FDG_TEST_BACKEND {other:?} (known: sqlite)"),
-    }
-}
-
 fn backend() -> Backend {
-    let dir = TempDir::new();
+    let db = TestDatabase::new("store-test").unwrap();
     Backend {
-        store: open_in(&dir),
-        dir,
+        store: db.open(context()).unwrap(),
+        db,
     }
 }
 
@@ -297,9 +280,9 @@ async fn acknowledged_writes_survive_a_restart() {
     else {
         panic!()
     };
-    let Backend { store, dir } = b;
+    let Backend { store, db } = b;
     drop(store);
-    let reopened = open_in(&dir);
+    let reopened = db.open(context()).unwrap();
     let p = reopened.person(&a.person_id).await.unwrap().unwrap();
     assert_eq!(p.version, a.version);
     assert_eq!(all_events(reopened.as_ref()).await.len(), 3);
@@ -377,7 +360,7 @@ async fn sessions_and_recorded_times_follow_the_store_clock() {
         .await
         .unwrap();
     let (_, changes) = b.store.agreement(agreement.id).await.unwrap().unwrap();
-    assert_eq!(changes[0].changed_at, now.to_string());
+    assert_eq!(changes[0].changed_at, now);
 }
 
 /// The country and municipality 101 from January, as of the clock's day.

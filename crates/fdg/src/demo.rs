@@ -264,27 +264,24 @@ mod tests {
     use std::sync::Arc;
 
     use fdg_domain::CodeLists;
-    use fdg_store::sqlite::{SqliteOptions, SqliteStore};
-    use fdg_store::testing::TempDir;
-    use fdg_store::{FixedClock, Store, StoreContext};
+    use fdg_store::testing::TestDatabase;
+    use fdg_store::{FixedClock, StoreContext};
 
     #[tokio::test]
     async fn the_demo_population_goes_through_the_rules() {
-        let dir = TempDir::new("demo-test").unwrap();
+        let db = TestDatabase::new("demo-test").unwrap();
         let clock = Arc::new(FixedClock {
             now: "2026-11-27T10:00:00Z".parse().unwrap(),
             today: "2026-11-27".parse().unwrap(),
         });
-        let store = SqliteStore::open(
-            &SqliteOptions::in_dir(dir.path()),
-            StoreContext {
+        let store = db
+            .open(StoreContext {
                 codes: Arc::new(CodeLists::shipped()),
                 clock: clock.clone(),
-            },
-        )
-        .unwrap();
+            })
+            .unwrap();
         super::load(
-            &store,
+            store.as_ref(),
             clock.as_ref(),
             "http",
             "127.0.0.1:8080".parse().unwrap(),

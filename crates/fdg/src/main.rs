@@ -15,8 +15,8 @@ use clap::{Parser, Subcommand};
 use fdg_domain::agreement::{AgreementAction, AgreementState};
 use fdg_domain::{CodeLists, ListName, OrgKind, rules};
 use fdg_server::{AppState, DanishClock};
-use fdg_store::audit::{AuditLog, SqliteAudit};
-use fdg_store::sqlite::{SqliteOptions, SqliteStore};
+use fdg_store::audit::AuditLog;
+use fdg_store::{Database, StoreConfig};
 use fdg_store::{NewAgreement, Store, StoreContext, TimeSource};
 
 #[derive(Parser)]
@@ -32,9 +32,14 @@ struct Cli {
 
 #[derive(clap::Args, Clone)]
 struct DataArgs {
-    /// Directory holding the SQLite database (created on first use).
+    /// Directory holding the SQLite database (created on first use); used when --database is
+    /// not given.
     #[arg(long, env = "FDG_DATA_DIR", default_value = "./fdg-data")]
     data_dir: PathBuf,
+    /// The database, as a URL: `sqlite://PATH` (PATH a data directory). Chosen once at start;
+    /// without it, the SQLite database in --data-dir.
+    #[arg(long, env = "FDG_DATABASE_URL", value_name = "URL", value_parser = Database::parse)]
+    database: Option<Database>,
     /// Replace a shipped code list with a CSV file (`code,label_da,label_en,valid_from,valid_to`),
     /// e.g. `--code-list occupation=disco08.csv`. May be repeated.
     #[arg(long = "code-list", value_name = "NAME=FILE")]
@@ -47,13 +52,28 @@ struct DataArgs {
 }
 
 impl DataArgs {
-    fn sqlite(&self) -> SqliteOptions {
-        SqliteOptions {
+    /// Where the data is and how to count: the store's configuration.
+    fn store(&self) -> StoreConfig {
+        StoreConfig {
+            database: self
+                .database
+                .clone()
+                .unwrap_or_else(|| Database::in_dir(&self.data_dir)),
             supervision: fdg_domain::supervision::Params {
                 interval_months: self.supervision_interval_months,
             },
-            ..SqliteOptions::in_dir(&self.data_dir)
         }
+    }
+
+    /// Where the data is, for messages.
+    fn describe(&self) -> String {
+        self.store().database.describe()
+    }
+
+    /// The audit log kept with the store.
+    fn audit(&self) -> anyhow::Result<Arc<dyn AuditLog>> {
+        fdg_store::open_audit(&self.store())
+            .with_context(|| format!("opening the audit log ({})", self.describe()))
     }
 }
 
@@ -448,17 +468,21 @@ fn code_lists(args: &DataArgs) -> anyhow::Result<CodeLists> {
     Ok(codes)
 }
 
-fn open(args: &DataArgs) -> anyhow::Result<(SqliteStore, Arc<CodeLists>, Arc<dyn TimeSource>)> {
+/// The store, the code lists it decides with and the clock it runs on.
+type Opened = (Arc<dyn Store>, Arc<CodeLists>, Arc<dyn TimeSource>);
+
+/// The store with the shipped (or replaced) code lists and the real clock.
+fn open(args: &DataArgs) -> anyhow::Result<Opened> {
     let codes = Arc::new(code_lists(args)?);
     let clock: Arc<dyn TimeSource> = Arc::new(DanishClock::new());
-    let store = SqliteStore::open(
-        &args.sqlite(),
+    let store = fdg_store::open(
+        &args.store(),
         StoreContext {
             codes: codes.clone(),
             clock: clock.clone(),
         },
     )
-    .with_context(|| format!("opening the database in {}", args.data_dir.display()))?;
+    .with_context(|| format!("opening the database ({})", args.describe()))?;
     Ok((store, codes, clock))
 }
 
@@ -509,7 +533,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 _ => None,
             };
             let (store, codes, clock) = open(&data)?;
-            let audit: Arc<dyn AuditLog> = Arc::new(SqliteAudit::open(&data.data_dir)?);
+            let audit = data.audit()?;
             if let Some(days) = audit_retention_days {
                 let (audit, clock) = (audit.clone(), clock.clone());
                 tokio::spawn(async move {
@@ -531,21 +555,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .with_context(|| format!("listening on {listen}"))?;
             let addr = listener.local_addr()?;
             let scheme = if tls.is_some() { "https" } else { "http" };
-            eprintln!(
-                "fdg serving on {scheme}://{addr} (data in {})",
-                data.data_dir.display()
-            );
+            eprintln!("fdg serving on {scheme}://{addr} ({})", data.describe());
             eprintln!(
                 "  Browser tool: {scheme}://{addr}/   OpenAPI: {scheme}://{addr}/api/v1/openapi.json   health: {scheme}://{addr}/healthz"
             );
             if orgs.is_empty() {
                 // First start: the operator's account, so someone can log in and administer.
-                let (user, password) = first_start(&store).await?;
+                let (user, password) = first_start(store.as_ref()).await?;
                 eprintln!(
                     "  First start: operator account created. Log in at {scheme}://{addr}/login as\n    {user}  /  {password}\n  (shown once; change it at first login).",
                 );
                 if demo {
-                    demo::load(&store, clock.as_ref(), scheme, addr).await?;
+                    demo::load(store.as_ref(), clock.as_ref(), scheme, addr).await?;
                 } else {
                     eprintln!(
                         "  To register job seekers, create an organisation and a user or token:\n    fdg org create --kind state-jobcenter --code STAT --name \"Staten i jobcenteret\"\n    fdg user create --org STAT --role caseworker --name \"Your Name\"\n  or start with --demo for a small synthetic population."
@@ -553,7 +574,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             }
             let state = AppState::new(
-                Arc::new(store),
+                store,
                 audit,
                 codes,
                 clock,
@@ -595,8 +616,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Cmd::Migrate { data } => {
-            let n = fdg_store::sqlite::migrate(&SqliteOptions::in_dir(&data.data_dir))?;
-            eprintln!("{n} migration(s) applied in {}", data.data_dir.display());
+            let n = fdg_store::migrate(&data.store())?;
+            eprintln!("{n} migration(s) applied ({})", data.describe());
         }
         Cmd::Org { command } => match command {
             OrgCmd::Create {
@@ -653,7 +674,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Cmd::Webhook { command } => webhook(command).await?,
         Cmd::Audit { command } => match command {
             AuditCmd::Verify { data } => {
-                let audit = SqliteAudit::open(&data.data_dir)?;
+                let audit = data.audit()?;
                 let report = audit.verify().await?;
                 if report.problems.is_empty() {
                     eprintln!(
@@ -676,7 +697,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             }
             AuditCmd::Prune { data, keep_days } => {
-                let audit = SqliteAudit::open(&data.data_dir)?;
+                let audit = data.audit()?;
                 let before = DanishClock::new().now()
                     - jiff::SignedDuration::from_hours(24 * i64::from(keep_days));
                 let n = audit.prune(before).await?;
@@ -785,25 +806,23 @@ async fn demo_population(
         );
     }
     let clock = Arc::new(population::SimClock::new(start));
-    let store: Arc<dyn Store> = Arc::new(
-        SqliteStore::open(
-            &data.sqlite(),
-            StoreContext {
-                codes: codes.clone(),
-                clock: clock.clone(),
-            },
-        )
-        .with_context(|| format!("opening the database in {}", data.data_dir.display()))?,
-    );
+    let store = fdg_store::open(
+        &data.store(),
+        StoreContext {
+            codes: codes.clone(),
+            clock: clock.clone(),
+        },
+    )
+    .with_context(|| format!("opening the database ({})", data.describe()))?;
     if !store.events_after(0, 1).await?.is_empty() {
         bail!(
-            "{} already holds events: fdg demo writes into an empty data directory",
-            data.data_dir.display()
+            "{} already holds events: fdg demo writes into an empty database",
+            data.describe()
         );
     }
     eprintln!(
         "fdg demo: {persons} synthetic persons, seed {seed}, {years} years ({start} to {today}) into {}",
-        data.data_dir.display()
+        data.describe()
     );
     let fresh = store.orgs().await?.is_empty();
     let operator = if fresh {
@@ -845,10 +864,12 @@ async fn demo_population(
         "    {:<14} {:<18} supervisor (Visitationstilsynet): reports at /tilsyn",
         supervisor.0.username, supervisor.1
     );
-    eprintln!(
-        "  Start the service with: fdg serve --data-dir {}",
-        data.data_dir.display()
-    );
+    if let Some(dir) = data.store().database.dir() {
+        eprintln!(
+            "  Start the service with: fdg serve --data-dir {}",
+            dir.display()
+        );
+    }
     if !refused.is_empty() {
         bail!(
             "{} kinds of refusal: the generator and the rules disagree",
@@ -898,7 +919,7 @@ async fn webhook(command: WebhookCmd) -> anyhow::Result<()> {
         }
         WebhookCmd::Replay { data, id } => {
             let (store, _, clock) = open(&data)?;
-            let audit = SqliteAudit::open(&data.data_dir)?;
+            let audit = data.audit()?;
             let Some(batch) = store.take_parked(id).await? else {
                 bail!("no parked batch {id} waiting for replay");
             };
@@ -932,8 +953,8 @@ async fn webhook(command: WebhookCmd) -> anyhow::Result<()> {
                     now: clock.now(),
                 };
                 match fdg_server::webhook::deliver_range(
-                    &store,
-                    &audit,
+                    store.as_ref(),
+                    audit.as_ref(),
                     &config,
                     &target,
                     after,

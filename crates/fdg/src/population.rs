@@ -750,28 +750,23 @@ mod tests {
     use std::sync::Arc;
 
     use fdg_domain::CodeLists;
-    use fdg_store::sqlite::{SqliteOptions, SqliteStore};
-    use fdg_store::testing::TempDir;
-    use fdg_store::{Store, StoreContext, SupervisionQuery};
+    use fdg_store::testing::TestDatabase;
+    use fdg_store::{StoreContext, SupervisionQuery};
 
     use super::*;
 
     /// A small population into a fresh directory: its summary and the supervision input.
     async fn population(seed: u64) -> (Summary, fdg_store::SupervisionInput, Vec<String>) {
-        let dir = TempDir::new("population-test").unwrap();
+        let db = TestDatabase::new("population-test").unwrap();
         let today: Date = "2026-11-27".parse().unwrap();
         let codes = Arc::new(CodeLists::shipped());
         let clock = Arc::new(SimClock::new(today));
-        let store: Arc<dyn Store> = Arc::new(
-            SqliteStore::open(
-                &SqliteOptions::in_dir(dir.path()),
-                StoreContext {
-                    codes: codes.clone(),
-                    clock: clock.clone(),
-                },
-            )
-            .unwrap(),
-        );
+        let store = db
+            .open(StoreContext {
+                codes: codes.clone(),
+                clock: clock.clone(),
+            })
+            .unwrap();
         let settings = Settings {
             persons: 300,
             seed,

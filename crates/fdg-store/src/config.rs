@@ -1,0 +1,130 @@
+//! Which backend holds the registry, chosen once at start, and the one way to open it.
+//!
+//! Callers above the store (the binary, the server's tests) name a [`Database`] and get
+//! `Arc<dyn Store>` and `Arc<dyn AuditLog>` back; no caller names a backend's type.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use fdg_domain::supervision::Params;
+
+use crate::audit::{AuditLog, SqliteAudit};
+use crate::sqlite::{SqliteOptions, SqliteStore};
+use crate::{Result, Store, StoreContext};
+
+/// Where the registry keeps its data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Database {
+    /// The embedded SQLite files in a data directory (`fdg.db`, `audit.db`,
+    /// `audit-index.db`), created on first start.
+    Sqlite {
+        /// The data directory.
+        dir: PathBuf,
+    },
+}
+
+impl Database {
+    /// The embedded database in a data directory.
+    pub fn in_dir(dir: impl Into<PathBuf>) -> Self {
+        Database::Sqlite { dir: dir.into() }
+    }
+
+    /// Parses a database URL: `sqlite://PATH`, where `PATH` is the data directory
+    /// (`sqlite://./fdg-data`, `sqlite:///var/lib/fdg`).
+    pub fn parse(url: &str) -> std::result::Result<Self, String> {
+        match url.split_once("://") {
+            Some(("sqlite", dir)) if !dir.is_empty() => Ok(Database::in_dir(dir)),
+            Some(("sqlite", _)) => {
+                Err("sqlite:// needs a data directory, e.g. sqlite://./fdg-data".into())
+            }
+            Some((scheme, _)) => Err(format!(
+                "unknown database scheme {scheme:?}: this build knows sqlite://PATH"
+            )),
+            None => Err("a database URL looks like sqlite://PATH".into()),
+        }
+    }
+
+    /// Where the data is, for messages: never a password.
+    pub fn describe(&self) -> String {
+        match self {
+            Database::Sqlite { dir } => format!("SQLite in {}", dir.display()),
+        }
+    }
+
+    /// The data directory of an embedded database.
+    pub fn dir(&self) -> Option<&Path> {
+        match self {
+            Database::Sqlite { dir } => Some(dir),
+        }
+    }
+}
+
+/// What opening the store needs besides the shared handles.
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    /// Where the data is.
+    pub database: Database,
+    /// The supervision indicators' counting parameters (figures made under others are
+    /// recomputed at start).
+    pub supervision: Params,
+}
+
+impl StoreConfig {
+    /// The store in `database` with the default supervision parameters.
+    pub fn new(database: Database) -> Self {
+        StoreConfig {
+            database,
+            supervision: Params::default(),
+        }
+    }
+}
+
+/// Opens the registry's store: creates the database if needed, applies migrations and starts
+/// what the backend runs (for SQLite, its writer).
+pub fn open(config: &StoreConfig, ctx: StoreContext) -> Result<Arc<dyn Store>> {
+    match &config.database {
+        Database::Sqlite { dir } => {
+            let opts = SqliteOptions {
+                supervision: config.supervision,
+                ..SqliteOptions::in_dir(dir)
+            };
+            Ok(Arc::new(SqliteStore::open(&opts, ctx)?))
+        }
+    }
+}
+
+/// Opens the audit log that belongs with the store in `config`.
+pub fn open_audit(config: &StoreConfig) -> Result<Arc<dyn AuditLog>> {
+    match &config.database {
+        Database::Sqlite { dir } => Ok(Arc::new(SqliteAudit::open(dir)?)),
+    }
+}
+
+/// Creates the database if needed and applies the store's migrations, without starting
+/// anything; returns how many were applied.
+pub fn migrate(config: &StoreConfig) -> Result<usize> {
+    match &config.database {
+        Database::Sqlite { dir } => crate::sqlite::migrate(&SqliteOptions::in_dir(dir)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_url_names_its_backend() {
+        assert_eq!(
+            Database::parse("sqlite://./fdg-data"),
+            Ok(Database::in_dir("./fdg-data"))
+        );
+        assert_eq!(
+            Database::parse("sqlite:///var/lib/fdg"),
+            Ok(Database::in_dir("/var/lib/fdg"))
+        );
+        for bad in ["sqlite://", "./fdg-data", "mysql://db/fdg"] {
+            assert!(Database::parse(bad).is_err(), "{bad}");
+        }
+    }
+}
