@@ -72,6 +72,18 @@ impl TestDatabase {
         crate::open_audit(&self.config)
     }
 
+    /// Runs SQL on the audit log's database behind the log's back, as an attacker with access
+    /// to the database would (tests of `verify`). Close the log first.
+    pub fn tamper_with_audit(&self, sql: &str) -> crate::Result<()> {
+        match &self.config.database {
+            crate::Database::Sqlite { dir } => {
+                let conn = rusqlite::Connection::open(dir.join("audit.db"))?;
+                conn.execute_batch(sql)?;
+                Ok(())
+            }
+        }
+    }
+
     /// A directory for the test's own files (removed with the database).
     pub fn scratch(&self) -> &Path {
         self.scratch.path()

@@ -1,18 +1,24 @@
 //! The audit log's chain: appends are durable and ordered, and `verify` names an altered,
-//! removed, inserted or reordered entry.
+//! removed, inserted or reordered entry. Runs on the backend `FDG_TEST_BACKEND` names.
 
 #![allow(clippy::unwrap_used)]
 
-use fdg_store::audit::{AuditEntry, AuditLog, ChainProblem, SqliteAudit};
-use rusqlite::Connection;
+use std::sync::Arc;
 
-/// A temporary data directory, removed on drop.
-struct TempDir(fdg_store::testing::TempDir);
+use fdg_store::audit::{AuditEntry, AuditLog, ChainProblem};
+use fdg_store::testing::TestDatabase;
+
+/// A fresh database of the backend under test (`FDG_TEST_BACKEND`).
+struct TempDir(TestDatabase);
 
 impl TempDir {
     fn new() -> Self {
-        TempDir(fdg_store::testing::TempDir::new("audit-test").unwrap())
+        TempDir(TestDatabase::new("audit-test").unwrap())
     }
+}
+
+fn open(dir: &TempDir) -> Arc<dyn AuditLog> {
+    dir.0.open_audit().unwrap()
 }
 
 fn entry(i: u32, person: &str) -> AuditEntry {
@@ -33,7 +39,7 @@ fn entry(i: u32, person: &str) -> AuditEntry {
 
 /// A log with ten entries, closed so the file can be tampered with.
 async fn ten_entries(dir: &TempDir) {
-    let log = SqliteAudit::open(dir.0.path()).unwrap();
+    let log = open(dir);
     for i in 0..10 {
         log.append(vec![entry(i, if i % 2 == 0 { "pa" } else { "pb" })])
             .await
@@ -42,24 +48,18 @@ async fn ten_entries(dir: &TempDir) {
 }
 
 fn tamper(dir: &TempDir, sql: &str) {
-    let c = Connection::open(dir.0.path().join("audit.db")).unwrap();
-    c.execute_batch(sql).unwrap();
+    dir.0.tamper_with_audit(sql).unwrap();
 }
 
 async fn problems(dir: &TempDir) -> Vec<ChainProblem> {
-    SqliteAudit::open(dir.0.path())
-        .unwrap()
-        .verify()
-        .await
-        .unwrap()
-        .problems
+    open(dir).verify().await.unwrap().problems
 }
 
 #[tokio::test]
 async fn an_intact_log_verifies_and_serves_a_person_s_entries_newest_first() {
     let dir = TempDir::new();
     ten_entries(&dir).await;
-    let log = SqliteAudit::open(dir.0.path()).unwrap();
+    let log = open(&dir);
     let report = log.verify().await.unwrap();
     assert_eq!(report.entries, 10);
     assert!(report.problems.is_empty(), "{:?}", report.problems);
@@ -75,7 +75,7 @@ async fn an_intact_log_verifies_and_serves_a_person_s_entries_newest_first() {
 #[tokio::test]
 async fn concurrent_appends_form_one_unbroken_chain() {
     let dir = TempDir::new();
-    let log = SqliteAudit::open(dir.0.path()).unwrap();
+    let log = open(&dir);
     let mut tasks = Vec::new();
     for t in 0..32 {
         let log = log.clone();
@@ -160,7 +160,7 @@ async fn reordered_entries_are_named() {
 async fn pruning_keeps_the_rest_of_the_chain_verifiable() {
     let dir = TempDir::new();
     ten_entries(&dir).await;
-    let log = SqliteAudit::open(dir.0.path()).unwrap();
+    let log = open(&dir);
     let pruned = log
         .prune("2026-11-05T00:00:00Z".parse().unwrap())
         .await
@@ -189,11 +189,30 @@ async fn pruning_keeps_the_rest_of_the_chain_verifiable() {
 async fn the_log_survives_reopening_and_continues_the_chain() {
     let dir = TempDir::new();
     ten_entries(&dir).await;
-    let log = SqliteAudit::open(dir.0.path()).unwrap();
+    let log = open(&dir);
     log.append(vec![entry(20, "pa"), entry(21, "pb")])
         .await
         .unwrap();
     let report = log.verify().await.unwrap();
     assert_eq!(report.entries, 12);
     assert!(report.problems.is_empty());
+}
+
+#[tokio::test]
+async fn queued_entries_join_the_chain_in_the_order_they_were_queued() {
+    let dir = TempDir::new();
+    let log = open(&dir);
+    log.enqueue(vec![entry(1, "pa")]).await.unwrap();
+    log.enqueue(vec![entry(2, "pa"), entry(3, "pb")]).await.unwrap();
+    // An append returns when it is durable, and so is everything queued before it.
+    log.append(vec![entry(4, "pa")]).await.unwrap();
+    let mine = log.for_person("pa", 10).await.unwrap();
+    let who: Vec<_> = mine
+        .iter()
+        .map(|e| e.entry.acting_person.as_deref().unwrap())
+        .collect();
+    assert_eq!(who, ["sagsbehandler-4", "sagsbehandler-2", "sagsbehandler-1"]);
+    let report = log.verify().await.unwrap();
+    assert_eq!(report.entries, 4);
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
 }

@@ -551,3 +551,533 @@ proptest! {
         });
     }
 }
+
+/// A clock the test moves by hand.
+struct HandClock(std::sync::Mutex<jiff::Timestamp>);
+
+impl fdg_store::TimeSource for HandClock {
+    fn now(&self) -> jiff::Timestamp {
+        *self.0.lock().unwrap()
+    }
+    fn today(&self) -> jiff::civil::Date {
+        "2026-11-27".parse().unwrap()
+    }
+}
+
+impl HandClock {
+    fn set(&self, at: &str) {
+        *self.0.lock().unwrap() = at.parse().unwrap();
+    }
+}
+
+#[tokio::test]
+async fn persons_are_read_by_cpr_and_id_and_their_streams_in_order() {
+    let b = backend();
+    let a = accepted(&b.store, register(&cpr(1), "2026-11-02")).await;
+    let by_cpr = b
+        .store
+        .person_by_cpr(&fdg_domain::Cpr::parse(&cpr(1)).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let by_id = b.store.person(&a.person_id).await.unwrap().unwrap();
+    assert_eq!(by_cpr.person_id, a.person_id);
+    assert_eq!(by_id.version, a.version);
+    assert_eq!(by_id.overview.name.as_deref(), Some("Test Person"));
+    assert_eq!(by_id.scope, by_cpr.scope);
+    // Unknown persons are absent, not errors.
+    let stranger = fdg_domain::Cpr::parse(&cpr(2)).unwrap();
+    assert!(b.store.person_by_cpr(&stranger).await.unwrap().is_none());
+    assert!(b.store.person("p0000").await.unwrap().is_none());
+    // A second command: the stream numbers the person's events 1, 2, … in order.
+    let mut deregister = req(
+        Command::Deregister(DeregisterJobSeeker {
+            cpr: cpr(1),
+            name: Some("Test Person".into()),
+            deregistration_date: Some("2026-11-20".into()),
+            reason: Some(DEREGISTRATION_REASON.into()),
+        }),
+        state(),
+    );
+    deregister.expected_version = Some(a.version);
+    let WriteOutcome::Accepted(d) = b.store.execute(deregister).await.unwrap() else {
+        panic!("deregistration refused")
+    };
+    let stream = b.store.person_events(&a.person_id).await.unwrap();
+    let versions: Vec<u64> = stream.iter().map(|e| e.version).collect();
+    assert_eq!(versions, (1..=d.version).collect::<Vec<_>>());
+    assert!(stream.windows(2).all(|w| w[0].position < w[1].position));
+    assert!(stream.iter().all(|e| e.person_id == a.person_id));
+    assert_eq!(stream.last().unwrap().r#type, "job_seeker_deregistered");
+    assert!(b.store.person_events("p0000").await.unwrap().is_empty());
+}
+
+/// Accepts a command from the state job centre or fails the test.
+async fn accepted(store: &Arc<dyn Store>, command: Command) -> fdg_store::Accepted {
+    match store.execute(req(command, state())).await.unwrap() {
+        WriteOutcome::Accepted(a) => a,
+        other => panic!("refused: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn the_head_moves_after_each_commit_and_positions_are_found_by_time() {
+    let db = TestDatabase::new("store-test").unwrap();
+    let clock = Arc::new(HandClock(std::sync::Mutex::new(
+        "2026-11-27T10:00:00Z".parse().unwrap(),
+    )));
+    let store = db
+        .open(StoreContext {
+            codes: Arc::new(CodeLists::shipped()),
+            clock: clock.clone(),
+        })
+        .unwrap();
+    let mut head = store.watch_head();
+    assert_eq!(*head.borrow_and_update(), 0);
+    let first = accepted(&store, register(&cpr(1), "2026-11-02")).await;
+    head.changed().await.unwrap();
+    let at_first = *head.borrow_and_update();
+    assert_eq!(at_first, first.events.last().unwrap().position);
+    clock.set("2026-11-27T11:00:00Z");
+    let second = accepted(&store, register(&cpr(2), "2026-11-02")).await;
+    head.changed().await.unwrap();
+    assert_eq!(*head.borrow(), second.events.last().unwrap().position);
+    // Replaying from a recorded time starts after the last event recorded before it.
+    let before = |t: &str| store.position_before(t.parse().unwrap());
+    assert_eq!(before("2026-11-27T09:00:00Z").await.unwrap(), 0);
+    assert_eq!(before("2026-11-27T10:30:00Z").await.unwrap(), at_first);
+    assert_eq!(
+        before("2026-11-28T00:00:00Z").await.unwrap(),
+        second.events.last().unwrap().position
+    );
+    // The events carry the time they were recorded at.
+    let events = all_events(store.as_ref()).await;
+    assert_eq!(
+        events.last().unwrap().recorded_at,
+        "2026-11-27T11:00:00Z".parse::<jiff::Timestamp>().unwrap()
+    );
+    // Paging: a limit and a position give the rest, in order.
+    let page = store.events_after(0, 1).await.unwrap();
+    assert_eq!(page.len(), 1);
+    let rest = store.events_after(page[0].position, 1000).await.unwrap();
+    assert_eq!(rest.len() + 1, events.len());
+}
+
+#[tokio::test]
+async fn feed_cursors_are_kept_per_agreement() {
+    let b = backend();
+    b.store
+        .create_org(OrgKind::StateJobcenter, "STAT", "Staten")
+        .await
+        .unwrap();
+    b.store
+        .create_org(OrgKind::MunicipalJobcenter, "101", "Kbh")
+        .await
+        .unwrap();
+    let one = b.store.create_token("STAT", None).await.unwrap();
+    let two = b.store.create_token("101", None).await.unwrap();
+    let one = b
+        .store
+        .authenticate(&one)
+        .await
+        .unwrap()
+        .unwrap()
+        .agreement
+        .id;
+    let two = b
+        .store
+        .authenticate(&two)
+        .await
+        .unwrap()
+        .unwrap()
+        .agreement
+        .id;
+    assert_eq!(b.store.cursor(one).await.unwrap(), 0);
+    b.store.set_cursor(one, 42).await.unwrap();
+    b.store.set_cursor(one, 43).await.unwrap();
+    b.store.set_cursor(two, 7).await.unwrap();
+    assert_eq!(b.store.cursor(one).await.unwrap(), 43);
+    assert_eq!(b.store.cursor(two).await.unwrap(), 7);
+}
+
+#[tokio::test]
+async fn webhooks_record_deliveries_failures_and_parked_batches() {
+    let b = backend();
+    b.store
+        .create_org(OrgKind::StateJobcenter, "STAT", "Staten")
+        .await
+        .unwrap();
+    let token = b.store.create_token("STAT", None).await.unwrap();
+    let agreement = b
+        .store
+        .authenticate(&token)
+        .await
+        .unwrap()
+        .unwrap()
+        .agreement
+        .id;
+    assert!(
+        b.store
+            .set_webhook(999, "https://x.test/", 0)
+            .await
+            .is_err()
+    );
+    let secret = b
+        .store
+        .set_webhook(agreement, "https://vendor.test/hook", 5)
+        .await
+        .unwrap();
+    assert_eq!(secret.len(), 64);
+    let hooks = b.store.webhooks().await.unwrap();
+    assert_eq!(hooks.len(), 1);
+    assert_eq!(
+        (hooks[0].url.as_str(), hooks[0].position, &hooks[0].secret),
+        ("https://vendor.test/hook", 5, &secret)
+    );
+    let retry_at: jiff::Timestamp = "2026-11-27T10:05:00Z".parse().unwrap();
+    b.store
+        .record_delivery(
+            agreement,
+            fdg_store::DeliveryResult::Failed {
+                error: "answered 503".into(),
+                retry_at,
+            },
+        )
+        .await
+        .unwrap();
+    let hook = &b.store.webhooks().await.unwrap()[0];
+    assert_eq!(
+        (hook.attempts, hook.next_attempt, hook.last_error.as_deref()),
+        (1, Some(retry_at), Some("answered 503"))
+    );
+    b.store
+        .record_delivery(agreement, fdg_store::DeliveryResult::Delivered(9))
+        .await
+        .unwrap();
+    let hook = &b.store.webhooks().await.unwrap()[0];
+    assert_eq!(
+        (hook.position, hook.attempts, hook.next_attempt),
+        (9, 0, None)
+    );
+    b.store
+        .record_delivery(
+            agreement,
+            fdg_store::DeliveryResult::Parked {
+                error: "gave up".into(),
+                from: 10,
+                to: 12,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(b.store.webhooks().await.unwrap()[0].position, 12);
+    let parked = b.store.parked(Some(agreement)).await.unwrap();
+    assert_eq!(parked.len(), 1);
+    let p = &parked[0];
+    assert_eq!(
+        (p.from_position, p.to_position, p.last_error.as_str()),
+        (10, 12, "gave up")
+    );
+    assert_eq!(p.parked_at, context().clock.now());
+    assert_eq!(b.store.parked(None).await.unwrap().len(), 1);
+    assert!(
+        b.store
+            .parked(Some(agreement + 1))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Taken back once for a replay; a second take finds nothing.
+    let taken = b.store.take_parked(p.id).await.unwrap().unwrap();
+    assert_eq!(taken.id, p.id);
+    assert!(b.store.take_parked(p.id).await.unwrap().is_none());
+    let after = &b.store.parked(None).await.unwrap()[0];
+    assert_eq!(after.replayed_at, Some(context().clock.now()));
+}
+
+#[tokio::test]
+async fn the_store_answers_a_health_check() {
+    let b = backend();
+    b.store.ping().await.unwrap();
+}
+
+/// A deregistration reason in the shipped list.
+const DEREGISTRATION_REASON: &str = "beskaeftigelse";
+
+fn agreement_for(
+    code: &str,
+    state: fdg_domain::agreement::AgreementState,
+) -> fdg_store::NewAgreement {
+    fdg_store::NewAgreement {
+        org_code: code.into(),
+        org_kind: None,
+        state,
+        processors: vec!["Leverandør A/S".into()],
+        may_write: vec!["*".into()],
+        may_read: vec!["persons".into()],
+        valid_from: Some("2026-01-01".parse().unwrap()),
+        valid_to: None,
+        reason: "signed".into(),
+    }
+}
+
+#[tokio::test]
+async fn agreements_move_through_their_states_and_keep_every_change() {
+    use fdg_domain::agreement::{AgreementAction, AgreementState};
+    let b = backend();
+    b.store
+        .create_org(OrgKind::MunicipalJobcenter, "101", "Kbh")
+        .await
+        .unwrap();
+    b.store
+        .create_org(OrgKind::UnemploymentFund, "001", "A-kasse")
+        .await
+        .unwrap();
+    assert_eq!(b.store.orgs().await.unwrap().len(), 2);
+    let (created, token) = b
+        .store
+        .create_agreement(agreement_for("101", AgreementState::Test), "operator")
+        .await
+        .unwrap();
+    assert_eq!(created.state, AgreementState::Test);
+    assert_eq!(created.processors, vec!["Leverandør A/S".to_owned()]);
+    assert!(created.may_read("persons") && !created.may_read("events"));
+    assert_eq!(created.valid_from, Some("2026-01-01".parse().unwrap()));
+    let principal = b.store.authenticate(&token).await.unwrap().unwrap();
+    assert_eq!(principal.agreement, created);
+    // Nothing for an organisation that does not exist.
+    assert!(
+        b.store
+            .create_agreement(agreement_for("999", AgreementState::Test), "operator")
+            .await
+            .is_err()
+    );
+    let id = created.id;
+    let activated = b
+        .store
+        .change_agreement(id, AgreementAction::Activate, "test passed", "operator")
+        .await
+        .unwrap();
+    assert_eq!(activated.state, AgreementState::Active);
+    // A move the states do not allow is refused and changes nothing.
+    assert!(
+        b.store
+            .change_agreement(id, AgreementAction::Reinstate, "?", "operator")
+            .await
+            .is_err()
+    );
+    b.store
+        .change_agreement(id, AgreementAction::Suspend, "§ 13", "operator")
+        .await
+        .unwrap();
+    // The suspension reaches the next authentication at once.
+    let principal = b.store.authenticate(&token).await.unwrap().unwrap();
+    assert_eq!(principal.agreement.state, AgreementState::Suspended);
+    b.store
+        .change_agreement(id, AgreementAction::Terminate, "ended", "operator")
+        .await
+        .unwrap();
+    assert!(
+        b.store.issue_token(id).await.is_err(),
+        "a terminated agreement gets no token"
+    );
+    let (now, changes) = b.store.agreement(id).await.unwrap().unwrap();
+    assert_eq!(now.state, AgreementState::Terminated);
+    let moves: Vec<_> = changes
+        .iter()
+        .map(|c| (c.from, c.to, c.reason.as_str(), c.changed_by.as_str()))
+        .collect();
+    assert_eq!(
+        moves,
+        vec![
+            (None, AgreementState::Test, "signed", "operator"),
+            (
+                Some(AgreementState::Test),
+                AgreementState::Active,
+                "test passed",
+                "operator"
+            ),
+            (
+                Some(AgreementState::Active),
+                AgreementState::Suspended,
+                "§ 13",
+                "operator"
+            ),
+            (
+                Some(AgreementState::Suspended),
+                AgreementState::Terminated,
+                "ended",
+                "operator"
+            ),
+        ]
+    );
+    assert!(b.store.agreement(id + 100).await.unwrap().is_none());
+    assert_eq!(b.store.agreements().await.unwrap(), vec![now]);
+}
+
+#[tokio::test]
+async fn tokens_rotate_and_revoke_and_certificates_bind_to_an_agreement() {
+    use fdg_domain::agreement::AgreementState;
+    let b = backend();
+    b.store
+        .create_org(OrgKind::MunicipalJobcenter, "101", "Kbh")
+        .await
+        .unwrap();
+    let (agreement, first) = b
+        .store
+        .create_agreement(agreement_for("101", AgreementState::Active), "operator")
+        .await
+        .unwrap();
+    let second = b.store.issue_token(agreement.id).await.unwrap();
+    assert_ne!(first, second);
+    let p1 = b.store.authenticate(&first).await.unwrap().unwrap();
+    let p2 = b.store.authenticate(&second).await.unwrap().unwrap();
+    assert_eq!(p1.agreement.id, p2.agreement.id);
+    assert_ne!(p1.token_id, p2.token_id);
+    assert!(b.store.revoke_token(p1.token_id).await.unwrap());
+    assert!(
+        !b.store.revoke_token(p1.token_id).await.unwrap(),
+        "already revoked"
+    );
+    assert!(b.store.authenticate(&first).await.unwrap().is_none());
+    assert!(b.store.authenticate(&second).await.unwrap().is_some());
+
+    let fingerprint = "ab".repeat(32);
+    assert!(
+        b.store
+            .authenticate_certificate(&fingerprint)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    b.store
+        .add_certificate(agreement.id, &fingerprint, "CN=Fagsystem")
+        .await
+        .unwrap();
+    let by_cert = b
+        .store
+        .authenticate_certificate(&fingerprint)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(by_cert.agreement.id, agreement.id);
+    assert_eq!(by_cert.org.code, "101");
+    assert!(
+        b.store
+            .add_certificate(agreement.id + 9, &"cd".repeat(32), "CN=x")
+            .await
+            .is_err()
+    );
+}
+
+#[tokio::test]
+async fn users_log_in_with_their_password_and_sessions_end() {
+    let b = backend();
+    b.store
+        .create_org(OrgKind::MunicipalJobcenter, "101", "Kbh")
+        .await
+        .unwrap();
+    let (user, one_time) = b
+        .store
+        .create_user(
+            "101",
+            None,
+            fdg_domain::Role::Caseworker,
+            "Åse Ørsted",
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(user.username, "aase.oersted");
+    assert!(user.must_change_password);
+    assert!(one_time.len() >= 12);
+    // The same name again gets a username of its own, or a clear refusal — never the same.
+    if let Ok((again, _)) = b
+        .store
+        .create_user(
+            "101",
+            None,
+            fdg_domain::Role::Caseworker,
+            "Åse Ørsted",
+            None,
+        )
+        .await
+    {
+        assert_ne!(again.username, user.username);
+    }
+    let logged_in = b
+        .store
+        .login("aase.oersted", &one_time)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(logged_in.id, user.id);
+    assert!(
+        b.store
+            .login("aase.oersted", "wrong")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(b.store.login("nobody", &one_time).await.unwrap().is_none());
+    b.store
+        .set_password(user.id, "a-password-of-my-own")
+        .await
+        .unwrap();
+    assert!(
+        b.store
+            .login("aase.oersted", &one_time)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let me = b
+        .store
+        .login("aase.oersted", "a-password-of-my-own")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!me.must_change_password);
+
+    let now = context().clock.now();
+    let later = now + jiff::SignedDuration::from_hours(1);
+    let id = b.store.create_session(user.id, later).await.unwrap();
+    let session = b.store.session(&id, now).await.unwrap().unwrap();
+    assert_eq!(session.user.id, user.id);
+    assert_eq!(session.csrf.len(), 32);
+    assert!(
+        b.store
+            .session("not-a-session", now)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    b.store.end_session(&id).await.unwrap();
+    assert!(b.store.session(&id, now).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn citizen_sessions_know_their_citizen_until_they_end() {
+    let b = backend();
+    let cpr = fdg_domain::Cpr::parse("070761-4285").unwrap();
+    let now = context().clock.now();
+    let id = b
+        .store
+        .create_citizen_session(&cpr, now + jiff::SignedDuration::from_hours(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        b.store.citizen_session(&id, now).await.unwrap(),
+        Some(cpr.clone())
+    );
+    let expired = now + jiff::SignedDuration::from_hours(2);
+    assert!(
+        b.store
+            .citizen_session(&id, expired)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    b.store.end_citizen_session(&id).await.unwrap();
+    assert!(b.store.citizen_session(&id, now).await.unwrap().is_none());
+}
