@@ -21,14 +21,19 @@ use serde::{Deserialize, Serialize};
 pub mod audit;
 mod config;
 mod migrate;
+mod ops;
 mod pipeline;
 mod pool;
+mod registry;
 mod secrets;
+mod sql;
 pub mod sqlite;
 pub mod supervision;
 pub mod testing;
+mod writer;
 
 pub use config::{Database, StoreConfig, migrate, open, open_audit};
+pub use registry::Registry;
 pub use secrets::hex;
 pub use supervision::{SupervisionInput, SupervisionQuery};
 

@@ -315,3 +315,65 @@ fn new_person_id(now: Timestamp) -> String {
     let ms = u64::try_from(now.as_millisecond()).unwrap_or_default();
     format!("p{ms:012x}{}", random_hex(4))
 }
+
+/// The pipeline's reads and writes on any backend's open transaction, in the SQL both speak.
+/// The position of an appended event is the one the database gives it; the backend makes
+/// sure positions become visible in commit order.
+pub(crate) struct DbTx<'a>(pub &'a mut dyn crate::sql::Db);
+
+impl WriteTx for DbTx<'_> {
+    fn idempotent(&mut self, scope: &str, key: &str) -> Result<Option<(Vec<u8>, String)>> {
+        self.0.query_opt(
+            "SELECT request_hash, outcome FROM idempotency WHERE scope = ?1 AND key = ?2",
+            crate::sql::args![scope, key],
+            |r| Ok((r.bytes(0)?.to_vec(), r.string(1)?)),
+        )
+    }
+
+    fn person_by_cpr(&mut self, digits: &str) -> Result<Option<(String, String)>> {
+        self.0.query_opt(
+            "SELECT person_id, state FROM persons WHERE cpr = ?1",
+            crate::sql::args![digits],
+            |r| Ok((r.string(0)?, r.string(1)?)),
+        )
+    }
+
+    fn person_by_id(&mut self, person_id: &str) -> Result<Option<(String, String)>> {
+        self.0.query_opt(
+            "SELECT person_id, state FROM persons WHERE person_id = ?1",
+            crate::sql::args![person_id],
+            |r| Ok((r.string(0)?, r.string(1)?)),
+        )
+    }
+
+    fn append(&mut self, e: &NewEvent<'_>) -> Result<u64> {
+        self.0.query_one(
+            "INSERT INTO events (person_id, version, type, data, recorded_at, org, context, scope)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING position",
+            crate::sql::args![
+                e.person_id,
+                e.version,
+                e.r#type,
+                e.data,
+                e.recorded_at,
+                e.org,
+                e.context,
+                e.scope
+            ],
+            |r| r.count(0),
+        )
+    }
+
+    fn save_person(&mut self, row: &PersonRow<'_>) -> Result<()> {
+        crate::ops::save_person(self.0, row)
+    }
+
+    fn save_idempotent(&mut self, idem: &Idempotency, outcome: &str, at: &str) -> Result<()> {
+        self.0.execute(
+            "INSERT INTO idempotency (scope, key, request_hash, outcome, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            crate::sql::args![&idem.scope, &idem.key, &idem.request_hash[..], outcome, at],
+        )?;
+        Ok(())
+    }
+}

@@ -1,4 +1,4 @@
-//! Supervision figures in SQLite (§ 1, nr. 3): the sums of every person's
+//! Supervision figures in the database (§ 1, nr. 3): the sums of every person's
 //! [`contributions`], kept up to date by the writer in the same transaction as the events they
 //! come from, and read by reports together with the cut-off they reflect.
 //!
@@ -16,10 +16,10 @@ use fdg_domain::supervision::{
 };
 use jiff::Timestamp;
 use jiff::civil::Date;
-use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use sha2::Digest;
 
+use crate::sql::{Begin, Db, args};
 use crate::{Result, StoreError};
 
 /// What a report asks for. Every report reads every municipality's rows: the national figures
@@ -155,13 +155,23 @@ impl Pending {
     /// Writes the additions (inside the caller's transaction) and forgets them, in key order
     /// (neighbouring keys share pages). A row that comes to sum to nothing stays; reports skip
     /// such rows, so they never reach a figure or a hash.
-    pub(crate) fn flush(&mut self, conn: &Connection) -> Result<()> {
-        let mut upsert = conn.prepare_cached(
-            "INSERT INTO supervision_counts (grain, day, municipality, indicator, dim, n, total)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-             ON CONFLICT (grain, day, municipality, indicator, dim) DO UPDATE SET
-               n = n + excluded.n, total = total + excluded.total",
-        )?;
+    pub(crate) fn flush(&mut self, db: &mut dyn Db) -> Result<()> {
+        for ((m, grain, ind, day, dim), (n, total)) in self.drain_sorted() {
+            db.execute(
+                "INSERT INTO supervision_counts (grain, day, municipality, indicator, dim, n, total)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (grain, day, municipality, indicator, dim) DO UPDATE SET
+                   n = supervision_counts.n + excluded.n,
+                   total = supervision_counts.total + excluded.total",
+                args![grain, day, &m, ind, &dim, n, total],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// The additions that change something, in the order reports read them (grain, day,
+    /// municipality, indicator, dimension); forgets them.
+    fn drain_sorted(&mut self) -> Vec<(Key, (i64, i64))> {
         let mut all: Vec<(Key, (i64, i64))> = self
             .0
             .drain()
@@ -170,22 +180,17 @@ impl Pending {
         all.sort_unstable_by(|((m1, g1, i1, d1, x1), _), ((m2, g2, i2, d2, x2), _)| {
             (g1, d1, m1, i1, x1).cmp(&(g2, d2, m2, i2, x2))
         });
-        for ((m, grain, ind, day, dim), (n, total)) in all {
-            upsert.execute(params![grain, day, m, ind, dim, n, total])?;
-        }
-        Ok(())
+        all
     }
 }
 
 /// The stored definitions and parameters, if any.
-fn stored_meta(conn: &Connection) -> Result<Option<String>> {
-    Ok(conn
-        .query_row(
-            "SELECT value FROM supervision_meta WHERE key = 'definitions'",
-            [],
-            |r| r.get(0),
-        )
-        .optional()?)
+fn stored_meta(db: &mut dyn Db) -> Result<Option<String>> {
+    db.query_opt(
+        "SELECT value FROM supervision_meta WHERE key = 'definitions'",
+        args![],
+        |r| r.string(0),
+    )
 }
 
 fn meta_text(params: &Params) -> String {
@@ -193,224 +198,233 @@ fn meta_text(params: &Params) -> String {
 }
 
 /// Recomputes every sum from the person projections when they were made under other
-/// definitions or parameters (or never). Returns whether it did. Runs inside `conn`'s
-/// transaction when the caller has one.
-pub(crate) fn ensure_current(conn: &Connection, params: &Params) -> Result<bool> {
-    if stored_meta(conn)?.as_deref() == Some(meta_text(params).as_str()) {
+/// definitions or parameters (or never). Returns whether it did. Runs inside the caller's
+/// transaction.
+pub(crate) fn ensure_current(db: &mut dyn Db, params: &Params) -> Result<bool> {
+    if stored_meta(db)?.as_deref() == Some(meta_text(params).as_str()) {
         return Ok(false);
     }
-    recompute(conn, params)?;
+    recompute(db, params)?;
     Ok(true)
 }
 
 /// Replaces every sum by the sum of every person's contributions now.
-pub(crate) fn recompute(conn: &Connection, params: &Params) -> Result<()> {
-    conn.execute("DELETE FROM supervision_counts", [])?;
+pub(crate) fn recompute(db: &mut dyn Db, params: &Params) -> Result<()> {
+    db.execute("DELETE FROM supervision_counts", args![])?;
     let mut pending = Pending::default();
-    {
-        let mut stmt = conn.prepare("SELECT state FROM persons")?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            let json: String = r.get(0)?;
-            let state: PersonState = serde_json::from_str(&json)
-                .map_err(|e| StoreError::Corrupt(format!("person state: {e}")))?;
-            for c in contributions(&state, params) {
-                pending.add(state.municipality.as_deref(), &c);
-            }
+    db.query_each("SELECT state FROM persons", args![], &mut |r| {
+        let state: PersonState = serde_json::from_str(r.text(0)?)
+            .map_err(|e| StoreError::Corrupt(format!("person state: {e}")))?;
+        for c in contributions(&state, params) {
+            pending.add(state.municipality.as_deref(), &c);
         }
-    }
-    pending.flush(conn)?;
-    conn.execute(
+        Ok(())
+    })?;
+    pending.flush(db)?;
+    db.execute(
         "INSERT INTO supervision_meta (key, value) VALUES ('definitions', ?1)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        [meta_text(params)],
+        args![&meta_text(params)],
     )?;
     Ok(())
 }
 
 /// Reads the rows a report needs, with the cut-off, in one snapshot of the database.
-pub(crate) fn read(conn: &Connection, q: &SupervisionQuery) -> Result<SupervisionInput> {
-    let tx = conn.unchecked_transaction()?;
-    let head: Option<(i64, String)> = tx
-        .query_row(
-            "SELECT position, recorded_at FROM events ORDER BY position DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
-    let (position, recorded_at) = match head {
-        Some((p, at)) => (
-            p as u64,
-            Some(
-                at.parse::<Timestamp>()
-                    .map_err(|e| StoreError::Corrupt(format!("recorded_at: {e}")))?,
-            ),
-        ),
-        None => (0, None),
-    };
-    let input = read_rows(&tx, q, position, recorded_at)?;
-    tx.finish()?;
-    Ok(input)
-}
-
-fn read_rows(
-    conn: &Connection,
-    q: &SupervisionQuery,
-    position: u64,
-    recorded_at: Option<Timestamp>,
-) -> Result<SupervisionInput> {
-    let definitions: String = stored_meta(conn)?.unwrap_or_default();
-    let (version, params) = definitions
-        .split_once(';')
-        .map(|(v, p)| (v.to_owned(), p.to_owned()))
-        .unwrap_or_default();
-    let as_of = day_number(q.as_of);
-    let month = day_number(q.as_of.first_of_month());
-    let from = day_number(q.from);
-    let mut stmt = conn.prepare_cached(
-        "SELECT municipality, indicator, day, dim, n, total FROM supervision_counts
-         WHERE grain = ?1 AND day >= ?2 AND day <= ?3 AND (n != 0 OR total != 0)
-         ORDER BY grain, day, municipality, indicator, dim",
-    )?;
-    let mut rows = Vec::new();
-    let mut hash = sha2::Sha256::new();
-    hash.update(format!(
-        "fdg-supervision-input\n{version}\n{params}\nas_of={}\nfrom={}\n",
-        q.as_of, q.from
-    ));
-    // A few hundred distinct texts and days over up to a million rows: each is made once.
-    let mut texts: HashSet<Arc<str>> = HashSet::new();
-    let mut text = |s: &str| -> Arc<str> {
-        if let Some(t) = texts.get(s) {
-            return t.clone();
+pub(crate) fn read(db: &mut dyn Db, q: &SupervisionQuery) -> Result<SupervisionInput> {
+    db.transaction(Begin::Snapshot, |db| {
+        let (position, recorded_at) = match crate::ops::head(db)? {
+            Some((p, at)) => (p, Some(at)),
+            None => (0, None),
+        };
+        let definitions = stored_meta(db)?.unwrap_or_default();
+        let mut input = Input::new(&definitions, q);
+        let mut stmt_rows = |grain: i64, lo: i64, hi: i64, input: &mut Input| {
+            db.query_each(
+                "SELECT municipality, indicator, day, dim, n, total FROM supervision_counts
+                 WHERE grain = ?1 AND day >= ?2 AND day <= ?3 AND (n != 0 OR total != 0)
+                 ORDER BY grain, day, municipality, indicator, dim",
+                args![grain, lo, hi],
+                &mut |r| {
+                    input.push(
+                        grain,
+                        r.int(2)?,
+                        r.text(0)?,
+                        r.text(1)?,
+                        r.text(3)?,
+                        (r.int(4)?, r.int(5)?),
+                    )
+                },
+            )
+        };
+        for (grain, lo, hi) in input.ranges() {
+            stmt_rows(grain, lo, hi, &mut input)?;
         }
-        let t: Arc<str> = s.into();
-        texts.insert(t.clone());
-        t
-    };
-    let mut days: HashMap<i64, Date> = HashMap::new();
-    let mut line = String::new();
-    // Flows in the report's months; stock changes by month before the as-of month; stock
-    // changes by day in it.
-    for (grain, lo, hi) in [(0, from, as_of), (1, 0, month - 1), (2, month, as_of)] {
-        let table = table_of(grain)?;
-        let mut r = stmt.query(params![grain, lo, hi])?;
-        while let Some(row) = r.next()? {
-            let str_at = |i: usize| -> Result<&str> {
-                row.get_ref(i)?
-                    .as_str()
-                    .map_err(|e| StoreError::Corrupt(format!("supervision row: {e}")))
-            };
-            let (municipality, indicator, dim) = (str_at(0)?, str_at(1)?, str_at(3)?);
-            let day: i64 = row.get(2)?;
-            let (n, total): (i64, i64) = (row.get(4)?, row.get(5)?);
-            line.clear();
-            // Infallible: writing to a String.
-            let _ = writeln!(
-                line,
-                "{grain}\t{day}\t{municipality}\t{indicator}\t{dim}\t{n}\t{total}"
-            );
-            hash.update(line.as_bytes());
-            let day = match days.get(&day) {
-                Some(d) => *d,
-                None => *days.entry(day).or_insert(number_day(day)?),
-            };
-            rows.push(Row {
-                table,
-                municipality: text(municipality),
-                indicator: text(indicator),
-                day,
-                dim: text(dim),
-                n,
-                total,
-            });
-        }
-    }
-    Ok(SupervisionInput {
-        position,
-        recorded_at,
-        as_of: q.as_of,
-        definitions: version,
-        params,
-        input_hash: crate::hex(&hash.finalize()),
-        rows,
+        Ok(input.finish(position, recorded_at))
     })
 }
 
+/// A report's input as it is read: the rows in order, hashed as they come.
+struct Input {
+    version: String,
+    params: String,
+    query: SupervisionQuery,
+    hash: sha2::Sha256,
+    rows: Vec<Row>,
+    // A few hundred distinct texts and days over up to a million rows: each is made once.
+    texts: HashSet<Arc<str>>,
+    days: HashMap<i64, Date>,
+    line: String,
+}
+
+impl Input {
+    fn new(definitions: &str, q: &SupervisionQuery) -> Self {
+        let (version, params) = definitions
+            .split_once(';')
+            .map(|(v, p)| (v.to_owned(), p.to_owned()))
+            .unwrap_or_default();
+        let mut hash = sha2::Sha256::new();
+        hash.update(format!(
+            "fdg-supervision-input\n{version}\n{params}\nas_of={}\nfrom={}\n",
+            q.as_of, q.from
+        ));
+        Input {
+            version,
+            params,
+            query: q.clone(),
+            hash,
+            rows: Vec::new(),
+            texts: HashSet::new(),
+            days: HashMap::new(),
+            line: String::new(),
+        }
+    }
+
+    /// Flows in the report's months; stock changes by month before the as-of month; stock
+    /// changes by day in it: `(grain, first day, last day)` as day numbers.
+    fn ranges(&self) -> [(i64, i64, i64); 3] {
+        let as_of = day_number(self.query.as_of);
+        let month = day_number(self.query.as_of.first_of_month());
+        let from = day_number(self.query.from);
+        [(0, from, as_of), (1, 0, month - 1), (2, month, as_of)]
+    }
+
+    fn text(&mut self, s: &str) -> Arc<str> {
+        if let Some(t) = self.texts.get(s) {
+            return t.clone();
+        }
+        let t: Arc<str> = s.into();
+        self.texts.insert(t.clone());
+        t
+    }
+
+    fn push(
+        &mut self,
+        grain: i64,
+        day: i64,
+        municipality: &str,
+        indicator: &str,
+        dim: &str,
+        (n, total): (i64, i64),
+    ) -> Result<()> {
+        let table = table_of(grain)?;
+        self.line.clear();
+        // Infallible: writing to a String.
+        let _ = writeln!(
+            self.line,
+            "{grain}\t{day}\t{municipality}\t{indicator}\t{dim}\t{n}\t{total}"
+        );
+        self.hash.update(self.line.as_bytes());
+        let date = match self.days.get(&day) {
+            Some(d) => *d,
+            None => *self.days.entry(day).or_insert(number_day(day)?),
+        };
+        let row = Row {
+            table,
+            municipality: self.text(municipality),
+            indicator: self.text(indicator),
+            day: date,
+            dim: self.text(dim),
+            n,
+            total,
+        };
+        self.rows.push(row);
+        Ok(())
+    }
+
+    fn finish(self, position: u64, recorded_at: Option<Timestamp>) -> SupervisionInput {
+        SupervisionInput {
+            position,
+            recorded_at,
+            as_of: self.query.as_of,
+            definitions: self.version,
+            params: self.params,
+            input_hash: crate::hex(&self.hash.finalize()),
+            rows: self.rows,
+        }
+    }
+}
+
 /// The same report input as [`read`] would have given when the newest event was `position`:
-/// replays the log up to it into a scratch database and reads that. This is how a figure is
-/// reproduced later, or contested.
+/// replays the log up to it and sums every person's contributions, without touching the
+/// stored sums. This is how a figure is reproduced later, or contested.
 pub(crate) fn replay(
-    conn: &Connection,
+    db: &mut dyn Db,
     position: u64,
     params: &Params,
     q: &SupervisionQuery,
 ) -> Result<SupervisionInput> {
-    let scratch = Connection::open_in_memory()?;
-    scratch.execute_batch(include_str!("../migrations/sqlite/0011_supervision.sql"))?;
-    let tx = conn.unchecked_transaction()?;
-    let mut pending = Pending::default();
-    let mut recorded_at: Option<Timestamp> = None;
-    {
-        let mut stmt = tx.prepare(
-            "SELECT person_id, version, data, recorded_at, org FROM events
-             WHERE position <= ?1 ORDER BY person_id, version",
-        )?;
-        let mut rows = stmt.query([position as i64])?;
+    let (pending, recorded_at) = db.transaction(Begin::Snapshot, |db| {
+        let mut pending = Pending::default();
         let mut current: Option<(String, PersonState)> = None;
         let finish = |state: &PersonState, pending: &mut Pending| {
             for c in contributions(state, params) {
                 pending.add(state.municipality.as_deref(), &c);
             }
         };
-        while let Some(r) = rows.next()? {
-            let person_id: String = r.get(0)?;
-            let version: i64 = r.get(1)?;
-            let data: String = r.get(2)?;
-            let at: Timestamp = r
-                .get::<_, String>(3)?
-                .parse()
-                .map_err(|e| StoreError::Corrupt(format!("recorded_at: {e}")))?;
-            let event: fdg_domain::Event = serde_json::from_str(&data)
-                .map_err(|e| StoreError::Corrupt(format!("event {person_id}.{version}: {e}")))?;
-            if current.as_ref().is_none_or(|(id, _)| *id != person_id) {
-                if let Some((_, s)) = current.take() {
-                    finish(&s, &mut pending);
+        db.query_each(
+            "SELECT person_id, version, data, recorded_at, org FROM events
+             WHERE position <= ?1 ORDER BY person_id, version",
+            args![position],
+            &mut |r| {
+                let event = crate::ops::logged_event(r)?;
+                if current
+                    .as_ref()
+                    .is_none_or(|(id, _)| *id != event.person_id)
+                {
+                    if let Some((_, s)) = current.take() {
+                        finish(&s, &mut pending);
+                    }
+                    current = Some((event.person_id.clone(), PersonState::default()));
                 }
-                current = Some((person_id, PersonState::default()));
-            }
-            if let Some((_, s)) = current.as_mut() {
-                s.apply(
-                    &fdg_domain::EventMeta {
-                        version: version as u64,
-                        recorded_at: at,
-                        recorded_by: r.get(4)?,
-                    },
-                    &event,
-                );
-            }
-        }
+                if let Some((_, s)) = current.as_mut() {
+                    event.apply_to(s)?;
+                }
+                Ok(())
+            },
+        )?;
         if let Some((_, s)) = current.take() {
             finish(&s, &mut pending);
         }
-        if position > 0 {
-            recorded_at = tx
-                .query_row(
-                    "SELECT recorded_at FROM events WHERE position = ?1",
-                    [position as i64],
-                    |r| r.get::<_, String>(0),
-                )
-                .optional()?
-                .map(|s| s.parse::<Timestamp>())
-                .transpose()
-                .map_err(|e| StoreError::Corrupt(format!("recorded_at: {e}")))?;
+        let recorded_at = if position > 0 {
+            db.query_opt(
+                "SELECT recorded_at FROM events WHERE position = ?1",
+                args![position],
+                |r| r.time(0),
+            )?
+        } else {
+            None
+        };
+        Ok((pending, recorded_at))
+    })?;
+    let mut input = Input::new(&meta_text(params), q);
+    let mut sums = pending;
+    let all = sums.drain_sorted();
+    for (grain, lo, hi) in input.ranges() {
+        for ((m, g, ind, day, dim), counts) in &all {
+            if *g == grain && (lo..=hi).contains(day) {
+                input.push(grain, *day, m, ind, dim, *counts)?;
+            }
         }
     }
-    tx.finish()?;
-    pending.flush(&scratch)?;
-    scratch.execute(
-        "INSERT INTO supervision_meta (key, value) VALUES ('definitions', ?1)",
-        [meta_text(params)],
-    )?;
-    read_rows(&scratch, q, position, recorded_at)
+    Ok(input.finish(position, recorded_at))
 }

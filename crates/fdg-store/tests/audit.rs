@@ -203,7 +203,9 @@ async fn queued_entries_join_the_chain_in_the_order_they_were_queued() {
     let dir = TempDir::new();
     let log = open(&dir);
     log.enqueue(vec![entry(1, "pa")]).await.unwrap();
-    log.enqueue(vec![entry(2, "pa"), entry(3, "pb")]).await.unwrap();
+    log.enqueue(vec![entry(2, "pa"), entry(3, "pb")])
+        .await
+        .unwrap();
     // An append returns when it is durable, and so is everything queued before it.
     log.append(vec![entry(4, "pa")]).await.unwrap();
     let mine = log.for_person("pa", 10).await.unwrap();
@@ -211,7 +213,10 @@ async fn queued_entries_join_the_chain_in_the_order_they_were_queued() {
         .iter()
         .map(|e| e.entry.acting_person.as_deref().unwrap())
         .collect();
-    assert_eq!(who, ["sagsbehandler-4", "sagsbehandler-2", "sagsbehandler-1"]);
+    assert_eq!(
+        who,
+        ["sagsbehandler-4", "sagsbehandler-2", "sagsbehandler-1"]
+    );
     let report = log.verify().await.unwrap();
     assert_eq!(report.entries, 4);
     assert!(report.problems.is_empty(), "{:?}", report.problems);

@@ -1,0 +1,476 @@
+//! The [`Store`] every backend offers, written once over a [`Backend`].
+//!
+//! A backend provides only what differs between databases: where reads run, where writes are
+//! serialised, how a command's transaction is run (the shared [`crate::pipeline`]) and how
+//! readers learn that the log grew. Everything else — which SQL answers which call, credential
+//! caching, password hashing, recorded times from the registry's clock — lives here.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use fdg_domain::agreement::{AgreementAction, AgreementState};
+use fdg_domain::supervision::Params;
+use fdg_domain::{Cpr, OrgKind, Role};
+use jiff::Timestamp;
+
+use crate::ops;
+use crate::secrets::{
+    hash_password, one_time_password, random_hex, token_hash, username_from, verify_password,
+};
+use crate::sql::Db;
+use crate::{
+    Agreement, AgreementHistory, BoxFut, DeliveryResult, NewAgreement, Org, ParkedBatch,
+    PersonRecord, Principal, Result, Session, Store, StoreError, StoredEvent, SupervisionInput,
+    SupervisionQuery, TimeSource, User, Webhook, WriteOutcome, WriteRequest,
+};
+
+/// A database's own part of the store (public only so [`Registry`] can name it; not
+/// reachable from outside the crate).
+pub trait Backend: Send + Sync + 'static {
+    /// Runs `f` on a connection that reads committed data.
+    fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut dyn Db) -> Result<T> + Send + 'static,
+    ) -> BoxFut<'_, Result<T>>;
+    /// Runs `f` where writes are serialised (after the writes queued before it).
+    fn admin<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut dyn Db) -> Result<T> + Send + 'static,
+    ) -> BoxFut<'_, Result<T>>;
+    /// Decides and stores a command through the write pipeline.
+    fn execute(&self, req: WriteRequest) -> BoxFut<'_, Result<WriteOutcome>>;
+    /// The newest committed position, for long polling.
+    fn watch_head(&self) -> tokio::sync::watch::Receiver<u64>;
+}
+
+/// How long an authenticated credential is trusted without asking the database again. Changes
+/// made through this store (suspension, revocation) take effect at once; changes made
+/// elsewhere (the CLI, another node) within this time.
+const CREDENTIAL_TTL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Most credentials cached at once; the cache starts afresh beyond it.
+const CREDENTIAL_CACHE_MAX: usize = 10_000;
+
+/// The registry's store on one backend.
+pub struct Registry<B> {
+    backend: B,
+    clock: Arc<dyn TimeSource>,
+    supervision: Params,
+    credentials: Mutex<HashMap<[u8; 32], (std::time::Instant, Principal)>>,
+    /// Bumped whenever credentials change here, so a lookup that raced a change is not cached.
+    generation: AtomicU64,
+}
+
+impl<B: Backend> Registry<B> {
+    pub(crate) fn new(backend: B, clock: Arc<dyn TimeSource>, supervision: Params) -> Self {
+        Registry {
+            backend,
+            clock,
+            supervision,
+            credentials: Mutex::new(HashMap::new()),
+            generation: AtomicU64::new(0),
+        }
+    }
+
+    /// The store clock's now, as stored (RFC 3339): every recorded time comes from it.
+    fn now(&self) -> String {
+        self.clock.now().to_string()
+    }
+
+    fn forget_credentials(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        self.credentials
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clear();
+    }
+
+    /// A credential's principal, from the cache while it is fresh.
+    async fn principal(
+        &self,
+        key: [u8; 32],
+        look_up: impl FnOnce(&mut dyn Db) -> Result<Option<Principal>> + Send + 'static,
+    ) -> Result<Option<Principal>> {
+        let now = std::time::Instant::now();
+        if let Some((at, p)) = self
+            .credentials
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&key)
+            && now.duration_since(*at) < CREDENTIAL_TTL
+        {
+            return Ok(Some(p.clone()));
+        }
+        let generation = self.generation.load(Ordering::SeqCst);
+        let found = self.backend.read(look_up).await?;
+        if let Some(p) = found
+            .as_ref()
+            .filter(|_| self.generation.load(Ordering::SeqCst) == generation)
+        {
+            let mut cache = self
+                .credentials
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if cache.len() > CREDENTIAL_CACHE_MAX {
+                cache.clear();
+            }
+            cache.insert(key, (now, p.clone()));
+        }
+        Ok(found)
+    }
+}
+
+impl<B: Backend> Store for Registry<B> {
+    fn execute(&self, req: WriteRequest) -> BoxFut<'_, Result<WriteOutcome>> {
+        self.backend.execute(req)
+    }
+
+    fn person_by_cpr<'a>(&'a self, cpr: &'a Cpr) -> BoxFut<'a, Result<Option<PersonRecord>>> {
+        let digits = cpr.digits();
+        self.backend.read(move |db| ops::person(db, true, &digits))
+    }
+
+    fn person<'a>(&'a self, person_id: &'a str) -> BoxFut<'a, Result<Option<PersonRecord>>> {
+        let id = person_id.to_owned();
+        self.backend.read(move |db| ops::person(db, false, &id))
+    }
+
+    fn events_after(&self, after: u64, limit: u32) -> BoxFut<'_, Result<Vec<StoredEvent>>> {
+        self.backend
+            .read(move |db| ops::events_after(db, after, limit))
+    }
+
+    fn watch_head(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.backend.watch_head()
+    }
+
+    fn position_before(&self, at: Timestamp) -> BoxFut<'_, Result<u64>> {
+        self.backend.read(move |db| ops::position_before(db, at))
+    }
+
+    fn person_events<'a>(&'a self, person_id: &'a str) -> BoxFut<'a, Result<Vec<StoredEvent>>> {
+        let id = person_id.to_owned();
+        self.backend.read(move |db| ops::person_events(db, &id))
+    }
+
+    fn cursor(&self, agreement_id: i64) -> BoxFut<'_, Result<u64>> {
+        self.backend.read(move |db| ops::cursor(db, agreement_id))
+    }
+
+    fn set_cursor(&self, agreement_id: i64, position: u64) -> BoxFut<'_, Result<()>> {
+        let now = self.now();
+        self.backend
+            .admin(move |db| ops::set_cursor(db, agreement_id, position, &now))
+    }
+
+    fn set_webhook<'a>(
+        &'a self,
+        agreement_id: i64,
+        url: &'a str,
+        from_position: u64,
+    ) -> BoxFut<'a, Result<String>> {
+        let (now, url) = (self.now(), url.to_owned());
+        self.backend
+            .admin(move |db| ops::set_webhook(db, agreement_id, &url, from_position, &now))
+    }
+
+    fn webhooks(&self) -> BoxFut<'_, Result<Vec<Webhook>>> {
+        self.backend.read(ops::webhooks)
+    }
+
+    fn record_delivery(&self, agreement_id: i64, result: DeliveryResult) -> BoxFut<'_, Result<()>> {
+        let now = self.now();
+        self.backend
+            .admin(move |db| ops::record_delivery(db, agreement_id, &result, &now))
+    }
+
+    fn parked(&self, agreement_id: Option<i64>) -> BoxFut<'_, Result<Vec<ParkedBatch>>> {
+        self.backend.read(move |db| ops::parked(db, agreement_id))
+    }
+
+    fn take_parked(&self, id: i64) -> BoxFut<'_, Result<Option<ParkedBatch>>> {
+        let now = self.now();
+        self.backend.admin(move |db| ops::take_parked(db, id, &now))
+    }
+
+    fn create_org<'a>(
+        &'a self,
+        kind: OrgKind,
+        code: &'a str,
+        name: &'a str,
+    ) -> BoxFut<'a, Result<Org>> {
+        let (now, code, name) = (self.now(), code.to_owned(), name.to_owned());
+        self.backend
+            .admin(move |db| ops::create_org(db, kind, &code, &name, &now))
+    }
+
+    fn orgs(&self) -> BoxFut<'_, Result<Vec<Org>>> {
+        self.backend.read(ops::orgs)
+    }
+
+    fn create_token<'a>(
+        &'a self,
+        code: &'a str,
+        kind: Option<OrgKind>,
+    ) -> BoxFut<'a, Result<String>> {
+        let new = NewAgreement {
+            org_code: code.to_owned(),
+            org_kind: kind,
+            state: AgreementState::Active,
+            processors: Vec::new(),
+            may_write: vec!["*".into()],
+            may_read: vec!["*".into()],
+            valid_from: None,
+            valid_to: None,
+            reason: "fdg token create (active agreement with one token)".into(),
+        };
+        Box::pin(async move {
+            let (_, token) = self.create_agreement(new, "cli").await?;
+            Ok(token)
+        })
+    }
+
+    fn create_agreement<'a>(
+        &'a self,
+        new: NewAgreement,
+        by: &'a str,
+    ) -> BoxFut<'a, Result<(Agreement, String)>> {
+        let (now, by) = (self.now(), by.to_owned());
+        self.backend
+            .admin(move |db| ops::create_agreement(db, &new, &by, &now))
+    }
+
+    fn change_agreement<'a>(
+        &'a self,
+        id: i64,
+        action: AgreementAction,
+        reason: &'a str,
+        by: &'a str,
+    ) -> BoxFut<'a, Result<Agreement>> {
+        let (now, reason, by) = (self.now(), reason.to_owned(), by.to_owned());
+        let changed = self.backend.admin(move |db| {
+            ops::change_agreement(db, id, |s| action.apply(s), &reason, &by, &now)
+        });
+        Box::pin(async move {
+            let changed = changed.await;
+            self.forget_credentials();
+            changed
+        })
+    }
+
+    fn agreement(&self, id: i64) -> BoxFut<'_, Result<Option<AgreementHistory>>> {
+        self.backend.read(move |db| ops::agreement(db, id))
+    }
+
+    fn agreements(&self) -> BoxFut<'_, Result<Vec<Agreement>>> {
+        self.backend.read(ops::agreements)
+    }
+
+    fn issue_token(&self, agreement_id: i64) -> BoxFut<'_, Result<String>> {
+        let now = self.now();
+        self.backend
+            .admin(move |db| ops::issue_token(db, agreement_id, &now))
+    }
+
+    fn revoke_token(&self, token_id: i64) -> BoxFut<'_, Result<bool>> {
+        let now = self.now();
+        let revoked = self
+            .backend
+            .admin(move |db| ops::revoke_token(db, token_id, &now));
+        Box::pin(async move {
+            let revoked = revoked.await;
+            self.forget_credentials();
+            revoked
+        })
+    }
+
+    fn add_certificate<'a>(
+        &'a self,
+        agreement_id: i64,
+        fingerprint: &'a str,
+        subject: &'a str,
+    ) -> BoxFut<'a, Result<()>> {
+        let (now, fingerprint, subject) =
+            (self.now(), fingerprint.to_lowercase(), subject.to_owned());
+        self.backend
+            .admin(move |db| ops::add_certificate(db, agreement_id, &fingerprint, &subject, &now))
+    }
+
+    fn authenticate_certificate<'a>(
+        &'a self,
+        fingerprint: &'a str,
+    ) -> BoxFut<'a, Result<Option<Principal>>> {
+        let fingerprint = fingerprint.to_lowercase();
+        self.backend
+            .read(move |db| ops::certificate_principal(db, &fingerprint))
+    }
+
+    fn authenticate<'a>(&'a self, token: &'a str) -> BoxFut<'a, Result<Option<Principal>>> {
+        let hash = token_hash(token);
+        Box::pin(self.principal(hash, move |db| ops::token_principal(db, &hash)))
+    }
+
+    fn create_user<'a>(
+        &'a self,
+        org_code: &'a str,
+        org_kind: Option<OrgKind>,
+        role: Role,
+        name: &'a str,
+        username: Option<&'a str>,
+    ) -> BoxFut<'a, Result<(User, String)>> {
+        let now = self.now();
+        let (org_code, name) = (org_code.to_owned(), name.trim().to_owned());
+        let username = username.map_or_else(|| username_from(&name), |u| u.trim().to_lowercase());
+        Box::pin(async move {
+            if name.is_empty() || username.is_empty() {
+                return Err(StoreError::InvalidUser("a user needs a name".into()));
+            }
+            let password = one_time_password();
+            let hash = hash_password(password.clone()).await?;
+            let user = self
+                .backend
+                .admin(move |db| {
+                    let new = ops::NewUser {
+                        org_code: &org_code,
+                        org_kind,
+                        role,
+                        name: &name,
+                        username: &username,
+                        password_hash: &hash,
+                    };
+                    ops::create_user(db, &new, &now)
+                })
+                .await?;
+            Ok((user, password))
+        })
+    }
+
+    fn login<'a>(
+        &'a self,
+        username: &'a str,
+        password: &'a str,
+    ) -> BoxFut<'a, Result<Option<User>>> {
+        let username = username.trim().to_lowercase();
+        Box::pin(async move {
+            let found = self
+                .backend
+                .read(move |db| ops::credentials(db, &username))
+                .await?;
+            // Verify against a dummy hash when the user is unknown, so timing does not tell.
+            let (id, hash) = match found {
+                Some((id, Some(hash))) => (Some(id), Some(hash)),
+                _ => (None, None),
+            };
+            let ok = verify_password(password.to_owned(), hash).await?;
+            match (ok, id) {
+                (true, Some(id)) => self.backend.read(move |db| ops::load_user(db, id)).await,
+                _ => Ok(None),
+            }
+        })
+    }
+
+    fn set_password<'a>(&'a self, user_id: i64, password: &'a str) -> BoxFut<'a, Result<()>> {
+        let password = password.to_owned();
+        Box::pin(async move {
+            if password.chars().count() < 12 {
+                return Err(StoreError::InvalidUser(
+                    "a password needs at least 12 characters".into(),
+                ));
+            }
+            let hash = hash_password(password).await?;
+            self.backend
+                .admin(move |db| ops::set_password(db, user_id, &hash))
+                .await
+        })
+    }
+
+    fn create_session(&self, user_id: i64, expires_at: Timestamp) -> BoxFut<'_, Result<String>> {
+        let now = self.now();
+        Box::pin(async move {
+            let id = random_hex(32);
+            let csrf = random_hex(16);
+            let hash = token_hash(&id);
+            let expires = expires_at.to_string();
+            self.backend
+                .admin(move |db| ops::create_session(db, &hash, user_id, &csrf, &expires, &now))
+                .await?;
+            Ok(id)
+        })
+    }
+
+    fn session<'a>(&'a self, id: &'a str, now: Timestamp) -> BoxFut<'a, Result<Option<Session>>> {
+        let hash = token_hash(id);
+        self.backend.read(move |db| ops::session(db, &hash, now))
+    }
+
+    fn end_session<'a>(&'a self, id: &'a str) -> BoxFut<'a, Result<()>> {
+        let hash = token_hash(id);
+        self.backend
+            .admin(move |db| ops::end_session(db, &hash, false))
+    }
+
+    fn create_citizen_session<'a>(
+        &'a self,
+        cpr: &'a Cpr,
+        expires_at: Timestamp,
+    ) -> BoxFut<'a, Result<String>> {
+        let (now, digits) = (self.now(), cpr.digits());
+        Box::pin(async move {
+            let id = random_hex(32);
+            let hash = token_hash(&id);
+            let expires = expires_at.to_string();
+            self.backend
+                .admin(move |db| ops::create_citizen_session(db, &hash, &digits, &expires, &now))
+                .await?;
+            Ok(id)
+        })
+    }
+
+    fn end_citizen_session<'a>(&'a self, id: &'a str) -> BoxFut<'a, Result<()>> {
+        let hash = token_hash(id);
+        self.backend
+            .admin(move |db| ops::end_session(db, &hash, true))
+    }
+
+    fn citizen_session<'a>(
+        &'a self,
+        id: &'a str,
+        now: Timestamp,
+    ) -> BoxFut<'a, Result<Option<Cpr>>> {
+        let hash = token_hash(id);
+        self.backend
+            .read(move |db| ops::citizen_session(db, &hash, now))
+    }
+
+    fn rebuild(&self) -> BoxFut<'_, Result<u64>> {
+        let params = self.supervision;
+        self.backend.admin(move |db| ops::rebuild(db, &params))
+    }
+
+    fn ping(&self) -> BoxFut<'_, Result<()>> {
+        self.backend.read(|db| {
+            db.query_one("SELECT 1", crate::sql::args![], |r| r.int(0))
+                .map(drop)
+        })
+    }
+
+    fn supervision<'a>(
+        &'a self,
+        query: &'a SupervisionQuery,
+    ) -> BoxFut<'a, Result<SupervisionInput>> {
+        let query = query.clone();
+        self.backend
+            .read(move |db| crate::supervision::read(db, &query))
+    }
+
+    fn supervision_replay<'a>(
+        &'a self,
+        position: u64,
+        query: &'a SupervisionQuery,
+    ) -> BoxFut<'a, Result<SupervisionInput>> {
+        let (query, params) = (query.clone(), self.supervision);
+        self.backend
+            .read(move |db| crate::supervision::replay(db, position, &params, &query))
+    }
+}
