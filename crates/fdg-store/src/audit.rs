@@ -660,3 +660,288 @@ impl AuditLog for SqliteAudit {
         })
     }
 }
+
+/// The audit log on PostgreSQL, in the registry's database: one chain for every node. Each
+/// node appends through its own writer thread with group commit; a batch takes the audit's
+/// advisory lock, reads the chain's head and appends after it, so the entries of all nodes
+/// form one chain in `seq` order.
+pub struct PostgresAudit {
+    url: String,
+    jobs: mpsc::Sender<Job>,
+    readers: crate::postgres::Readers,
+}
+
+/// The advisory lock every audit append holds until it commits.
+const AUDIT_LOCK: i64 = 0x66_64_67_61;
+
+/// The chain's head over [`crate::sql::Db`]: the last position and hash (entry or checkpoint).
+fn db_head(db: &mut dyn crate::sql::Db) -> Result<(i64, [u8; 32])> {
+    use crate::sql::args;
+    let last = db.query_opt(
+        "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
+        args![],
+        |r| Ok((r.int(0)?, r.bytes(1)?.to_vec())),
+    )?;
+    let checkpoint = db.query_opt(
+        "SELECT seq, hash FROM audit_checkpoints ORDER BY seq DESC LIMIT 1",
+        args![],
+        |r| Ok((r.int(0)?, r.bytes(1)?.to_vec())),
+    )?;
+    let (seq, hash) = match (last, checkpoint) {
+        (Some(l), Some(c)) if c.0 > l.0 => c,
+        (Some(l), _) => l,
+        (None, Some(c)) => c,
+        (None, None) => return Ok((0, GENESIS)),
+    };
+    let hash: [u8; 32] = hash
+        .try_into()
+        .map_err(|_| StoreError::Corrupt("audit hash length".into()))?;
+    Ok((seq, hash))
+}
+
+fn db_entry(r: &dyn crate::sql::RowRef) -> Result<StoredAuditEntry> {
+    Ok(StoredAuditEntry {
+        seq: r.int(0)?,
+        entry: AuditEntry {
+            at: r.time(1)?,
+            org: r.string(2)?,
+            credential: r.string(3)?,
+            acting_person: r.opt_string(4)?,
+            on_behalf_of: r.opt_string(5)?,
+            action: r.string(6)?,
+            person_id: r.opt_string(7)?,
+            purpose: r.string(8)?,
+            outcome: r.string(9)?,
+        },
+    })
+}
+
+fn append_batch(db: &mut dyn crate::sql::Db, batch: &[Job]) -> Result<()> {
+    use crate::sql::args;
+    db.transaction(crate::sql::Begin::Write, |db| {
+        db.query_one(
+            "SELECT pg_advisory_xact_lock(?1)::text",
+            args![AUDIT_LOCK],
+            |_| Ok(()),
+        )?;
+        let (mut seq, mut prev) = db_head(db)?;
+        for (entries, _) in batch {
+            for e in entries {
+                let hash = entry_hash(&prev, e);
+                seq += 1;
+                db.execute(
+                    "INSERT INTO audit (seq, at, org, credential, acting_person, on_behalf_of,
+                                        action, person_id, purpose, outcome, prev_hash, hash)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                    args![
+                        seq,
+                        &e.at.to_string(),
+                        &e.org,
+                        &e.credential,
+                        e.acting_person.as_deref(),
+                        e.on_behalf_of.as_deref(),
+                        &e.action,
+                        e.person_id.as_deref(),
+                        &e.purpose,
+                        &e.outcome,
+                        &prev[..],
+                        &hash[..]
+                    ],
+                )?;
+                prev = hash;
+            }
+        }
+        Ok(())
+    })
+}
+
+impl PostgresAudit {
+    /// Opens the audit log in the database at `url` (its tables come with the store's
+    /// migrations) and starts this node's audit writer.
+    pub fn open(url: &str) -> Result<Self> {
+        let owned = url.to_owned();
+        let db = crate::postgres::off_runtime(move || {
+            let mut db = crate::postgres::connect(&owned)?;
+            crate::migrate::run_postgres(&mut db)?;
+            Ok(db)
+        })?;
+        let (jobs, mut rx) = mpsc::channel::<Job>(8192);
+        std::thread::Builder::new()
+            .name("fdg-pg-audit-writer".into())
+            .spawn(move || {
+                let mut db = db;
+                let mut batch: Vec<Job> = Vec::new();
+                while let Some(first) = rx.blocking_recv() {
+                    batch.push(first);
+                    while batch.len() < 1024 {
+                        match rx.try_recv() {
+                            Ok(j) => batch.push(j),
+                            Err(_) => break,
+                        }
+                    }
+                    let result = append_batch(&mut db, &batch);
+                    if let Err(e) = &result {
+                        tracing::error!(error = %e, "audit batch failed; its requests are refused");
+                    }
+                    for (_, reply) in batch.drain(..) {
+                        let _ = reply.send(match &result {
+                            Ok(()) => Ok(()),
+                            Err(_) => Err(StoreError::Corrupt("audit write failed".into())),
+                        });
+                    }
+                }
+            })?;
+        Ok(PostgresAudit {
+            url: url.to_owned(),
+            jobs,
+            readers: crate::postgres::Readers::start(url, 2)?,
+        })
+    }
+}
+
+impl AuditLog for PostgresAudit {
+    fn append(&self, entries: Vec<AuditEntry>) -> BoxFut<'_, Result<()>> {
+        Box::pin(async move {
+            if entries.is_empty() {
+                return Ok(());
+            }
+            let (reply, rx) = oneshot::channel();
+            self.jobs
+                .send((entries, reply))
+                .await
+                .map_err(|_| StoreError::WriterGone)?;
+            rx.await.map_err(|_| StoreError::WriterGone)?
+        })
+    }
+
+    fn enqueue(&self, entries: Vec<AuditEntry>) -> BoxFut<'_, Result<()>> {
+        Box::pin(async move {
+            if entries.is_empty() {
+                return Ok(());
+            }
+            let (reply, _durable) = oneshot::channel();
+            self.jobs
+                .send((entries, reply))
+                .await
+                .map_err(|_| StoreError::WriterGone)
+        })
+    }
+
+    fn for_person<'a>(
+        &'a self,
+        person_id: &'a str,
+        limit: u32,
+    ) -> BoxFut<'a, Result<Vec<StoredAuditEntry>>> {
+        let person_id = person_id.to_owned();
+        self.readers.run(move |db| {
+            db.query_all(
+                &format!(
+                    "SELECT {ENTRY_COLUMNS} FROM audit
+                     WHERE person_id = ?1 AND org <> 'citizen'
+                     ORDER BY seq DESC LIMIT ?2"
+                ),
+                crate::sql::args![&person_id, limit],
+                db_entry,
+            )
+        })
+    }
+
+    fn verify(&self) -> BoxFut<'_, Result<VerifyReport>> {
+        self.readers.run(|db| {
+            use crate::sql::args;
+            // One snapshot: a prune committing between the two reads would look like damage.
+            db.transaction(crate::sql::Begin::Snapshot, |db| {
+                let checkpoint = db.query_opt(
+                    "SELECT seq, hash FROM audit_checkpoints ORDER BY seq DESC LIMIT 1",
+                    args![],
+                    |r| Ok((r.int(0)?, r.bytes(1)?.to_vec())),
+                )?;
+                let (start_seq, start_hash) = checkpoint.clone().unwrap_or((0, GENESIS.to_vec()));
+                let rows: Vec<Row> = db.query_all(
+                    &format!(
+                        "SELECT {ENTRY_COLUMNS}, prev_hash, hash FROM audit WHERE seq > ?1 ORDER BY seq"
+                    ),
+                    args![start_seq],
+                    |r| {
+                        let e = db_entry(r)?;
+                        Ok((e.seq, e.entry, r.bytes(10)?.to_vec(), r.bytes(11)?.to_vec()))
+                    },
+                )?;
+                Ok(VerifyReport {
+                    entries: rows.len() as u64,
+                    from_checkpoint: checkpoint.map(|(s, _)| s),
+                    problems: check(&rows, start_seq, &start_hash),
+                })
+            })
+        })
+    }
+
+    fn prune(&self, before: Timestamp) -> BoxFut<'_, Result<u64>> {
+        let url = self.url.clone();
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || {
+                crate::postgres::off_runtime(move || {
+                    let mut db = crate::postgres::connect(&url)?;
+                    prune_db(&mut db, before)
+                })
+            })
+            .await
+            .map_err(|_| StoreError::WriterGone)?
+        })
+    }
+}
+
+/// Pruning over [`crate::sql::Db`]: the checkpoint first (under the append lock, so no append
+/// is between), then the old entries, in chunks.
+fn prune_db(db: &mut dyn crate::sql::Db, before: Timestamp) -> Result<u64> {
+    use crate::sql::args;
+    // Stored times are RFC 3339 text; compare with the whole second (no fraction, no Z).
+    let second = before.strftime("%Y-%m-%dT%H:%M:%S").to_string();
+    let cutoff = db.transaction(crate::sql::Begin::Write, |db| {
+        db.query_one(
+            "SELECT pg_advisory_xact_lock(?1)::text",
+            args![AUDIT_LOCK],
+            |_| Ok(()),
+        )?;
+        let already = db.query_one(
+            "SELECT coalesce(max(seq), 0) FROM audit_checkpoints",
+            args![],
+            |r| r.int(0),
+        )?;
+        let cutoff = db.query_one(
+            "SELECT coalesce(max(seq), 0) FROM audit WHERE at < ?1",
+            args![&second],
+            |r| r.int(0),
+        )?;
+        if cutoff <= already {
+            return Ok(None);
+        }
+        let (hash, count) = db.query_one(
+            "SELECT (SELECT hash FROM audit WHERE seq = ?1),
+                    (SELECT count(*) FROM audit WHERE seq <= ?1)",
+            args![cutoff],
+            |r| Ok((r.bytes(0)?.to_vec(), r.int(1)?)),
+        )?;
+        // When the operator pruned: real time (the audit log has no registry clock).
+        #[allow(clippy::disallowed_methods)]
+        let now = Timestamp::now().to_string();
+        db.execute(
+            "INSERT INTO audit_checkpoints (seq, hash, pruned_at, entries) VALUES (?1, ?2, ?3, ?4)",
+            args![cutoff, &hash[..], &now, count],
+        )?;
+        Ok(Some(cutoff))
+    })?;
+    let Some(cutoff) = cutoff else {
+        return Ok(0);
+    };
+    let mut removed = 0u64;
+    let mut from = db.query_one("SELECT coalesce(min(seq), 0) FROM audit", args![], |r| {
+        r.int(0)
+    })?;
+    while from <= cutoff {
+        let upto = (from + PRUNE_CHUNK - 1).min(cutoff);
+        removed += db.execute("DELETE FROM audit WHERE seq <= ?1", args![upto])?;
+        from = upto + 1;
+    }
+    Ok(removed)
+}

@@ -22,6 +22,12 @@ pub enum Database {
         /// The data directory.
         dir: PathBuf,
     },
+    /// A PostgreSQL database, shared by every node (its URL or `key=value` settings as the
+    /// `postgres` crate reads them).
+    Postgres {
+        /// How to connect.
+        url: String,
+    },
 }
 
 impl Database {
@@ -38,10 +44,15 @@ impl Database {
             Some(("sqlite", _)) => {
                 Err("sqlite:// needs a data directory, e.g. sqlite://./fdg-data".into())
             }
+            Some(("postgres" | "postgresql", _)) => Ok(Database::Postgres {
+                url: url.to_owned(),
+            }),
             Some((scheme, _)) => Err(format!(
-                "unknown database scheme {scheme:?}: this build knows sqlite://PATH"
+                "unknown database scheme {scheme:?}: sqlite://PATH or postgres://…"
             )),
-            None => Err("a database URL looks like sqlite://PATH".into()),
+            None => {
+                Err("a database URL looks like sqlite://PATH or postgres://user@host/db".into())
+            }
         }
     }
 
@@ -49,6 +60,13 @@ impl Database {
     pub fn describe(&self) -> String {
         match self {
             Database::Sqlite { dir } => format!("SQLite in {}", dir.display()),
+            Database::Postgres { url } => {
+                // Never the password: what follows the credentials, without the query.
+                let rest = url.split_once("://").map_or(url.as_str(), |(_, r)| r);
+                let place = rest.rsplit_once('@').map_or(rest, |(_, p)| p);
+                let place = place.split_once('?').map_or(place, |(p, _)| p);
+                format!("PostgreSQL at {place}")
+            }
         }
     }
 
@@ -56,6 +74,7 @@ impl Database {
     pub fn dir(&self) -> Option<&Path> {
         match self {
             Database::Sqlite { dir } => Some(dir),
+            Database::Postgres { .. } => None,
         }
     }
 }
@@ -91,6 +110,11 @@ pub fn open(config: &StoreConfig, ctx: StoreContext) -> Result<Arc<dyn Store>> {
             };
             Ok(Arc::new(SqliteStore::open(&opts, ctx)?))
         }
+        Database::Postgres { url } => Ok(Arc::new(crate::postgres::PostgresStore::open(
+            url,
+            config.supervision,
+            ctx,
+        )?)),
     }
 }
 
@@ -98,6 +122,7 @@ pub fn open(config: &StoreConfig, ctx: StoreContext) -> Result<Arc<dyn Store>> {
 pub fn open_audit(config: &StoreConfig) -> Result<Arc<dyn AuditLog>> {
     match &config.database {
         Database::Sqlite { dir } => Ok(Arc::new(SqliteAudit::open(dir)?)),
+        Database::Postgres { url } => Ok(Arc::new(crate::audit::PostgresAudit::open(url)?)),
     }
 }
 
@@ -106,6 +131,12 @@ pub fn open_audit(config: &StoreConfig) -> Result<Arc<dyn AuditLog>> {
 pub fn migrate(config: &StoreConfig) -> Result<usize> {
     match &config.database {
         Database::Sqlite { dir } => crate::sqlite::migrate(&SqliteOptions::in_dir(dir)),
+        Database::Postgres { url } => {
+            let url = url.clone();
+            crate::postgres::off_runtime(move || {
+                crate::migrate::run_postgres(&mut crate::postgres::connect(&url)?)
+            })
+        }
     }
 }
 
@@ -122,6 +153,11 @@ mod tests {
         assert_eq!(
             Database::parse("sqlite:///var/lib/fdg"),
             Ok(Database::in_dir("/var/lib/fdg"))
+        );
+        let pg = Database::parse("postgres://fdg:secret@db.example:5432/fdg?sslmode=require");
+        assert_eq!(
+            pg.as_ref().map(Database::describe),
+            Ok("PostgreSQL at db.example:5432/fdg".to_owned())
         );
         for bad in ["sqlite://", "./fdg-data", "mysql://db/fdg"] {
             assert!(Database::parse(bad).is_err(), "{bad}");

@@ -24,6 +24,7 @@ mod migrate;
 mod ops;
 mod pipeline;
 mod pool;
+pub mod postgres;
 mod registry;
 mod secrets;
 mod sql;

@@ -164,3 +164,85 @@ pub(crate) fn run(conn: &mut Connection, migrations: &[Migration]) -> Result<usi
     }
     Ok(applied)
 }
+
+/// The PostgreSQL migrations, in order.
+pub(crate) const POSTGRES: &[Migration] = &[Migration {
+    version: 1,
+    name: "0001_init",
+    sql: include_str!("../migrations/postgres/0001_init.sql"),
+}];
+
+/// Applies every PostgreSQL migration not yet applied, one node at a time (a session advisory
+/// lock), each in its own transaction; returns how many were applied.
+pub(crate) fn run_postgres(db: &mut crate::postgres::PgDb) -> Result<usize> {
+    use crate::sql::{Db, args};
+    const MIGRATE_LOCK: i64 = 0x66_64_67_6d;
+    db.batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+            version BIGINT PRIMARY KEY, name TEXT NOT NULL,
+            checksum TEXT NOT NULL, applied_at TEXT NOT NULL)",
+    )?;
+    let lock = |db: &mut crate::postgres::PgDb, sql: &str| -> Result<()> {
+        (db as &mut dyn Db).query_one(sql, args![MIGRATE_LOCK], |_| Ok(()))
+    };
+    lock(db, "SELECT pg_advisory_lock(?1)::text")?;
+    let result = apply_postgres(db);
+    let unlocked = lock(db, "SELECT pg_advisory_unlock(?1)::text");
+    let applied = result?;
+    unlocked?;
+    Ok(applied)
+}
+
+fn apply_postgres(db: &mut crate::postgres::PgDb) -> Result<usize> {
+    use crate::sql::{Db, args};
+    let newest = (db as &mut dyn Db).query_one(
+        "SELECT coalesce(max(version), 0) FROM schema_migrations",
+        args![],
+        |r| r.int(0),
+    )?;
+    if newest > 0 && POSTGRES.iter().all(|m| m.version < newest) {
+        return Err(StoreError::Migration(format!(
+            "the database has migration {newest}, newer than this binary knows"
+        )));
+    }
+    let mut applied = 0;
+    for m in POSTGRES {
+        let existing = (db as &mut dyn Db).query_opt(
+            "SELECT checksum FROM schema_migrations WHERE version = ?1",
+            args![m.version],
+            |r| r.string(0),
+        )?;
+        match existing {
+            Some(sum) if sum == checksum(m.sql) => continue,
+            Some(_) => {
+                return Err(StoreError::Migration(format!(
+                    "migration {} was changed after it was applied; never edit an applied migration",
+                    m.name
+                )));
+            }
+            None => {}
+        }
+        // When the operator applied it: real time, whatever clock the registry runs on.
+        #[allow(clippy::disallowed_methods)]
+        let now = jiff::Timestamp::now().to_string();
+        let sum = checksum(m.sql);
+        db.batch("BEGIN")?;
+        let done = db.batch(m.sql).and_then(|()| {
+            (db as &mut dyn Db).execute(
+                "INSERT INTO schema_migrations (version, name, checksum, applied_at)
+                 VALUES (?1, ?2, ?3, ?4)",
+                args![m.version, m.name, &sum, &now],
+            )
+        });
+        match done {
+            Ok(_) => db.batch("COMMIT")?,
+            Err(e) => {
+                let _ = db.batch("ROLLBACK");
+                return Err(e);
+            }
+        }
+        tracing::info!(migration = m.name, "applied migration");
+        applied += 1;
+    }
+    Ok(applied)
+}

@@ -1,7 +1,7 @@
 //! The embedded SQLite backend.
 //!
 //! - One writer thread owns the only write connection (WAL, `synchronous=FULL`: an acknowledged
-//!   write survives power loss) and runs the shared [`crate::writer`]: group commit, one
+//!   write survives power loss) and runs the shared writer (`writer.rs`): group commit, one
 //!   savepoint per command.
 //! - Readers use a pool of read-only connections and never wait for the writer.
 //! - With a single writer, the global event position (the rowid) is allocated in commit order,

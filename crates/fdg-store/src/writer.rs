@@ -107,6 +107,11 @@ impl WriterHandle {
     pub(crate) fn watch_head(&self) -> watch::Receiver<u64> {
         self.head.subscribe()
     }
+
+    /// The head itself, for a backend that also learns of commits made elsewhere.
+    pub(crate) fn head_sender(&self) -> Arc<watch::Sender<u64>> {
+        self.head.clone()
+    }
 }
 
 impl Drop for WriterHandle {
@@ -119,7 +124,8 @@ impl Drop for WriterHandle {
     }
 }
 
-fn advance(head: &watch::Sender<u64>, position: u64) {
+/// Moves the head forward to `position` if it is newer.
+pub(crate) fn advance(head: &watch::Sender<u64>, position: u64) {
     head.send_if_modified(|h| {
         let newer = position > *h;
         if newer {

@@ -1,0 +1,370 @@
+//! The PostgreSQL backend, for several stateless fdg nodes on one database.
+//!
+//! - Each node runs the shared writer (`writer.rs`) on one connection: group commit, one
+//!   savepoint per command. Every write transaction first takes the registry's advisory lock
+//!   (`WRITE_LOCK`) and holds it until it commits, so the writers of all nodes take turns.
+//!   Event positions come from an identity column inside that locked transaction: a position
+//!   is allocated only after every smaller one has committed, so positions become visible in
+//!   order and a feed reader paging by position never skips an event that commits later.
+//! - Reads run on a few reader threads, each with its own connection, outside the async
+//!   runtime (the synchronous client runs a small runtime of its own).
+//! - A node learns of other nodes' commits by polling the newest position twice a second;
+//!   long polls wake on it.
+//!
+//! The driver is the synchronous `postgres` crate (rust-postgres, the de-facto PostgreSQL
+//! client of the Rust ecosystem): the writer and the shared pipeline are synchronous, as on
+//! SQLite, so one set of queries (`ops.rs`) serves both.
+
+use std::collections::HashMap;
+use std::error::Error as StdError;
+use std::sync::{Arc, Mutex};
+
+use bytes::BytesMut;
+use fdg_domain::supervision::Params;
+use postgres::fallible_iterator::FallibleIterator;
+use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
+use postgres::{Client, NoTls, Statement};
+use tokio::sync::{oneshot, watch};
+
+use crate::registry::{Backend, Registry};
+use crate::sql::{Begin, Db, Param, RowRef, args};
+use crate::writer::{Decider, WriterHandle, WriterHooks};
+use crate::{BoxFut, Result, StoreContext, StoreError, WriteOutcome, WriteRequest};
+
+/// The advisory lock every write transaction holds until it commits (an arbitrary constant,
+/// "fdg" in ASCII).
+pub(crate) const WRITE_LOCK: i64 = 0x66_64_67;
+
+/// Connections that serve reads on one node.
+const READERS: usize = 8;
+
+impl From<postgres::Error> for StoreError {
+    fn from(e: postgres::Error) -> Self {
+        StoreError::Database(Box::new(e))
+    }
+}
+
+/// The PostgreSQL store: the registry's [`Registry`] on [`Postgres`].
+pub type PostgresStore = Registry<Postgres>;
+
+/// The PostgreSQL side of the store: this node's writer, readers and head watcher.
+pub struct Postgres {
+    readers: Readers,
+    writer: WriterHandle,
+    /// Dropping it stops the thread that watches other nodes' commits.
+    _watcher: std::sync::mpsc::Sender<()>,
+}
+
+/// Connects outside any async runtime (the synchronous client starts a runtime of its own,
+/// which must not be started, nor dropped, inside another).
+pub(crate) fn off_runtime<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
+    std::thread::spawn(f)
+        .join()
+        .map_err(|_| StoreError::Corrupt("a database thread panicked".into()))?
+}
+
+/// Opens a connection.
+pub(crate) fn connect(url: &str) -> Result<PgDb> {
+    let client = Client::connect(url, NoTls)?;
+    Ok(PgDb {
+        client,
+        statements: HashMap::new(),
+    })
+}
+
+impl PostgresStore {
+    /// Opens the store on the database at `url`: applies migrations if needed (one node at a
+    /// time), recomputes the supervision figures if their definitions changed, starts this
+    /// node's writer, readers and head watcher.
+    pub fn open(url: &str, params: Params, ctx: StoreContext) -> Result<Self> {
+        let owned = url.to_owned();
+        let (db, head) = off_runtime(move || {
+            let mut db = connect(&owned)?;
+            crate::migrate::run_postgres(&mut db)?;
+            let conn: &mut dyn Db = &mut db;
+            if conn.transaction(Begin::Write, |db| {
+                crate::supervision::ensure_current(db, &params)
+            })? {
+                tracing::info!(params = %params.describe(), "recomputed the supervision figures");
+            }
+            let head = crate::ops::head(conn)?.map_or(0, |(p, _)| p);
+            Ok((db, head))
+        })?;
+        let clock = ctx.clock.clone();
+        let writer =
+            WriterHandle::start("fdg-pg-writer", db, head, Decider { ctx, params }, NoHooks)?;
+        let readers = Readers::start(url, READERS)?;
+        let watcher = watch_head(url, writer.head_sender())?;
+        let backend = Postgres {
+            readers,
+            writer,
+            _watcher: watcher,
+        };
+        Ok(Registry::new(backend, clock, params))
+    }
+}
+
+struct NoHooks;
+
+impl WriterHooks for NoHooks {}
+
+/// Polls the newest committed position (other nodes' commits) and moves the head.
+fn watch_head(url: &str, head: Arc<watch::Sender<u64>>) -> Result<std::sync::mpsc::Sender<()>> {
+    let url = url.to_owned();
+    let (stop, stopped) = std::sync::mpsc::channel::<()>();
+    std::thread::Builder::new()
+        .name("fdg-pg-head".into())
+        .spawn(move || {
+            let mut db: Option<PgDb> = None;
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                stopped.recv_timeout(std::time::Duration::from_millis(500))
+            {
+                if db.is_none() {
+                    db = connect(&url).ok();
+                }
+                let Some(conn) = db.as_mut() else { continue };
+                match crate::ops::head(conn) {
+                    Ok(newest) => crate::writer::advance(&head, newest.map_or(0, |(p, _)| p)),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "watching the newest position failed; reconnecting");
+                        db = None;
+                    }
+                }
+            }
+        })?;
+    Ok(stop)
+}
+
+type ReadJob = Box<dyn FnOnce(&mut dyn Db) + Send>;
+
+/// Reader threads, each with its own connection, taking jobs from one queue.
+pub(crate) struct Readers {
+    jobs: Mutex<Option<std::sync::mpsc::Sender<ReadJob>>>,
+}
+
+impl Readers {
+    pub(crate) fn start(url: &str, n: usize) -> Result<Self> {
+        let (tx, rx) = std::sync::mpsc::channel::<ReadJob>();
+        let rx = Arc::new(Mutex::new(rx));
+        for i in 0..n {
+            let (rx, url) = (rx.clone(), url.to_owned());
+            std::thread::Builder::new()
+                .name(format!("fdg-pg-reader-{i}"))
+                .spawn(move || {
+                    let mut db: Option<PgDb> = None;
+                    loop {
+                        let job = {
+                            let queue =
+                                rx.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                            match queue.recv() {
+                                Ok(job) => job,
+                                Err(_) => return,
+                            }
+                        };
+                        if db.is_none() {
+                            match connect(&url) {
+                                Ok(c) => db = Some(c),
+                                Err(e) => {
+                                    tracing::error!(error = %e, "a reader could not connect");
+                                    // The job's reply is dropped: the caller gets WriterGone.
+                                    continue;
+                                }
+                            }
+                        }
+                        if let Some(conn) = db.as_mut() {
+                            job(conn);
+                            if conn.client.is_closed() {
+                                db = None;
+                            }
+                        }
+                    }
+                })?;
+        }
+        Ok(Readers {
+            jobs: Mutex::new(Some(tx)),
+        })
+    }
+
+    pub(crate) fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut dyn Db) -> Result<T> + Send + 'static,
+    ) -> BoxFut<'_, Result<T>> {
+        let (reply, rx) = oneshot::channel();
+        let job: ReadJob = Box::new(move |db| {
+            let _ = reply.send(f(db));
+        });
+        let sent = self
+            .jobs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+            .is_some_and(|q| q.send(job).is_ok());
+        Box::pin(async move {
+            if !sent {
+                return Err(StoreError::WriterGone);
+            }
+            rx.await.map_err(|_| StoreError::WriterGone)?
+        })
+    }
+}
+
+impl Backend for Postgres {
+    fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut dyn Db) -> Result<T> + Send + 'static,
+    ) -> BoxFut<'_, Result<T>> {
+        self.readers.run(f)
+    }
+
+    fn admin<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut dyn Db) -> Result<T> + Send + 'static,
+    ) -> BoxFut<'_, Result<T>> {
+        self.writer.admin(f)
+    }
+
+    fn execute(&self, req: WriteRequest) -> BoxFut<'_, Result<WriteOutcome>> {
+        self.writer.execute(req)
+    }
+
+    fn watch_head(&self) -> watch::Receiver<u64> {
+        self.writer.watch_head()
+    }
+}
+
+/// A PostgreSQL connection as a [`Db`], with its prepared statements.
+pub(crate) struct PgDb {
+    pub(crate) client: Client,
+    statements: HashMap<String, Statement>,
+}
+
+/// `?1` → `$1`: the placeholders the queries are written with, as PostgreSQL numbers them.
+fn numbered(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '?' && chars.peek().is_some_and(char::is_ascii_digit) {
+            out.push('$');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+impl PgDb {
+    fn statement(&mut self, sql: &str) -> Result<Statement> {
+        if let Some(s) = self.statements.get(sql) {
+            return Ok(s.clone());
+        }
+        let s = self.client.prepare(&numbered(sql))?;
+        if self.statements.len() > 512 {
+            self.statements.clear();
+        }
+        self.statements.insert(sql.to_owned(), s.clone());
+        Ok(s)
+    }
+
+    /// Runs several statements (migrations).
+    pub(crate) fn batch(&mut self, sql: &str) -> Result<()> {
+        Ok(self.client.batch_execute(sql)?)
+    }
+}
+
+impl ToSql for Param<'_> {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut BytesMut,
+    ) -> std::result::Result<IsNull, Box<dyn StdError + Sync + Send>> {
+        match *self {
+            Param::Null => Ok(IsNull::Yes),
+            Param::Int(v) if *ty == Type::INT4 => i32::try_from(v)?.to_sql(ty, out),
+            Param::Int(v) => v.to_sql(ty, out),
+            Param::Text(v) => v.to_sql(ty, out),
+            Param::Bytes(v) => v.to_sql(ty, out),
+            Param::Bool(v) => v.to_sql(ty, out),
+        }
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+
+    to_sql_checked!();
+}
+
+impl Db for PgDb {
+    fn execute(&mut self, sql: &str, params: &[Param<'_>]) -> Result<u64> {
+        let stmt = self.statement(sql)?;
+        let refs: Vec<&(dyn ToSql + Sync)> =
+            params.iter().map(|p| p as &(dyn ToSql + Sync)).collect();
+        Ok(self.client.execute(&stmt, &refs)?)
+    }
+
+    fn query_each(
+        &mut self,
+        sql: &str,
+        params: &[Param<'_>],
+        each: &mut dyn FnMut(&dyn RowRef) -> Result<()>,
+    ) -> Result<()> {
+        let stmt = self.statement(sql)?;
+        let mut rows = self.client.query_raw(&stmt, params.iter())?;
+        while let Some(row) = rows.next()? {
+            each(&PgRow(&row))?;
+        }
+        Ok(())
+    }
+
+    fn begin(&mut self, mode: Begin) -> Result<()> {
+        match mode {
+            Begin::Write => {
+                self.client.batch_execute("BEGIN")?;
+                self.execute("SELECT pg_advisory_xact_lock(?1)", args![WRITE_LOCK])?;
+            }
+            Begin::Snapshot => self
+                .client
+                .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?,
+        }
+        Ok(())
+    }
+
+    fn commit(&mut self) -> Result<()> {
+        Ok(self.client.batch_execute("COMMIT")?)
+    }
+
+    fn rollback(&mut self) -> Result<()> {
+        Ok(self.client.batch_execute("ROLLBACK")?)
+    }
+}
+
+struct PgRow<'r>(&'r postgres::Row);
+
+impl RowRef for PgRow<'_> {
+    fn int(&self, i: usize) -> Result<i64> {
+        let ty = self.0.columns().get(i).map(|c| c.type_().clone());
+        Ok(match ty {
+            Some(t) if t == Type::INT4 => i64::from(self.0.try_get::<_, i32>(i)?),
+            Some(t) if t == Type::INT2 => i64::from(self.0.try_get::<_, i16>(i)?),
+            _ => self.0.try_get::<_, i64>(i)?,
+        })
+    }
+
+    fn text(&self, i: usize) -> Result<&str> {
+        Ok(self.0.try_get(i)?)
+    }
+
+    fn opt_text(&self, i: usize) -> Result<Option<&str>> {
+        Ok(self.0.try_get(i)?)
+    }
+
+    fn bytes(&self, i: usize) -> Result<&[u8]> {
+        Ok(self.0.try_get(i)?)
+    }
+
+    fn boolean(&self, i: usize) -> Result<bool> {
+        Ok(self.0.try_get(i)?)
+    }
+}
