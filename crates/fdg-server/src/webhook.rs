@@ -34,6 +34,8 @@ pub struct WebhookConfig {
     pub poll: Duration,
     /// Trusted roots for `https://` webhooks (PEM file).
     pub ca_file: std::path::PathBuf,
+    /// How long this node holds a webhook it delivers before another node may take it over.
+    pub lease: Duration,
 }
 
 impl Default for WebhookConfig {
@@ -45,6 +47,7 @@ impl Default for WebhookConfig {
             batch: 100,
             poll: Duration::from_secs(5),
             ca_file: "/etc/ssl/certs/ca-certificates.crt".into(),
+            lease: Duration::from_secs(30),
         }
     }
 }
@@ -181,7 +184,11 @@ pub async fn deliver_range(
     }
 }
 
-async fn run_once(state: &AppState, config: &WebhookConfig) -> Result<(), fdg_store::StoreError> {
+async fn run_once(
+    state: &AppState,
+    config: &WebhookConfig,
+    node: &str,
+) -> Result<(), fdg_store::StoreError> {
     // Back-off runs on the wall clock, whatever business clock the registry uses: it is a
     // real wait for a real receiver, not a time the registry records.
     #[allow(clippy::disallowed_methods)]
@@ -201,6 +208,25 @@ async fn run_once(state: &AppState, config: &WebhookConfig) -> Result<(), fdg_st
         {
             continue;
         }
+        // One node delivers a webhook at a time: this one, while its lease runs, and from the
+        // position recorded last (perhaps by the node that held it before).
+        let until = wall + jiff::SignedDuration::try_from(config.lease).unwrap_or_default();
+        if !state
+            .store
+            .lease_webhook(hook.agreement_id, node, wall, until)
+            .await?
+        {
+            continue;
+        }
+        let Some(hook) = state
+            .store
+            .webhooks()
+            .await?
+            .into_iter()
+            .find(|h| h.agreement_id == hook.agreement_id)
+        else {
+            continue;
+        };
         let actor = Actor {
             kind: agreement.org.kind,
             code: agreement.org.code.clone(),
@@ -250,10 +276,14 @@ async fn run_once(state: &AppState, config: &WebhookConfig) -> Result<(), fdg_st
 
 /// Runs deliveries until the process ends: after each commit, and every `poll` interval.
 pub fn spawn(state: AppState, config: WebhookConfig) -> tokio::task::JoinHandle<()> {
+    // This process's name in webhook leases.
+    let mut id = [0u8; 8];
+    let _ = getrandom::fill(&mut id);
+    let node = format!("node-{}", fdg_store::hex(&id));
     tokio::spawn(async move {
         let mut head = state.store.watch_head();
         loop {
-            if let Err(e) = run_once(&state, &config).await {
+            if let Err(e) = run_once(&state, &config, &node).await {
                 tracing::error!(error = %e, "webhook delivery round failed");
             }
             let _ = tokio::time::timeout(config.poll, head.changed()).await;

@@ -467,6 +467,17 @@ pub trait Store: Send + Sync + 'static {
     fn webhooks(&self) -> BoxFut<'_, Result<Vec<Webhook>>>;
     /// Records the result of a delivery attempt.
     fn record_delivery(&self, agreement_id: i64, result: DeliveryResult) -> BoxFut<'_, Result<()>>;
+    /// Claims (or renews) an agreement's webhook for delivery by `holder` until `until`,
+    /// unless another holder's lease is still running at `now` (wall-clock times); whether
+    /// `holder` has it. One node delivers a webhook at a time; when it dies, its lease runs out
+    /// and another node carries on from the last recorded position.
+    fn lease_webhook<'a>(
+        &'a self,
+        agreement_id: i64,
+        holder: &'a str,
+        now: Timestamp,
+        until: Timestamp,
+    ) -> BoxFut<'a, Result<bool>>;
     /// Parked batches (all, or one agreement's).
     fn parked(&self, agreement_id: Option<i64>) -> BoxFut<'_, Result<Vec<ParkedBatch>>>;
     /// Takes a parked batch back for delivery; returns it.

@@ -74,6 +74,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "0012_overview_built_on_read",
         sql: include_str!("../migrations/sqlite/0012_overview_built_on_read.sql"),
     },
+    Migration {
+        version: 13,
+        name: "0013_webhook_lease",
+        sql: include_str!("../migrations/sqlite/0013_webhook_lease.sql"),
+    },
 ];
 
 /// The audit database's migrations, in order.

@@ -225,6 +225,28 @@ pub(crate) fn record_delivery(
     Ok(())
 }
 
+/// Claims or renews a webhook's delivery lease; whether `holder` has it.
+pub(crate) fn lease_webhook(
+    db: &mut dyn Db,
+    agreement_id: i64,
+    holder: &str,
+    now: jiff::Timestamp,
+    until: jiff::Timestamp,
+) -> Result<bool> {
+    let n = db.execute(
+        "UPDATE webhooks SET lease_holder = ?2, lease_until = ?4
+         WHERE agreement_id = ?1
+           AND (lease_holder IS NULL OR lease_holder = ?2 OR lease_until < ?3)",
+        args![
+            agreement_id,
+            holder,
+            now.as_millisecond(),
+            until.as_millisecond()
+        ],
+    )?;
+    Ok(n == 1)
+}
+
 const PARKED_COLUMNS: &str = "id, agreement_id, from_position, to_position, attempts, \
                               last_error, parked_at, replayed_at";
 

@@ -232,6 +232,10 @@ impl Backend for Postgres {
     fn watch_head(&self) -> watch::Receiver<u64> {
         self.writer.watch_head()
     }
+
+    /// Every request asks the database: a suspension or revocation through one node is
+    /// refused at once by every other.
+    const CREDENTIAL_TTL: std::time::Duration = std::time::Duration::ZERO;
 }
 
 /// A PostgreSQL connection as a [`Db`], with its prepared statements.

@@ -42,12 +42,11 @@ pub trait Backend: Send + Sync + 'static {
     fn execute(&self, req: WriteRequest) -> BoxFut<'_, Result<WriteOutcome>>;
     /// The newest committed position, for long polling.
     fn watch_head(&self) -> tokio::sync::watch::Receiver<u64>;
+    /// How long an authenticated credential is trusted without asking the database again.
+    /// Changes made through this store (suspension, revocation) take effect at once; changes
+    /// made elsewhere (the CLI, another node) within this time.
+    const CREDENTIAL_TTL: std::time::Duration;
 }
-
-/// How long an authenticated credential is trusted without asking the database again. Changes
-/// made through this store (suspension, revocation) take effect at once; changes made
-/// elsewhere (the CLI, another node) within this time.
-const CREDENTIAL_TTL: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Most credentials cached at once; the cache starts afresh beyond it.
 const CREDENTIAL_CACHE_MAX: usize = 10_000;
@@ -98,16 +97,15 @@ impl<B: Backend> Registry<B> {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .get(&key)
-            && now.duration_since(*at) < CREDENTIAL_TTL
+            && now.duration_since(*at) < B::CREDENTIAL_TTL
         {
             return Ok(Some(p.clone()));
         }
         let generation = self.generation.load(Ordering::SeqCst);
         let found = self.backend.read(look_up).await?;
-        if let Some(p) = found
-            .as_ref()
-            .filter(|_| self.generation.load(Ordering::SeqCst) == generation)
-        {
+        if let Some(p) = found.as_ref().filter(|_| {
+            !B::CREDENTIAL_TTL.is_zero() && self.generation.load(Ordering::SeqCst) == generation
+        }) {
             let mut cache = self
                 .credentials
                 .lock()
@@ -183,6 +181,18 @@ impl<B: Backend> Store for Registry<B> {
         let now = self.now();
         self.backend
             .admin(move |db| ops::record_delivery(db, agreement_id, &result, &now))
+    }
+
+    fn lease_webhook<'a>(
+        &'a self,
+        agreement_id: i64,
+        holder: &'a str,
+        now: Timestamp,
+        until: Timestamp,
+    ) -> BoxFut<'a, Result<bool>> {
+        let holder = holder.to_owned();
+        self.backend
+            .admin(move |db| ops::lease_webhook(db, agreement_id, &holder, now, until))
     }
 
     fn parked(&self, agreement_id: Option<i64>) -> BoxFut<'_, Result<Vec<ParkedBatch>>> {

@@ -178,6 +178,9 @@ impl Backend for Sqlite {
     fn watch_head(&self) -> tokio::sync::watch::Receiver<u64> {
         self.writer.watch_head()
     }
+
+    /// One process serves the file; the CLI's changes (another process) count within a second.
+    const CREDENTIAL_TTL: std::time::Duration = std::time::Duration::from_secs(1);
 }
 
 /// The writer's checkpoint duties: wake the checkpoint thread after writes, finish a long

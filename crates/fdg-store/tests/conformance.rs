@@ -1133,3 +1133,90 @@ async fn a_paging_reader_skips_no_event_while_several_nodes_write() {
     let log: Vec<u64> = events.iter().map(|e| e.position).collect();
     assert_eq!(seen, log, "the reader missed or repeated an event");
 }
+
+#[tokio::test]
+async fn one_node_at_a_time_holds_a_webhook_and_hands_it_on_when_its_lease_runs_out() {
+    let db = TestDatabase::new("store-test").unwrap();
+    let (a, b) = (db.open(context()).unwrap(), db.open(context()).unwrap());
+    a.create_org(OrgKind::StateJobcenter, "STAT", "Staten")
+        .await
+        .unwrap();
+    let token = a.create_token("STAT", None).await.unwrap();
+    let agreement = a.authenticate(&token).await.unwrap().unwrap().agreement.id;
+    a.set_webhook(agreement, "https://vendor.test/hook", 0)
+        .await
+        .unwrap();
+    let t = |s: &str| s.parse::<jiff::Timestamp>().unwrap();
+    let (t0, t1, t2) = (
+        t("2026-12-02T10:00:00Z"),
+        t("2026-12-02T10:00:20Z"),
+        t("2026-12-02T10:00:40Z"),
+    );
+    let lease = jiff::SignedDuration::from_secs(30);
+    assert!(
+        a.lease_webhook(agreement, "node-a", t0, t0 + lease)
+            .await
+            .unwrap()
+    );
+    // While node A's lease runs, node B does not deliver; A renews its own.
+    assert!(
+        !b.lease_webhook(agreement, "node-b", t1, t1 + lease)
+            .await
+            .unwrap()
+    );
+    assert!(
+        a.lease_webhook(agreement, "node-a", t1, t1 + lease)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !b.lease_webhook(agreement, "node-b", t2, t2 + lease)
+            .await
+            .unwrap()
+    );
+    // A stops renewing (it died): once the lease has run out, B takes over, and A is out.
+    let t3 = t("2026-12-02T10:00:51Z");
+    assert!(
+        b.lease_webhook(agreement, "node-b", t3, t3 + lease)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !a.lease_webhook(agreement, "node-a", t3, t3 + lease)
+            .await
+            .unwrap()
+    );
+    // No webhook, no lease.
+    assert!(
+        !a.lease_webhook(agreement + 1, "node-a", t0, t0 + lease)
+            .await
+            .unwrap()
+    );
+}
+
+/// A suspension through one node reaches another's next authentication: at once on
+/// PostgreSQL (several nodes), within the credential cache's second on SQLite (one process
+/// serves the file; this is the CLI's case).
+#[tokio::test]
+async fn a_suspension_through_one_node_reaches_the_others() {
+    use fdg_domain::agreement::{AgreementAction, AgreementState};
+    let db = TestDatabase::new("store-test").unwrap();
+    let (a, b) = (db.open(context()).unwrap(), db.open(context()).unwrap());
+    a.create_org(OrgKind::MunicipalJobcenter, "101", "Kbh")
+        .await
+        .unwrap();
+    let (agreement, token) = a
+        .create_agreement(agreement_for("101", AgreementState::Active), "operator")
+        .await
+        .unwrap();
+    let seen = b.authenticate(&token).await.unwrap().unwrap();
+    assert_eq!(seen.agreement.state, AgreementState::Active);
+    a.change_agreement(agreement.id, AgreementAction::Suspend, "§ 13", "operator")
+        .await
+        .unwrap();
+    if matches!(db.config().database, fdg_store::Database::Sqlite { .. }) {
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    }
+    let seen = b.authenticate(&token).await.unwrap().unwrap();
+    assert_eq!(seen.agreement.state, AgreementState::Suspended);
+}

@@ -130,7 +130,11 @@ CREATE TABLE webhooks (
     attempts      BIGINT NOT NULL DEFAULT 0,
     next_attempt  TEXT,
     last_error    TEXT,
-    created_at    TEXT NOT NULL
+    created_at    TEXT NOT NULL,
+    -- The node delivering it, and until when (Unix milliseconds, wall clock): one node at a
+    -- time; another takes over when the lease runs out.
+    lease_holder  TEXT,
+    lease_until   BIGINT
 );
 
 CREATE TABLE webhook_parked (
