@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod audit;
 mod config;
+pub mod copy;
 mod migrate;
 mod ops;
 mod pipeline;
@@ -427,6 +428,9 @@ pub enum StoreError {
     /// The agreement cannot make this move.
     #[error("{0}")]
     InvalidTransition(String),
+    /// A copy between databases cannot go on.
+    #[error("copy: {0}")]
+    Copy(String),
     /// File system problem.
     #[error("io error: {0}")]
     Io(#[from] std::io::Error),

@@ -356,6 +356,10 @@ impl RowRef for PgRow<'_> {
         })
     }
 
+    fn opt_int(&self, i: usize) -> Result<Option<i64>> {
+        Ok(self.0.try_get(i)?)
+    }
+
     fn text(&self, i: usize) -> Result<&str> {
         Ok(self.0.try_get(i)?)
     }

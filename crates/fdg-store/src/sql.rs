@@ -84,6 +84,8 @@ pub(crate) use args;
 pub trait RowRef {
     /// An integer column.
     fn int(&self, i: usize) -> Result<i64>;
+    /// An integer column that may be NULL.
+    fn opt_int(&self, i: usize) -> Result<Option<i64>>;
     /// A text column.
     fn text(&self, i: usize) -> Result<&str>;
     /// A text column that may be NULL.

@@ -299,6 +299,10 @@ impl RowRef for SqliteRow<'_, '_> {
         Ok(self.0.get(i)?)
     }
 
+    fn opt_int(&self, i: usize) -> Result<Option<i64>> {
+        Ok(self.0.get(i)?)
+    }
+
     fn text(&self, i: usize) -> Result<&str> {
         self.0.get_ref(i)?.as_str().map_err(|e| column_type(i, e))
     }

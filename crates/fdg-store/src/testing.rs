@@ -96,6 +96,18 @@ impl TestDatabase {
         })
     }
 
+    /// A new, empty embedded (SQLite) database, whatever backend is under test: the source
+    /// of a move to the backend under test.
+    pub fn sqlite(label: &str) -> std::io::Result<Self> {
+        let scratch = TempDir::new(label)?;
+        let database = crate::Database::in_dir(scratch.path());
+        Ok(TestDatabase {
+            scratch,
+            config: crate::StoreConfig::new(database),
+            postgres: None,
+        })
+    }
+
     /// How to open it.
     pub fn config(&self) -> &crate::StoreConfig {
         &self.config

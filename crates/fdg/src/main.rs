@@ -141,6 +141,11 @@ enum Cmd {
         #[command(flatten)]
         data: DataArgs,
     },
+    /// The database as a whole: moving a registry to another database.
+    Store {
+        #[command(subcommand)]
+        command: StoreCmd,
+    },
     /// Organisations.
     Org {
         #[command(subcommand)]
@@ -420,6 +425,22 @@ enum WebhookCmd {
 }
 
 #[derive(Subcommand)]
+enum StoreCmd {
+    /// Copy the whole registry into an empty database (e.g. from the embedded SQLite files to
+    /// PostgreSQL): the event log, the audit log and everything recorded, with their ids and
+    /// positions; projections are rebuilt, counts compared and the audit chain verified.
+    /// Stop the service first.
+    Copy {
+        /// The registry to copy (`sqlite://DIR` or `postgres://…`).
+        #[arg(long, value_name = "URL", value_parser = Database::parse)]
+        from: Database,
+        /// The empty database to fill (`postgres://…` or `sqlite://DIR`).
+        #[arg(long, value_name = "URL", value_parser = Database::parse)]
+        to: Database,
+    },
+}
+
+#[derive(Subcommand)]
 enum AuditCmd {
     /// Check the hash chain; exits non-zero and names each altered, removed, inserted or
     /// reordered entry.
@@ -614,6 +635,35 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 None => fdg_server::serve(listener, state, shutdown_signal()).await?,
             }
+        }
+        Cmd::Store {
+            command: StoreCmd::Copy { from, to },
+        } => {
+            eprintln!("copying {} into {}", from.describe(), to.describe());
+            let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+            let report = fdg_store::copy::copy(
+                &StoreConfig::new(from),
+                &StoreConfig::new(to),
+                move |table, done, total| {
+                    let pct = (done * 100).checked_div(total).unwrap_or(100);
+                    if terminal {
+                        eprint!("\r  {table}: {done}/{total} ({pct} %)\x1b[K");
+                        if done >= total {
+                            eprintln!();
+                        }
+                    } else if done >= total || done % 100_000 == 0 {
+                        eprintln!("  {table}: {done}/{total} ({pct} %)");
+                    }
+                },
+            )
+            .await?;
+            eprintln!(
+                "copied: {} rows in {} tables; projections rebuilt from {} events; audit chain of {} entries verifies",
+                report.tables.iter().map(|(_, n)| n).sum::<u64>(),
+                report.tables.len(),
+                report.rebuilt_events,
+                report.audit_entries
+            );
         }
         Cmd::Migrate { data } => {
             let n = fdg_store::migrate(&data.store())?;

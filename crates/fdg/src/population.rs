@@ -823,4 +823,103 @@ mod tests {
         let (_, other, _) = population(8).await;
         assert_ne!(other.input_hash, figures.input_hash);
     }
+
+    /// An embedded registry with a population and an audit trail moves to the backend under
+    /// test (SQLite to PostgreSQL in CI's second run) with every person's overview and history
+    /// the same, the same figures, and an audit chain that verifies; a second copy into the
+    /// now full target is refused.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_embedded_registry_moves_to_another_database_unchanged() {
+        let today: Date = "2026-11-27".parse().unwrap();
+        let codes = Arc::new(CodeLists::shipped());
+        let clock = Arc::new(SimClock::new(today));
+        let ctx = || StoreContext {
+            codes: codes.clone(),
+            clock: clock.clone(),
+        };
+        let source = TestDatabase::sqlite("copy-source").unwrap();
+        let store = source.open(ctx()).unwrap();
+        let settings = Settings {
+            persons: 120,
+            seed: 3,
+            years: 1,
+            today,
+            progress: false,
+        };
+        generate(store.clone(), clock.clone(), &codes, &settings)
+            .await
+            .unwrap();
+        let audit = source.open_audit().unwrap();
+        let events = store.events_after(0, 100_000).await.unwrap();
+        let persons: std::collections::BTreeSet<String> =
+            events.iter().map(|e| e.person_id.clone()).collect();
+        for (i, p) in persons.iter().enumerate().take(40) {
+            audit
+                .append(vec![fdg_store::audit::AuditEntry {
+                    at: clock.now(),
+                    org: "municipal-jobcenter:101".into(),
+                    credential: format!("agreement:{i}"),
+                    acting_person: None,
+                    on_behalf_of: None,
+                    action: "person.read".into(),
+                    person_id: Some(p.clone()),
+                    purpose: "case handling".into(),
+                    outcome: "ok".into(),
+                }])
+                .await
+                .unwrap();
+        }
+        let query = SupervisionQuery {
+            from: "2026-01-01".parse().unwrap(),
+            as_of: today,
+        };
+        let figures = store.supervision(&query).await.unwrap();
+        drop((store, audit));
+
+        let target = TestDatabase::new("copy-target").unwrap();
+        let report = fdg_store::copy::copy(source.config(), target.config(), |_, _, _| {})
+            .await
+            .unwrap();
+        assert_eq!(report.rebuilt_events, events.len() as u64);
+        assert_eq!(report.audit_entries, 40);
+        let (before, after) = (source.open(ctx()).unwrap(), target.open(ctx()).unwrap());
+        assert_eq!(after.events_after(0, 100_000).await.unwrap(), events);
+        for p in &persons {
+            let (a, b) = (
+                before.person(p).await.unwrap().unwrap(),
+                after.person(p).await.unwrap().unwrap(),
+            );
+            assert_eq!(
+                serde_json::to_value(&a.overview).unwrap(),
+                serde_json::to_value(&b.overview).unwrap()
+            );
+            assert_eq!((a.version, a.scope), (b.version, b.scope));
+        }
+        let moved = after.supervision(&query).await.unwrap();
+        assert_eq!(moved.input_hash, figures.input_hash);
+        assert_eq!(moved.position, figures.position);
+        assert!(
+            target
+                .open_audit()
+                .unwrap()
+                .verify()
+                .await
+                .unwrap()
+                .problems
+                .is_empty()
+        );
+        // A registry keeps going where it left off: the next write follows the copied log.
+        assert_eq!(after.orgs().await.unwrap(), before.orgs().await.unwrap());
+        let org = after
+            .create_org(fdg_domain::OrgKind::OtherActor, "87654321", "Ny aktør")
+            .await
+            .unwrap();
+        assert!(before.orgs().await.unwrap().iter().all(|o| o.id < org.id));
+        drop((before, after));
+        let again = fdg_store::copy::copy(source.config(), target.config(), |_, _, _| {}).await;
+        assert!(
+            matches!(&again, Err(fdg_store::StoreError::Copy(m)) if m.contains("not empty")),
+            "{again:?}"
+        );
+    }
 }
