@@ -36,8 +36,9 @@ struct DataArgs {
     /// not given.
     #[arg(long, env = "FDG_DATA_DIR", default_value = "./fdg-data")]
     data_dir: PathBuf,
-    /// The database, as a URL: `sqlite://PATH` (PATH a data directory). Chosen once at start;
-    /// without it, the SQLite database in --data-dir.
+    /// The database, as a URL: `sqlite://PATH` (PATH a data directory) or
+    /// `postgres://user@host/db` (several nodes may share it; see docs/deploy.md). Chosen once
+    /// at start; without it, the SQLite database in --data-dir.
     #[arg(long, env = "FDG_DATABASE_URL", value_name = "URL", value_parser = Database::parse)]
     database: Option<Database>,
     /// Replace a shipped code list with a CSV file (`code,label_da,label_en,valid_from,valid_to`),
