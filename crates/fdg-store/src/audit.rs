@@ -779,7 +779,8 @@ impl PostgresAudit {
                             Err(_) => break,
                         }
                     }
-                    let result = append_batch(&mut db, &batch);
+                    let result = crate::sql::Db::ensure_connected(&mut db)
+                        .and_then(|()| append_batch(&mut db, &batch));
                     if let Err(e) = &result {
                         tracing::error!(error = %e, "audit batch failed; its requests are refused");
                     }

@@ -71,6 +71,7 @@ pub(crate) fn connect(url: &str) -> Result<PgDb> {
     Ok(PgDb {
         client,
         statements: HashMap::new(),
+        url: url.to_owned(),
     })
 }
 
@@ -242,6 +243,7 @@ impl Backend for Postgres {
 pub(crate) struct PgDb {
     pub(crate) client: Client,
     statements: HashMap<String, Statement>,
+    url: String,
 }
 
 /// `?1` → `$1`: the placeholders the queries are written with, as PostgreSQL numbers them.
@@ -341,6 +343,14 @@ impl Db for PgDb {
 
     fn rollback(&mut self) -> Result<()> {
         Ok(self.client.batch_execute("ROLLBACK")?)
+    }
+
+    fn ensure_connected(&mut self) -> Result<()> {
+        if self.client.is_closed() {
+            tracing::warn!("database connection lost; connecting again");
+            *self = connect(&self.url)?;
+        }
+        Ok(())
     }
 }
 

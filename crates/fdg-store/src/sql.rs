@@ -155,6 +155,11 @@ pub trait Db {
     fn commit(&mut self) -> Result<()>;
     /// Rolls the open transaction back.
     fn rollback(&mut self) -> Result<()>;
+    /// Connects again if the connection was lost (a database restart or failover), so a
+    /// long-lived writer recovers by itself. Embedded connections are never lost.
+    fn ensure_connected(&mut self) -> Result<()> {
+        Ok(())
+    }
 }
 
 impl dyn Db + '_ {

@@ -139,6 +139,20 @@ impl TestDatabase {
         }
     }
 
+    /// Cuts every connection the store has to its database, as a database restart or failover
+    /// would (PostgreSQL; the embedded database has no connections to lose).
+    pub fn cut_connections(&self) -> crate::Result<()> {
+        match &self.config.database {
+            crate::Database::Sqlite { .. } => Ok(()),
+            crate::Database::Postgres { url } => postgres_admin(
+                url,
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                 WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                    .into(),
+            ),
+        }
+    }
+
     /// A directory for the test's own files (removed with the database).
     pub fn scratch(&self) -> &Path {
         self.scratch.path()

@@ -135,6 +135,12 @@ pub(crate) fn advance(head: &watch::Sender<u64>, position: u64) {
     });
 }
 
+fn reconnect(db: &mut dyn Db) {
+    if let Err(e) = db.ensure_connected() {
+        tracing::error!(error = %e, "the writer's database connection is lost; retried with the next request");
+    }
+}
+
 fn writer_loop(
     db: &mut dyn Db,
     mut rx: mpsc::Receiver<Job>,
@@ -150,6 +156,7 @@ fn writer_loop(
                 Job::Write(req, reply) => batch.push((req, reply)),
                 Job::Admin(f) => {
                     run_batch(db, &mut batch, decider, head);
+                    reconnect(db);
                     f(db);
                 }
             }
@@ -173,6 +180,7 @@ fn run_batch(
     if batch.is_empty() {
         return;
     }
+    reconnect(db);
     let size = batch.len();
     let mut answers: Vec<(Reply<WriteOutcome>, Result<WriteOutcome>)> = Vec::with_capacity(size);
     let mut pending = std::mem::take(batch).into_iter();

@@ -1220,3 +1220,41 @@ async fn a_suspension_through_one_node_reaches_the_others() {
     let seen = b.authenticate(&token).await.unwrap().unwrap();
     assert_eq!(seen.agreement.state, AgreementState::Suspended);
 }
+
+/// When the database drops every connection (a restart, a failover), the store heals by
+/// itself: a request caught in the cut fails and stores nothing, and the ones after it are
+/// served.
+#[tokio::test]
+async fn the_store_reconnects_after_its_connections_are_cut() {
+    let db = TestDatabase::new("store-test").unwrap();
+    let store = db.open(context()).unwrap();
+    accepted(&store, register(&cpr(1), "2026-11-02")).await;
+    assert!(store.person_events("p0").await.unwrap().is_empty());
+    db.cut_connections().unwrap();
+    let mut outcomes = Vec::new();
+    for i in 2..6 {
+        outcomes.push(
+            store
+                .execute(req(register(&cpr(i), "2026-11-02"), state()))
+                .await,
+        );
+    }
+    let served = outcomes
+        .iter()
+        .filter(|o| matches!(o, Ok(WriteOutcome::Accepted(_))))
+        .count();
+    assert!(
+        matches!(outcomes.last(), Some(Ok(WriteOutcome::Accepted(_)))),
+        "{outcomes:?}"
+    );
+    // Reads heal too; the log holds exactly the writes that were acknowledged.
+    let mut events = None;
+    for _ in 0..3 {
+        if let Ok(e) = store.events_after(0, 1000).await {
+            events = Some(e);
+            break;
+        }
+    }
+    let persons: HashSet<String> = events.unwrap().into_iter().map(|e| e.person_id).collect();
+    assert_eq!(persons.len(), 1 + served);
+}
