@@ -55,8 +55,6 @@ pub struct AppState {
     pub clock: Arc<dyn TimeSource>,
     /// Settings of the HTTP edge.
     pub config: ServerConfig,
-    /// Failed-login counts.
-    pub throttle: Arc<session::LoginThrottle>,
 }
 
 /// Settings of the HTTP edge, typed and passed in.
@@ -86,7 +84,6 @@ impl AppState {
             codes,
             clock,
             config,
-            throttle: Arc::default(),
         }
     }
 }

@@ -1,14 +1,13 @@
 //! Browser sessions for the registration tool: local accounts (argon2id), server-side
 //! sessions in an `HttpOnly`, `SameSite=Strict` cookie (`Secure` when served over TLS), a CSRF
-//! token for every form, and login throttling.
+//! token for every form, and login throttling counted in the database (so every node refuses a
+//! locked username alike).
 //!
 //! Local passwords are one way in; an OIDC provider (MitID Erhverv) can replace them by
 //! creating the same server-side session after its own login — nothing past [`login`] depends
 //! on how the user proved who they are.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{FromRequestParts, State};
@@ -25,53 +24,17 @@ use crate::{ApiError, AppState};
 pub const COOKIE: &str = "fdg_session";
 /// How long a session lasts (a working day).
 pub const SESSION_HOURS: i64 = 9;
-/// Failed logins for one username before it is locked for [`LOCKOUT`].
+/// Login attempts for one username within [`LOCKOUT`] before it is locked until the window
+/// ends.
 pub const MAX_FAILURES: u32 = 5;
 /// How long a username is locked after too many failures.
 pub const LOCKOUT: Duration = Duration::from_secs(15 * 60);
 
-/// Counts failed logins per username (in this process).
-#[derive(Debug, Default)]
-pub struct LoginThrottle {
-    failures: Mutex<HashMap<String, (u32, Instant)>>,
-}
-
-impl LoginThrottle {
-    /// Seconds until `username` may try again, if it is locked.
-    pub fn locked_for(&self, username: &str) -> Option<u64> {
-        let map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        let (count, since) = map.get(username)?;
-        let left = LOCKOUT.checked_sub(since.elapsed())?;
-        (*count >= MAX_FAILURES).then(|| left.as_secs().max(1))
-    }
-
-    /// Counts an attempt before the password is checked (so parallel guesses are counted
-    /// too); `false` when the username is locked.
-    fn attempt(&self, username: &str) -> bool {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        if map.len() > 100_000 {
-            map.retain(|_, (_, since)| since.elapsed() < LOCKOUT);
-        }
-        let entry = map
-            .entry(username.to_owned())
-            .or_insert((0, Instant::now()));
-        if entry.1.elapsed() > LOCKOUT {
-            *entry = (0, Instant::now());
-        }
-        if entry.0 >= MAX_FAILURES {
-            return false;
-        }
-        entry.0 += 1;
-        true
-    }
-
-    fn succeeded(&self, username: &str) {
-        self.failures
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(username);
-    }
-}
+/// Longest username and password a login form may carry: longer ones are refused before
+/// anything is counted or hashed, so nobody fills the throttle with huge usernames.
+pub const MAX_USERNAME: usize = 64;
+/// Longest password accepted (argon2 hashes whatever it is given).
+pub const MAX_PASSWORD: usize = 1024;
 
 /// The value of cookie `name` in the request, if sent.
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -185,11 +148,27 @@ pub async fn login(
         }
     };
     let username = form.username.trim().to_lowercase();
-    if !state.throttle.attempt(&username) {
-        let seconds = state
-            .throttle
-            .locked_for(&username)
-            .unwrap_or(LOCKOUT.as_secs());
+    let refused = |html: bool| -> Result<Response, ApiError> {
+        tracing::info!("failed login");
+        if html {
+            let t = crate::pages::texts(&headers);
+            return Ok(page_again(StatusCode::UNAUTHORIZED, t.login_failed));
+        }
+        Err(ApiError::LoginFailed)
+    };
+    if username.is_empty() || username.len() > MAX_USERNAME || form.password.len() > MAX_PASSWORD {
+        return refused(html);
+    }
+    // The lockout is a real wait, the same on every node: the wall clock, not the registry's.
+    #[allow(clippy::disallowed_methods)]
+    let now = jiff::Timestamp::now();
+    let window = jiff::SignedDuration::try_from(LOCKOUT).unwrap_or_default();
+    if let Some(until) = state
+        .store
+        .login_attempt(&username, now, window, MAX_FAILURES)
+        .await?
+    {
+        let seconds = u64::try_from(until.duration_since(now).as_secs().max(1)).unwrap_or(1);
         if html {
             let t = crate::pages::texts(&headers);
             return Ok(page_again(StatusCode::TOO_MANY_REQUESTS, t.login_locked));
@@ -197,14 +176,9 @@ pub async fn login(
         return Err(ApiError::TooManyAttempts(seconds));
     }
     let Some(user) = state.store.login(&username, &form.password).await? else {
-        tracing::info!("failed login");
-        if html {
-            let t = crate::pages::texts(&headers);
-            return Ok(page_again(StatusCode::UNAUTHORIZED, t.login_failed));
-        }
-        return Err(ApiError::LoginFailed);
+        return refused(html);
     };
-    state.throttle.succeeded(&username);
+    state.store.login_succeeded(&username).await?;
     let expires = state.clock.now() + jiff::SignedDuration::from_hours(SESSION_HOURS);
     let id = state.store.create_session(user.id, expires).await?;
     let mut res = (StatusCode::SEE_OTHER, [(header::LOCATION, "/")]).into_response();

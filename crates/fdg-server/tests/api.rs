@@ -1336,6 +1336,26 @@ async fn users_log_in_to_server_side_sessions_with_csrf_and_throttling() {
     // An unknown user gets the same answer as a wrong password.
     let unknown = app.call(form("nobody", "whatever")).await;
     assert_eq!(unknown.body["type"], "urn:fdg:problem:login-failed");
+    // A hostile visitor's megabyte usernames are refused before anything is counted: the
+    // throttle holds no row for them.
+    for i in 0..3 {
+        let huge = format!("{i}{}", "x".repeat(1 << 20));
+        let r = app.call(form(&huge, "whatever")).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+        assert_eq!(r.body["type"], "urn:fdg:problem:login-failed");
+    }
+    let window = jiff::SignedDuration::from_mins(15);
+    #[allow(clippy::disallowed_methods)]
+    let now = jiff::Timestamp::now();
+    let huge = format!("0{}", "x".repeat(1 << 20));
+    assert_eq!(
+        app.store
+            .login_attempt(&huge, now, window, 1)
+            .await
+            .unwrap(),
+        None,
+        "the first attempt under that name is counted only now"
+    );
 }
 
 #[tokio::test]

@@ -555,6 +555,19 @@ pub trait Store: Send + Sync + 'static {
     ) -> BoxFut<'a, Result<Option<User>>>;
     /// Sets a user's password (and clears must-change).
     fn set_password<'a>(&'a self, user_id: i64, password: &'a str) -> BoxFut<'a, Result<()>>;
+    /// Counts a login attempt for `username` at `now` (wall clock) before its password is
+    /// checked, so parallel guesses count too. When the username has had `max` attempts
+    /// within `window` it is locked: nothing is counted and the answer is when it may try
+    /// again. Shared by every process and node on the database.
+    fn login_attempt<'a>(
+        &'a self,
+        username: &'a str,
+        now: Timestamp,
+        window: jiff::SignedDuration,
+        max: u32,
+    ) -> BoxFut<'a, Result<Option<Timestamp>>>;
+    /// Forgets a username's counted attempts (after a successful login).
+    fn login_succeeded<'a>(&'a self, username: &'a str) -> BoxFut<'a, Result<()>>;
     /// Starts a session; returns its id (for the cookie, stored only hashed).
     fn create_session(&self, user_id: i64, expires_at: Timestamp) -> BoxFut<'_, Result<String>>;
     /// The session with this id, if it exists and has not expired at `now`.

@@ -79,6 +79,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "0013_webhook_lease",
         sql: include_str!("../migrations/sqlite/0013_webhook_lease.sql"),
     },
+    Migration {
+        version: 14,
+        name: "0014_login_failures",
+        sql: include_str!("../migrations/sqlite/0014_login_failures.sql"),
+    },
 ];
 
 /// The audit database's migrations, in order.

@@ -743,6 +743,58 @@ pub(crate) fn set_password(db: &mut dyn Db, user_id: i64, hash: &str) -> Result<
     Ok(())
 }
 
+/// Counts a login attempt; when the username is locked, until when.
+pub(crate) fn login_attempt(
+    db: &mut dyn Db,
+    username: &str,
+    now: jiff::Timestamp,
+    window: jiff::SignedDuration,
+    max: u32,
+) -> Result<Option<jiff::Timestamp>> {
+    let now_ms = now.as_millisecond();
+    let window_ms = i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
+    db.transaction(Begin::Write, |db| {
+        // Attempts older than the window are forgotten: the table holds one window's worth.
+        db.execute(
+            "DELETE FROM login_failures WHERE since < ?1",
+            args![now_ms.saturating_sub(window_ms)],
+        )?;
+        let counted = db.query_opt(
+            "SELECT attempts, since FROM login_failures WHERE username = ?1",
+            args![username],
+            |r| Ok((r.int(0)?, r.int(1)?)),
+        )?;
+        match counted {
+            None => {
+                db.execute(
+                    "INSERT INTO login_failures (username, attempts, since) VALUES (?1, 1, ?2)",
+                    args![username, now_ms],
+                )?;
+                Ok(None)
+            }
+            Some((attempts, since)) if attempts >= i64::from(max) => Ok(Some(
+                jiff::Timestamp::from_millisecond(since.saturating_add(window_ms)).unwrap_or(now),
+            )),
+            Some(_) => {
+                db.execute(
+                    "UPDATE login_failures SET attempts = attempts + 1 WHERE username = ?1",
+                    args![username],
+                )?;
+                Ok(None)
+            }
+        }
+    })
+}
+
+/// Forgets a username's counted attempts.
+pub(crate) fn login_succeeded(db: &mut dyn Db, username: &str) -> Result<()> {
+    db.execute(
+        "DELETE FROM login_failures WHERE username = ?1",
+        args![username],
+    )?;
+    Ok(())
+}
+
 /// Stores a session (by the id's hash), removing expired ones.
 pub(crate) fn create_session(
     db: &mut dyn Db,

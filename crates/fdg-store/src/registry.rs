@@ -395,6 +395,24 @@ impl<B: Backend> Store for Registry<B> {
         })
     }
 
+    fn login_attempt<'a>(
+        &'a self,
+        username: &'a str,
+        now: Timestamp,
+        window: jiff::SignedDuration,
+        max: u32,
+    ) -> BoxFut<'a, Result<Option<Timestamp>>> {
+        let username = username.to_owned();
+        self.backend
+            .admin(move |db| ops::login_attempt(db, &username, now, window, max))
+    }
+
+    fn login_succeeded<'a>(&'a self, username: &'a str) -> BoxFut<'a, Result<()>> {
+        let username = username.to_owned();
+        self.backend
+            .admin(move |db| ops::login_succeeded(db, &username))
+    }
+
     fn create_session(&self, user_id: i64, expires_at: Timestamp) -> BoxFut<'_, Result<String>> {
         let now = self.now();
         Box::pin(async move {

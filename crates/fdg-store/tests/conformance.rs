@@ -1258,3 +1258,58 @@ async fn the_store_reconnects_after_its_connections_are_cut() {
     let persons: HashSet<String> = events.unwrap().into_iter().map(|e| e.person_id).collect();
     assert_eq!(persons.len(), 1 + served);
 }
+
+/// Failed logins are counted in the database: a username locked through one node is locked on
+/// every other, until its window has passed; a success forgets the count.
+#[tokio::test]
+async fn login_attempts_are_counted_for_every_node_within_the_window() {
+    let db = TestDatabase::new("store-test").unwrap();
+    let (a, b) = (db.open(context()).unwrap(), db.open(context()).unwrap());
+    let t0: jiff::Timestamp = "2026-12-02T10:00:00Z".parse().unwrap();
+    let window = jiff::SignedDuration::from_mins(15);
+    let at = |mins: i64| t0 + jiff::SignedDuration::from_mins(mins);
+    for i in 0..5 {
+        let node = if i % 2 == 0 { &a } else { &b };
+        assert_eq!(
+            node.login_attempt("anne.berg", at(i), window, 5)
+                .await
+                .unwrap(),
+            None
+        );
+    }
+    // Locked on both nodes, until fifteen minutes after the first counted attempt.
+    for node in [&a, &b] {
+        assert_eq!(
+            node.login_attempt("anne.berg", at(6), window, 5)
+                .await
+                .unwrap(),
+            Some(at(15))
+        );
+    }
+    // Another username is not affected; after the window the count starts again.
+    assert_eq!(
+        a.login_attempt("bo.ib", at(6), window, 5).await.unwrap(),
+        None
+    );
+    assert_eq!(
+        b.login_attempt("anne.berg", at(16), window, 5)
+            .await
+            .unwrap(),
+        None
+    );
+    // A success forgets what was counted.
+    for i in 0..4 {
+        a.login_attempt("bo.ib", at(7 + i), window, 5)
+            .await
+            .unwrap();
+    }
+    b.login_succeeded("bo.ib").await.unwrap();
+    for i in 0..5 {
+        assert_eq!(
+            a.login_attempt("bo.ib", at(12 + i), window, 5)
+                .await
+                .unwrap(),
+            None
+        );
+    }
+}

@@ -109,6 +109,13 @@ CREATE TABLE sessions (
     expires_at  TEXT NOT NULL
 );
 
+-- Failed logins per username within the lockout window, shared by every node.
+CREATE TABLE login_failures (
+    username  TEXT PRIMARY KEY,
+    attempts  BIGINT NOT NULL,
+    since     BIGINT NOT NULL
+);
+
 CREATE TABLE citizen_sessions (
     id_hash     BYTEA PRIMARY KEY,
     cpr         TEXT NOT NULL,
