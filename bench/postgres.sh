@@ -20,9 +20,8 @@ ADMIN=${FDG_BENCH_PG:-postgresql://postgres@127.0.0.1:5432/postgres}
 NAME=fdg_bench_$$
 URL=${ADMIN%/*}/$NAME
 TMP=$(mktemp -d /tmp/fdg-bench-pg.XXXXXX)
-PIDS=()
 cleanup() {
-    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+    for p in "$TMP"/*.pid; do [[ -f "$p" ]] && kill "$(cat "$p")" 2>/dev/null || true; done
     wait 2>/dev/null || true
     psql "$ADMIN" -qc "DROP DATABASE IF EXISTS $NAME WITH (FORCE)" >/dev/null 2>&1 || true
     rm -rf "$TMP"
@@ -34,11 +33,11 @@ $FDG migrate --database "$URL" 2>/dev/null
 $FDG org create --database "$URL" --kind state-jobcenter --code STAT --name "Staten i jobcenteret" >/dev/null
 TOKEN=$($FDG token create --database "$URL" --org STAT 2>/dev/null)
 
-# Starts a node on a free port; prints its address.
+# Starts a node on a free port (its pid in $TMP/NAME.pid); prints its address.
 start_node() {
     local log="$TMP/$1.log"
-    $FDG serve --database "$URL" --listen 127.0.0.1:0 2>"$log" &
-    PIDS+=($!)
+    $FDG serve --database "$URL" --listen 127.0.0.1:0 >/dev/null 2>"$log" &
+    echo $! >"$TMP/$1.pid"
     for _ in $(seq 1 200); do
         if grep -q "serving on http://" "$log"; then
             grep -o "serving on http://[0-9.:]*" "$log" | head -1 | sed 's|serving on http://||'
@@ -66,16 +65,17 @@ $LOAD reads --url "http://$A" --token "$TOKEN" --clients "$CLIENTS" --seconds "$
 echo "## two nodes (half the clients each, run at once)"
 B=$(start_node b)
 HALF=$((CLIENTS / 2))
-$LOAD writes --url "http://$A" --token "$TOKEN" --clients "$HALF" --seconds "$SECONDS_PER_RUN" --cpr-offset 100000000 >"$TMP/wa" &
+# CPR offsets below 134 million keep every generated birth date in the past.
+$LOAD writes --url "http://$A" --token "$TOKEN" --clients "$HALF" --seconds "$SECONDS_PER_RUN" --cpr-offset 10000000 >"$TMP/wa" &
 W1=$!
-$LOAD writes --url "http://$B" --token "$TOKEN" --clients "$HALF" --seconds "$SECONDS_PER_RUN" --cpr-offset 200000000 >"$TMP/wb" &
+$LOAD writes --url "http://$B" --token "$TOKEN" --clients "$HALF" --seconds "$SECONDS_PER_RUN" --cpr-offset 40000000 >"$TMP/wb" &
 W2=$!
 wait $W1 $W2
 echo "node a:"; cat "$TMP/wa"
 echo "node b:"; cat "$TMP/wb"
-$LOAD reads --url "http://$A" --token "$TOKEN" --clients "$HALF" --seconds "$SECONDS_PER_RUN" --cpr-offset 910000000 >"$TMP/ra" &
+$LOAD reads --url "http://$A" --token "$TOKEN" --clients "$HALF" --seconds "$SECONDS_PER_RUN" --cpr-offset 70000000 >"$TMP/ra" &
 R1=$!
-$LOAD reads --url "http://$B" --token "$TOKEN" --clients "$HALF" --seconds "$SECONDS_PER_RUN" --cpr-offset 920000000 >"$TMP/rb" &
+$LOAD reads --url "http://$B" --token "$TOKEN" --clients "$HALF" --seconds "$SECONDS_PER_RUN" --cpr-offset 100000000 >"$TMP/rb" &
 R2=$!
 wait $R1 $R2
 echo "node a:"; cat "$TMP/ra"

@@ -14,15 +14,16 @@ cargo build --release -p fdg -p fdg-loadgen >&2
 FDG=target/release/fdg
 LOAD=target/release/fdg-loadgen
 DATA=$(mktemp -d /tmp/fdg-bench.XXXXXX)
-PORT=${FDG_BENCH_PORT:-18181}
 cleanup() { [[ -n "${SERVER:-}" ]] && kill "$SERVER" 2>/dev/null; wait 2>/dev/null; rm -rf "$DATA"; }
 trap cleanup EXIT
 export FDG_DATA_DIR=$DATA RUST_LOG=warn
 $FDG org create --kind state-jobcenter --code STAT --name "Staten i jobcenteret" >/dev/null
 TOKEN=$($FDG token create --org STAT 2>/dev/null)
-$FDG serve --listen 127.0.0.1:$PORT 2>"$DATA/serve.log" &
+# A free port: the server binds port 0 and says which it got.
+$FDG serve --listen 127.0.0.1:0 2>"$DATA/serve.log" &
 SERVER=$!
-for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
+for _ in $(seq 1 200); do grep -q "serving on http://" "$DATA/serve.log" && break; sleep 0.05; done
+PORT=$(grep -o "serving on http://[0-9.:]*" "$DATA/serve.log" | head -1 | sed 's|.*:||')
 echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores, $CLIENTS clients, ${SECONDS_PER_RUN}s per run, git $(git rev-parse --short HEAD)"
 $LOAD baseline --clients "$CLIENTS" --seconds "$SECONDS_PER_RUN"
 $LOAD writes --url "http://127.0.0.1:$PORT" --token "$TOKEN" --clients "$CLIENTS" --seconds "$SECONDS_PER_RUN"

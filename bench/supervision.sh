@@ -13,8 +13,6 @@ SECONDS_PER_PAGE=${2:-20}
 cd "$(dirname "$0")/.."
 cargo build --release -p fdg >&2
 FDG=target/release/fdg
-PORT=${FDG_BENCH_PORT:-18182}
-BASE="http://127.0.0.1:$PORT"
 JAR=$(mktemp /tmp/fdg-bench-jar.XXXXXX)
 cleanup() { [[ -n "${SERVER:-}" ]] && kill "$SERVER" 2>/dev/null; wait 2>/dev/null; rm -f "$JAR"; }
 trap cleanup EXIT
@@ -22,8 +20,11 @@ export FDG_DATA_DIR=$DATA RUST_LOG=warn
 TOKEN=$($FDG token create --org TILSYN --kind supervisor 2>/dev/null)
 read -r USERNAME PASSWORD < <($FDG user create --org TILSYN --kind supervisor --role supervisor \
   --name "Benchmark Tilsyn $$" 2>/dev/null)
-$FDG serve --listen 127.0.0.1:$PORT 2>"$DATA/bench-serve.log" &
+# A free port: the server binds port 0 and says which it got (opening a large database takes a while).
+$FDG serve --listen 127.0.0.1:0 2>"$DATA/bench-serve.log" &
 SERVER=$!
+for _ in $(seq 1 600); do grep -q "serving on http://" "$DATA/bench-serve.log" && break; sleep 0.5; done
+BASE="http://$(grep -o "serving on http://[0-9.:]*" "$DATA/bench-serve.log" | head -1 | sed 's|serving on http://||')"
 for _ in $(seq 1 600); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.5; done
 # Log in as the supervisor and choose a password, as a person would.
 curl -sf -c "$JAR" -b "$JAR" -o /dev/null -d "username=$USERNAME&password=$PASSWORD" "$BASE/login"
