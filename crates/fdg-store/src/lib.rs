@@ -558,7 +558,8 @@ pub trait Store: Send + Sync + 'static {
     /// Counts a login attempt for `username` at `now` (wall clock) before its password is
     /// checked, so parallel guesses count too. When the username has had `max` attempts
     /// within `window` it is locked: nothing is counted and the answer is when it may try
-    /// again. Shared by every process and node on the database.
+    /// again. Shared by every process and node on the database. A username over 256 bytes is
+    /// answered as locked and nothing is stored.
     fn login_attempt<'a>(
         &'a self,
         username: &'a str,

@@ -743,6 +743,9 @@ pub(crate) fn set_password(db: &mut dyn Db, user_id: i64, hash: &str) -> Result<
     Ok(())
 }
 
+/// The longest username the throttle counts.
+const MAX_USERNAME_BYTES: usize = 256;
+
 /// Counts a login attempt; when the username is locked, until when.
 pub(crate) fn login_attempt(
     db: &mut dyn Db,
@@ -753,6 +756,10 @@ pub(crate) fn login_attempt(
 ) -> Result<Option<jiff::Timestamp>> {
     let now_ms = now.as_millisecond();
     let window_ms = i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
+    // No username is this long: such an attempt is refused as locked, and nothing is stored.
+    if username.len() > MAX_USERNAME_BYTES {
+        return Ok(Some(now + window));
+    }
     db.transaction(Begin::Write, |db| {
         // Attempts older than the window are forgotten: the table holds one window's worth.
         db.execute(
