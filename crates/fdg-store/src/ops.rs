@@ -410,8 +410,9 @@ fn state_of(s: &str) -> Result<AgreementState> {
     s.parse().map_err(StoreError::Corrupt)
 }
 
-/// An agreement with its organisation.
-pub(crate) fn load_agreement(db: &mut dyn Db, id: i64) -> Result<Option<Agreement>> {
+/// An agreement from a row whose columns are the organisation's four, then the agreement's
+/// state, processors, may-write, may-read, valid-from and valid-to.
+fn agreement_row(r: &dyn RowRef, id: i64) -> Result<Agreement> {
     let list = |s: &str| -> Result<Vec<String>> {
         serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("agreement: {e}")))
     };
@@ -422,23 +423,26 @@ pub(crate) fn load_agreement(db: &mut dyn Db, id: i64) -> Result<Option<Agreemen
         })
         .transpose()
     };
+    Ok(Agreement {
+        id,
+        org: org_row(r)?,
+        state: state_of(r.text(4)?)?,
+        processors: list(r.text(5)?)?,
+        may_write: list(r.text(6)?)?,
+        may_read: list(r.text(7)?)?,
+        valid_from: date(r.opt_text(8)?)?,
+        valid_to: date(r.opt_text(9)?)?,
+    })
+}
+
+/// An agreement with its organisation.
+pub(crate) fn load_agreement(db: &mut dyn Db, id: i64) -> Result<Option<Agreement>> {
     db.query_opt(
         "SELECT o.id, o.kind, o.code, o.name,
                 a.state, a.processors, a.may_write, a.may_read, a.valid_from, a.valid_to
          FROM agreements a JOIN orgs o ON o.id = a.org_id WHERE a.id = ?1",
         args![id],
-        |r| {
-            Ok(Agreement {
-                id,
-                org: org_row(r)?,
-                state: state_of(r.text(4)?)?,
-                processors: list(r.text(5)?)?,
-                may_write: list(r.text(6)?)?,
-                may_read: list(r.text(7)?)?,
-                valid_from: date(r.opt_text(8)?)?,
-                valid_to: date(r.opt_text(9)?)?,
-            })
-        },
+        |r| agreement_row(r, id),
     )
 }
 
@@ -580,23 +584,25 @@ pub(crate) fn revoke_token(db: &mut dyn Db, token_id: i64, now: &str) -> Result<
     Ok(n == 1)
 }
 
-/// The principal of a valid token, by the token's hash.
+/// The principal of a valid token, by the token's hash: one query (it runs on every request
+/// where credentials are not cached).
 pub(crate) fn token_principal(db: &mut dyn Db, hash: &[u8]) -> Result<Option<Principal>> {
-    let Some((token_id, agreement_id)) = db.query_opt(
-        "SELECT id, agreement_id FROM tokens WHERE token_hash = ?1 AND revoked_at IS NULL",
+    db.query_opt(
+        "SELECT o.id, o.kind, o.code, o.name,
+                a.state, a.processors, a.may_write, a.may_read, a.valid_from, a.valid_to,
+                a.id, t.id
+         FROM tokens t JOIN agreements a ON a.id = t.agreement_id JOIN orgs o ON o.id = a.org_id
+         WHERE t.token_hash = ?1 AND t.revoked_at IS NULL",
         args![hash],
-        |r| Ok((r.int(0)?, r.int(1)?)),
-    )?
-    else {
-        return Ok(None);
-    };
-    let agreement =
-        load_agreement(db, agreement_id)?.ok_or(StoreError::NoSuchAgreement(agreement_id))?;
-    Ok(Some(Principal {
-        org: agreement.org.clone(),
-        token_id,
-        agreement,
-    }))
+        |r| {
+            let agreement = agreement_row(r, r.int(10)?)?;
+            Ok(Principal {
+                org: agreement.org.clone(),
+                token_id: r.int(11)?,
+                agreement,
+            })
+        },
+    )
 }
 
 /// Binds a client certificate to an agreement.

@@ -87,8 +87,9 @@ pub(crate) trait WriteTx {
     fn person_by_cpr(&mut self, digits: &str) -> Result<Option<(String, String)>>;
     /// The person's id and folded state (as stored JSON) by id.
     fn person_by_id(&mut self, person_id: &str) -> Result<Option<(String, String)>>;
-    /// Appends one event; returns its global position.
-    fn append(&mut self, event: &NewEvent<'_>) -> Result<u64>;
+    /// Appends a decision's events (in stream order); returns their global positions, in the
+    /// same order.
+    fn append(&mut self, events: &[NewEvent<'_>]) -> Result<Vec<u64>>;
     /// Inserts or replaces the person's projection row.
     fn save_person(&mut self, row: &PersonRow<'_>) -> Result<()>;
     /// Stores the answer to a write under its idempotency key.
@@ -239,25 +240,41 @@ pub(crate) fn process(
     // Every event of one decision carries the scope after the whole decision: a person who
     // is identified and registered in one command is the state's from their first event.
     let scope = json(&PersonScope::of(&state), "scope")?;
-    let mut appended = Vec::with_capacity(decision.events.len());
-    for (version, event) in (first_version..).zip(&decision.events) {
-        let data = json(event, "event")?;
-        let position = tx.append(&NewEvent {
+    let data = decision
+        .events
+        .iter()
+        .map(|e| json(e, "event"))
+        .collect::<Result<Vec<_>>>()?;
+    let rows: Vec<NewEvent<'_>> = (first_version..)
+        .zip(decision.events.iter().zip(&data))
+        .map(|(version, (event, data))| NewEvent {
             person_id: &person_id,
             version,
             r#type: event.type_name(),
-            data: &data,
+            data,
             recorded_at: &recorded_at,
             org: &org,
             context: context.as_deref(),
             scope: &scope,
-        })?;
-        appended.push(Appended {
-            position,
-            version,
-            r#type: event.type_name().to_owned(),
-        });
+        })
+        .collect();
+    let positions = tx.append(&rows)?;
+    if positions.len() != rows.len() {
+        return Err(StoreError::Corrupt(format!(
+            "{} events appended, {} positions returned",
+            rows.len(),
+            positions.len()
+        )));
     }
+    let appended: Vec<Appended> = rows
+        .iter()
+        .zip(positions)
+        .map(|(row, position)| Appended {
+            position,
+            version: row.version,
+            r#type: row.r#type.to_owned(),
+        })
+        .collect();
     tx.save_person(&PersonRow::of(&person_id, &state)?)?;
     let delta =
         crate::supervision::person_delta(before_municipality, before_counts, &state, d.params);
@@ -346,22 +363,60 @@ impl WriteTx for DbTx<'_> {
         )
     }
 
-    fn append(&mut self, e: &NewEvent<'_>) -> Result<u64> {
-        self.0.query_one(
+    /// One statement for all of a decision's events (one round trip on a networked database);
+    /// positions are matched to events by their version, whatever order rows come back in.
+    fn append(&mut self, events: &[NewEvent<'_>]) -> Result<Vec<u64>> {
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
+        let values: Vec<String> = (0..events.len())
+            .map(|i| {
+                let p = |k: usize| format!("?{}", i * 8 + k);
+                format!(
+                    "({}, {}, {}, {}, {}, {}, {}, {})",
+                    p(1),
+                    p(2),
+                    p(3),
+                    p(4),
+                    p(5),
+                    p(6),
+                    p(7),
+                    p(8)
+                )
+            })
+            .collect();
+        let sql = format!(
             "INSERT INTO events (person_id, version, type, data, recorded_at, org, context, scope)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING position",
-            crate::sql::args![
-                e.person_id,
-                e.version,
-                e.r#type,
-                e.data,
-                e.recorded_at,
-                e.org,
-                e.context,
-                e.scope
-            ],
-            |r| r.count(0),
-        )
+             VALUES {} RETURNING version, position",
+            values.join(", ")
+        );
+        let params: Vec<crate::sql::Param<'_>> = events
+            .iter()
+            .flat_map(|e| {
+                [
+                    e.person_id.into(),
+                    e.version.into(),
+                    e.r#type.into(),
+                    e.data.into(),
+                    e.recorded_at.into(),
+                    e.org.into(),
+                    e.context.into(),
+                    e.scope.into(),
+                ]
+            })
+            .collect();
+        let returned = self
+            .0
+            .query_all(&sql, &params, |r| Ok((r.count(0)?, r.count(1)?)))?;
+        let by_version: std::collections::HashMap<u64, u64> = returned.into_iter().collect();
+        events
+            .iter()
+            .map(|e| {
+                by_version.get(&e.version).copied().ok_or_else(|| {
+                    StoreError::Corrupt(format!("no position for event {}", e.version))
+                })
+            })
+            .collect()
     }
 
     fn save_person(&mut self, row: &PersonRow<'_>) -> Result<()> {

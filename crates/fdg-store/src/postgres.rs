@@ -341,6 +341,11 @@ impl Db for PgDb {
         Ok(self.client.batch_execute("COMMIT")?)
     }
 
+    /// One simple-protocol message, however many statements.
+    fn savepoint(&mut self, statements: &str) -> Result<()> {
+        Ok(self.client.batch_execute(statements)?)
+    }
+
     fn rollback(&mut self) -> Result<()> {
         Ok(self.client.batch_execute("ROLLBACK")?)
     }

@@ -155,6 +155,9 @@ pub trait Db {
     fn commit(&mut self) -> Result<()>;
     /// Rolls the open transaction back.
     fn rollback(&mut self) -> Result<()>;
+    /// Runs savepoint statements (`SAVEPOINT`, `RELEASE`, `ROLLBACK TO`, several separated by
+    /// `;`), in one round trip where the database allows it.
+    fn savepoint(&mut self, statements: &str) -> Result<()>;
     /// Connects again if the connection was lost (a database restart or failover), so a
     /// long-lived writer recovers by itself. Embedded connections are never lost.
     fn ensure_connected(&mut self) -> Result<()> {

@@ -283,6 +283,18 @@ impl<C: Borrow<Connection>> Db for SqliteDb<C> {
         Ok(self.0.borrow().execute_batch("COMMIT")?)
     }
 
+    fn savepoint(&mut self, statements: &str) -> Result<()> {
+        let conn = self.0.borrow();
+        for statement in statements
+            .split(';')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            conn.prepare_cached(statement)?.execute([])?;
+        }
+        Ok(())
+    }
+
     fn rollback(&mut self) -> Result<()> {
         Ok(self.0.borrow().execute_batch("ROLLBACK")?)
     }

@@ -12,7 +12,7 @@ use fdg_domain::supervision::Params;
 use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::pipeline::{self, DbTx};
-use crate::sql::{Begin, Db, args};
+use crate::sql::{Begin, Db};
 use crate::{BoxFut, Result, StoreContext, StoreError, WriteOutcome, WriteRequest};
 
 /// Most requests committed together in one transaction.
@@ -190,13 +190,11 @@ fn run_batch(
         let now = ctx.clock.now();
         let today = ctx.clock.today();
         let mut sums = crate::supervision::Pending::default();
+        // A savepoint per command: a failed command leaves no trace, and its neighbours in the
+        // batch are unaffected. A kept command's savepoint is released and the next one set in
+        // one round trip; a refused command wrote nothing, so its savepoint serves the next.
+        db.savepoint("SAVEPOINT command")?;
         for (req, reply) in pending.by_ref() {
-            // A savepoint per command: a refused or failed command leaves no trace, and its
-            // neighbours in the batch are unaffected.
-            if let Err(e) = db.execute("SAVEPOINT command", args![]) {
-                answers.push((reply, Err(StoreError::Corrupt("savepoint failed".into()))));
-                return Err(e);
-            }
             let decide = pipeline::Decide {
                 codes: &ctx.codes,
                 params: &decider.params,
@@ -223,15 +221,17 @@ fn run_batch(
             if keep {
                 sums.add_delta(&delta);
             }
-            let closed = if keep {
-                db.execute("RELEASE command", args![])
-            } else {
-                db.execute("ROLLBACK TO command", args![])
-                    .and_then(|_| db.execute("RELEASE command", args![]))
+            let closed = match &outcome {
+                _ if keep => db.savepoint("RELEASE command; SAVEPOINT command"),
+                // Refused, replayed, conflicting or a dry run: nothing was written.
+                Ok(_) => Ok(()),
+                // Failed midway: undo what it wrote; the savepoint stays for the next.
+                Err(_) => db.savepoint("ROLLBACK TO command"),
             };
             answers.push((reply, outcome));
             closed?;
         }
+        db.savepoint("RELEASE command")?;
         if !sums.is_empty() {
             sums.flush(db)?;
         }
