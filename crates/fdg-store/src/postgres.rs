@@ -350,6 +350,10 @@ impl Db for PgDb {
         Ok(self.client.batch_execute("ROLLBACK")?)
     }
 
+    fn networked(&self) -> bool {
+        true
+    }
+
     fn ensure_connected(&mut self) -> Result<()> {
         if self.client.is_closed() {
             tracing::warn!("database connection lost; connecting again");

@@ -158,6 +158,12 @@ pub trait Db {
     /// Runs savepoint statements (`SAVEPOINT`, `RELEASE`, `ROLLBACK TO`, several separated by
     /// `;`), in one round trip where the database allows it.
     fn savepoint(&mut self, statements: &str) -> Result<()>;
+    /// Whether each statement is a round trip over a network (then several rows go in one
+    /// statement), or a call into the same process (then one cached statement per row is
+    /// cheaper).
+    fn networked(&self) -> bool {
+        false
+    }
     /// Connects again if the connection was lost (a database restart or failover), so a
     /// long-lived writer recovers by itself. Embedded connections are never lost.
     fn ensure_connected(&mut self) -> Result<()> {

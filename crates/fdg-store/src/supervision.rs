@@ -156,15 +156,48 @@ impl Pending {
     /// (neighbouring keys share pages). A row that comes to sum to nothing stays; reports skip
     /// such rows, so they never reach a figure or a hash.
     pub(crate) fn flush(&mut self, db: &mut dyn Db) -> Result<()> {
-        for ((m, grain, ind, day, dim), (n, total)) in self.drain_sorted() {
-            db.execute(
-                "INSERT INTO supervision_counts (grain, day, municipality, indicator, dim, n, total)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT (grain, day, municipality, indicator, dim) DO UPDATE SET
-                   n = supervision_counts.n + excluded.n,
-                   total = supervision_counts.total + excluded.total",
-                args![grain, day, &m, ind, &dim, n, total],
-            )?;
+        const UPSERT: &str = "INSERT INTO supervision_counts
+                                (grain, day, municipality, indicator, dim, n, total)
+                              VALUES {rows}
+                              ON CONFLICT (grain, day, municipality, indicator, dim) DO UPDATE SET
+                                n = supervision_counts.n + excluded.n,
+                                total = supervision_counts.total + excluded.total";
+        let all = self.drain_sorted();
+        // Over a network, many rows per statement (keys are distinct, so no row is touched
+        // twice); in process, one cached statement per row.
+        let per_statement = if db.networked() { 256 } else { 1 };
+        for chunk in all.chunks(per_statement) {
+            let rows: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    let k = i * 7;
+                    format!(
+                        "(?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{})",
+                        k + 1,
+                        k + 2,
+                        k + 3,
+                        k + 4,
+                        k + 5,
+                        k + 6,
+                        k + 7
+                    )
+                })
+                .collect();
+            let sql = UPSERT.replace("{rows}", &rows.join(", "));
+            let params: Vec<crate::sql::Param<'_>> = chunk
+                .iter()
+                .flat_map(|((m, grain, ind, day, dim), (n, total))| {
+                    [
+                        (*grain).into(),
+                        (*day).into(),
+                        m.into(),
+                        (*ind).into(),
+                        dim.into(),
+                        (*n).into(),
+                        (*total).into(),
+                    ]
+                })
+                .collect();
+            db.execute(&sql, &params)?;
         }
         Ok(())
     }
