@@ -65,17 +65,19 @@ $LOAD reads --url "http://$A" --token "$TOKEN" --clients "$CLIENTS" --seconds "$
 echo "## two nodes (half the clients each, run at once)"
 B=$(start_node b)
 HALF=$((CLIENTS / 2))
-# CPR offsets below 134 million keep every generated birth date in the past.
-$LOAD writes --url "http://$A" --token "$TOKEN" --clients "$HALF" --seconds "$SECONDS_PER_RUN" --cpr-offset 10000000 >"$TMP/wa" &
+# CPR ranges: the load generator's client c writes persons offset + c·1,000,000 + i, so the
+# two write runs start 32 million apart after the one-node run's 64 million; offsets below 134
+# million keep every generated birth date in the past.
+$LOAD writes --url "http://$A" --token "$TOKEN" --clients "$HALF" --seconds "$SECONDS_PER_RUN" --cpr-offset 64000000 >"$TMP/wa" &
 W1=$!
-$LOAD writes --url "http://$B" --token "$TOKEN" --clients "$HALF" --seconds "$SECONDS_PER_RUN" --cpr-offset 40000000 >"$TMP/wb" &
+$LOAD writes --url "http://$B" --token "$TOKEN" --clients "$HALF" --seconds "$SECONDS_PER_RUN" --cpr-offset 96000000 >"$TMP/wb" &
 W2=$!
 wait $W1 $W2
 echo "node a:"; cat "$TMP/wa"
 echo "node b:"; cat "$TMP/wb"
-$LOAD reads --url "http://$A" --token "$TOKEN" --clients "$HALF" --seconds "$SECONDS_PER_RUN" --cpr-offset 70000000 >"$TMP/ra" &
+$LOAD reads --url "http://$A" --token "$TOKEN" --clients "$HALF" --seconds "$SECONDS_PER_RUN" --cpr-offset 130000000 >"$TMP/ra" &
 R1=$!
-$LOAD reads --url "http://$B" --token "$TOKEN" --clients "$HALF" --seconds "$SECONDS_PER_RUN" --cpr-offset 100000000 >"$TMP/rb" &
+$LOAD reads --url "http://$B" --token "$TOKEN" --clients "$HALF" --seconds "$SECONDS_PER_RUN" --cpr-offset 131000000 >"$TMP/rb" &
 R2=$!
 wait $R1 $R2
 echo "node a:"; cat "$TMP/ra"
