@@ -7,6 +7,8 @@
 //! - [`api`]: the JSON web services under `/api/v1` (§ 7, stk. 2, nr. 2).
 //! - [`auth`]: bearer-token authentication of connected systems.
 //! - [`error`]: the one error type, answered as `application/problem+json`.
+//! - [`headers`]: security headers on every answer (CSP, no framing, no referrer, no-store,
+//!   HSTS under TLS).
 //! - [`openapi`]: the OpenAPI 3.1 document generated from the same types.
 //! - [`telemetry`]: request metrics (route templates only: never a CPR number) and `/metrics`.
 
@@ -28,6 +30,7 @@ pub mod citizen;
 pub mod error;
 pub mod feed;
 pub mod forms;
+pub mod headers;
 pub mod http;
 pub mod oidc;
 pub mod openapi;
@@ -138,6 +141,10 @@ pub fn router(state: AppState) -> Router {
         .merge(citizen::routes())
         .merge(supervision::routes())
         .layer(axum::middleware::from_fn(telemetry::track))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            headers::add,
+        ))
         .with_state(state)
 }
 

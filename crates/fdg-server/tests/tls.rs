@@ -42,7 +42,7 @@ async fn get(
     addr: std::net::SocketAddr,
     root: &rcgen::Certificate,
     client: Option<(&rcgen::Certificate, &KeyPair)>,
-) -> u16 {
+) -> (u16, String) {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut roots = rustls::RootCertStore::empty();
     roots.add(root.der().clone()).unwrap();
@@ -65,22 +65,24 @@ async fn get(
         .connect(ServerName::try_from("localhost").unwrap(), tcp)
         .await
     else {
-        return 0;
+        return (0, String::new());
     };
     if tls
         .write_all(b"GET /api/v1/rules HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
         .await
         .is_err()
     {
-        return 0;
+        return (0, String::new());
     }
     let mut response = Vec::new();
     let _ = tls.read_to_end(&mut response).await;
-    let text = String::from_utf8_lossy(&response);
-    text.split_whitespace()
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let status = text
+        .split_whitespace()
         .nth(1)
         .and_then(|s| s.parse().ok())
-        .unwrap_or(0)
+        .unwrap_or(0);
+    (status, text)
 }
 
 #[tokio::test]
@@ -159,20 +161,29 @@ async fn a_client_certificate_bound_to_an_agreement_authenticates_over_tls() {
         let _ = stopped.await;
     }));
 
-    assert_eq!(
-        get(addr, &authority.cert, Some((&client_cert, &client_key))).await,
-        200
+    let (status, answer) = get(addr, &authority.cert, Some((&client_cert, &client_key))).await;
+    assert_eq!(status, 200);
+    // Over TLS, browsers are told to come back only over TLS.
+    assert!(
+        answer
+            .to_ascii_lowercase()
+            .contains("strict-transport-security: max-age=31536000; includesubdomains"),
+        "{answer}"
     );
     // A certificate from the right CA but bound to no agreement: not authenticated.
     assert_eq!(
-        get(addr, &authority.cert, Some((&unbound_cert, &unbound_key))).await,
+        get(addr, &authority.cert, Some((&unbound_cert, &unbound_key)))
+            .await
+            .0,
         401
     );
     // No certificate and no token.
-    assert_eq!(get(addr, &authority.cert, None).await, 401);
+    assert_eq!(get(addr, &authority.cert, None).await.0, 401);
     // A certificate from another CA never gets through the handshake.
     assert_ne!(
-        get(addr, &authority.cert, Some((&foreign_cert, &foreign_key))).await,
+        get(addr, &authority.cert, Some((&foreign_cert, &foreign_key)))
+            .await
+            .0,
         200
     );
 
