@@ -85,6 +85,8 @@ pub enum ApiError {
     MustChangePassword,
     /// Too many failed logins for this username; seconds to wait (429).
     TooManyAttempts(u64),
+    /// The request was not sent (or not answered) in time: a body trickling in (408).
+    RequestTimeout,
     /// The rules refuse the request for this organisation (403), or, with no violations, the
     /// organisation may not use this endpoint at all.
     Forbidden(Vec<Violation>),
@@ -208,6 +210,14 @@ impl ApiError {
                 "For mange mislykkede login",
                 format!("Too many failed logins for this user. Try again in {} minute(s).", seconds.div_ceil(60)),
                 format!("For mange mislykkede login for denne bruger. Prøv igen om {} minut(ter).", seconds.div_ceil(60)),
+            ),
+            ApiError::RequestTimeout => p(
+                StatusCode::REQUEST_TIMEOUT,
+                "request-timeout",
+                "The request took too long",
+                "Forespørgslen tog for lang tid",
+                "The request was not received and answered within the time allowed; nothing was recorded unless an answer said so. Send it again.".into(),
+                "Forespørgslen blev ikke modtaget og besvaret inden for den tilladte tid; intet er registreret, medmindre et svar sagde det. Send den igen.".into(),
             ),
             ApiError::Forbidden(v) => {
                 let mut pr = p(

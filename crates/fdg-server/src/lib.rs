@@ -6,6 +6,8 @@
 //! ## Layout
 //! - [`api`]: the JSON web services under `/api/v1` (§ 7, stk. 2, nr. 2).
 //! - [`auth`]: bearer-token authentication of connected systems.
+//! - [`conn`]: serving connections within limits (open connections, header and request
+//!   deadlines), for plain HTTP and TLS alike.
 //! - [`error`]: the one error type, answered as `application/problem+json`.
 //! - [`headers`]: security headers on every answer (CSP, no framing, no referrer, no-store,
 //!   HSTS under TLS).
@@ -27,6 +29,7 @@ pub mod admin;
 pub mod api;
 pub mod auth;
 pub mod citizen;
+pub mod conn;
 pub mod error;
 pub mod feed;
 pub mod forms;
@@ -148,14 +151,26 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves the application on `listener` until `shutdown` completes, then drains requests.
+/// Serves the application on `listener` until `shutdown` completes, then drains requests,
+/// within the default [`conn::Limits`].
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_with(listener, state, conn::Limits::default(), shutdown).await
+}
+
+/// [`serve`] within given limits on connections, header and request times.
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    limits: conn::Limits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     telemetry::spawn_upkeep();
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    conn::serve(listener, router(state), limits, shutdown, |tcp| {
+        Box::pin(async move { Some((tcp, None)) })
+    })
+    .await
 }

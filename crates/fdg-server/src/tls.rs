@@ -7,14 +7,10 @@ use std::future::Future;
 use std::path::Path;
 use std::sync::Arc;
 
-use axum::extract::Request;
-use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo};
 use rustls::RootCertStore;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use sha2::Digest;
-use tower::ServiceExt;
 
 use crate::AppState;
 
@@ -105,52 +101,53 @@ pub async fn serve_tls(
     tls: Arc<rustls::ServerConfig>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    serve_tls_with(
+        listener,
+        state,
+        tls,
+        crate::conn::Limits::default(),
+        shutdown,
+    )
+    .await
+}
+
+/// [`serve_tls`] within given [`crate::conn::Limits`].
+pub async fn serve_tls_with(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    tls: Arc<rustls::ServerConfig>,
+    limits: crate::conn::Limits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     crate::telemetry::spawn_upkeep();
-    let router = crate::router(state);
     let acceptor = tokio_rustls::TlsAcceptor::from(tls);
-    tokio::pin!(shutdown);
-    loop {
-        let accepted = tokio::select! {
-            accepted = listener.accept() => accepted,
-            () = &mut shutdown => return Ok(()),
-        };
-        // An accept error (out of descriptors, a connection reset before accept) must not
-        // stop the server: note it, breathe, go on.
-        let tcp = match accepted {
-            Ok((tcp, _)) => tcp,
-            Err(e) => {
-                tracing::warn!(error = %e, "accept failed");
-                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                continue;
-            }
-        };
-        let (acceptor, router) = (acceptor.clone(), router.clone());
-        tokio::spawn(async move {
-            // A failed or stalled handshake (including a certificate from another CA) ends
-            // here.
-            let Ok(Ok(stream)) =
-                tokio::time::timeout(std::time::Duration::from_secs(10), acceptor.accept(tcp))
-                    .await
-            else {
-                return;
-            };
-            let cert = stream
-                .get_ref()
-                .1
-                .peer_certificates()
-                .and_then(|c| c.first())
-                .map(|c| ClientCertificate {
-                    fingerprint: fingerprint(c.as_ref()),
-                });
-            let service = hyper::service::service_fn(move |mut req: Request<Incoming>| {
-                if let Some(c) = &cert {
-                    req.extensions_mut().insert(c.clone());
-                }
-                router.clone().oneshot(req)
-            });
-            let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
-        });
-    }
+    crate::conn::serve(
+        listener,
+        crate::router(state),
+        limits,
+        shutdown,
+        move |tcp| {
+            let acceptor = acceptor.clone();
+            Box::pin(async move {
+                // A failed or stalled handshake (including a certificate from another CA) ends
+                // here.
+                let Ok(Ok(stream)) =
+                    tokio::time::timeout(std::time::Duration::from_secs(10), acceptor.accept(tcp))
+                        .await
+                else {
+                    return None;
+                };
+                let cert = stream
+                    .get_ref()
+                    .1
+                    .peer_certificates()
+                    .and_then(|c| c.first())
+                    .map(|c| ClientCertificate {
+                        fingerprint: fingerprint(c.as_ref()),
+                    });
+                Some((stream, cert))
+            })
+        },
+    )
+    .await
 }
