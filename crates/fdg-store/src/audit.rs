@@ -567,34 +567,29 @@ fn check(rows: &[Row], start_seq: i64, start_hash: &[u8]) -> Vec<ChainProblem> {
     problems
 }
 
+/// Hands entries to an audit writer; with `durable`, waits until they are committed.
+async fn submit(jobs: &mpsc::Sender<Job>, entries: Vec<AuditEntry>, durable: bool) -> Result<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let (reply, committed) = oneshot::channel();
+    jobs.send((entries, reply))
+        .await
+        .map_err(|_| StoreError::WriterGone)?;
+    if durable {
+        committed.await.map_err(|_| StoreError::WriterGone)?
+    } else {
+        Ok(())
+    }
+}
+
 impl AuditLog for SqliteAudit {
     fn append(&self, entries: Vec<AuditEntry>) -> BoxFut<'_, Result<()>> {
-        Box::pin(async move {
-            if entries.is_empty() {
-                return Ok(());
-            }
-            let (reply, rx) = oneshot::channel();
-            self.inner
-                .jobs
-                .send((entries, reply))
-                .await
-                .map_err(|_| StoreError::WriterGone)?;
-            rx.await.map_err(|_| StoreError::WriterGone)?
-        })
+        Box::pin(submit(&self.inner.jobs, entries, true))
     }
 
     fn enqueue(&self, entries: Vec<AuditEntry>) -> BoxFut<'_, Result<()>> {
-        Box::pin(async move {
-            if entries.is_empty() {
-                return Ok(());
-            }
-            let (reply, _durable) = oneshot::channel();
-            self.inner
-                .jobs
-                .send((entries, reply))
-                .await
-                .map_err(|_| StoreError::WriterGone)
-        })
+        Box::pin(submit(&self.inner.jobs, entries, false))
     }
 
     fn for_person<'a>(
@@ -802,30 +797,11 @@ impl PostgresAudit {
 
 impl AuditLog for PostgresAudit {
     fn append(&self, entries: Vec<AuditEntry>) -> BoxFut<'_, Result<()>> {
-        Box::pin(async move {
-            if entries.is_empty() {
-                return Ok(());
-            }
-            let (reply, rx) = oneshot::channel();
-            self.jobs
-                .send((entries, reply))
-                .await
-                .map_err(|_| StoreError::WriterGone)?;
-            rx.await.map_err(|_| StoreError::WriterGone)?
-        })
+        Box::pin(submit(&self.jobs, entries, true))
     }
 
     fn enqueue(&self, entries: Vec<AuditEntry>) -> BoxFut<'_, Result<()>> {
-        Box::pin(async move {
-            if entries.is_empty() {
-                return Ok(());
-            }
-            let (reply, _durable) = oneshot::channel();
-            self.jobs
-                .send((entries, reply))
-                .await
-                .map_err(|_| StoreError::WriterGone)
-        })
+        Box::pin(submit(&self.jobs, entries, false))
     }
 
     fn for_person<'a>(

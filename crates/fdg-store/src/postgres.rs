@@ -29,7 +29,7 @@ use tokio::sync::{oneshot, watch};
 use crate::registry::{Backend, Registry};
 use crate::sql::{Begin, Db, Param, RowRef, args};
 use crate::writer::{Decider, WriterHandle, WriterHooks};
-use crate::{BoxFut, Result, StoreContext, StoreError, WriteOutcome, WriteRequest};
+use crate::{BoxFut, Result, StoreContext, StoreError};
 
 /// The advisory lock every write transaction holds until it commits (an arbitrary constant,
 /// "fdg" in ASCII).
@@ -219,19 +219,8 @@ impl Backend for Postgres {
         self.readers.run(f)
     }
 
-    fn admin<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&mut dyn Db) -> Result<T> + Send + 'static,
-    ) -> BoxFut<'_, Result<T>> {
-        self.writer.admin(f)
-    }
-
-    fn execute(&self, req: WriteRequest) -> BoxFut<'_, Result<WriteOutcome>> {
-        self.writer.execute(req)
-    }
-
-    fn watch_head(&self) -> watch::Receiver<u64> {
-        self.writer.watch_head()
+    fn writer(&self) -> &WriterHandle {
+        &self.writer
     }
 
     /// Every request asks the database: a suspension or revocation through one node is

@@ -33,15 +33,23 @@ pub trait Backend: Send + Sync + 'static {
         &self,
         f: impl FnOnce(&mut dyn Db) -> Result<T> + Send + 'static,
     ) -> BoxFut<'_, Result<T>>;
+    /// The node's writer: every write goes through it.
+    fn writer(&self) -> &crate::writer::WriterHandle;
     /// Runs `f` where writes are serialised (after the writes queued before it).
     fn admin<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut dyn Db) -> Result<T> + Send + 'static,
-    ) -> BoxFut<'_, Result<T>>;
+    ) -> BoxFut<'_, Result<T>> {
+        self.writer().admin(f)
+    }
     /// Decides and stores a command through the write pipeline.
-    fn execute(&self, req: WriteRequest) -> BoxFut<'_, Result<WriteOutcome>>;
+    fn execute(&self, req: WriteRequest) -> BoxFut<'_, Result<WriteOutcome>> {
+        self.writer().execute(req)
+    }
     /// The newest committed position, for long polling.
-    fn watch_head(&self) -> tokio::sync::watch::Receiver<u64>;
+    fn watch_head(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.writer().watch_head()
+    }
     /// How long an authenticated credential is trusted without asking the database again.
     /// Changes made through this store (suspension, revocation) take effect at once; changes
     /// made elsewhere (the CLI, another node) within this time.

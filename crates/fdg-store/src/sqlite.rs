@@ -19,7 +19,7 @@ use rusqlite::types::{ToSqlOutput, ValueRef};
 use crate::registry::{Backend, Registry};
 use crate::sql::{Begin, Db, Param, RowRef, args};
 use crate::writer::{Decider, WriterHandle, WriterHooks};
-use crate::{BoxFut, Result, StoreContext, StoreError, WriteOutcome, WriteRequest};
+use crate::{BoxFut, Result, StoreContext, StoreError};
 
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
@@ -164,19 +164,8 @@ impl Backend for Sqlite {
         Box::pin(async move { self.readers.read(|c| f(&mut SqliteDb(c))) })
     }
 
-    fn admin<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&mut dyn Db) -> Result<T> + Send + 'static,
-    ) -> BoxFut<'_, Result<T>> {
-        self.writer.admin(f)
-    }
-
-    fn execute(&self, req: WriteRequest) -> BoxFut<'_, Result<WriteOutcome>> {
-        self.writer.execute(req)
-    }
-
-    fn watch_head(&self) -> tokio::sync::watch::Receiver<u64> {
-        self.writer.watch_head()
+    fn writer(&self) -> &WriterHandle {
+        &self.writer
     }
 
     /// One process serves the file; the CLI's changes (another process) count within a second.

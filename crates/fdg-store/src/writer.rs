@@ -44,7 +44,7 @@ pub(crate) trait WriterHooks: Send + 'static {
 
 /// The handle to a running writer. Dropping it lets the writer finish what is queued and
 /// waits for it to stop.
-pub(crate) struct WriterHandle {
+pub struct WriterHandle {
     jobs: mpsc::Sender<Job>,
     head: Arc<watch::Sender<u64>>,
     thread: Option<std::thread::JoinHandle<()>>,
