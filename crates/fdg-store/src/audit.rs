@@ -181,34 +181,6 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     )
 }
 
-/// The chain's head: the last position and hash (from the newest entry or checkpoint).
-fn head(conn: &Connection) -> Result<(i64, [u8; 32])> {
-    let last: Option<(i64, Vec<u8>)> = conn
-        .query_row(
-            "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
-    let checkpoint: Option<(i64, Vec<u8>)> = conn
-        .query_row(
-            "SELECT seq, hash FROM audit_checkpoints ORDER BY seq DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
-    let (seq, hash) = match (last, checkpoint) {
-        (Some(l), Some(c)) if c.0 > l.0 => c,
-        (Some(l), _) => l,
-        (None, Some(c)) => c,
-        (None, None) => return Ok((0, GENESIS)),
-    };
-    let hash: [u8; 32] = hash
-        .try_into()
-        .map_err(|_| StoreError::Corrupt("audit hash length".into()))?;
-    Ok((seq, hash))
-}
-
 impl SqliteAudit {
     /// Opens (creating) `audit.db` in the data directory and starts its writer.
     pub fn open(dir: &Path) -> Result<Self> {
@@ -273,7 +245,7 @@ impl SqliteAudit {
 }
 
 fn writer_loop(mut conn: Connection, mut rx: mpsc::Receiver<Job>) {
-    let (mut seq, mut prev) = match head(&conn) {
+    let (mut seq, mut prev) = match db_head(&mut crate::sqlite::SqliteDb(&conn)) {
         Ok(h) => h,
         Err(e) => {
             tracing::error!(error = %e, "audit log unreadable; refusing every audited request");
@@ -669,7 +641,7 @@ pub struct PostgresAudit {
 /// The advisory lock every audit append holds until it commits.
 const AUDIT_LOCK: i64 = 0x66_64_67_61;
 
-/// The chain's head over [`crate::sql::Db`]: the last position and hash (entry or checkpoint).
+/// The chain's head: the last position and hash (from the newest entry or checkpoint).
 fn db_head(db: &mut dyn crate::sql::Db) -> Result<(i64, [u8; 32])> {
     use crate::sql::args;
     let last = db.query_opt(
