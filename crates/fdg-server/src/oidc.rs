@@ -175,9 +175,16 @@ fn random_hex(bytes: usize) -> Result<String, ApiError> {
 }
 
 async fn get_json(config: &OidcConfig, url: &str) -> Result<Value, ApiError> {
-    let (status, body) = crate::http::exchange(&config.ca_file, "GET", url, &[], Bytes::new())
-        .await
-        .map_err(|e| ApiError::internal(format!("identity provider: {e}")))?;
+    let (status, body) = crate::http::exchange(
+        &config.ca_file,
+        crate::http::Policy::TRUSTED,
+        "GET",
+        url,
+        &[],
+        Bytes::new(),
+    )
+    .await
+    .map_err(|e| ApiError::internal(format!("identity provider: {e}")))?;
     if status != 200 {
         return Err(ApiError::internal(format!(
             "identity provider: {url} answered {status}"
@@ -272,6 +279,7 @@ pub async fn callback(
     .map_err(ApiError::internal)?;
     let (status, body) = crate::http::exchange(
         &config.ca_file,
+        crate::http::Policy::TRUSTED,
         "POST",
         endpoint(&meta, "token_endpoint")?,
         &[(

@@ -6,6 +6,11 @@
 //! under the webhook's secret. A 2xx answer advances the webhook; anything else is retried
 //! with exponential back-off; after the last attempt the batch is parked and delivery moves
 //! on. `fdg webhook parked` lists parked batches and `fdg webhook replay ID` sends one again.
+//!
+//! Receivers are outside the registry: `https://` only, and never an address inside this
+//! network (loopback, private, link-local), unless the operator allows it for development
+//! (`fdg serve --webhook-allow-http --webhook-allow-private`). A refused target fails the
+//! delivery with the reason, like an unreachable one, and is retried and parked as such.
 
 use std::time::Duration;
 
@@ -36,6 +41,11 @@ pub struct WebhookConfig {
     pub ca_file: std::path::PathBuf,
     /// How long this node holds a webhook it delivers before another node may take it over.
     pub lease: Duration,
+    /// Deliver to plain `http://` URLs (development only).
+    pub allow_http: bool,
+    /// Deliver to addresses inside this network: loopback, private, link-local (development,
+    /// or an operator's own relay).
+    pub allow_private: bool,
 }
 
 impl Default for WebhookConfig {
@@ -48,6 +58,8 @@ impl Default for WebhookConfig {
             poll: Duration::from_secs(5),
             ca_file: "/etc/ssl/certs/ca-certificates.crt".into(),
             lease: Duration::from_secs(30),
+            allow_http: false,
+            allow_private: false,
         }
     }
 }
@@ -98,7 +110,14 @@ async fn post(
 ) -> Result<u16, String> {
     let mut all = vec![("content-type", "application/json".to_owned())];
     all.extend(headers.iter().map(|(k, v)| (*k, v.clone())));
-    let (status, _) = crate::http::exchange(&config.ca_file, "POST", url, &all, body).await?;
+    let policy = crate::http::Policy {
+        allow_http: config.allow_http,
+        allow_private: config.allow_private,
+        // A receiver's answer is not read beyond a little: only its status counts.
+        max_body: 64 * 1024,
+    };
+    let (status, _) =
+        crate::http::exchange(&config.ca_file, policy, "POST", url, &all, body).await?;
     Ok(status)
 }
 

@@ -1818,6 +1818,9 @@ async fn webhooks_push_signed_batches_retry_and_park() {
             max_attempts: 3,
             batch: 100,
             poll: std::time::Duration::from_millis(20),
+            // The receiver is this test, on loopback over plain HTTP.
+            allow_http: true,
+            allow_private: true,
             ..Default::default()
         },
     );
@@ -3271,4 +3274,85 @@ async fn every_answer_carries_the_security_headers() {
     // The pages hold no inline script for the policy to have to allow.
     assert!(!person_page.text.contains("<script"));
     assert!(!person_page.text.contains(" style=\""));
+}
+
+/// A webhook is no way into the registry's own network: with the production defaults, a URL
+/// over plain HTTP, or one whose host is on loopback, is refused at delivery with the reason,
+/// and the receiver hears nothing; the batch is parked like an unreachable one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_may_not_reach_inside_the_network() {
+    let app = spawn_app().await;
+    let hits = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let receiver = {
+        let hits = hits.clone();
+        axum::Router::new().route(
+            "/hook",
+            axum::routing::post(move || {
+                hits.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                async { StatusCode::OK }
+            }),
+        )
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move { axum::serve(listener, receiver).await });
+    let agreement = app
+        .store
+        .agreements()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.org.code == "STAT")
+        .unwrap();
+    app.post(
+        &app.state_token,
+        "/api/v1/jobseeker-registrations",
+        &registration("070761-4285"),
+    )
+    .await;
+    for (url, allow_http, reason) in [
+        (
+            format!("http://127.0.0.1:{port}/hook"),
+            false,
+            "http:// is not allowed",
+        ),
+        (
+            format!("http://localhost:{port}/hook"),
+            true,
+            "inside this network",
+        ),
+    ] {
+        app.store.set_webhook(agreement.id, &url, 0).await.unwrap();
+        let delivery = fdg_server::webhook::spawn(
+            app.state.clone(),
+            fdg_server::webhook::WebhookConfig {
+                base_delay: std::time::Duration::from_millis(5),
+                max_delay: std::time::Duration::from_millis(10),
+                max_attempts: 2,
+                poll: std::time::Duration::from_millis(20),
+                allow_http,
+                ..Default::default()
+            },
+        );
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let parked = loop {
+            let parked = app.store.parked(Some(agreement.id)).await.unwrap();
+            if let Some(p) = parked.into_iter().find(|p| p.last_error.contains(reason)) {
+                break p;
+            }
+            assert!(std::time::Instant::now() < deadline, "not refused: {url}");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        };
+        delivery.abort();
+        assert!(
+            parked.last_error.starts_with("refused"),
+            "{}",
+            parked.last_error
+        );
+    }
+    assert_eq!(
+        hits.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "the receiver heard nothing"
+    );
 }

@@ -149,7 +149,7 @@ pub(crate) fn set_webhook(
              VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (agreement_id) DO UPDATE SET url = excluded.url,
                secret = excluded.secret, position = excluded.position, attempts = 0,
-               next_attempt = NULL, last_error = NULL",
+               next_attempt = NULL, last_error = NULL, lease_holder = NULL, lease_until = NULL",
             args![agreement_id, url, &secret, from_position, now],
         )?;
         Ok(secret)

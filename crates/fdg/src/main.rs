@@ -95,6 +95,15 @@ enum Cmd {
         /// demonstrations only: it proves nothing about who they are.
         #[arg(long)]
         citizen_dev_login: bool,
+        /// Push webhooks to plain http:// URLs too. Development only: in production a
+        /// receiver is https://.
+        #[arg(long, env = "FDG_WEBHOOK_ALLOW_HTTP")]
+        webhook_allow_http: bool,
+        /// Push webhooks to addresses inside this network (loopback, private, link-local).
+        /// Development, or an operator's own relay: otherwise a webhook could reach the
+        /// registry's own network.
+        #[arg(long, env = "FDG_WEBHOOK_ALLOW_PRIVATE")]
+        webhook_allow_private: bool,
         /// Citizens log in at /borger/login with this OpenID Connect provider (its issuer URL;
         /// MitID through NemLog-in in production). Needs the --oidc-* options below.
         #[arg(long, env = "FDG_OIDC_ISSUER", requires_all = ["oidc_client_id", "oidc_client_secret", "oidc_redirect_url"])]
@@ -422,6 +431,12 @@ enum WebhookCmd {
         data: DataArgs,
         /// The parked batch's id.
         id: i64,
+        /// As `fdg serve --webhook-allow-http` (development only).
+        #[arg(long)]
+        allow_http: bool,
+        /// As `fdg serve --webhook-allow-private`.
+        #[arg(long)]
+        allow_private: bool,
     },
 }
 
@@ -535,6 +550,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             listen,
             audit_retention_days,
             citizen_dev_login,
+            webhook_allow_http,
+            webhook_allow_private,
             oidc_issuer,
             oidc_client_id,
             oidc_client_secret,
@@ -628,7 +645,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             fdg_server::webhook::spawn(
                 state.clone(),
-                fdg_server::webhook::WebhookConfig::default(),
+                fdg_server::webhook::WebhookConfig {
+                    allow_http: webhook_allow_http,
+                    allow_private: webhook_allow_private,
+                    ..Default::default()
+                },
             );
             match tls {
                 Some(tls) => {
@@ -968,7 +989,12 @@ async fn webhook(command: WebhookCmd) -> anyhow::Result<()> {
                 println!("{}", serde_json::to_string(&p)?);
             }
         }
-        WebhookCmd::Replay { data, id } => {
+        WebhookCmd::Replay {
+            data,
+            id,
+            allow_http,
+            allow_private,
+        } => {
             let (store, _, clock) = open(&data)?;
             let audit = data.audit()?;
             let Some(batch) = store.take_parked(id).await? else {
@@ -994,7 +1020,11 @@ async fn webhook(command: WebhookCmd) -> anyhow::Result<()> {
                 kind: agreement.org.kind,
                 code: agreement.org.code.clone(),
             };
-            let config = fdg_server::webhook::WebhookConfig::default();
+            let config = fdg_server::webhook::WebhookConfig {
+                allow_http,
+                allow_private,
+                ..Default::default()
+            };
             let mut after = batch.from_position.saturating_sub(1);
             while after < batch.to_position {
                 let target = fdg_server::webhook::Target {

@@ -30,6 +30,8 @@ impl Node {
     fn start(url: &str) -> Node {
         let mut child = Command::new(FDG)
             .args(["serve", "--database", url, "--listen", "127.0.0.1:0"])
+            // The webhook receiver is this test, on loopback over plain HTTP.
+            .args(["--webhook-allow-http", "--webhook-allow-private"])
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
