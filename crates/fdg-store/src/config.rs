@@ -12,8 +12,9 @@ use crate::audit::{AuditLog, SqliteAudit};
 use crate::sqlite::{SqliteOptions, SqliteStore};
 use crate::{Result, Store, StoreContext};
 
-/// Where the registry keeps its data.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where the registry keeps its data. Its `Debug` is [`Database::describe`]: a URL's password
+/// never reaches a log.
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Database {
     /// The embedded SQLite files in a data directory (`fdg.db`, `audit.db`,
@@ -76,6 +77,12 @@ impl Database {
             Database::Sqlite { dir } => Some(dir),
             Database::Postgres { .. } => None,
         }
+    }
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe())
     }
 }
 
@@ -159,6 +166,8 @@ mod tests {
             pg.as_ref().map(Database::describe),
             Ok("PostgreSQL at db.example:5432/fdg".to_owned())
         );
+        let config = StoreConfig::new(pg.clone().unwrap_or(Database::in_dir(".")));
+        assert!(!format!("{config:?}").contains("secret"), "{config:?}");
         for bad in ["sqlite://", "./fdg-data", "mysql://db/fdg"] {
             assert!(Database::parse(bad).is_err(), "{bad}");
         }
