@@ -1,12 +1,15 @@
 //! # fdg-store — the event store
 //!
-//! The [`Store`] interface that the server uses, and its embedded SQLite implementation
-//! ([`sqlite::SqliteStore`]). The event log is the source of truth; the `persons` projection is
-//! updated in the same transaction as the append and can be rebuilt from the log
-//! ([`Store::rebuild`]).
+//! The [`Store`] interface that the server uses, on two backends: the embedded SQLite files
+//! ([`sqlite::SqliteStore`], the default) and PostgreSQL for several nodes on one database
+//! ([`postgres::PostgresStore`]). The backend is chosen once at start from a [`Database`]
+//! ([`open`]); callers hold `Arc<dyn Store>` and never name a backend. The event log is the
+//! source of truth; the `persons` projection and the supervision sums are updated in the same
+//! transaction as the append and can be rebuilt from the log ([`Store::rebuild`]).
 //!
-//! The interface is object-safe (futures are boxed) so that a PostgreSQL implementation can be
-//! added beside SQLite without changing callers; the backend is chosen once at start.
+//! What does not depend on the database — the write pipeline, the queries, credentials,
+//! secrets — is written once ([`Registry`]); a backend adds its connections and its dialect of
+//! the few SQL calls the queries need.
 
 use std::future::Future;
 use std::pin::Pin;
