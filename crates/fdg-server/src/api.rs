@@ -16,8 +16,8 @@ use fdg_domain::codes::CodeEntry;
 use fdg_domain::command::*;
 use fdg_domain::view::{fact_id, parse_fact_id};
 use fdg_domain::{Command, Cpr, CprError, ListName, OrgKind, Rule, Violation, rules};
+use fdg_store::Accepted;
 use fdg_store::audit::AuditEntry;
-use fdg_store::{Accepted, Idempotency, WriteOutcome, WriteRequest};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use sha2::Digest;
@@ -231,67 +231,16 @@ async fn write(
     person_id: Option<String>,
     hash: [u8; 32],
 ) -> Result<Response, ApiError> {
-    let kind = command.kind();
-    let action = format!("write.{kind}");
-    if !caller.principal.agreement.may_write(kind) {
-        let entry = caller.audit(
-            state.clock.now(),
-            &action,
-            person_id,
-            "registration",
-            "denied",
-        );
-        audit(state, vec![entry]).await?;
-        return Err(ApiError::NotInAgreement(format!("recording {kind}")));
-    }
-    let idempotency = idempotency_key(headers)?.map(|key| Idempotency {
-        scope: caller.scope(),
-        key,
-        request_hash: hash,
-    });
-    let req = WriteRequest {
-        command,
-        actor: caller.actor(),
-        person_id: person_id.clone(),
+    let options = crate::service::WriteOptions {
+        person_id,
         expected_version: if_match(headers)?,
-        idempotency,
-        dry_run: caller.dry_run(),
-        context: caller.context(),
+        idempotency: idempotency_key(headers)?.map(|key| (key, hash)),
     };
-    let outcome = state.store.execute(req).await?;
-    let (who, result) = match outcome {
-        WriteOutcome::Accepted(a) => (
-            Some(a.person_id.clone()),
-            Ok((
-                if a.dry_run { "dry_run" } else { "ok" },
-                accepted_response(a, false),
-            )),
-        ),
-        WriteOutcome::Replayed(a) => (
-            Some(a.person_id.clone()),
-            Ok(("replayed", accepted_response(a, true))),
-        ),
-        WriteOutcome::Rejected(v) => (person_id, Err(("refused", ApiError::from_violations(v)))),
-        WriteOutcome::Conflict { current } => {
-            (person_id, Err(("conflict", ApiError::Conflict { current })))
-        }
-        WriteOutcome::PersonNotFound => (person_id, Err(("not_found", ApiError::NotFound))),
-        WriteOutcome::IdempotencyMismatch => {
-            (person_id, Err(("refused", ApiError::IdempotencyMismatch)))
-        }
-    };
-    let outcome = match &result {
-        Ok((o, _)) | Err((o, _)) => *o,
-    };
-    let entry = caller.audit(state.clock.now(), &action, who, "registration", outcome);
-    // A write's audit entry is queued, not waited for: the write itself is already durable in
-    // the event log with the organisation, agreement, acting person and organisation acted for,
-    // so nothing personal leaves unaccounted for. (Reads wait: their entry is the only record.)
-    // Queued before the answer, so it comes before anything the caller does next.
-    if let Err(e) = state.audit.enqueue(vec![entry]).await {
-        tracing::error!(error = %e, "audit entry of a write could not be queued");
+    match crate::service::record(state, &caller.acting(), command, options).await? {
+        Ok(crate::service::Recorded::Accepted(a)) => Ok(accepted_response(a, false)),
+        Ok(crate::service::Recorded::Replayed(a)) => Ok(accepted_response(a, true)),
+        Err(refusal) => Err(refusal.into()),
     }
-    result.map(|(_, r)| r).map_err(|(_, e)| e)
 }
 
 /// Register a person as a job seeker (§ 8, stk. 1). For insured unemployed without a match

@@ -77,6 +77,23 @@ impl Caller {
         self.principal.agreement.state == AgreementState::Test
     }
 
+    /// Who records, for the write path: the agreement's organisation under its agreement.
+    pub fn acting(&self) -> crate::service::Acting {
+        crate::service::Acting {
+            actor: self.actor(),
+            context: self.context(),
+            audit_org: self.actor().label(),
+            credential: self.scope(),
+            audit_person: self.acting_person.clone(),
+            purpose: self
+                .purpose
+                .clone()
+                .unwrap_or_else(|| "registration".to_owned()),
+            agreement: Some(self.principal.agreement.clone()),
+            dry_run: self.dry_run(),
+        }
+    }
+
     /// An audit entry for this caller.
     pub fn audit(
         &self,

@@ -450,7 +450,6 @@ pub async fn self_register(
         &headers,
         &citizen,
         command,
-        "write.jobseeker_registration",
         "self-registration (§ 4, stk. 2)",
     )
     .await
@@ -485,15 +484,7 @@ pub async fn self_deregister(
         deregistration_date: Some(state.clock.today().to_string()),
         reason: Some("selv_afmeldt".into()),
     });
-    citizen_write(
-        &state,
-        &headers,
-        &citizen,
-        command,
-        "write.jobseeker_deregistration",
-        "self-deregistration",
-    )
-    .await
+    citizen_write(&state, &headers, &citizen, command, "self-deregistration").await
 }
 
 /// Records what the citizen did themselves, as the state job centre through Jobnet (§ 4,
@@ -503,40 +494,30 @@ async fn citizen_write(
     headers: &axum::http::HeaderMap,
     citizen: &Citizen,
     command: fdg_domain::Command,
-    action: &str,
     purpose: &str,
 ) -> Result<Response, ApiError> {
-    let outcome = state
-        .store
-        .execute(fdg_store::WriteRequest {
-            command,
-            // Self-service is the state job centre's, through Jobnet.
-            actor: fdg_domain::Actor {
-                kind: fdg_domain::OrgKind::StateJobcenter,
-                code: "JOBNET".into(),
-            },
-            person_id: None,
-            expected_version: None,
-            idempotency: None,
-            dry_run: false,
-            context: fdg_store::WriteContext {
-                agreement: None,
-                acting_person: Some("the citizen".into()),
-                on_behalf_of: None,
-            },
-        })
-        .await?;
+    // Self-service is the state job centre's, through Jobnet; the audit log names the citizen.
+    let acting = crate::service::Acting {
+        actor: fdg_domain::Actor {
+            kind: fdg_domain::OrgKind::StateJobcenter,
+            code: "JOBNET".into(),
+        },
+        context: fdg_store::WriteContext {
+            agreement: None,
+            acting_person: Some("the citizen".into()),
+            on_behalf_of: None,
+        },
+        audit_org: "citizen".into(),
+        credential: "citizen".into(),
+        audit_person: None,
+        purpose: purpose.into(),
+        agreement: None,
+        dry_run: false,
+    };
     let en = crate::pages::texts(headers).lang == "en";
-    match outcome {
-        fdg_store::WriteOutcome::Accepted(a) | fdg_store::WriteOutcome::Replayed(a) => {
-            state
-                .audit
-                .enqueue(vec![citizen_entry(state, action, a.person_id, purpose)])
-                .await
-                .map_err(ApiError::internal)?;
-            Ok(Redirect::to("/borger").into_response())
-        }
-        fdg_store::WriteOutcome::Rejected(v) => {
+    match crate::service::record(state, &acting, command, Default::default()).await? {
+        Ok(_) => Ok(Redirect::to("/borger").into_response()),
+        Err(crate::service::Refusal::Rejected(v)) => {
             let errors = v
                 .iter()
                 .map(|v| {
@@ -550,7 +531,7 @@ async fn citizen_write(
                 .collect();
             citizen_page(state, headers, Some(citizen), errors).await
         }
-        _ => Err(ApiError::NotFound),
+        Err(refusal) => Err(refusal.into()),
     }
 }
 

@@ -325,6 +325,25 @@ impl From<fdg_store::StoreError> for ApiError {
     }
 }
 
+impl From<crate::service::Failure> for ApiError {
+    fn from(e: crate::service::Failure) -> Self {
+        ApiError::internal(e)
+    }
+}
+
+impl From<crate::service::Refusal> for ApiError {
+    fn from(r: crate::service::Refusal) -> Self {
+        use crate::service::Refusal;
+        match r {
+            Refusal::NotInAgreement(kind) => ApiError::NotInAgreement(format!("recording {kind}")),
+            Refusal::Rejected(v) => ApiError::from_violations(v),
+            Refusal::Conflict { current } => ApiError::Conflict { current },
+            Refusal::PersonNotFound => ApiError::NotFound,
+            Refusal::IdempotencyMismatch => ApiError::IdempotencyMismatch,
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let problem = self.problem();

@@ -16,7 +16,6 @@ use fdg_domain::command::{
     RegisterJobSeeker, RegistrationDetails, Replacement, StartPeriodicCondition,
 };
 use fdg_domain::{Command, ListName, Violation};
-use fdg_store::{WriteContext, WriteOutcome, WriteRequest};
 
 use crate::pages::{Texts, UserView, texts};
 use crate::session::SessionUser;
@@ -1253,66 +1252,27 @@ async fn record(
             ));
         }
     };
-    let action = format!("write.{}", command.kind());
-    let actor = fdg_domain::Actor {
-        kind: user.session.user.org.kind,
-        code: user.session.user.org.code.clone(),
+    let options = crate::service::WriteOptions {
+        person_id: target.fact.as_ref().map(|f| f.person.clone()),
+        ..Default::default()
     };
-    let outcome = state
-        .store
-        .execute(WriteRequest {
-            command,
-            actor: actor.clone(),
-            person_id: target.fact.as_ref().map(|f| f.person.clone()),
-            expected_version: None,
-            idempotency: None,
-            dry_run: false,
-            context: WriteContext {
-                agreement: None,
-                acting_person: Some(format!(
-                    "user:{} {}",
-                    user.session.user.id, user.session.user.name
-                )),
-                on_behalf_of: None,
-            },
-        })
-        .await?;
-    let (person, result, outcome_word) = match outcome {
-        WriteOutcome::Accepted(a) | WriteOutcome::Replayed(a) => (
-            Some(a.person_id.clone()),
-            Ok(Redirect::to(&format!("/persons/{}", a.person_id)).into_response()),
-            "ok",
+    match crate::service::record(&state, &crate::pages::acting(&user), command, options).await? {
+        Ok(recorded) => Ok(
+            Redirect::to(&format!("/persons/{}", recorded.accepted().person_id)).into_response(),
         ),
-        WriteOutcome::Rejected(v) => {
+        Err(crate::service::Refusal::Rejected(v)) => {
             // A permission refusal is shown like any other broken rule, with its provision.
             // What the form is about is shown again if the user may still see it.
             if target.describe(&state, &user, &headers).await.is_err() {
                 target.about = None;
             }
-            (
-                None,
-                Ok(html(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    &page(def, &target, &state, &headers, &user, &values, &v),
-                )),
-                "refused",
-            )
+            Ok(html(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &page(def, &target, &state, &headers, &user, &values, &v),
+            ))
         }
-        WriteOutcome::PersonNotFound => (None, Err(ApiError::NotFound), "not_found"),
-        WriteOutcome::Conflict { current } => {
-            (None, Err(ApiError::Conflict { current }), "conflict")
-        }
-        WriteOutcome::IdempotencyMismatch => (None, Err(ApiError::IdempotencyMismatch), "refused"),
-    };
-    state
-        .audit
-        .enqueue(vec![fdg_store::audit::AuditEntry {
-            purpose: "registration".into(),
-            ..crate::pages::audit_entry(&state, &user, &action, person, outcome_word)
-        }])
-        .await
-        .map_err(ApiError::internal)?;
-    result
+        Err(refusal) => Err(refusal.into()),
+    }
 }
 
 /// Shows the correction form of a recorded fact, filled in with what was recorded.

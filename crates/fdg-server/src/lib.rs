@@ -11,6 +11,8 @@
 //! - [`error`]: the one error type, answered as `application/problem+json`.
 //! - [`headers`]: security headers on every answer (CSP, no framing, no referrer, no-store,
 //!   HSTS under TLS).
+//! - [`service`]: the one write path every edge calls (web services, browser forms,
+//!   citizen pages), with its audit.
 //! - [`openapi`]: the OpenAPI 3.1 document generated from the same types.
 //! - [`telemetry`]: request metrics (route templates only: never a CPR number) and `/metrics`.
 
@@ -39,6 +41,7 @@ pub mod oidc;
 pub mod openapi;
 pub mod pages;
 pub mod scope;
+pub mod service;
 pub mod session;
 pub mod supervision;
 pub mod telemetry;

@@ -556,6 +556,26 @@ fn actor_of(user: &SessionUser) -> Actor {
     }
 }
 
+/// Who records when a caseworker submits a form of the browser registration tool: their
+/// organisation, with the user named on every event and in the audit log.
+pub fn acting(user: &SessionUser) -> crate::service::Acting {
+    let u = &user.session.user;
+    crate::service::Acting {
+        actor: actor_of(user),
+        context: fdg_store::WriteContext {
+            agreement: None,
+            acting_person: Some(format!("user:{} {}", u.id, u.name)),
+            on_behalf_of: None,
+        },
+        audit_org: actor_of(user).label(),
+        credential: format!("user:{}", u.id),
+        audit_person: Some(u.name.clone()),
+        purpose: "registration".into(),
+        agreement: None,
+        dry_run: false,
+    }
+}
+
 /// The audit entry of something a logged-in user did (purpose: case handling).
 pub fn audit_entry(
     state: &AppState,

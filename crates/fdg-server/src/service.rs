@@ -1,0 +1,166 @@
+//! The application service: the one write path that every edge calls — the web services,
+//! the browser forms and the citizen's own pages. Each edge translates its request into an
+//! [`Acting`] and a command, calls [`record`], and translates the [`Recorded`] or
+//! [`Refusal`] back; deciding, auditing and the audit word of each outcome happen here,
+//! once. Nothing in this module knows HTTP.
+
+use fdg_domain::{Actor, Command, Violation};
+use fdg_store::audit::AuditEntry;
+use fdg_store::{Accepted, Agreement, Idempotency, WriteContext, WriteOutcome, WriteRequest};
+
+use crate::AppState;
+
+/// Who records: the organisation the rules see, what is stored with the events, and how the
+/// audit log names the caller.
+#[derive(Debug, Clone)]
+pub struct Acting {
+    /// The organisation the rules of the order are applied to.
+    pub actor: Actor,
+    /// Stored with every event: agreement, acting person, organisation acted for.
+    pub context: WriteContext,
+    /// The organisation as the audit log names it (`kind:code`, or `citizen`).
+    pub audit_org: String,
+    /// The credential as the audit log names it (`agreement:<id>`, `user:<id>`, `citizen`);
+    /// also the scope of idempotency keys.
+    pub credential: String,
+    /// The acting person as the audit log names them.
+    pub audit_person: Option<String>,
+    /// Why, as the audit log records it.
+    pub purpose: String,
+    /// The connection agreement the caller writes under (§ 10); `None` where none stands
+    /// between (caseworkers in the browser tool, citizens through Jobnet).
+    pub agreement: Option<Agreement>,
+    /// Validate fully but store nothing (the § 10 test before use).
+    pub dry_run: bool,
+}
+
+/// What an edge adds to a command beyond who acts.
+#[derive(Debug, Clone, Default)]
+pub struct WriteOptions {
+    /// The person, for commands that name a fact instead of a CPR number.
+    pub person_id: Option<String>,
+    /// If-Match: the person's version the caller last saw.
+    pub expected_version: Option<u64>,
+    /// An idempotency key and the hash of the request it came with.
+    pub idempotency: Option<(String, [u8; 32])>,
+}
+
+/// A command that was recorded (or, in a dry run, would have been).
+#[derive(Debug)]
+pub enum Recorded {
+    /// Recorded now.
+    Accepted(Accepted),
+    /// Recorded before under the same idempotency key: the first answer again.
+    Replayed(Accepted),
+}
+
+/// Why a command was not recorded. Nothing was stored.
+#[derive(Debug)]
+pub enum Refusal {
+    /// The connection agreement does not cover this record type (§ 10).
+    NotInAgreement(&'static str),
+    /// Rules of the order are broken (permission rules among them).
+    Rejected(Vec<Violation>),
+    /// The person changed since the caller read it.
+    Conflict {
+        /// The person's version now.
+        current: u64,
+    },
+    /// No such person, or not one the caller may write about.
+    PersonNotFound,
+    /// The idempotency key came before with another request.
+    IdempotencyMismatch,
+}
+
+/// The store or the audit log failed: nothing is acknowledged.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Failure(String);
+
+impl Recorded {
+    /// The recorded command's answer.
+    pub fn accepted(&self) -> &Accepted {
+        match self {
+            Recorded::Accepted(a) | Recorded::Replayed(a) => a,
+        }
+    }
+}
+
+/// The audit log's word for an outcome: `ok`, `dry_run`, `replayed`, `denied`, `refused`,
+/// `conflict` or `not_found`.
+pub fn audit_word(outcome: &Result<Recorded, Refusal>) -> &'static str {
+    match outcome {
+        Ok(Recorded::Accepted(a)) if a.dry_run => "dry_run",
+        Ok(Recorded::Accepted(_)) => "ok",
+        Ok(Recorded::Replayed(_)) => "replayed",
+        Err(Refusal::NotInAgreement(_)) => "denied",
+        Err(Refusal::Rejected(_) | Refusal::IdempotencyMismatch) => "refused",
+        Err(Refusal::Conflict { .. }) => "conflict",
+        Err(Refusal::PersonNotFound) => "not_found",
+    }
+}
+
+/// Records `command` for `acting`: checks the agreement, decides by the rules, stores, and
+/// audits the outcome (`write.<record>`) whatever it is. A refusal's entry is durable before
+/// the answer; an accepted write's entry is queued before the answer (the event log already
+/// holds who wrote it), and a write whose entry cannot be queued is not acknowledged.
+pub async fn record(
+    state: &AppState,
+    acting: &Acting,
+    command: Command,
+    options: WriteOptions,
+) -> Result<Result<Recorded, Refusal>, Failure> {
+    let kind = command.kind();
+    let outcome = if acting
+        .agreement
+        .as_ref()
+        .is_some_and(|a| !a.may_write(kind))
+    {
+        Err(Refusal::NotInAgreement(kind))
+    } else {
+        let req = WriteRequest {
+            command,
+            actor: acting.actor.clone(),
+            person_id: options.person_id.clone(),
+            expected_version: options.expected_version,
+            idempotency: options.idempotency.map(|(key, request_hash)| Idempotency {
+                scope: acting.credential.clone(),
+                key,
+                request_hash,
+            }),
+            dry_run: acting.dry_run,
+            context: acting.context.clone(),
+        };
+        match state.store.execute(req).await {
+            Ok(WriteOutcome::Accepted(a)) => Ok(Recorded::Accepted(a)),
+            Ok(WriteOutcome::Replayed(a)) => Ok(Recorded::Replayed(a)),
+            Ok(WriteOutcome::Rejected(v)) => Err(Refusal::Rejected(v)),
+            Ok(WriteOutcome::Conflict { current }) => Err(Refusal::Conflict { current }),
+            Ok(WriteOutcome::PersonNotFound) => Err(Refusal::PersonNotFound),
+            Ok(WriteOutcome::IdempotencyMismatch) => Err(Refusal::IdempotencyMismatch),
+            Err(e) => return Err(Failure(format!("store: {e}"))),
+        }
+    };
+    let person_id = match &outcome {
+        Ok(r) => Some(r.accepted().person_id.clone()),
+        Err(_) => options.person_id,
+    };
+    let entry = AuditEntry {
+        at: state.clock.now(),
+        org: acting.audit_org.clone(),
+        credential: acting.credential.clone(),
+        acting_person: acting.audit_person.clone(),
+        on_behalf_of: acting.context.on_behalf_of.clone(),
+        action: format!("write.{kind}"),
+        person_id,
+        purpose: acting.purpose.clone(),
+        outcome: audit_word(&outcome).to_owned(),
+    };
+    let audited = if outcome.is_ok() {
+        state.audit.enqueue(vec![entry]).await
+    } else {
+        state.audit.append(vec![entry]).await
+    };
+    audited.map_err(|e| Failure(format!("audit of a write: {e}")))?;
+    Ok(outcome)
+}

@@ -1,0 +1,279 @@
+//! The one write path: the same command through the web services, the browser registration
+//! tool and the citizen's own page is refused by the same rule and audited the same way.
+
+#![allow(clippy::unwrap_used)]
+
+use std::sync::{Arc, Mutex};
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use fdg_domain::{OrgKind, Role};
+use fdg_server::ServerConfig;
+use fdg_store::audit::{AuditEntry, AuditLog, StoredAuditEntry, VerifyReport};
+use fdg_store::testing::TestDatabase;
+use fdg_store::{BoxFut, Result};
+use http_body_util::BodyExt;
+use jiff::Timestamp;
+use tower::ServiceExt;
+
+mod common;
+
+/// The audit log under test, with every entry handed to it kept for the test to read.
+struct Recording {
+    inner: Arc<dyn AuditLog>,
+    seen: Mutex<Vec<AuditEntry>>,
+}
+
+impl AuditLog for Recording {
+    fn append(&self, entries: Vec<AuditEntry>) -> BoxFut<'_, Result<()>> {
+        self.seen.lock().unwrap().extend(entries.iter().cloned());
+        self.inner.append(entries)
+    }
+    fn enqueue(&self, entries: Vec<AuditEntry>) -> BoxFut<'_, Result<()>> {
+        self.seen.lock().unwrap().extend(entries.iter().cloned());
+        self.inner.enqueue(entries)
+    }
+    fn for_person<'a>(
+        &'a self,
+        person_id: &'a str,
+        limit: u32,
+    ) -> BoxFut<'a, Result<Vec<StoredAuditEntry>>> {
+        self.inner.for_person(person_id, limit)
+    }
+    fn verify(&self) -> BoxFut<'_, Result<VerifyReport>> {
+        self.inner.verify()
+    }
+    fn prune(&self, before: Timestamp) -> BoxFut<'_, Result<u64>> {
+        self.inner.prune(before)
+    }
+}
+
+struct Answer {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    text: String,
+}
+
+async fn call(router: &axum::Router, req: Request<Body>) -> Answer {
+    let res = router.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    Answer {
+        status,
+        headers,
+        text: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
+fn form(path: &str, cookie: &str, body: String) -> Request<Body> {
+    Request::post(path)
+        .header(header::COOKIE, cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body))
+        .unwrap()
+}
+
+fn cookie_of(a: &Answer) -> String {
+    a.headers[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+fn csrf_of(a: &Answer) -> String {
+    a.text
+        .split(r#"name="csrf" value=""#)
+        .nth(1)
+        .expect("a form with a CSRF token")
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn the_api_the_browser_tool_and_the_citizen_page_refuse_and_audit_one_command_alike() {
+    let db = TestDatabase::new("write-path").unwrap();
+    let (mut state, store) = common::app_state(
+        &db,
+        ServerConfig {
+            citizen_dev_login: true,
+            ..Default::default()
+        },
+    );
+    let recording = Arc::new(Recording {
+        inner: state.audit.clone(),
+        seen: Mutex::new(Vec::new()),
+    });
+    state.audit = recording.clone();
+    let router = fdg_server::router(state);
+    store
+        .create_org(OrgKind::StateJobcenter, "STAT", "STAT")
+        .await
+        .unwrap();
+    let token = store
+        .create_token("STAT", Some(OrgKind::StateJobcenter))
+        .await
+        .unwrap();
+    let (user, _) = store
+        .create_user(
+            "STAT",
+            Some(OrgKind::StateJobcenter),
+            Role::Caseworker,
+            "Anne Berg",
+            None,
+        )
+        .await
+        .unwrap();
+    store
+        .set_password(user.id, "a-password-of-my-own")
+        .await
+        .unwrap();
+
+    // One command: registration on a-dagpenge without an a-kasse (§ 8, stk. 1, nr. 5).
+    let cpr = "070761-4285";
+    let api = call(
+        &router,
+        Request::post("/api/v1/jobseeker-registrations")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(
+                serde_json::json!({
+                    "cpr": cpr, "name": "Jens Hansen", "registration_date": "2026-11-27",
+                    "benefit_category": "a_dagpenge", "unemployment_degree": "fuld",
+                    "job_titles": ["4110"]
+                })
+                .to_string(),
+            ))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(api.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", api.text);
+    let problem: serde_json::Value = serde_json::from_str(&api.text).unwrap();
+    let rule = problem["violations"][0]["message_da"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let login = call(
+        &router,
+        Request::post("/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "text/html")
+            .body(Body::from(format!(
+                "username={}&password=a-password-of-my-own",
+                user.username
+            )))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(login.status, StatusCode::SEE_OTHER);
+    let staff = cookie_of(&login);
+    let csrf = csrf_of(&call(&router, form_get("/register", &staff)).await);
+    let browser = call(
+        &router,
+        form(
+            "/register",
+            &staff,
+            format!(
+                "csrf={csrf}&cpr={cpr}&name=Jens+Hansen&registration_date=2026-11-27\
+                 &benefit_category=a_dagpenge&unemployment_degree=fuld&job_title=4110"
+            ),
+        ),
+    )
+    .await;
+    assert_eq!(browser.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(browser.text.contains(&rule), "{}", browser.text);
+
+    let login = call(
+        &router,
+        Request::post("/borger/dev-login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!("cpr={cpr}")))
+            .unwrap(),
+    )
+    .await;
+    let citizen = cookie_of(&login);
+    let csrf = csrf_of(&call(&router, form_get("/borger", &citizen)).await);
+    let own = call(
+        &router,
+        form(
+            "/borger/register",
+            &citizen,
+            format!(
+                "csrf={csrf}&name=Jens+Hansen&benefit_category=a_dagpenge&job_title=4110&unemployment_fund="
+            ),
+        ),
+    )
+    .await;
+    assert_eq!(own.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(own.text.contains(&rule), "{}", own.text);
+
+    // Each refusal is audited once, with the same action and outcome, naming who tried.
+    let writes: Vec<(String, String, String, Option<String>)> = recording
+        .seen
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|e| e.action.starts_with("write."))
+        .map(|e| {
+            (
+                e.org.clone(),
+                e.action.clone(),
+                e.outcome.clone(),
+                e.person_id.clone(),
+            )
+        })
+        .collect();
+    let refused = |org: &str| {
+        (
+            org.to_owned(),
+            "write.jobseeker_registration".to_owned(),
+            "refused".to_owned(),
+            None,
+        )
+    };
+    assert_eq!(
+        writes,
+        vec![
+            refused("state-jobcenter:STAT"),
+            refused("state-jobcenter:STAT"),
+            refused("citizen"),
+        ]
+    );
+
+    // Accepted through the citizen's page, it is audited like any other write.
+    let own = call(
+        &router,
+        form(
+            "/borger/register",
+            &citizen,
+            format!(
+                "csrf={csrf}&name=Jens+Hansen&benefit_category=a_dagpenge&job_title=4110&unemployment_fund=001"
+            ),
+        ),
+    )
+    .await;
+    assert_eq!(own.status, StatusCode::SEE_OTHER, "{}", own.text);
+    let last = recording.seen.lock().unwrap().last().cloned().unwrap();
+    assert_eq!(
+        (
+            last.org.as_str(),
+            last.action.as_str(),
+            last.outcome.as_str()
+        ),
+        ("citizen", "write.jobseeker_registration", "ok")
+    );
+    assert!(last.person_id.is_some());
+}
+
+fn form_get(path: &str, cookie: &str) -> Request<Body> {
+    Request::get(path)
+        .header(header::COOKIE, cookie)
+        .body(Body::empty())
+        .unwrap()
+}
