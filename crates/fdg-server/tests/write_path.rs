@@ -66,12 +66,15 @@ async fn call(router: &axum::Router, req: Request<Body>) -> Answer {
     }
 }
 
+/// A form a browser posts (with its cookie, once it has one).
 fn form(path: &str, cookie: &str, body: String) -> Request<Body> {
-    Request::post(path)
-        .header(header::COOKIE, cookie)
+    let mut req = Request::post(path)
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from(body))
-        .unwrap()
+        .header(header::ACCEPT, "text/html");
+    if !cookie.is_empty() {
+        req = req.header(header::COOKIE, cookie);
+    }
+    req.body(Body::from(body)).unwrap()
 }
 
 fn cookie_of(a: &Answer) -> String {
@@ -161,14 +164,11 @@ async fn the_api_the_browser_tool_and_the_citizen_page_refuse_and_audit_one_comm
 
     let login = call(
         &router,
-        Request::post("/login")
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header(header::ACCEPT, "text/html")
-            .body(Body::from(format!(
-                "username={}&password=a-password-of-my-own",
-                user.username
-            )))
-            .unwrap(),
+        form(
+            "/login",
+            "",
+            format!("username={}&password=a-password-of-my-own", user.username),
+        ),
     )
     .await;
     assert_eq!(login.status, StatusCode::SEE_OTHER);
@@ -189,14 +189,7 @@ async fn the_api_the_browser_tool_and_the_citizen_page_refuse_and_audit_one_comm
     assert_eq!(browser.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(browser.text.contains(&rule), "{}", browser.text);
 
-    let login = call(
-        &router,
-        Request::post("/borger/dev-login")
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::from(format!("cpr={cpr}")))
-            .unwrap(),
-    )
-    .await;
+    let login = call(&router, form("/borger/dev-login", "", format!("cpr={cpr}"))).await;
     let citizen = cookie_of(&login);
     let csrf = csrf_of(&call(&router, form_get("/borger", &citizen)).await);
     let own = call(
