@@ -1,4 +1,4 @@
-//! Who may see whom (DESIGN.md §4; `docs/access.md`): decided here, once, for the web services,
+//! Who may see whom (`docs/access.md`): decided here, once, for the web services,
 //! the event feed and the pages alike.
 //!
 //! The inputs are the acting organisation and a person's [`PersonScope`] — the few facts that
@@ -25,13 +25,20 @@ pub struct PersonScope {
     /// Has cash or start benefit facts (first contact, cash registration, cessation).
     #[serde(default, skip_serializing_if = "is_false")]
     pub cash_benefit: bool,
-    /// Unemployment funds named on registrations (membership).
+    /// Unemployment funds named on any registration, current or past. Only read from scopes
+    /// stored before `member_of` existed; no longer written.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub funds: Vec<String>,
+    /// The unemployment fund named on the person's current registration (membership now,
+    /// § 8, stk. 1, nr. 7). `None` in scopes stored before this field existed, which fall
+    /// back to `funds`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member_of: Option<Vec<String>>,
     /// Other actors assigned by a job centre: CVR, from, to.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub assignments: Vec<Assignment>,
-    /// The latest recorded consent to disclose information (§ 9, nr. 1).
+    /// Whether the latest recorded consent (§ 9, nr. 1) allows disclosure. A "no" withdraws
+    /// what earlier consents allowed; a "yes" discloses only the contact it was given on.
     #[serde(default, skip_serializing_if = "is_false")]
     pub consent_to_disclose: bool,
 }
@@ -64,24 +71,29 @@ impl PersonScope {
     pub fn of(state: &PersonState) -> Self {
         let mut s = PersonScope {
             municipality: state.municipality.clone(),
+            member_of: Some(
+                state
+                    .current_registration()
+                    .and_then(|f| match &f.event {
+                        Event::JobSeekerRegistered {
+                            unemployment_fund, ..
+                        } => unemployment_fund.clone(),
+                        _ => None,
+                    })
+                    .into_iter()
+                    .collect(),
+            ),
             ..Default::default()
         };
         let mut consent: Option<(Date, u64, bool)> = None;
         for f in state.live() {
             match &f.event {
                 Event::JobSeekerRegistered {
-                    benefit_category,
-                    unemployment_fund,
-                    ..
+                    benefit_category, ..
                 } => {
                     s.job_seeker = true;
                     if k::is_cash_benefit(benefit_category) {
                         s.cash_benefit = true;
-                    }
-                    if let Some(fund) = unemployment_fund
-                        && !s.funds.contains(fund)
-                    {
-                        s.funds.push(fund.clone());
                     }
                 }
                 Event::FirstContactRecorded { contact, .. }
@@ -113,32 +125,52 @@ impl PersonScope {
 }
 
 /// How much of a person an organisation may see.
+///
+/// First-contact details (§ 3: recorded "with a view to the communication with the benefit
+/// centre") are the responsible municipality's; every other organisation that sees the person
+/// gets a first contact's basics only. Interview details reach other actors and a-kasser only
+/// where the person consented to disclosure on that interview and has not withdrawn it since
+/// (§ 9, nr. 1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Visibility {
     /// Nothing; the person's existence is not revealed (404).
     Hidden,
-    /// Everything recorded.
+    /// Everything recorded: the responsible municipality.
     Full,
-    /// Everything except the content of interviews and first contacts (notes, assessments,
-    /// comments), because the person has not consented to disclosure (§ 9, nr. 1).
-    WithoutInterviewDetails,
+    /// Everything except first-contact details: the state job centre.
+    WithoutFirstContactDetails,
+    /// Everything except first-contact details, and the details of each interview whose own
+    /// consent does not allow disclosure, or whose consent a later "no" withdrew (§ 9, nr. 1):
+    /// other actors and a-kasser.
+    ByConsent,
     /// The benefit centre's view: identity, registration status and the cash-benefit facts
     /// (§ 3, stk. 4).
     CashBenefitFacts,
 }
 
+impl Visibility {
+    /// Whether a first contact's details (beyond the basics) are shown.
+    pub fn first_contact_details(self) -> bool {
+        self == Visibility::Full
+    }
+
+    /// Whether the details of an interview recorded with consent `disclose` are shown, given
+    /// the person's latest consent `latest_disclose` (a "no" withdraws earlier consents).
+    pub fn interview_details(self, disclose: bool, latest_disclose: bool) -> bool {
+        match self {
+            Visibility::Full | Visibility::WithoutFirstContactDetails => true,
+            Visibility::ByConsent => disclose && latest_disclose,
+            Visibility::Hidden | Visibility::CashBenefitFacts => false,
+        }
+    }
+}
+
 /// What `actor` may see of a person with `scope`, on `today`.
 pub fn visibility(actor: &Actor, scope: &PersonScope, today: Date) -> Visibility {
-    let consented = |v: Visibility| {
-        if scope.consent_to_disclose {
-            v
-        } else {
-            Visibility::WithoutInterviewDetails
-        }
-    };
+    let member = scope.member_of.as_ref().unwrap_or(&scope.funds);
     match actor.kind {
-        OrgKind::StateJobcenter if scope.job_seeker => Visibility::Full,
+        OrgKind::StateJobcenter if scope.job_seeker => Visibility::WithoutFirstContactDetails,
         OrgKind::MunicipalJobcenter if scope.municipality.as_deref() == Some(&actor.code) => {
             Visibility::Full
         }
@@ -148,29 +180,33 @@ pub fn visibility(actor: &Actor, scope: &PersonScope, today: Date) -> Visibility
                 .iter()
                 .any(|a| a.actor == actor.code && a.in_force_on(today)) =>
         {
-            consented(Visibility::Full)
+            Visibility::ByConsent
         }
         OrgKind::BenefitCenter
             if scope.cash_benefit && scope.municipality.as_deref() == Some(&actor.code) =>
         {
             Visibility::CashBenefitFacts
         }
-        OrgKind::UnemploymentFund if scope.funds.contains(&actor.code) => {
-            consented(Visibility::Full)
-        }
+        OrgKind::UnemploymentFund if member.contains(&actor.code) => Visibility::ByConsent,
         _ => Visibility::Hidden,
     }
 }
 
 /// Whether `actor` may record facts about a person with `scope` (`None` for a person the
-/// registry does not know yet). `sets_municipality` is the municipality the command itself
-/// records (a municipality taking over a person who moved in does so by recording it).
-/// `registers` is true for a registration as a job seeker. A write outside scope is answered as
-/// if the person did not exist.
+/// registry does not know yet). `residence` is the person's municipality of residence
+/// according to the CPR register, when it knows the person: a municipality may write about
+/// a person who lives there, and the write records the move. `registers` is true for a
+/// registration as a job seeker. A write outside scope is answered as if the person did not
+/// exist.
+///
+/// A write never widens what the writer may read beyond what the order gives its kind: a
+/// municipality cannot take a person by naming itself (the municipality follows the CPR
+/// register or a hand-over), and the state job centre, which may register anyone (§ 4,
+/// stk. 2), never sees first-contact details.
 pub fn may_write(
     actor: &Actor,
     scope: Option<&PersonScope>,
-    sets_municipality: Option<&str>,
+    residence: Option<&str>,
     registers: bool,
     today: Date,
 ) -> bool {
@@ -182,9 +218,7 @@ pub fn may_write(
         // The state job centre's people are job seekers; it makes someone one by registering.
         OrgKind::StateJobcenter => scope.job_seeker || registers,
         OrgKind::MunicipalJobcenter => {
-            scope.municipality.is_none()
-                || scope.municipality.as_deref() == Some(&actor.code)
-                || sets_municipality == Some(&actor.code)
+            scope.municipality.as_deref() == Some(&actor.code) || residence == Some(&actor.code)
         }
         OrgKind::OtherActor => scope
             .assignments

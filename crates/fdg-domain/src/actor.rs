@@ -1,4 +1,4 @@
-//! Who is acting: the organisation kinds of DESIGN.md §4 and the clock.
+//! Who is acting: the organisation kinds (`docs/access.md`, section 1) and the clock.
 
 use std::fmt;
 use std::str::FromStr;
@@ -95,7 +95,7 @@ pub struct Clock {
     pub today: Date,
 }
 
-/// What a user of the browser tool may do (DESIGN.md §4).
+/// What a user of the browser tool may do (`docs/access.md`, section 7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Role {

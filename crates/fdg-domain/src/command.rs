@@ -229,6 +229,24 @@ pub struct RecordContactInterview {
     pub registration: Option<RegistrationDetails>,
 }
 
+/// Hand a person over to another municipality (§ 2, stk. 2): the responsible municipality
+/// confirms that the person is now another municipality's, where the CPR register does not say
+/// so (yet). Recorded as a `municipality_set` with the reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "person_id": "p-01HZX3", "municipality": "147", "reason": "Flyttet til Frederiksberg 1. december"
+})))]
+pub struct HandOverPerson {
+    /// The person's opaque id (never the CPR number: it is not in the URL or body).
+    pub person_id: String,
+    /// The receiving municipality's kommunekode.
+    pub municipality: Option<String>,
+    /// Why (free text, kept on the event and shown to the receiving municipality).
+    pub reason: Option<String>,
+}
+
 /// Assign a person to an other actor (anden aktør) for a period (§ 2, stk. 5): the actor may
 /// then see the person and record their contact course.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -313,6 +331,8 @@ pub enum Command {
     Interview(RecordContactInterview),
     /// § 2, stk. 5.
     AssignOtherActor(AssignOtherActor),
+    /// § 2, stk. 2: the responsible municipality hands the person over to another.
+    HandOver(HandOverPerson),
     /// A correction of the fact with this number in the person's stream.
     Correct {
         /// The fact number.
@@ -339,16 +359,7 @@ impl Command {
             Command::StartCondition(c) => Some(&c.cpr),
             Command::Interview(c) => Some(&c.cpr),
             Command::AssignOtherActor(c) => Some(&c.cpr),
-            Command::EndCondition { .. } | Command::Correct { .. } => None,
-        }
-    }
-
-    /// The municipality the command itself records for the person, if any.
-    pub fn sets_municipality(&self) -> Option<&str> {
-        match self {
-            Command::Register(c) => c.municipality.as_deref(),
-            Command::FirstContact(c) => c.municipality.as_deref(),
-            _ => None,
+            Command::EndCondition { .. } | Command::Correct { .. } | Command::HandOver(_) => None,
         }
     }
 
@@ -363,6 +374,7 @@ impl Command {
             Command::EndCondition { .. } => "periodic_condition_end",
             Command::Interview(_) => "contact_interview",
             Command::AssignOtherActor(_) => "other_actor_assignment",
+            Command::HandOver(_) => "municipality_handover",
             Command::Correct { .. } => "correction",
         }
     }

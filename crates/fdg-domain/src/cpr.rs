@@ -1,6 +1,6 @@
 //! The CPR number (CPR-nummer), parsed once and trusted afterwards.
 //!
-//! Rules (DESIGN.md §2): ten digits `DDMMYY-SSSS`, hyphen optional; day and month form a real
+//! Rules: ten digits `DDMMYY-SSSS`, hyphen optional; day and month form a real
 //! date; the century follows from the seventh digit. Since 1 October 2007 numbers without a
 //! modulus-11 check digit are issued, so modulus 11 is never a reason to reject — it is only
 //! reported by [`Cpr::passes_modulus_11`].

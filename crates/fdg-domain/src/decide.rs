@@ -10,7 +10,7 @@ use crate::actor::{Actor, Clock, OrgKind};
 use crate::codes::{CodeLists, ListName};
 use crate::codes_const as k;
 use crate::command::*;
-use crate::event::{Consent, Consequence, ContactRecord, Event};
+use crate::event::{Consent, Consequence, ContactRecord, Event, MunicipalityBasis};
 use crate::rules::{self, Rule, Violation};
 use crate::state::{EventMeta, PersonState};
 use crate::{Cpr, CprError};
@@ -33,6 +33,10 @@ pub struct Context<'a> {
     pub clock: Clock,
     /// The code lists in force.
     pub codes: &'a CodeLists,
+    /// The person's municipality of residence according to the CPR register, when the
+    /// register knows the person. The responsible municipality follows it; a caller never
+    /// decides it for a person the registry knows.
+    pub residence: Option<&'a str>,
 }
 
 /// Validated § 8, stk. 1, nr. 4–7: benefit, degree, hours, job titles, fund.
@@ -55,6 +59,7 @@ pub fn decide(
         events: Vec::new(),
         prefix: String::new(),
     };
+    d.follow_residence();
     d.command(command);
     d.finish()
 }
@@ -224,43 +229,132 @@ impl<'a> Decider<'a> {
         // Compared with the state as it will be, so that a nested record (the § 4, stk. 1
         // registration) does not identify the person a second time.
         let known = self.projected();
-        if known.cpr.as_ref() != Some(cpr) || known.name.as_deref() != Some(name) {
+        if known.cpr.is_none() {
             self.events.push(Event::PersonIdentified {
                 cpr: cpr.clone(),
                 name: name.to_owned(),
             });
+        } else if known.name.as_deref() != Some(name) && known.cpr.as_ref() == Some(cpr) {
+            // A record never renames a person: names follow the CPR register.
+            self.warnings.push(Violation::new(
+                &rules::NAME_KEPT,
+                format!("{}name", self.prefix),
+            ));
         }
     }
 
+    /// A person the registry knows follows the CPR register's municipality of residence: any
+    /// record about them made while the register says they live elsewhere records the move.
+    fn follow_residence(&mut self) {
+        if self.state.cpr.is_none() {
+            return;
+        }
+        if let Some(r) = self.residence()
+            && self.state.municipality.as_deref() != Some(r)
+        {
+            self.events.push(Event::MunicipalitySet {
+                municipality: r.to_owned(),
+                basis: Some(MunicipalityBasis::CprRegister),
+            });
+        }
+    }
+
+    /// The CPR register's municipality of residence, if it is a valid code today.
+    fn residence(&self) -> Option<&'a str> {
+        self.ctx.residence.filter(|r| {
+            self.ctx
+                .codes
+                .is_valid(ListName::Municipality, r, self.today())
+        })
+    }
+
+    /// The responsible municipality on a registration or first contact. It is the CPR
+    /// register's municipality of residence when the register knows the person; otherwise,
+    /// for a person the registry does not know yet, the one the record names or the recording
+    /// municipality's own code. A municipality the record names must be that municipality:
+    /// a caller never moves a person (`fdg.s2.municipality_not_responsible`).
     fn municipality(&mut self, value: Option<&str>, on: Option<Date>) {
         let given = value.map(str::trim).filter(|s| !s.is_empty());
         let known = self.projected().municipality.clone();
-        let actor_code = (self.ctx.actor.kind == OrgKind::MunicipalJobcenter)
-            .then_some(self.ctx.actor.code.as_str());
-        let chosen = match given {
-            Some(code) => self.code(
+        let new_person = self.state.cpr.is_none();
+        let residence = self.residence();
+        if let Some(code) = given {
+            let Some(code) = self.code(
                 "municipality",
                 ListName::Municipality,
                 Some(code),
                 None,
                 &rules::MUNICIPALITY_UNKNOWN,
                 on,
-            ),
-            // Default to the acting municipality the first time the person is seen.
-            None if known.is_none() => actor_code
-                .filter(|c| {
-                    self.ctx
-                        .codes
-                        .is_valid(ListName::Municipality, c, self.today())
-                })
-                .map(str::to_owned),
+            ) else {
+                return;
+            };
+            let responsible = residence.map(str::to_owned).or(known.clone());
+            let fits = match responsible {
+                Some(r) => r == code,
+                None => new_person,
+            };
+            if !fits {
+                self.violate(&rules::MUNICIPALITY_NOT_RESPONSIBLE, "municipality");
+                return;
+            }
+        }
+        let actor_code = (self.ctx.actor.kind == OrgKind::MunicipalJobcenter)
+            .then_some(self.ctx.actor.code.as_str())
+            .filter(|c| {
+                self.ctx
+                    .codes
+                    .is_valid(ListName::Municipality, c, self.today())
+            });
+        let chosen = match residence {
+            Some(r) => Some((r.to_owned(), MunicipalityBasis::CprRegister)),
+            None if new_person && known.is_none() => given
+                .or(actor_code)
+                .map(|m| (m.to_owned(), MunicipalityBasis::FirstRecord)),
             None => None,
         };
-        if let Some(m) = chosen
+        if let Some((m, basis)) = chosen
             && known.as_deref() != Some(m.as_str())
         {
-            self.events.push(Event::MunicipalitySet { municipality: m });
+            self.events.push(Event::MunicipalitySet {
+                municipality: m,
+                basis: Some(basis),
+            });
         }
+    }
+
+    /// § 2, stk. 2: the responsible municipality hands the person over to another.
+    fn hand_over(&mut self, c: &HandOverPerson) {
+        let kind = self.ctx.actor.kind;
+        let responsible = self.state.municipality.as_deref() == Some(self.ctx.actor.code.as_str());
+        self.permit(
+            kind == OrgKind::MunicipalJobcenter && responsible,
+            &rules::HANDOVER_ACTOR,
+        );
+        let reason = self.text(
+            "reason",
+            c.reason.as_deref(),
+            &rules::HANDOVER_REASON_REQUIRED,
+        );
+        let to = self.code(
+            "municipality",
+            ListName::Municipality,
+            c.municipality.as_deref(),
+            Some(&rules::HANDOVER_MUNICIPALITY_REQUIRED),
+            &rules::MUNICIPALITY_UNKNOWN,
+            None,
+        );
+        let (Some(to), Some(reason)) = (to, reason) else {
+            return;
+        };
+        if self.state.municipality.as_deref() == Some(to.as_str()) {
+            self.violate(&rules::HANDOVER_SAME_MUNICIPALITY, "municipality");
+            return;
+        }
+        self.events.push(Event::MunicipalitySet {
+            municipality: to,
+            basis: Some(MunicipalityBasis::HandOver { reason }),
+        });
     }
 
     /// § 8, stk. 1, nr. 4–7.
@@ -335,6 +429,7 @@ impl<'a> Decider<'a> {
             Command::EndCondition { condition, body } => self.end_condition(*condition, body),
             Command::Interview(c) => self.interview(c),
             Command::AssignOtherActor(c) => self.assign(c),
+            Command::HandOver(c) => self.hand_over(c),
             Command::Correct { fact, body } => self.correct(*fact, body),
         }
     }

@@ -22,6 +22,23 @@ pub struct Consequence {
     pub fact: u64,
 }
 
+/// Where a person's responsible municipality came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum MunicipalityBasis {
+    /// The person's municipality of residence in the CPR register.
+    CprRegister,
+    /// Named by the record that made the registry know the person (the CPR register did not
+    /// know them), or the recording municipality's own code.
+    FirstRecord,
+    /// Handed over by the previously responsible municipality.
+    HandOver {
+        /// Why, as the handing-over municipality gave it.
+        reason: String,
+    },
+}
+
 /// Consent as recorded (§ 9, nr. 1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -81,7 +98,7 @@ pub struct ContactRecord {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Event {
     /// The person's identity as known to the registry (CPR and name); recorded when the person
-    /// first appears and when the name changes.
+    /// first appears. A later record never renames the person.
     PersonIdentified {
         /// CPR number.
         #[cfg_attr(feature = "openapi", schema(value_type = String))]
@@ -93,6 +110,9 @@ pub enum Event {
     MunicipalitySet {
         /// Kommunekode.
         municipality: String,
+        /// Where the municipality came from (absent on events recorded before it was kept).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        basis: Option<MunicipalityBasis>,
     },
     /// Registered as a job seeker (§ 8, stk. 1).
     JobSeekerRegistered {

@@ -76,6 +76,24 @@ rules! {
     MUNICIPALITY_UNKNOWN = "fdg.s2.municipality_unknown", "§ 2, stk. 2", Input,
         "Kommunekoden findes ikke eller var ikke gyldig på datoen.",
         "The municipality code does not exist or was not valid on the date.";
+    MUNICIPALITY_NOT_RESPONSIBLE = "fdg.s2.municipality_not_responsible", "§ 2, stk. 2", Input,
+        "Den angivne kommune er ikke personens ansvarlige kommune. Kommunen følger CPR-registeret og skifter ellers kun ved en overdragelse fra den ansvarlige kommune.",
+        "The municipality given is not the person's responsible municipality. It follows the CPR register and otherwise changes only when the responsible municipality hands the person over.";
+    NAME_KEPT = "fdg.identity.name_kept", "§ 8, stk. 1, nr. 1; § 9, nr. 1", Warning,
+        "Navnet afviger fra det registrerede. Det registrerede navn er bevaret: en registrering omdøber aldrig en person.",
+        "The name differs from the one recorded. The recorded name is kept: a record never renames a person.";
+    HANDOVER_ACTOR = "fdg.s2.2.handover_actor", "§ 2, stk. 2", Permission,
+        "Kun den ansvarlige kommune i jobcenteret kan overdrage en person til en anden kommune.",
+        "Only the responsible municipal job centre can hand a person over to another municipality.";
+    HANDOVER_MUNICIPALITY_REQUIRED = "fdg.s2.2.handover_municipality_required", "§ 2, stk. 2", Input,
+        "Den modtagende kommune skal angives.",
+        "The receiving municipality must be given.";
+    HANDOVER_SAME_MUNICIPALITY = "fdg.s2.2.handover_same_municipality", "§ 2, stk. 2", Input,
+        "Personen hører allerede til den kommune.",
+        "The person already belongs to that municipality.";
+    HANDOVER_REASON_REQUIRED = "fdg.s2.2.handover_reason_required", "§ 2, stk. 2", Input,
+        "En overdragelse skal begrundes.",
+        "A hand-over must state its reason.";
 
     // § 8, stk. 1: registration as a job seeker.
     S8_1_NAME_REQUIRED = "fdg.s8.1.nr1.name_required", "§ 8, stk. 1, nr. 1", Input,

@@ -129,7 +129,7 @@ impl PersonState {
                 self.name = Some(name.clone());
                 return;
             }
-            Event::MunicipalitySet { municipality } => {
+            Event::MunicipalitySet { municipality, .. } => {
                 self.municipality = Some(municipality.clone());
                 return;
             }

@@ -14,9 +14,11 @@ use std::sync::LazyLock;
 use fdg_domain::Visibility;
 use fdg_domain::command::{
     AssignOtherActor, ConsentInput, ContactFields, Correct, DeregisterJobSeeker,
-    EndPeriodicCondition, RecordBenefitCessation, RecordContactInterview, RecordFirstContact,
-    RegisterJobSeeker, RegistrationDetails, Replacement, StartPeriodicCondition,
+    EndPeriodicCondition, HandOverPerson, RecordBenefitCessation, RecordContactInterview,
+    RecordFirstContact, RegisterJobSeeker, RegistrationDetails, Replacement,
+    StartPeriodicCondition,
 };
+use fdg_domain::event::MunicipalityBasis;
 use fdg_domain::rules::{self, Rule, RuleKind};
 use fdg_domain::view::PersonOverview;
 use fdg_domain::{
@@ -85,6 +87,7 @@ fn ctx_on(kind: OrgKind, today: Date) -> Context<'static> {
         actor: actor(kind),
         clock: Clock { today },
         codes: &CODES,
+        residence: None,
     }
 }
 
@@ -1404,6 +1407,60 @@ fn breaking_cases() -> Vec<Case> {
         ),
     ]);
 
+    // --- § 2, stk. 2: the responsible municipality, and handing a person over ---
+    let again = |m: &str| {
+        Command::Register(RegisterJobSeeker {
+            registration_date: Some("2026-11-25".into()),
+            municipality: Some(m.into()),
+            ..registration()
+        })
+    };
+    let back = Scenario::new(registered_then_deregistered(), StateJobcenter, again("101"));
+    let hand = |municipality: Option<&str>, reason: Option<&str>| {
+        Scenario::new(
+            cash_applicant(),
+            MunicipalJobcenter,
+            Command::HandOver(HandOverPerson {
+                person_id: "p".into(),
+                municipality: municipality.map(Into::into),
+                reason: reason.map(Into::into),
+            }),
+        )
+    };
+    let handed = hand(Some("147"), Some("Flyttet"));
+    cases.extend([
+        case(
+            &rules::MUNICIPALITY_NOT_RESPONSIBLE,
+            Some("municipality"),
+            back.with_cmd(again("147")),
+            back.clone(),
+        ),
+        case(
+            &rules::HANDOVER_ACTOR,
+            None,
+            handed.by(StateJobcenter),
+            handed.clone(),
+        ),
+        case(
+            &rules::HANDOVER_MUNICIPALITY_REQUIRED,
+            Some("municipality"),
+            hand(None, Some("Flyttet")),
+            handed.clone(),
+        ),
+        case(
+            &rules::HANDOVER_SAME_MUNICIPALITY,
+            Some("municipality"),
+            hand(Some("101"), Some("Flyttet")),
+            handed.clone(),
+        ),
+        case(
+            &rules::HANDOVER_REASON_REQUIRED,
+            Some("reason"),
+            hand(Some("147"), Some("  ")),
+            handed.clone(),
+        ),
+    ]);
+
     cases
 }
 
@@ -1585,7 +1642,8 @@ fn every_warning_rule_is_remarked_on_an_accepted_command() {
         .collect();
     assert_eq!(
         warnings,
-        [rules::CPR_MODULUS_11.id],
+        // NAME_KEPT: a_record_never_renames_a_person.
+        [rules::CPR_MODULUS_11.id, rules::NAME_KEPT.id],
         "a new warning rule needs a test here"
     );
 }
@@ -2626,7 +2684,7 @@ fn scope_follows_the_recorded_facts() {
     assert!(scope.job_seeker && !scope.cash_benefit);
     assert_eq!(
         visibility(&who(OrgKind::StateJobcenter, "STAT"), &scope, today),
-        Visibility::Full
+        Visibility::WithoutFirstContactDetails
     );
     assert_eq!(
         visibility(&who(OrgKind::OtherActor, "12345678"), &scope, today),
@@ -2644,11 +2702,11 @@ fn scope_follows_the_recorded_facts() {
     );
     let scope = PersonScope::of(&s);
     let actor = who(OrgKind::OtherActor, "12345678");
-    // Assigned, but no consent to disclose recorded: interview details are withheld.
-    assert_eq!(
-        visibility(&actor, &scope, today),
-        Visibility::WithoutInterviewDetails
-    );
+    // Assigned: interview details only where the interview's own consent allows it.
+    assert_eq!(visibility(&actor, &scope, today), Visibility::ByConsent);
+    assert!(!Visibility::ByConsent.interview_details(false, true));
+    assert!(!Visibility::ByConsent.interview_details(true, false));
+    assert!(Visibility::ByConsent.interview_details(true, true));
     assert!(may_write(&actor, Some(&scope), None, false, today));
     assert_eq!(
         visibility(&actor, &scope, d_("2027-01-01")),
@@ -2669,4 +2727,266 @@ fn scope_follows_the_recorded_facts() {
         false,
         today
     ));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The responsible municipality follows the CPR register or a hand-over, never the caller
+// ---------------------------------------------------------------------------------------------
+
+fn municipality_147() -> Actor {
+    Actor {
+        kind: OrgKind::MunicipalJobcenter,
+        code: "147".into(),
+    }
+}
+
+fn with_residence<'a>(actor: &'a Actor, residence: Option<&'a str>) -> Context<'a> {
+    Context {
+        actor,
+        clock: Clock { today: today() },
+        codes: &CODES,
+        residence,
+    }
+}
+
+fn municipalities_set(events: &[Event]) -> Vec<(String, Option<MunicipalityBasis>)> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::MunicipalitySet {
+                municipality,
+                basis,
+            } => Some((municipality.clone(), basis.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_municipality_naming_itself_does_not_take_over_another_municipalitys_person() {
+    use fdg_domain::access::{PersonScope, may_write};
+    let mut s = cash_applicant();
+    let scope = PersonScope::of(&s);
+    assert_eq!(scope.municipality.as_deref(), Some("101"));
+    let m147 = municipality_147();
+    // Outside its write scope unless the CPR register says the person lives there.
+    assert!(!may_write(&m147, Some(&scope), None, false, today()));
+    assert!(may_write(&m147, Some(&scope), Some("147"), false, today()));
+    // Had the scope let it through, the rules would still refuse the move.
+    given(
+        &mut s,
+        OrgKind::MunicipalJobcenter,
+        Command::Cessation(cessation("2026-11-20")),
+    );
+    let mut again = first_contact();
+    again.municipality = Some("147".into());
+    again.first_contact_date = Some("2026-11-25".into());
+    again.contact.consent = consent("2026-11-25");
+    let vs = refused(decide(
+        &s,
+        &Command::FirstContact(again.clone()),
+        with_residence(&m147, None),
+    ));
+    assert!(
+        has(
+            &vs,
+            &rules::MUNICIPALITY_NOT_RESPONSIBLE,
+            Some("municipality")
+        ),
+        "{:?}",
+        show(&vs)
+    );
+    // Nor may the responsible municipality itself move the person by naming another code.
+    let vs = refused(apply(
+        &mut s.clone(),
+        &Command::FirstContact(again),
+        OrgKind::MunicipalJobcenter,
+    ));
+    assert!(has(
+        &vs,
+        &rules::MUNICIPALITY_NOT_RESPONSIBLE,
+        Some("municipality")
+    ));
+}
+
+#[test]
+fn the_responsible_municipality_follows_the_cpr_register() {
+    let s = cash_applicant();
+    let m147 = municipality_147();
+    // The register says the person now lives in 147: 147's record moves them, named as such.
+    let d = accepted(decide(
+        &s,
+        &Command::Cessation(cessation("2026-11-20")),
+        with_residence(&m147, Some("147")),
+    ));
+    assert_eq!(
+        municipalities_set(&d.events),
+        vec![("147".to_owned(), Some(MunicipalityBasis::CprRegister))]
+    );
+    // A record naming a municipality other than the register's is refused, even for a person
+    // the registry does not know yet.
+    let mut fc = first_contact();
+    fc.cpr = A_CPR.into();
+    let vs = refused(decide(
+        &PersonState::default(),
+        &Command::FirstContact(fc.clone()),
+        with_residence(actor(OrgKind::MunicipalJobcenter), Some("147")),
+    ));
+    assert!(has(
+        &vs,
+        &rules::MUNICIPALITY_NOT_RESPONSIBLE,
+        Some("municipality")
+    ));
+    // Without a municipality named, the register's is recorded.
+    fc.municipality = None;
+    let d = accepted(decide(
+        &PersonState::default(),
+        &Command::FirstContact(fc),
+        with_residence(actor(OrgKind::MunicipalJobcenter), Some("147")),
+    ));
+    assert_eq!(
+        municipalities_set(&d.events),
+        vec![("147".to_owned(), Some(MunicipalityBasis::CprRegister))]
+    );
+    // Unknown to the register, a new person gets the municipality the first record names.
+    let d = accepted(decide(
+        &PersonState::default(),
+        &Command::Register(registration()),
+        ctx(OrgKind::StateJobcenter),
+    ));
+    assert_eq!(
+        municipalities_set(&d.events),
+        vec![("101".to_owned(), Some(MunicipalityBasis::FirstRecord))]
+    );
+}
+
+#[test]
+fn a_record_never_renames_a_person() {
+    let s = registered();
+    let mut dereg = deregistration();
+    dereg.name = Some("Someone Else".into());
+    let d = accepted(decide(
+        &s,
+        &Command::Deregister(dereg),
+        ctx(OrgKind::StateJobcenter),
+    ));
+    assert!(
+        !d.events
+            .iter()
+            .any(|e| matches!(e, Event::PersonIdentified { .. })),
+        "{:?}",
+        type_names(&d.events)
+    );
+    assert!(
+        d.warnings
+            .iter()
+            .any(|w| w.rule.id == rules::NAME_KEPT.id && w.field.as_deref() == Some("name"))
+    );
+}
+
+#[test]
+fn only_the_responsible_municipality_hands_a_person_over() {
+    let s = cash_applicant();
+    let handover = |municipality: Option<&str>, reason: Option<&str>| {
+        Command::HandOver(HandOverPerson {
+            person_id: "p".into(),
+            municipality: municipality.map(Into::into),
+            reason: reason.map(Into::into),
+        })
+    };
+    let d = accepted(decide(
+        &s,
+        &handover(Some("147"), Some("Flyttet")),
+        ctx(OrgKind::MunicipalJobcenter),
+    ));
+    assert_eq!(
+        municipalities_set(&d.events),
+        vec![(
+            "147".to_owned(),
+            Some(MunicipalityBasis::HandOver {
+                reason: "Flyttet".into()
+            })
+        )]
+    );
+    let m147 = municipality_147();
+    let vs = refused(decide(
+        &s,
+        &handover(Some("147"), Some("x")),
+        with_residence(&m147, None),
+    ));
+    assert!(has(&vs, &rules::HANDOVER_ACTOR, None));
+    let vs = refused(decide(
+        &s,
+        &handover(Some("147"), Some("x")),
+        ctx(OrgKind::StateJobcenter),
+    ));
+    assert!(has(&vs, &rules::HANDOVER_ACTOR, None));
+    let vs = refused(decide(
+        &s,
+        &handover(Some("101"), None),
+        ctx(OrgKind::MunicipalJobcenter),
+    ));
+    assert!(has(&vs, &rules::HANDOVER_REASON_REQUIRED, Some("reason")));
+    let vs = refused(decide(
+        &s,
+        &handover(Some("101"), Some("x")),
+        ctx(OrgKind::MunicipalJobcenter),
+    ));
+    assert!(has(
+        &vs,
+        &rules::HANDOVER_SAME_MUNICIPALITY,
+        Some("municipality")
+    ));
+    let vs = refused(decide(
+        &s,
+        &handover(None, Some("x")),
+        ctx(OrgKind::MunicipalJobcenter),
+    ));
+    assert!(has(
+        &vs,
+        &rules::HANDOVER_MUNICIPALITY_REQUIRED,
+        Some("municipality")
+    ));
+}
+
+#[test]
+fn an_a_kasse_sees_its_members_while_they_are_registered_naming_it() {
+    use fdg_domain::access::{PersonScope, visibility};
+    let fund = actor(OrgKind::UnemploymentFund);
+    let s = registered();
+    assert_eq!(
+        visibility(fund, &PersonScope::of(&s), today()),
+        Visibility::ByConsent
+    );
+    let s = registered_then_deregistered();
+    assert_eq!(
+        visibility(fund, &PersonScope::of(&s), today()),
+        Visibility::Hidden,
+        "no longer registered naming the a-kasse"
+    );
+    // A scope stored before `member_of` existed falls back to the funds ever named.
+    let old: PersonScope =
+        serde_json::from_str(r#"{"job_seeker":true,"funds":["001"]}"#).expect("old scope");
+    assert_eq!(visibility(fund, &old, today()), Visibility::ByConsent);
+}
+
+#[test]
+fn first_contact_details_are_the_responsible_municipalitys() {
+    use fdg_domain::access::{PersonScope, visibility};
+    let s = cash_registered();
+    let scope = PersonScope::of(&s);
+    let v = |kind| visibility(actor(kind), &scope, today());
+    assert_eq!(v(OrgKind::MunicipalJobcenter), Visibility::Full);
+    assert!(Visibility::Full.first_contact_details());
+    assert_eq!(
+        v(OrgKind::StateJobcenter),
+        Visibility::WithoutFirstContactDetails
+    );
+    for other in [
+        Visibility::WithoutFirstContactDetails,
+        Visibility::ByConsent,
+        Visibility::CashBenefitFacts,
+    ] {
+        assert!(!other.first_contact_details(), "{other:?}");
+    }
 }

@@ -38,6 +38,7 @@ pub fn routes() -> Router<AppState> {
         .route("/periodic-conditions/{fact_id}/end", post(end_condition))
         .route("/contact-interviews", post(interview))
         .route("/other-actor-assignments", post(assign))
+        .route("/municipality-handovers", post(hand_over))
         .route("/corrections", post(correct))
         .route("/persons/search", post(search))
         .route("/persons/{person_id}", get(person))
@@ -461,6 +462,36 @@ pub async fn assign(
     .await
 }
 
+/// Hand a person over to another municipality (§ 2, stk. 2): only the responsible municipal
+/// job centre may, with a reason. The person is named by `person_id`; from then on the
+/// receiving municipality sees them and the handing-over one does not. Use it where the CPR
+/// register does not (yet) say the person has moved; where it does, the move is recorded by
+/// the next record about the person.
+#[utoipa::path(post, path = "/api/v1/municipality-handovers", tag = "records",
+    request_body = fdg_domain::command::HandOverPerson, params(WriteHeaders),
+    responses((status = 201, body = WriteResponse),
+        (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::error::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn hand_over(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: JsonBody<fdg_domain::command::HandOverPerson>,
+) -> Result<Response, ApiError> {
+    let person = body.value.person_id.clone();
+    write(
+        &state,
+        &caller,
+        &headers,
+        Command::HandOver(body.value),
+        Some(person),
+        body.hash,
+    )
+    .await
+}
+
 /// Headers accepted by every write.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Header)]
@@ -522,7 +553,8 @@ async fn person_response(
     p: fdg_store::PersonRecord,
 ) -> Result<Response, ApiError> {
     let visibility = fdg_domain::access::visibility(&caller.actor(), &p.scope, state.clock.today());
-    let body = crate::scope::overview(&p.overview, visibility).map_err(ApiError::internal)?;
+    let body = crate::scope::overview(&p.overview, visibility, p.scope.consent_to_disclose)
+        .map_err(ApiError::internal)?;
     let outcome = if body.is_some() { "ok" } else { "denied" };
     let entry = caller.audit(
         state.clock.now(),
@@ -765,8 +797,13 @@ pub async fn history(
     }
     let mut out = Vec::with_capacity(events.len());
     for e in events {
-        let Some(data) =
-            crate::scope::event(&e.r#type, e.data_json, visibility).map_err(ApiError::internal)?
+        let Some(data) = crate::scope::event(
+            &e.r#type,
+            e.data_json,
+            visibility,
+            p.scope.consent_to_disclose,
+        )
+        .map_err(ApiError::internal)?
         else {
             continue;
         };

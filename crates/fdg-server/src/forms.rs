@@ -682,7 +682,10 @@ const FIRST_CONTACT: [Spec; 19] = [
         ..FURTHER_COURSE
     },
     Spec {
-        hint: Some(("Tom: jeres egen kommune.", "Empty: your own municipality.")),
+        hint: Some((
+            "Tom: efter CPR-registeret, for en ny person jeres egen kommune.",
+            "Empty: as in the CPR register; for a new person, your own municipality.",
+        )),
         ..MUNICIPALITY
     },
 ];

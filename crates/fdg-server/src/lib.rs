@@ -32,6 +32,7 @@ pub mod api;
 pub mod auth;
 pub mod citizen;
 pub mod conn;
+pub mod cpr_register;
 pub mod error;
 pub mod feed;
 pub mod forms;
@@ -64,6 +65,9 @@ pub struct AppState {
     pub clock: Arc<dyn TimeSource>,
     /// Settings of the HTTP edge.
     pub config: ServerConfig,
+    /// Where municipalities of residence come from ([`cpr_register::NoRegister`] unless set
+    /// with [`AppState::with_cpr_register`]).
+    pub cpr_register: Arc<dyn cpr_register::CprRegister>,
 }
 
 /// Settings of the HTTP edge, typed and passed in.
@@ -93,7 +97,14 @@ impl AppState {
             codes,
             clock,
             config,
+            cpr_register: Arc::new(cpr_register::NoRegister),
         }
+    }
+
+    /// The same state, looking municipalities of residence up in `register`.
+    pub fn with_cpr_register(mut self, register: Arc<dyn cpr_register::CprRegister>) -> Self {
+        self.cpr_register = register;
+        self
     }
 }
 

@@ -38,7 +38,8 @@ impl Modify for Bearer {
     ),
     paths(
         api::register, api::deregister, api::first_contact, api::cessation,
-        api::start_condition, api::end_condition, api::interview, api::assign, api::correct,
+        api::start_condition, api::end_condition, api::interview, api::assign, api::hand_over,
+        api::correct,
         api::search, api::person, api::history, api::code_lists, api::rules_table,
         crate::feed::events, crate::feed::stream, crate::feed::get_cursor, crate::feed::put_cursor,
         crate::feed::next,

@@ -752,9 +752,13 @@ pub async fn read_overview(
     if visibility == Visibility::Full {
         return Ok(record.overview);
     }
-    let json = crate::scope::overview(&record.overview, visibility)
-        .map_err(ApiError::internal)?
-        .ok_or(ApiError::NotFound)?;
+    let json = crate::scope::overview(
+        &record.overview,
+        visibility,
+        record.scope.consent_to_disclose,
+    )
+    .map_err(ApiError::internal)?
+    .ok_or(ApiError::NotFound)?;
     serde_json::from_str(&json).map_err(ApiError::internal)
 }
 

@@ -1,8 +1,8 @@
 //! Applying a [`Visibility`] (decided in `fdg_domain::access`) to what is sent: the person
-//! overview and feed events. Used by the web services and, later, the pages alike.
+//! overview, the person history and feed events. Used by the web services and the pages alike.
 
-use fdg_domain::Visibility;
 use fdg_domain::view::PersonOverview;
+use fdg_domain::{Event, Visibility};
 use serde_json::{Map, Value};
 
 /// Fields of a first contact or interview that anyone who may see the person sees; the rest
@@ -41,46 +41,58 @@ fn keep(obj: &mut Map<String, Value>, allowed: &[&str]) {
     obj.retain(|k, _| allowed.contains(&k.as_str()));
 }
 
-fn contacts_basic(v: &mut Value) {
-    if let Some(items) = v.as_array_mut() {
-        for item in items {
-            if let Some(obj) = item.as_object_mut() {
-                keep(obj, &CONTACT_BASICS);
-            }
+fn basics(item: &mut Value) {
+    if let Some(obj) = item.as_object_mut() {
+        keep(obj, &CONTACT_BASICS);
+    }
+}
+
+/// Whether an annulled original may be shown: it may carry the same details as a live fact.
+fn annulled_shown(event: &Event, visibility: Visibility, latest_disclose: bool) -> bool {
+    match event {
+        Event::FirstContactRecorded { .. } => visibility.first_contact_details(),
+        Event::ContactInterviewRecorded { contact, .. } => {
+            visibility.interview_details(contact.consent.disclose, latest_disclose)
         }
+        _ => true,
     }
 }
 
 /// The overview as JSON, as `visibility` allows, or `None` when the person is hidden.
+/// `latest_disclose` is the person's latest consent to disclose (§ 9, nr. 1): a "no" withdraws
+/// what earlier interviews' consents allowed.
 pub fn overview(
     o: &PersonOverview,
     visibility: Visibility,
+    latest_disclose: bool,
 ) -> Result<Option<String>, serde_json::Error> {
     match visibility {
-        Visibility::Hidden => Ok(None),
-        Visibility::Full => serde_json::to_string(o).map(Some),
-        Visibility::WithoutInterviewDetails | Visibility::CashBenefitFacts => {
-            Ok(Some(limited(serde_json::to_value(o)?, visibility)))
-        }
+        Visibility::Hidden => return Ok(None),
+        Visibility::Full => return serde_json::to_string(o).map(Some),
+        _ => {}
     }
-}
-
-/// An overview's JSON without what a limited `visibility` withholds.
-fn limited(mut v: Value, visibility: Visibility) -> String {
+    let mut shown = o.clone();
+    shown
+        .annulled
+        .retain(|a| annulled_shown(&a.event, visibility, latest_disclose));
+    let mut v = serde_json::to_value(&shown)?;
     if let Some(obj) = v.as_object_mut() {
         if visibility == Visibility::CashBenefitFacts {
             keep(obj, &BENEFIT_CENTRE_FIELDS);
-        } else {
-            // Annulled originals may carry the details too.
-            obj.insert("annulled".into(), Value::Array(Vec::new()));
         }
-        for key in ["first_contacts", "interviews"] {
-            if let Some(items) = obj.get_mut(key) {
-                contacts_basic(items);
+        if let Some(items) = obj.get_mut("first_contacts").and_then(Value::as_array_mut) {
+            items.iter_mut().for_each(basics);
+        }
+        if let Some(items) = obj.get_mut("interviews").and_then(Value::as_array_mut) {
+            for (item, interview) in items.iter_mut().zip(&shown.interviews) {
+                let disclose = interview.contact.consent.disclose;
+                if !visibility.interview_details(disclose, latest_disclose) {
+                    basics(item);
+                }
             }
         }
     }
-    v.to_string()
+    serde_json::to_string(&v).map(Some)
 }
 
 /// Event types the benefit centre receives.
@@ -93,28 +105,41 @@ const BENEFIT_CENTRE_EVENTS: [&str; 6] = [
     "cash_benefit_ceased",
 ];
 
-/// A feed event's data as `visibility` allows, or `None` when it is not delivered.
+/// A feed or history event's data as `visibility` allows, or `None` when it is not
+/// delivered. `latest_disclose` is the person's latest consent to disclose as it applies to
+/// this read: as it stood when the event was recorded (feed) or now (history).
 pub fn event(
     r#type: &str,
     data_json: String,
     visibility: Visibility,
+    latest_disclose: bool,
 ) -> Result<Option<String>, serde_json::Error> {
-    let details = matches!(
-        r#type,
-        "first_contact_recorded" | "contact_interview_recorded"
-    );
     match visibility {
         Visibility::Hidden => return Ok(None),
         Visibility::Full => return Ok(Some(data_json)),
         Visibility::CashBenefitFacts if !BENEFIT_CENTRE_EVENTS.contains(&r#type) => {
             return Ok(None);
         }
-        _ if !details => return Ok(Some(data_json)),
         _ => {}
     }
+    let shown = match r#type {
+        "first_contact_recorded" => visibility.first_contact_details(),
+        "contact_interview_recorded" => {
+            let v: Value = serde_json::from_str(&data_json)?;
+            let disclose = v
+                .pointer("/contact/consent/disclose")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
+            visibility.interview_details(disclose, latest_disclose)
+        }
+        _ => true,
+    };
+    if shown {
+        return Ok(Some(data_json));
+    }
     let mut v: Value = serde_json::from_str(&data_json)?;
-    if let Some(contact) = v.get_mut("contact").and_then(Value::as_object_mut) {
-        keep(contact, &CONTACT_BASICS);
+    if let Some(contact) = v.get_mut("contact") {
+        basics(contact);
     }
     serde_json::to_string(&v).map(Some)
 }
@@ -123,33 +148,98 @@ pub fn event(
 mod tests {
     use super::*;
 
-    #[test]
-    fn details_are_withheld_without_consent_and_the_benefit_centre_sees_cash_facts() {
-        let json = serde_json::json!({
-            "person_id": "p1", "cpr": "010190-1234", "match_category": 3,
-            "interviews": [{"date": "2026-11-02", "match_category": 3,
-                            "attention_areas": {"helbred": "Ondt i ryggen"},
-                            "citizen_comment": "x", "further_course": "y"}],
-            "periodic_conditions": [{"kind": "sygdom"}],
-            "annulled": [{"event": {"contact": {"summary": "z"}}}]
-        });
-        let shown = limited(json.clone(), Visibility::WithoutInterviewDetails);
-        assert!(!shown.contains("Ondt i ryggen") && !shown.contains("further_course"));
-        assert!(shown.contains("periodic_conditions") && !shown.contains("summary"));
-        let centre = limited(json, Visibility::CashBenefitFacts);
-        assert!(!centre.contains("interviews") && !centre.contains("periodic_conditions"));
-        assert!(centre.contains("\"match_category\":3"));
-        let person: PersonOverview = serde_json::from_value(serde_json::json!({
-            "person_id": "p1", "version": 1, "cpr": "010190-1234",
-            "birth_date": "1990-01-01", "registered": false
+    fn contact(date: &str, disclose: bool, note: &str) -> Value {
+        serde_json::json!({
+            "recorded": {"fact_id": "p1-1", "recorded_at": "2026-11-02T10:00:00Z",
+                         "recorded_by": "municipal-jobcenter:101"},
+            "date": date, "interview_type": "foerste", "case_type": "kontanthjaelp",
+            "support": "kontanthjaelp",
+            "consent": {"obtain": true, "disclose": disclose, "date": date},
+            "contact_form": "personligt", "match_category": 3,
+            "attention_areas": {"helbred": note}, "further_course": "y"
+        })
+    }
+
+    fn person() -> PersonOverview {
+        serde_json::from_value(serde_json::json!({
+            "person_id": "p1", "version": 4, "cpr": "010190-1234",
+            "birth_date": "1990-01-01", "registered": true, "match_category": 3,
+            "first_contacts": [contact("2026-11-02", true, "Første samtale")],
+            "interviews": [contact("2026-11-03", false, "Ondt i ryggen"),
+                           contact("2026-11-04", true, "Samtykke givet")],
+            "periodic_conditions": [{"recorded": {"fact_id": "p1-5",
+                "recorded_at": "2026-11-02T10:00:00Z", "recorded_by": "x"},
+                "kind": "sygdom", "start_date": "2026-11-05"}]
         }))
-        .expect("overview");
-        assert_eq!(overview(&person, Visibility::Hidden).expect("json"), None);
+        .expect("overview")
+    }
+
+    fn shown(visibility: Visibility, latest_disclose: bool) -> String {
+        overview(&person(), visibility, latest_disclose)
+            .expect("json")
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn each_organisation_kind_gets_the_details_the_order_gives_it() {
+        // The responsible municipality: everything.
+        let all = shown(Visibility::Full, false);
+        assert!(all.contains("Første samtale") && all.contains("Ondt i ryggen"));
+        // The state job centre: interviews, but not the first contact's details.
+        let state = shown(Visibility::WithoutFirstContactDetails, false);
+        assert!(!state.contains("Første samtale"));
+        assert!(state.contains("Ondt i ryggen") && state.contains("Samtykke givet"));
+        // Other actors and a-kasser: only the interview whose own consent allows it…
+        let other = shown(Visibility::ByConsent, true);
+        assert!(!other.contains("Første samtale") && !other.contains("Ondt i ryggen"));
+        assert!(other.contains("Samtykke givet") && other.contains("sygdom"));
+        // …and nothing once a later consent says no.
+        let withdrawn = shown(Visibility::ByConsent, false);
+        assert!(!withdrawn.contains("Samtykke givet"));
+        assert!(withdrawn.contains("\"match_category\":3"));
+        // The benefit centre: cash-benefit facts, no interviews, first contacts cut.
+        let centre = shown(Visibility::CashBenefitFacts, true);
+        assert!(!centre.contains("interviews") && !centre.contains("periodic_conditions"));
+        assert!(!centre.contains("Første samtale") && centre.contains("first_contacts"));
+        assert_eq!(
+            overview(&person(), Visibility::Hidden, true).expect("json"),
+            None
+        );
+    }
+
+    #[test]
+    fn feed_events_are_cut_by_their_own_consent() {
+        let interview = |disclose: bool| {
+            serde_json::json!({"contact": contact("2026-11-03", disclose, "Notat")}).to_string()
+        };
+        let cut = |t: &str, data: String, v, latest| {
+            event(t, data, v, latest).expect("json").unwrap_or_default()
+        };
+        let by = Visibility::ByConsent;
+        assert!(!cut("contact_interview_recorded", interview(false), by, true).contains("Notat"));
+        assert!(cut("contact_interview_recorded", interview(true), by, true).contains("Notat"));
+        assert!(!cut("contact_interview_recorded", interview(true), by, false).contains("Notat"));
+        let state = Visibility::WithoutFirstContactDetails;
+        assert!(!cut("first_contact_recorded", interview(true), state, true).contains("Notat"));
+        assert!(
+            cut("contact_interview_recorded", interview(false), state, false).contains("Notat")
+        );
         assert_eq!(
             event(
                 "periodic_condition_started",
                 "{}".into(),
-                Visibility::CashBenefitFacts
+                Visibility::CashBenefitFacts,
+                true
+            )
+            .expect("json"),
+            None
+        );
+        assert_eq!(
+            event(
+                "fact_corrected",
+                "{}".into(),
+                Visibility::CashBenefitFacts,
+                true
             )
             .expect("json"),
             None

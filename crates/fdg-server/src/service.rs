@@ -4,7 +4,7 @@
 //! [`Refusal`] back; deciding, auditing and the audit word of each outcome happen here,
 //! once. Nothing in this module knows HTTP.
 
-use fdg_domain::{Actor, Command, Violation};
+use fdg_domain::{Actor, Command, Cpr, Violation};
 use fdg_store::audit::AuditEntry;
 use fdg_store::{Accepted, Agreement, Idempotency, WriteContext, WriteOutcome, WriteRequest};
 
@@ -100,6 +100,20 @@ pub fn audit_word(outcome: &Result<Recorded, Refusal>) -> &'static str {
     }
 }
 
+/// The CPR register's municipality of residence for the person `command` names by CPR
+/// number. A register that cannot answer is logged (without the CPR number) and treated as
+/// not knowing the person, which never moves a person the registry knows.
+async fn residence(state: &AppState, command: &Command) -> Option<String> {
+    let cpr = Cpr::parse(command.cpr()?).ok()?;
+    match state.cpr_register.residence(&cpr).await {
+        Ok(found) => found,
+        Err(e) => {
+            tracing::warn!(error = %e, record = command.kind(), "CPR register lookup failed");
+            None
+        }
+    }
+}
+
 /// Records `command` for `acting`: checks the agreement, decides by the rules, stores, and
 /// audits the outcome (`write.<record>`) whatever it is. A refusal's entry is durable before
 /// the answer; an accepted write's entry is queued before the answer (the event log already
@@ -118,6 +132,7 @@ pub async fn record(
     {
         Err(Refusal::NotInAgreement(kind))
     } else {
+        let residence = residence(state, &command).await;
         let req = WriteRequest {
             command,
             actor: acting.actor.clone(),
@@ -130,6 +145,7 @@ pub async fn record(
             }),
             dry_run: acting.dry_run,
             context: acting.context.clone(),
+            residence,
         };
         match state.store.execute(req).await {
             Ok(WriteOutcome::Accepted(a)) => Ok(Recorded::Accepted(a)),

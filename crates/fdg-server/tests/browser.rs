@@ -583,6 +583,7 @@ async fn a_supervisor_reads_the_national_overview_and_a_municipality_without_jav
             idempotency: None,
             dry_run: false,
             context: Default::default(),
+            residence: None,
         })
         .await
         .unwrap();

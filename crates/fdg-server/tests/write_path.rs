@@ -12,11 +12,11 @@ use fdg_server::ServerConfig;
 use fdg_store::audit::{AuditEntry, AuditLog, StoredAuditEntry, VerifyReport};
 use fdg_store::testing::TestDatabase;
 use fdg_store::{BoxFut, Result};
-use http_body_util::BodyExt;
 use jiff::Timestamp;
-use tower::ServiceExt;
 
 mod common;
+
+use common::{Answer, call};
 
 /// The audit log under test, with every entry handed to it kept for the test to read.
 struct Recording {
@@ -45,24 +45,6 @@ impl AuditLog for Recording {
     }
     fn prune(&self, before: Timestamp) -> BoxFut<'_, Result<u64>> {
         self.inner.prune(before)
-    }
-}
-
-struct Answer {
-    status: StatusCode,
-    headers: axum::http::HeaderMap,
-    text: String,
-}
-
-async fn call(router: &axum::Router, req: Request<Body>) -> Answer {
-    let res = router.clone().oneshot(req).await.unwrap();
-    let status = res.status();
-    let headers = res.headers().clone();
-    let bytes = res.into_body().collect().await.unwrap().to_bytes();
-    Answer {
-        status,
-        headers,
-        text: String::from_utf8_lossy(&bytes).into_owned(),
     }
 }
 

@@ -88,6 +88,10 @@ pub struct WriteRequest {
     pub dry_run: bool,
     /// Who acted, beyond the organisation: recorded with every event.
     pub context: WriteContext,
+    /// The person's municipality of residence according to the CPR register, looked up by
+    /// the caller of the store before the write (never sent by the client). `None` when the
+    /// register does not know the person or none is configured.
+    pub residence: Option<String>,
 }
 
 /// The context recorded with every event: the agreement used, the person acting inside the

@@ -28,9 +28,9 @@ fn parse_scope(json: Option<&str>) -> Result<PersonScope> {
 /// A person by CPR number or by id (`by_cpr`), with the overview built from the stored state.
 pub(crate) fn person(db: &mut dyn Db, by_cpr: bool, key: &str) -> Result<Option<PersonRecord>> {
     let sql = if by_cpr {
-        "SELECT person_id, state, scope FROM persons WHERE cpr = ?1"
+        "SELECT person_id, state FROM persons WHERE cpr = ?1"
     } else {
-        "SELECT person_id, state, scope FROM persons WHERE person_id = ?1"
+        "SELECT person_id, state FROM persons WHERE person_id = ?1"
     };
     db.query_opt(sql, args![key], |r| {
         let person_id = r.string(0)?;
@@ -41,7 +41,9 @@ pub(crate) fn person(db: &mut dyn Db, by_cpr: bool, key: &str) -> Result<Option<
         Ok(PersonRecord {
             version: state.version,
             overview,
-            scope: parse_scope(r.opt_text(2)?)?,
+            // Derived afresh, so a change to how scopes are derived holds for every person at
+            // once, not only for those written since.
+            scope: PersonScope::of(&state),
             person_id,
         })
     })

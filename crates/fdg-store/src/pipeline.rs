@@ -160,6 +160,7 @@ pub(crate) fn process(
         actor: &req.actor,
         clock: fdg_domain::Clock { today: d.today },
         codes: d.codes,
+        residence: req.residence.as_deref(),
     };
     // A person outside the caller's scope is answered exactly as if unknown: decided against
     // an empty history (so the same rule refusals and If-Match answer come back), and where
@@ -168,7 +169,7 @@ pub(crate) fn process(
         && !fdg_domain::access::may_write(
             &req.actor,
             Some(&PersonScope::of(existing)),
-            req.command.sets_municipality(),
+            req.residence.as_deref(),
             matches!(req.command, fdg_domain::Command::Register(_)),
             d.today,
         )

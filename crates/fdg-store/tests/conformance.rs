@@ -89,6 +89,7 @@ fn req(command: Command, actor: Actor) -> WriteRequest {
         idempotency: None,
         dry_run: false,
         context: Default::default(),
+        residence: None,
     }
 }
 

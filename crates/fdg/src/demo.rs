@@ -41,6 +41,7 @@ pub(crate) fn synthetic(command: Command, actor: &Actor, acting_person: &str) ->
             acting_person: Some(acting_person.to_owned()),
             on_behalf_of: None,
         },
+        residence: None,
     }
 }
 

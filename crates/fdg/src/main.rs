@@ -145,6 +145,11 @@ enum Cmd {
         /// agreement (`fdg agreement certificate`) authenticates like its token.
         #[arg(long, requires = "tls_cert")]
         client_ca: Option<PathBuf>,
+        /// Municipalities of residence from this CPR register file (`CPR;kommunekode` per
+        /// line, read at start). A person's responsible municipality follows it; without it,
+        /// a person keeps the municipality their first record named. See docs/cpr-register.md.
+        #[arg(long, env = "FDG_CPR_REGISTER")]
+        cpr_register: Option<PathBuf>,
     },
     /// Create the database and apply migrations, then exit.
     Migrate {
@@ -562,6 +567,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             tls_cert,
             tls_key,
             client_ca,
+            cpr_register,
         } => {
             let tls = match (&tls_cert, &tls_key) {
                 (Some(cert), Some(key)) => Some(fdg_server::tls::server_config(
@@ -643,6 +649,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     },
                 },
             );
+            let state = match cpr_register {
+                Some(path) => {
+                    let register = fdg_server::cpr_register::FileRegister::load(&path)
+                        .map_err(anyhow::Error::msg)?;
+                    eprintln!(
+                        "  CPR register: {} persons from {}",
+                        register.len(),
+                        path.display()
+                    );
+                    state.with_cpr_register(Arc::new(register))
+                }
+                None => state,
+            };
             fdg_server::webhook::spawn(
                 state.clone(),
                 fdg_server::webhook::WebhookConfig {

@@ -28,3 +28,48 @@ pub fn app_state(db: &TestDatabase, config: ServerConfig) -> (AppState, Arc<dyn 
         store,
     )
 }
+
+/// An answer as a test reads it.
+#[allow(dead_code)]
+pub struct Answer {
+    pub status: axum::http::StatusCode,
+    pub headers: axum::http::HeaderMap,
+    /// The body as JSON (`Null` when it is not JSON).
+    pub body: serde_json::Value,
+    pub text: String,
+}
+
+/// Sends one request through the router, in process.
+#[allow(dead_code)]
+pub async fn call(router: &axum::Router, req: axum::http::Request<axum::body::Body>) -> Answer {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let res = router.clone().oneshot(req).await.expect("an answer");
+    let status = res.status();
+    let headers = res.headers().clone();
+    let bytes = res.into_body().collect().await.expect("a body").to_bytes();
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    Answer {
+        status,
+        headers,
+        body: serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+        text,
+    }
+}
+
+/// A web-service call with a bearer token: a POST with a JSON body, or a GET without one.
+#[allow(dead_code)]
+pub fn bearer(
+    token: &str,
+    path: &str,
+    body: Option<&serde_json::Value>,
+) -> axum::http::Request<axum::body::Body> {
+    use axum::http::{Request, header};
+    let b = match body {
+        Some(_) => Request::post(path).header(header::CONTENT_TYPE, "application/json"),
+        None => Request::get(path),
+    }
+    .header(header::AUTHORIZATION, format!("Bearer {token}"));
+    b.body(body.map(|v| v.to_string()).unwrap_or_default().into())
+        .expect("a request")
+}
