@@ -131,11 +131,14 @@ pub struct WriteResponse {
     pub facts: Vec<FactRef>,
     /// Remarks that did not stop the write.
     pub warnings: Vec<ViolationBody>,
-    /// True when nothing was stored (a test agreement, § 10).
+    /// True when nothing was stored (a test agreement on a registry without a sandbox, § 10).
     pub dry_run: bool,
+    /// True when it was stored in the sandbox of synthetic persons (a test agreement, § 10).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sandbox: bool,
 }
 
-fn accepted_response(a: Accepted, replayed: bool) -> Response {
+fn accepted_response(a: Accepted, replayed: bool, sandbox: bool) -> Response {
     let body = WriteResponse {
         facts: a
             .events
@@ -161,6 +164,7 @@ fn accepted_response(a: Accepted, replayed: bool) -> Response {
         person_id: a.person_id,
         version: a.version,
         dry_run: a.dry_run,
+        sandbox,
     };
     // A dry run (§ 10 test before use) is answered as if stored, marked dry_run; it only has
     // no Location, since nothing is there to fetch.
@@ -237,9 +241,11 @@ async fn write(
         expected_version: if_match(headers)?,
         idempotency: idempotency_key(headers)?.map(|key| (key, hash)),
     };
-    match crate::service::record(state, &caller.acting(), command, options).await? {
-        Ok(crate::service::Recorded::Accepted(a)) => Ok(accepted_response(a, false)),
-        Ok(crate::service::Recorded::Replayed(a)) => Ok(accepted_response(a, true)),
+    let acting = caller.acting();
+    let sandbox = crate::service::in_sandbox(state, &acting);
+    match crate::service::record(state, &acting, command, options).await? {
+        Ok(crate::service::Recorded::Accepted(a)) => Ok(accepted_response(a, false, sandbox)),
+        Ok(crate::service::Recorded::Replayed(a)) => Ok(accepted_response(a, true, sandbox)),
         Err(refusal) => Err(refusal.into()),
     }
 }
@@ -526,10 +532,11 @@ pub(crate) async fn may_read(
 ) -> Result<(), ApiError> {
     let refusal = match caller.principal.org.kind {
         OrgKind::Supervisor | OrgKind::Operator => Some(ApiError::Forbidden(Vec::new())),
-        // The § 10 test before use writes without storing; it reads no production data.
-        _ if caller.dry_run() => Some(ApiError::NotInAgreement(format!(
-            "reading {what} while the agreement is in its test before use"
-        ))),
+        // The § 10 test before use reads the sandbox, never production data; without a
+        // sandbox it reads nothing.
+        _ if caller.in_test() && state.sandbox.is_none() => Some(ApiError::NotInAgreement(
+            format!("reading {what} while the agreement is in its test before use"),
+        )),
         _ if !caller.principal.agreement.may_read(what) => {
             Some(ApiError::NotInAgreement(format!("reading {what}")))
         }
@@ -602,7 +609,7 @@ pub async fn search(
         };
         ApiError::Rejected(vec![Violation::new(rule, "cpr")])
     })?;
-    match state.store.person_by_cpr(&cpr).await? {
+    match caller.data(&state)?.person_by_cpr(&cpr).await? {
         Some(p) => person_response(&state, &caller, "person.search", p).await,
         None => {
             // A search that finds nobody is audited too.
@@ -673,7 +680,7 @@ pub async fn person(
                 "valid_at skal være en dato, ÅÅÅÅ-MM-DD",
             )
         })?;
-    let Some(mut p) = state.store.person(&person_id).await? else {
+    let Some(mut p) = caller.data(&state)?.person(&person_id).await? else {
         let entry = caller.audit(
             state.clock.now(),
             "person.read",
@@ -685,7 +692,7 @@ pub async fn person(
         return Err(ApiError::NotFound);
     };
     if known_at.is_some() || valid_at.is_some() {
-        let events = state.store.person_events(&person_id).await?;
+        let events = caller.data(&state)?.person_events(&person_id).await?;
         let mut folded = fdg_domain::PersonState::default();
         for e in events
             .iter()
@@ -756,7 +763,7 @@ pub async fn history(
     Path(person_id): Path<String>,
 ) -> Result<axum::Json<Vec<HistoryEntry>>, ApiError> {
     may_read(&state, &caller, "persons", "person.history").await?;
-    let Some(p) = state.store.person(&person_id).await? else {
+    let Some(p) = caller.data(&state)?.person(&person_id).await? else {
         let entry = caller.audit(
             state.clock.now(),
             "person.history",
@@ -784,7 +791,7 @@ pub async fn history(
     if visibility == fdg_domain::Visibility::Hidden {
         return Err(ApiError::NotFound);
     }
-    let events = state.store.person_events(&person_id).await?;
+    let events = caller.data(&state)?.person_events(&person_id).await?;
     let mut annulled_by: std::collections::HashMap<u64, u64> = std::collections::HashMap::new();
     for e in &events {
         if let Ok(fdg_domain::Event::FactCorrected { annulled, .. }) =

@@ -12,7 +12,9 @@ use axum::http::{HeaderMap, header};
 use fdg_domain::Actor;
 use fdg_domain::agreement::AgreementState;
 use fdg_store::audit::AuditEntry;
-use fdg_store::{Principal, WriteContext};
+use std::sync::Arc;
+
+use fdg_store::{Principal, Store, WriteContext};
 
 use crate::tls::ClientCertificate;
 use crate::{ApiError, AppState};
@@ -72,9 +74,22 @@ impl Caller {
         }
     }
 
-    /// Whether writes are only validated (§ 10 test before use).
-    pub fn dry_run(&self) -> bool {
+    /// Whether the agreement is in its test before use (§ 10): it works in the sandbox.
+    pub fn in_test(&self) -> bool {
         self.principal.agreement.state == AgreementState::Test
+    }
+
+    /// The store holding the persons this caller works with: the sandbox for an agreement in
+    /// its test before use, production otherwise. An agreement in test never reaches
+    /// production data: without a sandbox its reads are refused here.
+    pub fn data<'a>(&self, state: &'a AppState) -> Result<&'a Arc<dyn Store>, ApiError> {
+        match (&state.sandbox, self.in_test()) {
+            (_, false) => Ok(&state.store),
+            (Some(sandbox), true) => Ok(sandbox),
+            (None, true) => Err(ApiError::NotInAgreement(
+                "reading persons while the agreement is in its test before use (§ 10), as this registry has no sandbox".into(),
+            )),
+        }
     }
 
     /// Who records, for the write path: the agreement's organisation under its agreement.
@@ -90,7 +105,7 @@ impl Caller {
                 .clone()
                 .unwrap_or_else(|| "registration".to_owned()),
             agreement: Some(self.principal.agreement.clone()),
-            dry_run: self.dry_run(),
+            test_before_use: self.in_test(),
         }
     }
 

@@ -512,7 +512,7 @@ async fn citizen_write(
         audit_person: None,
         purpose: purpose.into(),
         agreement: None,
-        dry_run: false,
+        test_before_use: false,
     };
     let en = crate::pages::texts(headers).lang == "en";
     match crate::service::record(state, &acting, command, Default::default()).await? {

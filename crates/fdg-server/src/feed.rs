@@ -214,6 +214,28 @@ async fn audit_delivery(
     audit(state, entries).await
 }
 
+/// Whether the caller's agreement, read again during a long poll or a stream, may still
+/// read what the call began reading: usable today and in the same state (an agreement
+/// activated meanwhile reads production from its next call, never on a sandbox page).
+fn still_reads(
+    state: &AppState,
+    caller: &Caller,
+    now: Option<&fdg_store::Agreement>,
+) -> Result<(), ApiError> {
+    let today = state.clock.today();
+    match now {
+        Some(a) if a.state == AgreementState::Suspended => Err(ApiError::AccessClosed),
+        Some(a)
+            if a.valid_on(today)
+                && a.state == caller.principal.agreement.state
+                && matches!(a.state, AgreementState::Active | AgreementState::Test) =>
+        {
+            Ok(())
+        }
+        _ => Err(ApiError::AgreementEnded),
+    }
+}
+
 /// A page after `after`, waiting up to `wait` for something the caller may see.
 async fn page(
     state: &AppState,
@@ -225,11 +247,12 @@ async fn page(
 ) -> Result<EventPage, ApiError> {
     let types: Option<Vec<&str>> = types.map(|t| t.split(',').map(str::trim).collect());
     let deadline = tokio::time::Instant::now() + Duration::from_secs(wait.min(MAX_WAIT));
-    let mut head = state.store.watch_head();
+    let data = caller.data(state)?;
+    let mut head = data.watch_head();
     let mut after = after;
     loop {
         head.borrow_and_update();
-        let rows = state.store.events_after(after, limit).await?;
+        let rows = data.events_after(after, limit).await?;
         let scanned_to = rows.last().map_or(after, |e| e.position);
         let (events, delivered) =
             view(&caller.actor(), state.clock.today(), rows, types.as_deref())?;
@@ -260,12 +283,7 @@ async fn page(
             .agreement(caller.principal.agreement.id)
             .await?
             .map(|(a, _)| a);
-        let today = state.clock.today();
-        match still {
-            Some(a) if a.state == AgreementState::Active && a.valid_on(today) => {}
-            Some(a) if a.state == AgreementState::Suspended => return Err(ApiError::AccessClosed),
-            _ => return Err(ApiError::AgreementEnded),
-        }
+        still_reads(state, caller, still.as_ref())?;
     }
 }
 
@@ -290,7 +308,7 @@ pub async fn events(
     let after = match &q.since {
         Some(since) => {
             let at: jiff::Timestamp = since.parse().map_err(|_| bad_query())?;
-            state.store.position_before(at).await?
+            caller.data(&state)?.position_before(at).await?
         }
         None => q.after,
     };
@@ -336,7 +354,7 @@ pub async fn put_cursor(
     body: JsonBody<Cursor>,
 ) -> Result<axum::Json<Cursor>, ApiError> {
     may_read(&state, &caller, "events", "feed.cursor").await?;
-    let head = *state.store.watch_head().borrow();
+    let head = *caller.data(&state)?.watch_head().borrow();
     if body.value.position > head {
         return Err(ApiError::bad(
             format!(
@@ -431,7 +449,8 @@ pub async fn stream(
 ) -> Result<Response, ApiError> {
     may_read(&state, &caller, "events", "feed.read").await?;
     let Query(q) = query.map_err(|_| bad_query())?;
-    let end = *state.store.watch_head().borrow();
+    let data = caller.data(&state)?.clone();
+    let end = *data.watch_head().borrow();
     let (tx, rx) = mpsc::channel(4);
     tokio::spawn(async move {
         let types: Option<Vec<String>> = q
@@ -441,17 +460,13 @@ pub async fn stream(
         while after < end {
             let result: Result<Option<Bytes>, ApiError> = async {
                 // A suspension or termination stops the stream at once.
-                let active = state
+                let still = state
                     .store
                     .agreement(caller.principal.agreement.id)
                     .await?
-                    .is_some_and(|(a, _)| {
-                        a.state == AgreementState::Active && a.valid_on(state.clock.today())
-                    });
-                if !active {
-                    return Err(ApiError::AccessClosed);
-                }
-                let rows = state.store.events_after(after, 1000).await?;
+                    .map(|(a, _)| a);
+                still_reads(&state, &caller, still.as_ref()).map_err(|_| ApiError::AccessClosed)?;
+                let rows = data.events_after(after, 1000).await?;
                 let Some(last) = rows.last().map(|e| e.position) else {
                     return Ok(None);
                 };

@@ -68,6 +68,10 @@ pub struct AppState {
     /// Where municipalities of residence come from ([`cpr_register::NoRegister`] unless set
     /// with [`AppState::with_cpr_register`]).
     pub cpr_register: Arc<dyn cpr_register::CprRegister>,
+    /// The sandbox: a store of synthetic persons only, where agreements in their test before
+    /// use (§ 10) write and read. Without it, their writes are dry runs decided as for a
+    /// person the registry does not know, and their reads are refused (`docs/sandbox.md`).
+    pub sandbox: Option<Arc<dyn Store>>,
 }
 
 /// Settings of the HTTP edge, typed and passed in.
@@ -98,7 +102,14 @@ impl AppState {
             clock,
             config,
             cpr_register: Arc::new(cpr_register::NoRegister),
+            sandbox: None,
         }
+    }
+
+    /// The same state, with `sandbox` for agreements in their test before use.
+    pub fn with_sandbox(mut self, sandbox: Arc<dyn Store>) -> Self {
+        self.sandbox = Some(sandbox);
+        self
     }
 
     /// The same state, looking municipalities of residence up in `register`.

@@ -572,7 +572,7 @@ pub fn acting(user: &SessionUser) -> crate::service::Acting {
         audit_person: Some(u.name.clone()),
         purpose: "registration".into(),
         agreement: None,
-        dry_run: false,
+        test_before_use: false,
     }
 }
 

@@ -30,8 +30,9 @@ pub struct Acting {
     /// The connection agreement the caller writes under (§ 10); `None` where none stands
     /// between (caseworkers in the browser tool, citizens through Jobnet).
     pub agreement: Option<Agreement>,
-    /// Validate fully but store nothing (the § 10 test before use).
-    pub dry_run: bool,
+    /// The agreement is in its test before use (§ 10): the write goes to the sandbox, or,
+    /// without one, is validated as for a person the registry does not know and not stored.
+    pub test_before_use: bool,
 }
 
 /// What an edge adds to a command beyond who acts.
@@ -100,6 +101,12 @@ pub fn audit_word(outcome: &Result<Recorded, Refusal>) -> &'static str {
     }
 }
 
+/// Whether `acting`'s writes go to the sandbox (an agreement in its test before use, on a
+/// registry that has one).
+pub fn in_sandbox(state: &AppState, acting: &Acting) -> bool {
+    acting.test_before_use && state.sandbox.is_some()
+}
+
 /// The CPR register's municipality of residence for the person `command` names by CPR
 /// number. A register that cannot answer is logged (without the CPR number) and treated as
 /// not knowing the person, which never moves a person the registry knows.
@@ -132,7 +139,17 @@ pub async fn record(
     {
         Err(Refusal::NotInAgreement(kind))
     } else {
-        let residence = residence(state, &command).await;
+        let (store, dry_run) = match (&state.sandbox, acting.test_before_use) {
+            (_, false) => (&state.store, false),
+            (Some(sandbox), true) => (sandbox, false),
+            (None, true) => (&state.store, true),
+        };
+        // The CPR register is not asked about sandbox persons: they are synthetic.
+        let residence = if acting.test_before_use {
+            None
+        } else {
+            residence(state, &command).await
+        };
         let req = WriteRequest {
             command,
             actor: acting.actor.clone(),
@@ -143,11 +160,11 @@ pub async fn record(
                 key,
                 request_hash,
             }),
-            dry_run: acting.dry_run,
+            dry_run,
             context: acting.context.clone(),
             residence,
         };
-        match state.store.execute(req).await {
+        match store.execute(req).await {
             Ok(WriteOutcome::Accepted(a)) => Ok(Recorded::Accepted(a)),
             Ok(WriteOutcome::Replayed(a)) => Ok(Recorded::Replayed(a)),
             Ok(WriteOutcome::Rejected(v)) => Err(Refusal::Rejected(v)),
@@ -170,7 +187,12 @@ pub async fn record(
         action: format!("write.{kind}"),
         person_id,
         purpose: acting.purpose.clone(),
-        outcome: audit_word(&outcome).to_owned(),
+        outcome: match &outcome {
+            // Stored, but in the sandbox: the person id names a synthetic person.
+            Ok(_) if in_sandbox(state, acting) => "sandbox",
+            other => audit_word(other),
+        }
+        .to_owned(),
     };
     let audited = if outcome.is_ok() {
         state.audit.enqueue(vec![entry]).await

@@ -8,11 +8,12 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use axum::http::StatusCode;
+use fdg_domain::agreement::{AgreementAction, AgreementState};
 use fdg_domain::{Cpr, OrgKind};
 use fdg_server::ServerConfig;
 use fdg_server::cpr_register::{CprRegister, RegisterError};
-use fdg_store::BoxFut;
 use fdg_store::testing::TestDatabase;
+use fdg_store::{BoxFut, NewAgreement, Store};
 use serde_json::{Value, json};
 
 mod common;
@@ -40,7 +41,9 @@ impl CprRegister for MovingRegister {
 struct Registry {
     router: axum::Router,
     tokens: HashMap<&'static str, String>,
+    store: Arc<dyn Store>,
     _db: TestDatabase,
+    _sandbox: Option<TestDatabase>,
 }
 
 const ORGS: [(OrgKind, &str, &str); 7] = [
@@ -54,9 +57,19 @@ const ORGS: [(OrgKind, &str, &str); 7] = [
 ];
 
 async fn registry(register: Arc<MovingRegister>) -> Registry {
+    registry_with(register, false).await
+}
+
+/// A registry, with a sandbox of its own database when `sandbox`.
+async fn registry_with(register: Arc<MovingRegister>, sandbox: bool) -> Registry {
     let db = TestDatabase::new("access").unwrap();
     let (state, store) = common::app_state(&db, ServerConfig::default());
-    let state = state.with_cpr_register(register);
+    let mut state = state.with_cpr_register(register);
+    let sandbox_db = sandbox.then(|| TestDatabase::new("sandbox").unwrap());
+    if let Some(sdb) = &sandbox_db {
+        let (sandbox_state, _) = common::app_state(sdb, ServerConfig::default());
+        state = state.with_sandbox(sandbox_state.store);
+    }
     let mut tokens = HashMap::new();
     for (kind, code, name) in ORGS {
         store.create_org(kind, code, name).await.unwrap();
@@ -65,11 +78,41 @@ async fn registry(register: Arc<MovingRegister>) -> Registry {
     Registry {
         router: fdg_server::router(state),
         tokens,
+        store,
         _db: db,
+        _sandbox: sandbox_db,
     }
 }
 
 impl Registry {
+    /// A token of a new agreement, in its test before use, for the organisation `who`.
+    async fn test_agreement(&self, who: &str) -> (i64, String) {
+        let (kind, code, _) = ORGS.iter().find(|o| o.2 == who).unwrap();
+        let (a, token) = self
+            .store
+            .create_agreement(
+                NewAgreement {
+                    org_code: (*code).into(),
+                    org_kind: Some(*kind),
+                    state: AgreementState::Test,
+                    processors: vec!["KMD".into()],
+                    may_write: vec!["*".into()],
+                    may_read: vec!["*".into()],
+                    valid_from: None,
+                    valid_to: None,
+                    reason: "integration test".into(),
+                },
+                "operator",
+            )
+            .await
+            .unwrap();
+        (a.id, token)
+    }
+
+    async fn as_token(&self, token: &str, path: &str, body: Option<&Value>) -> Answer {
+        call(&self.router, bearer(token, path, body)).await
+    }
+
     async fn post(&self, who: &str, path: &str, body: &Value) -> Answer {
         call(&self.router, bearer(&self.tokens[who], path, Some(body))).await
     }
@@ -437,4 +480,182 @@ async fn consent_applies_to_the_contact_it_was_given_on_from_when_it_was_given()
     for text in ["Gæld til kommunen", "Vil ikke dele", "Må gerne deles"] {
         assert!(own.text.contains(text), "{text}");
     }
+}
+
+fn registration(cpr: &str) -> Value {
+    json!({
+        "cpr": cpr, "name": "Jens Hansen", "registration_date": "2026-11-02",
+        "benefit_category": "a_dagpenge", "unemployment_degree": "fuld",
+        "job_titles": ["4110"], "unemployment_fund": "001", "municipality": "101"
+    })
+}
+
+#[tokio::test]
+async fn a_test_agreement_without_a_sandbox_learns_nothing_of_production() {
+    let reg = registry(Arc::default()).await;
+    let real = "070761-4285";
+    let r = reg
+        .recorded(
+            "state",
+            "/api/v1/jobseeker-registrations",
+            &registration(real),
+        )
+        .await;
+    let (real_id, real_version) = (r.body["person_id"].clone(), r.body["version"].clone());
+    let (_, token) = reg.test_agreement("state").await;
+    // Decided as for a person the registry does not know: no "already registered", no real
+    // person id, no real version.
+    let dry = reg
+        .as_token(
+            &token,
+            "/api/v1/jobseeker-registrations",
+            Some(&registration(real)),
+        )
+        .await;
+    assert_eq!(dry.status, StatusCode::CREATED, "{}", dry.text);
+    assert_eq!(dry.body["dry_run"], true);
+    assert_ne!(dry.body["person_id"], real_id);
+    let unknown = reg
+        .as_token(
+            &token,
+            "/api/v1/jobseeker-registrations",
+            Some(&registration("010190-1009")),
+        )
+        .await;
+    assert_eq!(dry.body["version"], unknown.body["version"]);
+    assert_eq!(
+        real_version, dry.body["version"],
+        "a new person's version either way"
+    );
+    // A deregistration is refused exactly as for a person who was never registered.
+    let dereg = json!({"cpr": real, "name": "Jens Hansen", "deregistration_date": "2026-11-20",
+                       "reason": "beskaeftigelse"});
+    let a = reg
+        .as_token(&token, "/api/v1/jobseeker-deregistrations", Some(&dereg))
+        .await;
+    let mut never = dereg.clone();
+    never["cpr"] = json!("010190-1009");
+    let b = reg
+        .as_token(&token, "/api/v1/jobseeker-deregistrations", Some(&never))
+        .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.text);
+    assert_eq!((a.status, violations(&a)), (b.status, violations(&b)));
+    // Naming a real fact is answered as for a fact that does not exist.
+    let fact = format!("{}.3", real_id.as_str().unwrap());
+    let c = reg
+        .as_token(
+            &token,
+            "/api/v1/corrections",
+            Some(&json!({"fact_id": fact, "reason": "x"})),
+        )
+        .await;
+    assert_eq!(c.status, StatusCode::NOT_FOUND, "{}", c.text);
+    // And it reads nothing.
+    let search = reg
+        .as_token(
+            &token,
+            "/api/v1/persons/search",
+            Some(&json!({"cpr": real})),
+        )
+        .await;
+    assert_eq!(search.status, StatusCode::FORBIDDEN);
+    assert_eq!(search.body["type"], "urn:fdg:problem:not-in-agreement");
+}
+
+#[tokio::test]
+async fn a_test_agreement_works_in_the_sandbox_and_never_sees_production() {
+    let reg = registry_with(Arc::default(), true).await;
+    let real = "070761-4285";
+    let r = reg
+        .recorded(
+            "state",
+            "/api/v1/jobseeker-registrations",
+            &registration(real),
+        )
+        .await;
+    let real_id = r.body["person_id"].as_str().unwrap().to_owned();
+    let (id, token) = reg.test_agreement("m101").await;
+
+    // Production persons do not exist in the sandbox.
+    let search = reg
+        .as_token(
+            &token,
+            "/api/v1/persons/search",
+            Some(&json!({"cpr": real})),
+        )
+        .await;
+    assert_eq!(search.status, StatusCode::NOT_FOUND, "{}", search.text);
+    let by_id = reg
+        .as_token(&token, &format!("/api/v1/persons/{real_id}"), None)
+        .await;
+    assert_eq!(by_id.status, StatusCode::NOT_FOUND);
+
+    // The vendor creates, reads and changes its own synthetic persons there.
+    let synthetic = "020285-1002";
+    let w = reg
+        .as_token(
+            &token,
+            "/api/v1/first-contacts",
+            Some(&first_contact(synthetic, "2026-11-03", true, "Sandkasse")),
+        )
+        .await;
+    assert_eq!(w.status, StatusCode::CREATED, "{}", w.text);
+    assert_eq!(w.body["sandbox"], true);
+    assert_eq!(w.body["dry_run"], false);
+    let location = w.headers["location"].to_str().unwrap().to_owned();
+    let read = reg.as_token(&token, &location, None).await;
+    assert_eq!(read.status, StatusCode::OK);
+    assert!(read.text.contains("Sandkasse"));
+    let again = reg
+        .as_token(
+            &token,
+            "/api/v1/benefit-cessations",
+            Some(&cessation(synthetic, "2026-11-10")),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CREATED, "{}", again.text);
+    let feed = reg.as_token(&token, "/api/v1/events", None).await;
+    assert_eq!(feed.status, StatusCode::OK, "{}", feed.text);
+    assert!(feed.text.contains("Sandkasse") && !feed.text.contains(&real_id));
+    let head = feed.body["next_after"].as_u64().unwrap();
+    let put = call(
+        &reg.router,
+        axum::http::Request::put("/api/v1/feed/cursor")
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", "application/json")
+            .body(json!({"position": head}).to_string().into())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.text);
+
+    // Production never sees the sandbox.
+    let prod = reg
+        .post("m101", "/api/v1/persons/search", &json!({"cpr": synthetic}))
+        .await;
+    assert_eq!(prod.status, StatusCode::NOT_FOUND);
+    assert!(
+        !reg.get("m101", "/api/v1/events")
+            .await
+            .text
+            .contains("Sandkasse")
+    );
+
+    // Activated, the agreement works in production, and its feed starts from the beginning.
+    reg.store
+        .change_agreement(id, AgreementAction::Activate, "test passed", "operator")
+        .await
+        .unwrap();
+    let cursor = reg.as_token(&token, "/api/v1/feed/cursor", None).await;
+    assert_eq!(cursor.body["position"], 0);
+    let real_now = reg
+        .as_token(
+            &token,
+            "/api/v1/persons/search",
+            Some(&json!({"cpr": real})),
+        )
+        .await;
+    assert_eq!(real_now.status, StatusCode::OK, "{}", real_now.text);
+    let gone = reg.as_token(&token, &location, None).await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND);
 }

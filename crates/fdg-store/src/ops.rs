@@ -511,6 +511,14 @@ pub(crate) fn change_agreement(
             "UPDATE agreements SET state = ?1 WHERE id = ?2",
             args![next.as_str(), id],
         )?;
+        if current.state == AgreementState::Test {
+            // The cursor of the test before use points into the sandbox's positions; in
+            // production the feed starts from the beginning.
+            db.execute(
+                "DELETE FROM feed_cursors WHERE agreement_id = ?1",
+                args![id],
+            )?;
+        }
         record_change(
             db,
             id,

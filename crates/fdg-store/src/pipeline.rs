@@ -146,6 +146,11 @@ pub(crate) fn process(
         return nothing(WriteOutcome::Replayed(accepted));
     }
     let found = match (req.command.cpr(), &req.person_id) {
+        // A dry run (an agreement in its test before use, § 10, on a registry without a
+        // sandbox) never looks at a stored person: it is decided as for a person the registry
+        // does not know, so its answer reveals nothing of production data.
+        (None, _) if req.dry_run => return nothing(WriteOutcome::PersonNotFound),
+        (Some(_), _) if req.dry_run => None,
         (Some(text), _) => match Cpr::parse(text) {
             Ok(cpr) => parse_state(tx.person_by_cpr(&cpr.digits())?)?,
             Err(_) => None,

@@ -60,13 +60,6 @@ pub async fn load(
     scheme: &str,
     addr: SocketAddr,
 ) -> anyhow::Result<()> {
-    let today = clock.today();
-    let day = |back: i32| {
-        today
-            .checked_sub(jiff::Span::new().days(back))
-            .unwrap_or(today)
-            .to_string()
-    };
     let orgs = [
         (OrgKind::StateJobcenter, "STAT", "Staten i jobcenteret"),
         (OrgKind::MunicipalJobcenter, "101", "Jobcenter København"),
@@ -120,6 +113,23 @@ pub async fn load(
             user.username, password, kind, code, role
         );
     }
+    let made = persons(store, clock).await?;
+    eprintln!("  Demo population: {made} synthetic persons. Log in at {scheme}://{addr}/login");
+    Ok(())
+}
+
+/// Records the 36 synthetic persons (docs/sandbox.md lists them) through the rules: a
+/// third cash-benefit applicants of municipalities 101 and 751 assessed at first contact, the
+/// rest insured unemployed registered by the state job centre with a-kasse 001, some
+/// interviewed, some sick. Every name ends in "(syntetisk)". Returns how many.
+pub async fn persons(store: &dyn Store, clock: &dyn TimeSource) -> anyhow::Result<u32> {
+    let today = clock.today();
+    let day = |back: i32| {
+        today
+            .checked_sub(jiff::Span::new().days(back))
+            .unwrap_or(today)
+            .to_string()
+    };
     let state = Actor {
         kind: OrgKind::StateJobcenter,
         code: "STAT".into(),
@@ -255,8 +265,7 @@ pub async fn load(
         }
         made += 1;
     }
-    eprintln!("  Demo population: {made} synthetic persons. Log in at {scheme}://{addr}/login");
-    Ok(())
+    Ok(made)
 }
 
 #[cfg(test)]
@@ -309,5 +318,36 @@ mod tests {
                 .iter()
                 .all(|e| !e.data_json.contains("\"name\"") || e.data_json.contains("(syntetisk)"))
         );
+    }
+
+    #[tokio::test]
+    async fn the_sandbox_persons_are_the_documented_ones() {
+        let db = TestDatabase::new("sandbox-doc").unwrap();
+        let clock = Arc::new(FixedClock {
+            now: "2026-11-27T10:00:00Z".parse().unwrap(),
+            today: "2026-11-27".parse().unwrap(),
+        });
+        let store = db
+            .open(StoreContext {
+                codes: Arc::new(CodeLists::shipped()),
+                clock: clock.clone(),
+            })
+            .unwrap();
+        let made = super::persons(store.as_ref(), clock.as_ref())
+            .await
+            .unwrap();
+        let documented: Vec<&str> = include_str!("../../../docs/sandbox.md")
+            .lines()
+            .filter_map(|l| l.strip_prefix("| `")?.split('`').next())
+            .filter(|c| c.len() == 11 && c.as_bytes()[6] == b'-')
+            .collect();
+        assert_eq!(documented.len(), made as usize);
+        for cpr in documented {
+            let cpr = fdg_domain::Cpr::parse(cpr).unwrap();
+            assert!(
+                store.person_by_cpr(&cpr).await.unwrap().is_some(),
+                "docs/sandbox.md lists a person the generator does not make"
+            );
+        }
     }
 }

@@ -150,6 +150,14 @@ enum Cmd {
         /// a person keeps the municipality their first record named. See docs/cpr-register.md.
         #[arg(long, env = "FDG_CPR_REGISTER")]
         cpr_register: Option<PathBuf>,
+        /// Where agreements in their test before use (§ 10) work: a database of synthetic
+        /// persons only (`sqlite://DIR` or `postgres://…`, never the production database),
+        /// filled with the documented synthetic persons on first start. Default with the
+        /// embedded database: `sandbox/` in the data directory. On PostgreSQL without it,
+        /// test agreements' writes are dry runs and their reads are refused. See
+        /// docs/sandbox.md.
+        #[arg(long, env = "FDG_SANDBOX_DATABASE_URL", value_name = "URL", value_parser = Database::parse)]
+        sandbox_database: Option<Database>,
     },
     /// Create the database and apply migrations, then exit.
     Migrate {
@@ -528,6 +536,51 @@ fn open(args: &DataArgs) -> anyhow::Result<Opened> {
     Ok((store, codes, clock))
 }
 
+/// Opens the sandbox for agreements in their test before use, filling it with the synthetic
+/// persons on first start. `None` on PostgreSQL unless a sandbox database is named.
+async fn sandbox(
+    data: &DataArgs,
+    named: Option<Database>,
+    state: &AppState,
+) -> anyhow::Result<Option<Arc<dyn fdg_store::Store>>> {
+    let production = data.store().database;
+    let database = match (named, &production) {
+        (Some(db), _) => db,
+        (None, Database::Sqlite { dir }) => Database::in_dir(dir.join("sandbox")),
+        (None, _) => {
+            eprintln!(
+                "  Sandbox: none (--sandbox-database not given); test agreements' writes are dry runs"
+            );
+            return Ok(None);
+        }
+    };
+    if database == production {
+        anyhow::bail!("the sandbox must be another database than the production one");
+    }
+    let config = StoreConfig {
+        database,
+        ..data.store()
+    };
+    let store = fdg_store::open(
+        &config,
+        StoreContext {
+            codes: state.codes.clone(),
+            clock: state.clock.clone(),
+        },
+    )
+    .with_context(|| format!("opening the sandbox ({})", config.database.describe()))?;
+    if store.events_after(0, 1).await?.is_empty() {
+        let made = demo::persons(store.as_ref(), state.clock.as_ref()).await?;
+        eprintln!(
+            "  Sandbox: {made} synthetic persons ({})",
+            config.database.describe()
+        );
+    } else {
+        eprintln!("  Sandbox: {}", config.database.describe());
+    }
+    Ok(Some(store))
+}
+
 async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
@@ -568,6 +621,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             tls_key,
             client_ca,
             cpr_register,
+            sandbox_database,
         } => {
             let tls = match (&tls_cert, &tls_key) {
                 (Some(cert), Some(key)) => Some(fdg_server::tls::server_config(
@@ -660,6 +714,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     );
                     state.with_cpr_register(Arc::new(register))
                 }
+                None => state,
+            };
+            let state = match sandbox(&data, sandbox_database, &state).await? {
+                Some(sandbox) => state.with_sandbox(sandbox),
                 None => state,
             };
             fdg_server::webhook::spawn(
