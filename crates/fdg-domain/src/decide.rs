@@ -42,6 +42,12 @@ pub struct Context<'a> {
 /// Validated § 8, stk. 1, nr. 4–7: benefit, degree, hours, job titles, fund.
 type Details = (String, String, Option<u8>, Vec<String>, Option<String>);
 
+/// The longest name the registry keeps, in characters (§ 8, stk. 1, nr. 1; § 9, nr. 1).
+pub const MAX_NAME_CHARS: usize = 200;
+
+/// The longest free text (a note, comment, assessment or reason), in characters.
+pub const MAX_TEXT_CHARS: usize = 4000;
+
 /// How far ahead a periodic condition may be planned (§ 8, stk. 5).
 const MAX_DAYS_AHEAD: i32 = 365;
 
@@ -165,13 +171,31 @@ impl<'a> Decider<'a> {
         value: Option<&str>,
         required: &'static Rule,
     ) -> Option<String> {
-        match value.map(str::trim).filter(|s| !s.is_empty()) {
-            Some(s) => Some(s.to_owned()),
+        match self.free_text(field, value) {
+            Some(s) => Some(s),
             None => {
-                self.violate(required, field);
+                if value.is_none_or(|v| v.trim().is_empty()) {
+                    self.violate(required, field);
+                }
                 None
             }
         }
+    }
+
+    /// Optional text as given, trimmed; `None` when empty, and refused when longer than the
+    /// limit for its kind (a name, or free text).
+    fn free_text(&mut self, field: &str, value: Option<&str>) -> Option<String> {
+        let s = value.map(str::trim).filter(|s| !s.is_empty())?;
+        let (max, rule) = if field == "name" {
+            (MAX_NAME_CHARS, &rules::NAME_TOO_LONG)
+        } else {
+            (MAX_TEXT_CHARS, &rules::TEXT_TOO_LONG)
+        };
+        if s.chars().count() > max {
+            self.violate(rule, field);
+            return None;
+        }
+        Some(s.to_owned())
     }
 
     fn code(
@@ -639,11 +663,10 @@ impl<'a> Decider<'a> {
             {
                 continue;
             }
-            match note.trim() {
-                "" => self.violate(&rules::S9_4_NOTE_EMPTY, &field),
-                n => {
-                    areas.insert(area.clone(), n.to_owned());
-                }
+            if note.trim().is_empty() {
+                self.violate(&rules::S9_4_NOTE_EMPTY, &field);
+            } else if let Some(n) = self.free_text(&field, Some(note)) {
+                areas.insert(area.clone(), n);
             }
         }
         let match_category = self.match_category("match_category", c.match_category, true);
@@ -687,26 +710,29 @@ impl<'a> Decider<'a> {
             on,
         );
         let further = match first_contact {
-            true => trimmed(c.further_course.as_deref()),
+            true => self.free_text("further_course", c.further_course.as_deref()),
             false => self.text(
                 "further_course",
                 c.further_course.as_deref(),
                 &rules::S9_11_FURTHER_COURSE_REQUIRED,
             ),
         };
+        let comment = self.free_text("contact_form_comment", c.contact_form_comment.as_deref());
+        let summary = self.free_text("summary", c.summary.as_deref());
+        let citizen_comment = self.free_text("citizen_comment", c.citizen_comment.as_deref());
         Some(ContactRecord {
             case_type: case_type?,
             support: support?,
             consent: consent?,
             contact_form: contact_form?,
-            contact_form_comment: trimmed(c.contact_form_comment.as_deref()),
+            contact_form_comment: comment,
             attention_areas: areas,
-            summary: trimmed(c.summary.as_deref()),
+            summary,
             match_category: match_category?,
             decisive_areas: decisive,
             frequent_contact_reason: frequent,
             exemption_reason: exemption,
-            citizen_comment: trimmed(c.citizen_comment.as_deref()),
+            citizen_comment,
             further_course: further,
         })
     }
@@ -1294,12 +1320,6 @@ impl<'a> Decider<'a> {
             Err(v)
         }
     }
-}
-
-fn trimmed(s: Option<&str>) -> Option<String> {
-    s.map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
 }
 
 trait RetainFrom<T> {

@@ -79,6 +79,12 @@ rules! {
     MUNICIPALITY_NOT_RESPONSIBLE = "fdg.s2.municipality_not_responsible", "§ 2, stk. 2", Input,
         "Den angivne kommune er ikke personens ansvarlige kommune. Kommunen følger CPR-registeret og skifter ellers kun ved en overdragelse fra den ansvarlige kommune.",
         "The municipality given is not the person's responsible municipality. It follows the CPR register and otherwise changes only when the responsible municipality hands the person over.";
+    NAME_TOO_LONG = "fdg.input.name_too_long", "§ 8, stk. 1, nr. 1; § 9, nr. 1", Input,
+        "Navnet er for langt (højst 200 tegn).",
+        "The name is too long (at most 200 characters).";
+    TEXT_TOO_LONG = "fdg.input.text_too_long", "§ 9, nr. 3–5, 10–11; § 1, nr. 1", Input,
+        "Teksten er for lang (højst 4000 tegn).",
+        "The text is too long (at most 4000 characters).";
     NAME_KEPT = "fdg.identity.name_kept", "§ 8, stk. 1, nr. 1; § 9, nr. 1", Warning,
         "Navnet afviger fra det registrerede. Det registrerede navn er bevaret: en registrering omdøber aldrig en person.",
         "The name differs from the one recorded. The recorded name is kept: a record never renames a person.";

@@ -1428,7 +1428,33 @@ fn breaking_cases() -> Vec<Case> {
         )
     };
     let handed = hand(Some("147"), Some("Flyttet"));
+    let fc = Scenario::new(
+        PersonState::default(),
+        MunicipalJobcenter,
+        Command::FirstContact(first_contact()),
+    );
+    let long = |n: usize| "æ".repeat(n);
     cases.extend([
+        case(
+            &rules::NAME_TOO_LONG,
+            Some("name"),
+            reg.with_cmd(Command::Register(variant(&registration(), |c| {
+                c.name = Some(long(201));
+            }))),
+            reg.with_cmd(Command::Register(variant(&registration(), |c| {
+                c.name = Some(long(200));
+            }))),
+        ),
+        case(
+            &rules::TEXT_TOO_LONG,
+            Some("contact_form_comment"),
+            fc.with_cmd(Command::FirstContact(variant(&first_contact(), |c| {
+                c.contact.contact_form_comment = Some(long(4001));
+            }))),
+            fc.with_cmd(Command::FirstContact(variant(&first_contact(), |c| {
+                c.contact.contact_form_comment = Some(long(4000));
+            }))),
+        ),
         case(
             &rules::MUNICIPALITY_NOT_RESPONSIBLE,
             Some("municipality"),

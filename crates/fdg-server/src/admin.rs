@@ -148,6 +148,19 @@ pub async fn admin(
     render(&state, &headers, &user, StatusCode::OK, None, None).await
 }
 
+/// The first field in `fields` (name, value, most characters) that is too long, as a refusal
+/// in the page's language. Checked before anything reaches the store.
+fn too_long(lang: &str, fields: &[(&str, &str, usize)]) -> Option<String> {
+    let (name, _, max) = fields
+        .iter()
+        .find(|(_, value, max)| value.chars().count() > *max)?;
+    Some(if lang == "en" {
+        format!("{name} is too long (at most {max} characters).")
+    } else {
+        format!("{name} er for lang (højst {max} tegn).")
+    })
+}
+
 /// A change of an agreement.
 #[derive(Debug, Deserialize)]
 pub struct ChangeForm {
@@ -170,6 +183,9 @@ pub async fn change(
         return Err(ApiError::Forbidden(Vec::new()));
     }
     let t = texts(&headers);
+    if let Some(e) = too_long(t.lang, &[("reason", &form.reason, 1000)]) {
+        return refused(&state, &headers, &user, e).await;
+    }
     let action = match form.action.as_str() {
         "activate" => AgreementAction::Activate,
         "suspend" => AgreementAction::Suspend,
@@ -226,6 +242,14 @@ pub async fn create_org(
     user.check_csrf(&form.csrf)?;
     if !allowed(&user)? {
         return Err(ApiError::Forbidden(Vec::new()));
+    }
+    let lang = texts(&headers).lang;
+    let fields = [
+        ("code", form.code.as_str(), 16),
+        ("name", form.name.as_str(), 200),
+    ];
+    if let Some(e) = too_long(lang, &fields) {
+        return refused(&state, &headers, &user, e).await;
     }
     let kind: OrgKind = match form.kind.parse() {
         Ok(k) => k,
@@ -285,6 +309,9 @@ pub async fn create_user(
     let user = user?;
     user.check_csrf(&form.csrf)?;
     let operator = allowed(&user)?;
+    if let Some(e) = too_long(texts(&headers).lang, &[("name", &form.name, 200)]) {
+        return refused(&state, &headers, &user, e).await;
+    }
     let role: Role = match form.role.parse() {
         Ok(r) if operator || matches!(r, Role::Caseworker | Role::OrgAdmin) => r,
         _ => return Err(ApiError::Forbidden(Vec::new())),

@@ -1,0 +1,89 @@
+//! Every text a caller sends has a length limit, named as a rule with its provision, in Danish
+//! and English; nothing of an over-long request is stored.
+
+#![allow(clippy::unwrap_used)]
+
+use axum::http::StatusCode;
+use fdg_domain::OrgKind;
+use fdg_server::ServerConfig;
+use fdg_store::testing::TestDatabase;
+use serde_json::json;
+
+mod common;
+
+use common::{bearer, call};
+
+#[tokio::test]
+async fn over_long_names_and_notes_are_refused_by_rule_and_nothing_is_stored() {
+    let db = TestDatabase::new("input-limits").unwrap();
+    let (state, store) = common::app_state(&db, ServerConfig::default());
+    store
+        .create_org(OrgKind::MunicipalJobcenter, "101", "København")
+        .await
+        .unwrap();
+    let token = store
+        .create_token("101", Some(OrgKind::MunicipalJobcenter))
+        .await
+        .unwrap();
+    let router = fdg_server::router(state);
+    let mut body = json!({
+        "cpr": "020285-1002", "first_contact_date": "2026-11-03", "name": "x".repeat(201),
+        "case_type": "kontanthjaelp", "support": "kontanthjaelp",
+        "consent": {"obtain": true, "disclose": true, "date": "2026-11-03"},
+        "contact_form": "personligt", "contact_form_comment": "ø".repeat(4001),
+        "attention_areas": {"helbred": "n".repeat(4001)},
+        "match_category": 4, "decisive_areas": ["helbred"]
+    });
+    let r = call(
+        &router,
+        bearer(&token, "/api/v1/first-contacts", Some(&body)),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(r.headers["content-type"], "application/problem+json");
+    let named: Vec<(String, String)> = r.body["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| {
+            assert!(v["message_da"].as_str().unwrap().contains("tegn"));
+            assert!(v["provision"].as_str().unwrap().starts_with('§'));
+            (
+                v["rule"].as_str().unwrap().into(),
+                v["field"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let expected = [
+        ("fdg.input.name_too_long", "name"),
+        ("fdg.input.text_too_long", "contact_form_comment"),
+        ("fdg.input.text_too_long", "attention_areas.helbred"),
+    ];
+    for (rule, field) in expected {
+        assert!(
+            named.contains(&(rule.into(), field.into())),
+            "{rule} @ {field} in {named:?}"
+        );
+    }
+    assert!(
+        !r.text.contains("xxxx"),
+        "the answer never echoes the input"
+    );
+    let search = json!({"cpr": "020285-1002"});
+    let found = call(
+        &router,
+        bearer(&token, "/api/v1/persons/search", Some(&search)),
+    )
+    .await;
+    assert_eq!(found.status, StatusCode::NOT_FOUND, "nothing was stored");
+    // At the limits, accepted.
+    body["name"] = json!("x".repeat(200));
+    body["contact_form_comment"] = json!("ø".repeat(4000));
+    body["attention_areas"] = json!({"helbred": "n".repeat(4000)});
+    let r = call(
+        &router,
+        bearer(&token, "/api/v1/first-contacts", Some(&body)),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+}
