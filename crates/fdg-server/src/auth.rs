@@ -184,9 +184,13 @@ impl FromRequestParts<AppState> for Caller {
         };
         if let Some(refusal) = refusal {
             // Refused access is audited too (no person: the request never got that far).
+            let route = parts
+                .extensions
+                .get::<axum::extract::MatchedPath>()
+                .map_or(parts.uri.path(), |m| m.as_str());
             let entry = caller.audit(
                 state.clock.now(),
-                format!("api {}", parts.uri.path().split('/').nth(3).unwrap_or("")),
+                attempted(&parts.method, route),
                 None,
                 "web service call",
                 "denied",
@@ -195,5 +199,68 @@ impl FromRequestParts<AppState> for Caller {
             return Err(refusal);
         }
         Ok(caller)
+    }
+}
+
+/// The audit action of a web-service call refused before its handler ran (the agreement is
+/// suspended, terminated or out of its dates): the word the handler itself would have
+/// audited, so the refused attempt is found beside the successful ones.
+pub(crate) fn attempted(method: &axum::http::Method, route: &str) -> String {
+    let tail = route.strip_prefix("/api/v1").unwrap_or(route);
+    let write = |kind: &str| format!("write.{kind}");
+    match (method.as_str(), tail) {
+        ("POST", "/jobseeker-registrations") => write("jobseeker_registration"),
+        ("POST", "/jobseeker-deregistrations") => write("jobseeker_deregistration"),
+        ("POST", "/first-contacts") => write("first_contact"),
+        ("POST", "/benefit-cessations") => write("benefit_cessation"),
+        ("POST", "/periodic-conditions") => write("periodic_condition_start"),
+        ("POST", "/periodic-conditions/{fact_id}/end") => write("periodic_condition_end"),
+        ("POST", "/contact-interviews") => write("contact_interview"),
+        ("POST", "/other-actor-assignments") => write("other_actor_assignment"),
+        ("POST", "/municipality-handovers") => write("municipality_handover"),
+        ("POST", "/corrections") => write("correction"),
+        ("POST", "/persons/search") => "person.search".into(),
+        ("GET", "/persons/{person_id}") => "person.read".into(),
+        ("GET", "/persons/{person_id}/history") => "person.history".into(),
+        ("GET", "/events" | "/events/stream" | "/feed/next") => "feed.read".into(),
+        (_, "/feed/cursor") => "feed.cursor".into(),
+        ("GET", "/code-lists") => "reference.code_lists".into(),
+        ("GET", "/rules") => "reference.rules".into(),
+        (_, t) if t.starts_with("/supervision/") => "supervision.read".into(),
+        _ => "api.unknown".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_web_service_route_has_an_audit_action_for_a_refused_call() {
+        let doc: serde_json::Value =
+            serde_json::from_str(&crate::openapi::json()).expect("the OpenAPI document");
+        let paths = doc["paths"].as_object().expect("paths");
+        let mut seen = 0;
+        for (path, item) in paths {
+            if path == "/api/v1/me/access-log" {
+                continue; // the citizen's, not an agreement's
+            }
+            for method in item.as_object().expect("methods").keys() {
+                let m: axum::http::Method = method.to_uppercase().parse().expect("a method");
+                let action = attempted(&m, path);
+                assert_ne!(action, "api.unknown", "{method} {path}");
+                assert!(!action.contains(' '), "{action}");
+                seen += 1;
+            }
+        }
+        assert!(seen >= 20, "{seen}");
+        let write = attempted(&axum::http::Method::POST, "/api/v1/first-contacts");
+        assert_eq!(
+            write,
+            format!(
+                "write.{}",
+                fdg_domain::Command::FirstContact(Default::default()).kind()
+            )
+        );
     }
 }

@@ -252,3 +252,50 @@ fn form_get(path: &str, cookie: &str) -> Request<Body> {
         .body(Body::empty())
         .unwrap()
 }
+
+#[tokio::test]
+async fn a_call_refused_for_its_agreement_is_audited_as_what_it_attempted() {
+    use fdg_domain::agreement::AgreementAction;
+    let db = TestDatabase::new("write-path-refused").unwrap();
+    let (mut state, store) = common::app_state(&db, ServerConfig::default());
+    let recording = Arc::new(Recording {
+        inner: state.audit.clone(),
+        seen: Mutex::new(Vec::new()),
+    });
+    state.audit = recording.clone();
+    let router = fdg_server::router(state);
+    store
+        .create_org(OrgKind::MunicipalJobcenter, "101", "101")
+        .await
+        .unwrap();
+    let token = store
+        .create_token("101", Some(OrgKind::MunicipalJobcenter))
+        .await
+        .unwrap();
+    let agreement = store.agreements().await.unwrap()[0].id;
+    store
+        .change_agreement(agreement, AgreementAction::Suspend, "§ 13", "operator")
+        .await
+        .unwrap();
+    let body = serde_json::json!({"cpr": "020285-1002"});
+    for (path, action) in [
+        ("/api/v1/first-contacts", "write.first_contact"),
+        ("/api/v1/persons/search", "person.search"),
+        ("/api/v1/persons/p123/history", "person.history"),
+        ("/api/v1/events", "feed.read"),
+    ] {
+        let get = path.contains("p123") || path.ends_with("events");
+        let r = call(
+            &router,
+            common::bearer(&token, path, (!get).then_some(&body)),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{path}");
+        let last = recording.seen.lock().unwrap().last().cloned().unwrap();
+        assert_eq!(
+            (last.action.as_str(), last.outcome.as_str()),
+            (action, "denied"),
+            "{path}"
+        );
+    }
+}
