@@ -48,6 +48,7 @@ pub mod supervision;
 pub mod telemetry;
 pub mod tls;
 pub mod webhook;
+pub mod witness;
 pub mod xlsx;
 
 pub use error::ApiError;

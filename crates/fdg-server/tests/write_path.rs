@@ -46,6 +46,12 @@ impl AuditLog for Recording {
     fn prune(&self, before: Timestamp) -> BoxFut<'_, Result<u64>> {
         self.inner.prune(before)
     }
+    fn head(&self) -> BoxFut<'_, Result<(i64, [u8; 32])>> {
+        self.inner.head()
+    }
+    fn hash_at(&self, seq: i64) -> BoxFut<'_, Result<Option<[u8; 32]>>> {
+        self.inner.hash_at(seq)
+    }
 }
 
 /// A form a browser posts (with its cookie, once it has one).

@@ -109,6 +109,12 @@ pub trait AuditLog: Send + Sync + 'static {
     ) -> BoxFut<'a, Result<Vec<StoredAuditEntry>>>;
     /// Checks the whole chain.
     fn verify(&self) -> BoxFut<'_, Result<VerifyReport>>;
+    /// The chain's head: the newest position and its hash (`0` and zeros when empty). What a
+    /// signed checkpoint records.
+    fn head(&self) -> BoxFut<'_, Result<(i64, [u8; 32])>>;
+    /// The stored hash at position `seq`: of the entry there, or of the prune checkpoint
+    /// there; `None` when neither exists.
+    fn hash_at(&self, seq: i64) -> BoxFut<'_, Result<Option<[u8; 32]>>>;
     /// Removes entries recorded before `before`, keeping the chain verifiable; returns how many.
     fn prune(&self, before: Timestamp) -> BoxFut<'_, Result<u64>>;
 }
@@ -618,6 +624,14 @@ impl AuditLog for SqliteAudit {
         })
     }
 
+    fn head(&self) -> BoxFut<'_, Result<(i64, [u8; 32])>> {
+        Box::pin(async move { self.read(|c| db_head(&mut crate::sqlite::SqliteDb(c))) })
+    }
+
+    fn hash_at(&self, seq: i64) -> BoxFut<'_, Result<Option<[u8; 32]>>> {
+        Box::pin(async move { self.read(|c| db_hash_at(&mut crate::sqlite::SqliteDb(c), seq)) })
+    }
+
     fn prune(&self, before: Timestamp) -> BoxFut<'_, Result<u64>> {
         let path = self.inner.path.clone();
         Box::pin(async move {
@@ -664,6 +678,27 @@ fn db_head(db: &mut dyn crate::sql::Db) -> Result<(i64, [u8; 32])> {
         .try_into()
         .map_err(|_| StoreError::Corrupt("audit hash length".into()))?;
     Ok((seq, hash))
+}
+
+/// The stored hash at `seq` (an entry's, or a prune checkpoint's).
+fn db_hash_at(db: &mut dyn crate::sql::Db, seq: i64) -> Result<Option<[u8; 32]>> {
+    use crate::sql::args;
+    let found = match db.query_opt("SELECT hash FROM audit WHERE seq = ?1", args![seq], |r| {
+        Ok(r.bytes(0)?.to_vec())
+    })? {
+        Some(h) => Some(h),
+        None => db.query_opt(
+            "SELECT hash FROM audit_checkpoints WHERE seq = ?1",
+            args![seq],
+            |r| Ok(r.bytes(0)?.to_vec()),
+        )?,
+    };
+    found
+        .map(|h| {
+            h.try_into()
+                .map_err(|_| StoreError::Corrupt("audit hash length".into()))
+        })
+        .transpose()
 }
 
 fn db_entry(r: &dyn crate::sql::RowRef) -> Result<StoredAuditEntry> {
@@ -823,6 +858,14 @@ impl AuditLog for PostgresAudit {
                 })
             })
         })
+    }
+
+    fn head(&self) -> BoxFut<'_, Result<(i64, [u8; 32])>> {
+        self.readers.run(db_head)
+    }
+
+    fn hash_at(&self, seq: i64) -> BoxFut<'_, Result<Option<[u8; 32]>>> {
+        self.readers.run(move |db| db_hash_at(db, seq))
     }
 
     fn prune(&self, before: Timestamp) -> BoxFut<'_, Result<u64>> {

@@ -79,6 +79,8 @@ impl DataArgs {
 }
 
 #[derive(Subcommand)]
+// Parsed once at start; the size of `Serve`'s options does not matter.
+#[allow(clippy::large_enum_variant)]
 enum Cmd {
     /// Run the web services.
     Serve {
@@ -158,6 +160,17 @@ enum Cmd {
         /// docs/sandbox.md.
         #[arg(long, env = "FDG_SANDBOX_DATABASE_URL", value_name = "URL", value_parser = Database::parse)]
         sandbox_database: Option<Database>,
+        /// Sign the audit log's head with this key (`fdg audit keygen`) every
+        /// --audit-checkpoint-every seconds and append it to --audit-witness.
+        #[arg(long, env = "FDG_AUDIT_CHECKPOINT_KEY", requires = "audit_witness")]
+        audit_checkpoint_key: Option<PathBuf>,
+        /// The witness file signed checkpoints are appended to; keep it outside the
+        /// registry's reach (another machine, write-once storage).
+        #[arg(long, env = "FDG_AUDIT_WITNESS", requires = "audit_checkpoint_key")]
+        audit_witness: Option<PathBuf>,
+        /// Seconds between signed checkpoints.
+        #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(10..=86_400))]
+        audit_checkpoint_every: u64,
     },
     /// Create the database and apply migrations, then exit.
     Migrate {
@@ -476,6 +489,30 @@ enum AuditCmd {
     Verify {
         #[command(flatten)]
         data: DataArgs,
+        /// Also check the log against this witness file of signed checkpoints: detects
+        /// entries cut off the end and a recomputed chain.
+        #[arg(long, requires = "public_key")]
+        witness: Option<PathBuf>,
+        /// The checkpoint key's public half (hex, as `fdg audit keygen` printed it).
+        #[arg(long, requires = "witness")]
+        public_key: Option<String>,
+    },
+    /// Make an Ed25519 key for signing audit checkpoints; prints its public half.
+    Keygen {
+        /// Where to write the private key (PKCS#8); refused if the file exists.
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Sign the log's current head and append it to the witness file.
+    Checkpoint {
+        #[command(flatten)]
+        data: DataArgs,
+        /// The private key (from `fdg audit keygen`).
+        #[arg(long)]
+        key: PathBuf,
+        /// The witness file, kept outside the registry's reach.
+        #[arg(long)]
+        witness: PathBuf,
     },
     /// Remove entries older than a number of days, keeping the chain verifiable.
     Prune {
@@ -622,6 +659,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             client_ca,
             cpr_register,
             sandbox_database,
+            audit_checkpoint_key,
+            audit_witness,
+            audit_checkpoint_every,
         } => {
             let tls = match (&tls_cert, &tls_key) {
                 (Some(cert), Some(key)) => Some(fdg_server::tls::server_config(
@@ -644,6 +684,44 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                         match audit.prune(before).await {
                             Ok(n) => tracing::info!(pruned = n, "audit retention"),
                             Err(e) => tracing::error!(error = %e, "audit pruning failed"),
+                        }
+                    }
+                });
+            }
+            if let (Some(key), Some(witness)) = (audit_checkpoint_key, audit_witness) {
+                let key =
+                    fdg_server::witness::SigningKey::load(&key).map_err(anyhow::Error::msg)?;
+                eprintln!(
+                    "  Audit checkpoints: every {audit_checkpoint_every} s to {} (key {})",
+                    witness.display(),
+                    key.public_hex()
+                );
+                let (audit, clock) = (audit.clone(), clock.clone());
+                tokio::spawn(async move {
+                    let every = std::time::Duration::from_secs(audit_checkpoint_every);
+                    let mut tick = tokio::time::interval(every);
+                    let mut last = 0;
+                    loop {
+                        tick.tick().await;
+                        match audit.head().await {
+                            Ok((seq, _)) if seq == last => continue,
+                            Ok(_) => {}
+                            Err(e) => {
+                                tracing::error!(error = %e, "audit head unreadable");
+                                continue;
+                            }
+                        }
+                        match fdg_server::witness::checkpoint(
+                            audit.as_ref(),
+                            &key,
+                            &witness,
+                            clock.now(),
+                        )
+                        .await
+                        {
+                            Ok(Some(c)) => last = c.seq,
+                            Ok(None) => {}
+                            Err(e) => tracing::error!(error = %e, "audit checkpoint failed"),
                         }
                     }
                 });
@@ -822,9 +900,40 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         },
         Cmd::Webhook { command } => webhook(command).await?,
         Cmd::Audit { command } => match command {
-            AuditCmd::Verify { data } => {
+            AuditCmd::Verify {
+                data,
+                witness,
+                public_key,
+            } => {
                 let audit = data.audit()?;
                 let report = audit.verify().await?;
+                if let (Some(witness), Some(public_key)) = (witness, public_key) {
+                    let text = std::fs::read_to_string(&witness)
+                        .with_context(|| format!("reading {}", witness.display()))?;
+                    let w = fdg_server::witness::verify(
+                        audit.as_ref(),
+                        &text,
+                        &public_key,
+                        report.from_checkpoint,
+                    )
+                    .await
+                    .map_err(anyhow::Error::msg)?;
+                    for p in &w.problems {
+                        println!("{}", serde_json::to_string(p)?);
+                    }
+                    if !w.problems.is_empty() {
+                        bail!(
+                            "audit log does not match its witness: {} problem(s)",
+                            w.problems.len()
+                        );
+                    }
+                    eprintln!(
+                        "witness: {} signed checkpoints match (newest at {}), {} pruned away",
+                        w.checked,
+                        w.newest.unwrap_or(0),
+                        w.pruned
+                    );
+                }
                 if report.problems.is_empty() {
                     eprintln!(
                         "audit log intact: {} entries{}",
@@ -843,6 +952,39 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                         report.problems.len(),
                         report.entries
                     );
+                }
+            }
+            AuditCmd::Keygen { out } => {
+                let (secret, public) =
+                    fdg_server::witness::generate_key().map_err(anyhow::Error::msg)?;
+                let mut options = std::fs::OpenOptions::new();
+                options.write(true).create_new(true);
+                #[cfg(unix)]
+                std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+                let mut f = options
+                    .open(&out)
+                    .with_context(|| format!("creating {}", out.display()))?;
+                std::io::Write::write_all(&mut f, &secret)?;
+                eprintln!("private key written to {} (keep it secret)", out.display());
+                println!("{public}");
+            }
+            AuditCmd::Checkpoint { data, key, witness } => {
+                let audit = data.audit()?;
+                let key =
+                    fdg_server::witness::SigningKey::load(&key).map_err(anyhow::Error::msg)?;
+                match fdg_server::witness::checkpoint(
+                    audit.as_ref(),
+                    &key,
+                    &witness,
+                    DanishClock::new().now(),
+                )
+                .await
+                .map_err(anyhow::Error::msg)?
+                {
+                    Some(c) => {
+                        eprintln!("checkpoint at {} appended to {}", c.seq, witness.display())
+                    }
+                    None => eprintln!("the audit log is empty: nothing to sign"),
                 }
             }
             AuditCmd::Prune { data, keep_days } => {
