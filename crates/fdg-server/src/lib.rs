@@ -41,6 +41,7 @@ pub mod http;
 pub mod oidc;
 pub mod openapi;
 pub mod pages;
+pub mod passwords;
 pub mod scope;
 pub mod service;
 pub mod session;

@@ -168,12 +168,6 @@ fn verify_with(key: &Value, kty: &str, signed: &[u8], sig: &[u8]) -> bool {
     }
 }
 
-fn random_hex(bytes: usize) -> Result<String, ApiError> {
-    let mut b = vec![0u8; bytes];
-    getrandom::fill(&mut b).map_err(|e| ApiError::internal(e.to_string()))?;
-    Ok(b.iter().map(|b| format!("{b:02x}")).collect())
-}
-
 async fn get_json(config: &OidcConfig, url: &str) -> Result<Value, ApiError> {
     let (status, body) = crate::http::exchange(
         &config.ca_file,
@@ -219,7 +213,11 @@ fn flow_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
 pub async fn login(State(state): State<AppState>) -> Result<Response, ApiError> {
     let config = oidc(&state)?;
     let meta = metadata(config).await?;
-    let (flow_state, nonce, verifier) = (random_hex(16)?, random_hex(16)?, random_hex(32)?);
+    let (flow_state, nonce, verifier) = (
+        crate::session::random_hex(16)?,
+        crate::session::random_hex(16)?,
+        crate::session::random_hex(32)?,
+    );
     let challenge = b64url_encode(&sha2::Sha256::digest(verifier.as_bytes()));
     let query = serde_urlencoded::to_string([
         ("response_type", "code"),

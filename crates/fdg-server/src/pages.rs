@@ -57,6 +57,8 @@ pub struct Texts {
     pub login_failed: &'static str,
     /// Locked login.
     pub login_locked: &'static str,
+    /// The login form came without its token (expired, or posted from elsewhere).
+    pub login_expired: &'static str,
     /// Find page title.
     pub find_title: &'static str,
     /// CPR label.
@@ -175,6 +177,16 @@ pub struct Texts {
     pub password_mismatch: &'static str,
     /// Password page text.
     pub password_short: &'static str,
+    /// Changing one's password (not a one-time one).
+    pub password_intro_change: &'static str,
+    /// The current password.
+    pub password_current: &'static str,
+    /// The current password was wrong.
+    pub password_current_wrong: &'static str,
+    /// The new password is too easy to guess.
+    pub password_weak: &'static str,
+    /// Link to the password page.
+    pub password_link: &'static str,
     /// Administration text.
     pub admin_title: &'static str,
     /// Administration text.
@@ -238,6 +250,7 @@ pub const DA: Texts = Texts {
     login: "Log ind",
     login_failed: "Brugernavnet eller adgangskoden er forkert.",
     login_locked: "For mange mislykkede forsøg. Prøv igen om 15 minutter.",
+    login_expired: "Loginformularen var udløbet. Log ind igen.",
     find_title: "Find en person",
     cpr: "CPR-nummer",
     cpr_hint: "10 cifre, fx 010190-1234",
@@ -297,6 +310,11 @@ pub const DA: Texts = Texts {
     password_save: "Gem adgangskoden",
     password_mismatch: "De to adgangskoder er ikke ens.",
     password_short: "Adgangskoden skal have mindst 12 tegn.",
+    password_intro_change: "Vælg en ny adgangskode. Dine andre sessioner bliver logget ud.",
+    password_current: "Nuværende adgangskode",
+    password_current_wrong: "Den nuværende adgangskode er forkert.",
+    password_weak: "Adgangskoden er for let at gætte (almindelig, gentagende, fortløbende eller med brugernavnet). Vælg fx nogle tilfældige ord.",
+    password_link: "Skift adgangskode",
     admin_title: "Administration",
     admin_shown_once: "Vises kun denne ene gang. Gem den nu.",
     admin_agreements: "Tilslutningsaftaler (§ 10–§ 13)",
@@ -338,6 +356,7 @@ pub const EN: Texts = Texts {
     login: "Log in",
     login_failed: "The username or the password is wrong.",
     login_locked: "Too many failed attempts. Try again in 15 minutes.",
+    login_expired: "The login form had expired. Please log in again.",
     find_title: "Find a person",
     cpr: "CPR number",
     cpr_hint: "10 digits, e.g. 010190-1234",
@@ -397,6 +416,11 @@ pub const EN: Texts = Texts {
     password_save: "Save the password",
     password_mismatch: "The two passwords differ.",
     password_short: "The password needs at least 12 characters.",
+    password_intro_change: "Choose a new password. Your other sessions will be logged out.",
+    password_current: "Current password",
+    password_current_wrong: "The current password is wrong.",
+    password_weak: "The password is too easy to guess (common, repetitive, a sequence or containing your username). Try a few random words.",
+    password_link: "Change password",
     admin_title: "Administration",
     admin_shown_once: "Shown this once only. Store it now.",
     admin_agreements: "Connection agreements (§ 10–§ 13)",
@@ -484,19 +508,13 @@ pub struct LoginPage {
     pub error: Option<&'static str>,
     /// The username typed (kept).
     pub username: String,
+    /// The login form's CSRF token.
+    pub csrf: String,
 }
 
 /// GET /login.
-pub async fn login_page(headers: HeaderMap) -> Response {
-    render(
-        StatusCode::OK,
-        &LoginPage {
-            t: texts(&headers),
-            user: None,
-            error: None,
-            username: String::new(),
-        },
-    )
+pub async fn login_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    crate::session::login_form(&state, &headers, StatusCode::OK, None, String::new())
 }
 
 /// The search page.
@@ -1043,6 +1061,8 @@ pub struct PasswordPage {
     pub csrf: String,
     /// What went wrong.
     pub error: Option<&'static str>,
+    /// Still on the one-time password.
+    pub first: bool,
 }
 
 /// GET /password.
@@ -1058,6 +1078,7 @@ pub async fn password_page(headers: HeaderMap, user: Result<SessionUser, ApiErro
             csrf: user.session.csrf.clone(),
             user: Some(user_view(&user)),
             error: None,
+            first: user.session.user.must_change_password,
         },
     )
 }
@@ -1066,11 +1087,15 @@ pub async fn password_page(headers: HeaderMap, user: Result<SessionUser, ApiErro
 #[derive(Debug, Deserialize)]
 pub struct PasswordForm {
     csrf: String,
+    #[serde(default)]
+    current_password: String,
     new_password: String,
     repeat: String,
 }
 
-/// POST /password: sets the user's own password.
+/// POST /password: sets the user's own password. It needs the current one (the one-time
+/// password, for a new user), refuses passwords easy to guess, counts a wrong current password
+/// as a failed login, and ends the user's other sessions.
 pub async fn set_password(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -1080,13 +1105,42 @@ pub async fn set_password(
     let user = user?;
     user.check_csrf(&form.csrf)?;
     let t = texts(&headers);
-    let error = if form.new_password != form.repeat {
+    let username = user.session.user.username.clone();
+    let too_long = [&form.current_password, &form.new_password, &form.repeat]
+        .iter()
+        .any(|p| p.len() > crate::session::MAX_PASSWORD);
+    let mut error = if too_long || form.new_password != form.repeat {
         Some(t.password_mismatch)
     } else if form.new_password.chars().count() < 12 {
         Some(t.password_short)
+    } else if crate::passwords::weakness(&form.new_password, &username).is_some() {
+        Some(t.password_weak)
     } else {
         None
     };
+    if error.is_none() {
+        // A wrong current password counts as a failed login: a stolen session cannot guess it.
+        #[allow(clippy::disallowed_methods)]
+        let now = jiff::Timestamp::now();
+        let window = jiff::SignedDuration::try_from(crate::session::LOCKOUT).unwrap_or_default();
+        let locked = state
+            .store
+            .login_attempt(&username, now, window, crate::session::MAX_FAILURES)
+            .await?;
+        let current = match locked {
+            Some(_) => None,
+            None => state.store.login(&username, &form.current_password).await?,
+        };
+        if current.is_none_or(|u| u.id != user.session.user.id) {
+            error = Some(if locked.is_some() {
+                t.login_locked
+            } else {
+                t.password_current_wrong
+            });
+        } else {
+            state.store.login_succeeded(&username).await?;
+        }
+    }
     if let Some(error) = error {
         return Ok(render(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -1095,6 +1149,7 @@ pub async fn set_password(
                 csrf: user.session.csrf.clone(),
                 user: Some(user_view(&user)),
                 error: Some(error),
+                first: user.session.user.must_change_password,
             },
         ));
     }
@@ -1102,6 +1157,11 @@ pub async fn set_password(
         .store
         .set_password(user.session.user.id, &form.new_password)
         .await?;
+    let ended = state
+        .store
+        .end_other_sessions(user.session.user.id, &user.id)
+        .await?;
+    tracing::info!(user = user.session.user.id, ended, "password changed");
     Ok(Redirect::to("/").into_response())
 }
 

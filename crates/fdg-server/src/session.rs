@@ -22,8 +22,12 @@ use crate::{ApiError, AppState};
 
 /// The session cookie's name.
 pub const COOKIE: &str = "fdg_session";
-/// How long a session lasts (a working day).
+/// How long a session lasts at most (a working day).
 pub const SESSION_HOURS: i64 = 9;
+/// A session unused for this long ends (idle timeout).
+pub const IDLE_MINUTES: i64 = 30;
+/// The cookie holding the login form's CSRF token (double submit: the form carries it too).
+pub const LOGIN_COOKIE: &str = "fdg_login";
 /// Login attempts for one username within [`LOCKOUT`] before it is locked until the window
 /// ends.
 pub const MAX_FAILURES: u32 = 5;
@@ -35,6 +39,19 @@ pub const LOCKOUT: Duration = Duration::from_secs(15 * 60);
 pub const MAX_USERNAME: usize = 64;
 /// Longest password accepted (argon2 hashes whatever it is given).
 pub const MAX_PASSWORD: usize = 1024;
+
+/// `bytes` random bytes as lowercase hex.
+pub(crate) fn random_hex(bytes: usize) -> Result<String, ApiError> {
+    let mut b = vec![0u8; bytes];
+    getrandom::fill(&mut b).map_err(|e| ApiError::internal(e.to_string()))?;
+    Ok(b.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Compares two secrets in constant time.
+fn same_secret(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |d, (x, y)| d | (x ^ y)) == 0
+}
 
 /// The value of cookie `name` in the request, if sent.
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -60,10 +77,7 @@ pub struct SessionUser {
 impl SessionUser {
     /// Refuses a form that does not carry the session's CSRF token.
     pub fn check_csrf(&self, token: &str) -> Result<(), ApiError> {
-        // Constant-time comparison: the token is a secret.
-        let (a, b) = (self.session.csrf.as_bytes(), token.as_bytes());
-        let same = a.len() == b.len() && a.iter().zip(b).fold(0u8, |d, (x, y)| d | (x ^ y)) == 0;
-        if same {
+        if same_secret(&self.session.csrf, token) {
             Ok(())
         } else {
             Err(ApiError::Forbidden(Vec::new()))
@@ -76,9 +90,18 @@ impl FromRequestParts<AppState> for SessionUser {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let id = cookie(&parts.headers, COOKIE).ok_or(ApiError::Unauthenticated)?;
-        let Some(session) = state.store.session(&id, state.clock.now()).await? else {
+        let now = state.clock.now();
+        let Some(session) = state.store.session(&id, now).await? else {
             return Err(ApiError::Unauthenticated);
         };
+        // Idle timeout: each use moves the end IDLE_MINUTES ahead, never past the working
+        // day. Written at most once a minute per session.
+        let idle = jiff::SignedDuration::from_mins(IDLE_MINUTES);
+        let until =
+            (now + idle).min(session.created_at + jiff::SignedDuration::from_hours(SESSION_HOURS));
+        if until.duration_since(session.expires_at) >= jiff::SignedDuration::from_mins(1) {
+            state.store.extend_session(&id, until).await?;
+        }
         // Someone still on a one-time password may only choose a new one (or log out).
         let path = parts.uri.path();
         if session.user.must_change_password
@@ -97,6 +120,42 @@ pub struct LoginForm {
     pub username: String,
     /// Password.
     pub password: String,
+    /// The login form's CSRF token, also in the [`LOGIN_COOKIE`] cookie.
+    #[serde(default)]
+    pub csrf: String,
+}
+
+/// The login page with a fresh CSRF token, which it also sets as the [`LOGIN_COOKIE`] cookie
+/// (`SameSite=Strict`): a login form posted from another site carries neither.
+pub fn login_form(
+    state: &AppState,
+    headers: &HeaderMap,
+    status: StatusCode,
+    error: Option<&'static str>,
+    username: String,
+) -> Response {
+    let csrf = match random_hex(16) {
+        Ok(c) => c,
+        Err(e) => return e.into_response(),
+    };
+    let page = crate::pages::LoginPage {
+        t: crate::pages::texts(headers),
+        user: None,
+        error,
+        username,
+        csrf: csrf.clone(),
+    };
+    match askama::Template::render(&page) {
+        Ok(body) => {
+            let mut res = (status, axum::response::Html(body)).into_response();
+            res.headers_mut().insert(
+                header::SET_COOKIE,
+                cookie_header(state, LOGIN_COOKIE, &csrf, "/; SameSite=Strict", 3600),
+            );
+            res
+        }
+        Err(e) => ApiError::internal(e).into_response(),
+    }
 }
 
 fn session_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
@@ -136,17 +195,18 @@ pub async fn login(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("text/html"));
     let page_again = |status: StatusCode, error: &'static str| {
-        let page = crate::pages::LoginPage {
-            t: crate::pages::texts(&headers),
-            user: None,
-            error: Some(error),
-            username: form.username.clone(),
-        };
-        match askama::Template::render(&page) {
-            Ok(body) => (status, axum::response::Html(body)).into_response(),
-            Err(e) => ApiError::internal(e).into_response(),
-        }
+        login_form(&state, &headers, status, Some(error), form.username.clone())
     };
+    // Login CSRF: the form must carry the token its page set as a cookie.
+    let posted_here = cookie(&headers, LOGIN_COOKIE)
+        .is_some_and(|c| !form.csrf.is_empty() && same_secret(&c, &form.csrf));
+    if !posted_here {
+        if html {
+            let t = crate::pages::texts(&headers);
+            return Ok(page_again(StatusCode::FORBIDDEN, t.login_expired));
+        }
+        return Err(ApiError::Forbidden(Vec::new()));
+    }
     let username = form.username.trim().to_lowercase();
     let refused = |html: bool| -> Result<Response, ApiError> {
         tracing::info!("failed login");
@@ -179,7 +239,7 @@ pub async fn login(
         return refused(html);
     };
     state.store.login_succeeded(&username).await?;
-    let expires = state.clock.now() + jiff::SignedDuration::from_hours(SESSION_HOURS);
+    let expires = state.clock.now() + jiff::SignedDuration::from_mins(IDLE_MINUTES);
     let id = state.store.create_session(user.id, expires).await?;
     let mut res = (StatusCode::SEE_OTHER, [(header::LOCATION, "/")]).into_response();
     res.headers_mut().insert(

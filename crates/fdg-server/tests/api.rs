@@ -145,6 +145,29 @@ impl App {
             .await
     }
 
+    /// Posts the login form as a browser does: the login page first, for its CSRF token and
+    /// cookie, then the form with `fields` (`username=…&password=…`).
+    async fn login_post(&self, fields: &str, html: bool) -> Answer {
+        let page = self
+            .call(Request::get("/login").body(Body::empty()).unwrap())
+            .await;
+        let cookie = page.headers[header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        let mut req = Request::post("/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, cookie);
+        if html {
+            req = req.header(header::ACCEPT, "text/html");
+        }
+        let body = format!("{fields}&csrf={}", csrf_of(&page));
+        self.call(req.body(Body::from(body)).unwrap()).await
+    }
+
     async fn get(&self, token: &str, path: &str) -> Answer {
         self.call(
             Request::get(path)
@@ -1277,13 +1300,8 @@ async fn users_log_in_to_server_side_sessions_with_csrf_and_throttling() {
             .await
             .is_err()
     );
-    let form = |u: &str, p: &str| {
-        Request::post("/login")
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::from(format!("username={u}&password={p}")))
-            .unwrap()
-    };
-    let ok = app.call(form("Anne.Berg", &password)).await;
+    let form = |u: &str, p: &str| format!("username={u}&password={p}");
+    let ok = app.login_post(&form("Anne.Berg", &password), false).await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER);
     let cookie = ok.headers[header::SET_COOKIE].to_str().unwrap().to_owned();
     for attr in ["HttpOnly", "SameSite=Strict", "Path=/"] {
@@ -1326,21 +1344,23 @@ async fn users_log_in_to_server_side_sessions_with_csrf_and_throttling() {
     assert_eq!(gone.status, StatusCode::UNAUTHORIZED);
     // Wrong passwords: refused; after five, even the right one waits.
     for _ in 0..5 {
-        let r = app.call(form("anne.berg", "wrong-password")).await;
+        let r = app
+            .login_post(&form("anne.berg", "wrong-password"), false)
+            .await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED);
         assert_eq!(r.body["type"], "urn:fdg:problem:login-failed");
     }
-    let locked = app.call(form("anne.berg", &password)).await;
+    let locked = app.login_post(&form("anne.berg", &password), false).await;
     assert_eq!(locked.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(locked.headers.contains_key(header::RETRY_AFTER));
     // An unknown user gets the same answer as a wrong password.
-    let unknown = app.call(form("nobody", "whatever")).await;
+    let unknown = app.login_post(&form("nobody", "whatever"), false).await;
     assert_eq!(unknown.body["type"], "urn:fdg:problem:login-failed");
     // A hostile visitor's megabyte usernames are refused as failed logins before anything is
     // counted or hashed.
     for i in 0..3 {
         let huge = format!("{i}{}", "x".repeat(1 << 20));
-        let r = app.call(form(&huge, "whatever")).await;
+        let r = app.login_post(&form(&huge, "whatever"), false).await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED);
         assert_eq!(r.body["type"], "urn:fdg:problem:login-failed");
     }
@@ -1970,15 +1990,9 @@ async fn browser_login_as(
     let password = "a-password-of-my-own";
     app.store.set_password(user.id, password).await.unwrap();
     let r = app
-        .call(
-            Request::post("/login")
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .header(header::ACCEPT, "text/html")
-                .body(Body::from(format!(
-                    "username={}&password={password}",
-                    user.username
-                )))
-                .unwrap(),
+        .login_post(
+            &format!("username={}&password={password}", user.username),
+            true,
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
@@ -2049,13 +2063,7 @@ async fn the_login_page_is_danish_by_default_keeps_the_username_and_explains_a_f
             .contains(r#"<label for="username">Brugernavn</label>"#)
     );
     let wrong = app
-        .call(
-            Request::post("/login")
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .header(header::ACCEPT, "text/html")
-                .body(Body::from("username=anne.berg&password=forkert"))
-                .unwrap(),
-        )
+        .login_post("username=anne.berg&password=forkert", true)
         .await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
     assert!(
@@ -2783,14 +2791,9 @@ async fn an_operator_onboards_and_suspends_a_vendor_in_the_browser_and_the_api_f
         .unwrap();
     // First login with the one-time password: only choosing a new one is possible.
     let first = app
-        .call(
-            Request::post("/login")
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .body(Body::from(format!(
-                    "username={}&password={one_time}",
-                    op.username
-                )))
-                .unwrap(),
+        .login_post(
+            &format!("username={}&password={one_time}", op.username),
+            false,
         )
         .await;
     let first_cookie = first.headers[header::SET_COOKIE]
@@ -2811,7 +2814,7 @@ async fn an_operator_onboards_and_suspends_a_vendor_in_the_browser_and_the_api_f
             .header(header::COOKIE, &first_cookie)
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .body(Body::from(format!(
-                "csrf={pw_csrf}&new_password={new}&repeat={repeat}"
+                "csrf={pw_csrf}&current_password={one_time}&new_password={new}&repeat={repeat}"
             )))
             .unwrap()
     };
@@ -2826,14 +2829,9 @@ async fn an_operator_onboards_and_suspends_a_vendor_in_the_browser_and_the_api_f
     );
     let password = "olgas-own-password";
     let login = app
-        .call(
-            Request::post("/login")
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .body(Body::from(format!(
-                    "username={}&password={password}",
-                    op.username
-                )))
-                .unwrap(),
+        .login_post(
+            &format!("username={}&password={password}", op.username),
+            false,
         )
         .await;
     let cookie = login.headers[header::SET_COOKIE]

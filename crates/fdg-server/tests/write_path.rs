@@ -150,12 +150,17 @@ async fn the_api_the_browser_tool_and_the_citizen_page_refuse_and_audit_one_comm
         .unwrap()
         .to_owned();
 
+    let login_page = call(&router, form_get("/login", "")).await;
     let login = call(
         &router,
         form(
             "/login",
-            "",
-            format!("username={}&password=a-password-of-my-own", user.username),
+            &cookie_of(&login_page),
+            format!(
+                "username={}&password=a-password-of-my-own&csrf={}",
+                user.username,
+                csrf_of(&login_page)
+            ),
         ),
     )
     .await;

@@ -327,6 +327,10 @@ pub struct Session {
     pub user: User,
     /// The token forms must carry (CSRF).
     pub csrf: String,
+    /// When it began.
+    pub created_at: Timestamp,
+    /// When it ends unless used again (the idle deadline, see [`Store::extend_session`]).
+    pub expires_at: Timestamp,
 }
 
 /// A webhook: the feed of one agreement pushed to a URL.
@@ -582,6 +586,12 @@ pub trait Store: Send + Sync + 'static {
     fn session<'a>(&'a self, id: &'a str, now: Timestamp) -> BoxFut<'a, Result<Option<Session>>>;
     /// Ends a session.
     fn end_session<'a>(&'a self, id: &'a str) -> BoxFut<'a, Result<()>>;
+    /// Moves a session's end to `until` if that is later (a user active again before the idle
+    /// deadline).
+    fn extend_session<'a>(&'a self, id: &'a str, until: Timestamp) -> BoxFut<'a, Result<()>>;
+    /// Ends every session of the user except the one with id `keep` (after a password
+    /// change); returns how many ended.
+    fn end_other_sessions<'a>(&'a self, user_id: i64, keep: &'a str) -> BoxFut<'a, Result<u64>>;
     /// Starts a citizen's session (self-service); returns its id.
     fn create_citizen_session<'a>(
         &'a self,

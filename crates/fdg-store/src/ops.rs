@@ -842,20 +842,42 @@ pub(crate) fn session(
     hash: &[u8],
     now: jiff::Timestamp,
 ) -> Result<Option<Session>> {
-    let Some((user_id, csrf, expires)) = db.query_opt(
-        "SELECT s.user_id, s.csrf, s.expires_at FROM sessions s
+    let Some((user_id, csrf, created_at, expires_at)) = db.query_opt(
+        "SELECT s.user_id, s.csrf, s.created_at, s.expires_at FROM sessions s
          JOIN users u ON u.id = s.user_id
          WHERE s.id_hash = ?1 AND u.disabled_at IS NULL",
         args![hash],
-        |r| Ok((r.int(0)?, r.string(1)?, r.time(2)?)),
+        |r| Ok((r.int(0)?, r.string(1)?, r.time(2)?, r.time(3)?)),
     )?
     else {
         return Ok(None);
     };
-    if expires <= now {
+    if expires_at <= now {
         return Ok(None);
     }
-    Ok(load_user(db, user_id)?.map(|user| Session { user, csrf }))
+    Ok(load_user(db, user_id)?.map(|user| Session {
+        user,
+        csrf,
+        created_at,
+        expires_at,
+    }))
+}
+
+/// Moves a session's end later (never earlier).
+pub(crate) fn extend_session(db: &mut dyn Db, hash: &[u8], until: &str) -> Result<()> {
+    db.execute(
+        "UPDATE sessions SET expires_at = ?2 WHERE id_hash = ?1 AND expires_at < ?2",
+        args![hash, until],
+    )?;
+    Ok(())
+}
+
+/// Ends every session of a user but one.
+pub(crate) fn end_other_sessions(db: &mut dyn Db, user_id: i64, keep: &[u8]) -> Result<u64> {
+    db.execute(
+        "DELETE FROM sessions WHERE user_id = ?1 AND id_hash <> ?2",
+        args![user_id, keep],
+    )
 }
 
 /// Ends a session (`citizen` for a citizen's).

@@ -446,6 +446,19 @@ impl<B: Backend> Store for Registry<B> {
             .admin(move |db| ops::end_session(db, &hash, false))
     }
 
+    fn extend_session<'a>(&'a self, id: &'a str, until: Timestamp) -> BoxFut<'a, Result<()>> {
+        let hash = token_hash(id);
+        let until = until.to_string();
+        self.backend
+            .admin(move |db| ops::extend_session(db, &hash, &until))
+    }
+
+    fn end_other_sessions<'a>(&'a self, user_id: i64, keep: &'a str) -> BoxFut<'a, Result<u64>> {
+        let hash = token_hash(keep);
+        self.backend
+            .admin(move |db| ops::end_other_sessions(db, user_id, &hash))
+    }
+
     fn create_citizen_session<'a>(
         &'a self,
         cpr: &'a Cpr,

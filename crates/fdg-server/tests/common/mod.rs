@@ -10,12 +10,23 @@ use fdg_store::testing::TestDatabase;
 use fdg_store::{FixedClock, Store, StoreContext};
 
 /// The state to serve, and its store (to set up organisations and users).
+#[allow(dead_code)]
 pub fn app_state(db: &TestDatabase, config: ServerConfig) -> (AppState, Arc<dyn Store>) {
-    let codes = Arc::new(CodeLists::shipped());
     let clock = Arc::new(FixedClock {
         now: "2026-11-27T10:00:00Z".parse().expect("a timestamp"),
         today: "2026-11-27".parse().expect("a date"),
     });
+    app_state_at(db, config, clock)
+}
+
+/// As [`app_state`], on the clock `clock`.
+#[allow(dead_code)]
+pub fn app_state_at(
+    db: &TestDatabase,
+    config: ServerConfig,
+    clock: Arc<dyn fdg_store::TimeSource>,
+) -> (AppState, Arc<dyn Store>) {
+    let codes = Arc::new(CodeLists::shipped());
     let store = db
         .open(StoreContext {
             codes: codes.clone(),
