@@ -74,6 +74,8 @@ pub struct AppState {
     /// use (§ 10) write and read. Without it, their writes are dry runs decided as for a
     /// person the registry does not know, and their reads are refused (`docs/sandbox.md`).
     pub sandbox: Option<Arc<dyn Store>>,
+    /// The identity provider's metadata and keys, cached (`oidc.rs`).
+    pub oidc_cache: Arc<oidc::ProviderCache>,
 }
 
 /// Settings of the HTTP edge, typed and passed in.
@@ -105,6 +107,7 @@ impl AppState {
             config,
             cpr_register: Arc::new(cpr_register::NoRegister),
             sandbox: None,
+            oidc_cache: Arc::default(),
         }
     }
 

@@ -1,10 +1,13 @@
 //! The citizen's login through an OpenID Connect provider (MitID through NemLog-in in
 //! production): the authorization code flow with PKCE, and the ID token's signature (RS256 or
-//! ES256, from the provider's JWKS), issuer, audience, expiry and nonce checked before the CPR
-//! claim starts a citizen session.
+//! ES256, from the provider's JWKS), issuer, audience and authorized party, times (`exp`,
+//! `iat`, `nbf`), nonce and assurance level (`acr`) checked before the CPR claim starts a
+//! citizen session.
 //!
 //! State, nonce and PKCE verifier travel in a short-lived `HttpOnly; SameSite=Lax` cookie
-//! scoped to `/borger`; the provider's metadata and keys are fetched at each login.
+//! scoped to `/borger`. The provider's metadata (whose `issuer` must be the configured one)
+//! and keys are cached for [`CACHE_SECONDS`]; a token signed with a key id the cache does not
+//! know fetches the keys again once (the provider rotated them).
 
 use std::path::PathBuf;
 
@@ -22,6 +25,21 @@ use crate::{ApiError, AppState};
 /// The cookie that carries state, nonce and verifier between `/borger/login` and the callback.
 const FLOW_COOKIE: &str = "fdg_oidc";
 
+/// How long the provider's metadata and keys are kept before they are fetched again.
+pub const CACHE_SECONDS: u64 = 3600;
+
+/// Clock difference tolerated between this service and the provider, in seconds.
+const SKEW: i64 = 120;
+
+/// How old an ID token may be when it arrives (`iat`), in seconds.
+const MAX_AGE: i64 = 600;
+
+/// The provider's metadata and keys, as last fetched.
+#[derive(Debug, Default)]
+pub struct ProviderCache {
+    inner: tokio::sync::Mutex<Option<(tokio::time::Instant, Value, Value)>>,
+}
+
 /// How the service reaches the identity provider.
 #[derive(Debug, Clone)]
 pub struct OidcConfig {
@@ -37,6 +55,25 @@ pub struct OidcConfig {
     pub cpr_claim: String,
     /// Trusted roots (PEM) for the provider's TLS certificate.
     pub ca_file: PathBuf,
+    /// Assurance levels accepted in the ID token's `acr` claim (asked for with `acr_values`);
+    /// empty accepts any. With MitID through NemLog-in, e.g.
+    /// `https://data.gov.dk/concept/core/nsis/loa/Substantial`.
+    pub acr_values: Vec<String>,
+}
+
+/// What an ID token must match besides its signature.
+#[derive(Debug, Clone, Copy)]
+pub struct Expected<'a> {
+    /// The configured issuer.
+    pub issuer: &'a str,
+    /// This service's client id.
+    pub client_id: &'a str,
+    /// The nonce of this login.
+    pub nonce: &'a str,
+    /// Accepted `acr` values (empty: any).
+    pub acr_values: &'a [String],
+    /// Now, in seconds since the epoch.
+    pub now: i64,
 }
 
 /// Base64url without padding (RFC 7515, appendix C).
@@ -85,15 +122,11 @@ pub fn b64url_decode(text: &str) -> Option<Vec<u8>> {
 pub struct Refused(pub &'static str);
 
 /// Checks an ID token against the provider's keys and this login, and returns its claims:
-/// signature (RS256 or ES256 only), `iss`, `aud`, `exp` (against `now`, seconds) and `nonce`.
-pub fn verify_id_token(
-    token: &str,
-    jwks: &Value,
-    issuer: &str,
-    client_id: &str,
-    nonce: &str,
-    now: i64,
-) -> Result<Value, Refused> {
+/// signature (RS256 or ES256 only), `iss`, `aud` and `azp`, `exp`, `iat` (not in the future,
+/// at most ten minutes old) and `nbf`, with two minutes' tolerance, `nonce`, and `acr` when
+/// levels are required. `Refused("unknown key")` means no key has the token's `kid`: fetch the
+/// keys again.
+pub fn verify_id_token(token: &str, jwks: &Value, want: Expected<'_>) -> Result<Value, Refused> {
     let mut parts = token.split('.');
     let (Some(h), Some(p), Some(s), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
@@ -114,32 +147,60 @@ pub fn verify_id_token(
     };
     let kid = head["kid"].as_str();
     let signed = &token.as_bytes()[..h.len() + 1 + p.len()];
-    let verified = jwks["keys"]
+    let candidates: Vec<&Value> = jwks["keys"]
         .as_array()
         .into_iter()
         .flatten()
         .filter(|k| k["kty"] == kty && kid.is_none_or(|kid| k["kid"] == kid))
-        .any(|k| verify_with(k, kty, signed, &sig));
-    if !verified {
+        .collect();
+    if candidates.is_empty() && kid.is_some() {
+        return Err(Refused("unknown key"));
+    }
+    if !candidates.iter().any(|k| verify_with(k, kty, signed, &sig)) {
         return Err(Refused("signature does not verify"));
     }
     let claims = json(p)?;
-    if claims["iss"] != issuer {
+    if claims["iss"] != want.issuer {
         return Err(Refused("wrong issuer"));
     }
     let audience = match &claims["aud"] {
-        Value::String(a) => a == client_id,
-        Value::Array(a) => a.iter().any(|a| a == client_id),
+        Value::String(a) => a == want.client_id,
+        Value::Array(a) => a.iter().any(|a| a == want.client_id),
         _ => false,
     };
     if !audience {
         return Err(Refused("not issued to this service"));
     }
-    if claims["exp"].as_i64().is_none_or(|exp| exp <= now) {
+    // With several audiences the authorized party must be this service; if named, always.
+    let several = claims["aud"].as_array().is_some_and(|a| a.len() > 1);
+    match claims.get("azp") {
+        Some(azp) if azp != want.client_id => return Err(Refused("issued to another party")),
+        None if several => return Err(Refused("issued to another party")),
+        _ => {}
+    }
+    let now = want.now;
+    if claims["exp"].as_i64().is_none_or(|exp| exp + SKEW <= now) {
         return Err(Refused("expired"));
     }
-    if claims["nonce"] != nonce {
+    match claims["iat"].as_i64() {
+        Some(iat) if iat <= now + SKEW && iat >= now - MAX_AGE - SKEW => {}
+        _ => return Err(Refused("issued at the wrong time")),
+    }
+    if claims
+        .get("nbf")
+        .is_some_and(|nbf| nbf.as_i64().is_none_or(|nbf| nbf > now + SKEW))
+    {
+        return Err(Refused("not valid yet"));
+    }
+    if claims["nonce"] != want.nonce {
         return Err(Refused("not issued for this login"));
+    }
+    if !want.acr_values.is_empty()
+        && !claims["acr"]
+            .as_str()
+            .is_some_and(|acr| want.acr_values.iter().any(|a| a == acr))
+    {
+        return Err(Refused("assurance level too low"));
     }
     Ok(claims)
 }
@@ -187,12 +248,34 @@ async fn get_json(config: &OidcConfig, url: &str) -> Result<Value, ApiError> {
     serde_json::from_slice(&body).map_err(|e| ApiError::internal(format!("identity provider: {e}")))
 }
 
-async fn metadata(config: &OidcConfig) -> Result<Value, ApiError> {
+/// The provider's metadata and keys: cached for [`CACHE_SECONDS`], or fetched afresh when
+/// `fresh` (after a token named a key the cache does not hold). Metadata whose `issuer` is not
+/// the configured one is refused (OpenID Connect Discovery, section 4.3).
+async fn provider(
+    state: &AppState,
+    config: &OidcConfig,
+    fresh: bool,
+) -> Result<(Value, Value), ApiError> {
+    let mut cached = state.oidc_cache.inner.lock().await;
+    if let Some((at, meta, jwks)) = cached.as_ref()
+        && !fresh
+        && at.elapsed() < std::time::Duration::from_secs(CACHE_SECONDS)
+    {
+        return Ok((meta.clone(), jwks.clone()));
+    }
     let url = format!(
         "{}/.well-known/openid-configuration",
         config.issuer.trim_end_matches('/')
     );
-    get_json(config, &url).await
+    let meta = get_json(config, &url).await?;
+    if meta["issuer"] != config.issuer.as_str() {
+        return Err(ApiError::internal(
+            "identity provider: its metadata names another issuer",
+        ));
+    }
+    let jwks = get_json(config, endpoint(&meta, "jwks_uri")?).await?;
+    *cached = Some((tokio::time::Instant::now(), meta.clone(), jwks.clone()));
+    Ok((meta, jwks))
 }
 
 fn endpoint<'a>(meta: &'a Value, name: &str) -> Result<&'a str, ApiError> {
@@ -212,14 +295,15 @@ fn flow_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
 /// GET /borger/login: sends the citizen to the identity provider.
 pub async fn login(State(state): State<AppState>) -> Result<Response, ApiError> {
     let config = oidc(&state)?;
-    let meta = metadata(config).await?;
+    let (meta, _) = provider(&state, config, false).await?;
     let (flow_state, nonce, verifier) = (
         crate::session::random_hex(16)?,
         crate::session::random_hex(16)?,
         crate::session::random_hex(32)?,
     );
     let challenge = b64url_encode(&sha2::Sha256::digest(verifier.as_bytes()));
-    let query = serde_urlencoded::to_string([
+    let acr_values = config.acr_values.join(" ");
+    let mut params = vec![
         ("response_type", "code"),
         ("client_id", config.client_id.as_str()),
         ("redirect_uri", config.redirect_url.as_str()),
@@ -228,8 +312,11 @@ pub async fn login(State(state): State<AppState>) -> Result<Response, ApiError> 
         ("nonce", nonce.as_str()),
         ("code_challenge", challenge.as_str()),
         ("code_challenge_method", "S256"),
-    ])
-    .map_err(ApiError::internal)?;
+    ];
+    if !acr_values.is_empty() {
+        params.push(("acr_values", acr_values.as_str()));
+    }
+    let query = serde_urlencoded::to_string(params).map_err(ApiError::internal)?;
     let to = format!("{}?{query}", endpoint(&meta, "authorization_endpoint")?);
     let mut res = (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response();
     res.headers_mut().insert(
@@ -265,7 +352,7 @@ pub async fn callback(
     let (Some(code), true) = (back.code, back.state.as_deref() == Some(flow_state)) else {
         return Err(ApiError::Unauthenticated);
     };
-    let meta = metadata(config).await?;
+    let (meta, jwks) = provider(&state, config, false).await?;
     let form = serde_urlencoded::to_string([
         ("grant_type", "authorization_code"),
         ("code", code.as_str()),
@@ -295,15 +382,21 @@ pub async fn callback(
     let id_token = tokens["id_token"]
         .as_str()
         .ok_or(ApiError::Unauthenticated)?;
-    let jwks = get_json(config, endpoint(&meta, "jwks_uri")?).await?;
-    let claims = verify_id_token(
-        id_token,
-        &jwks,
-        &config.issuer,
-        &config.client_id,
+    let want = Expected {
+        issuer: &config.issuer,
+        client_id: &config.client_id,
         nonce,
-        state.clock.now().as_second(),
-    )
+        acr_values: &config.acr_values,
+        now: state.clock.now().as_second(),
+    };
+    let claims = match verify_id_token(id_token, &jwks, want) {
+        // The provider has rotated its keys since they were cached.
+        Err(Refused("unknown key")) => {
+            let (_, jwks) = provider(&state, config, true).await?;
+            verify_id_token(id_token, &jwks, want)
+        }
+        other => other,
+    }
     .map_err(|Refused(why)| {
         tracing::warn!(why, "ID token refused");
         ApiError::Unauthenticated
@@ -361,8 +454,8 @@ mod tests {
     }
 
     fn claims() -> Value {
-        json!({"iss": "https://idp", "aud": "fdg", "exp": 2000, "nonce": "n1",
-            "cpr": "070761-4285"})
+        json!({"iss": "https://idp", "aud": "fdg", "exp": 2000, "iat": 990, "nonce": "n1",
+            "cpr": "070761-4285", "acr": "https://data.gov.dk/concept/core/nsis/loa/Substantial"})
     }
 
     const HEAD: fn() -> Value = || json!({"alg": "ES256", "kid": "k1"});
@@ -385,7 +478,15 @@ mod tests {
     fn a_good_token_gives_its_claims_and_every_bad_one_is_refused() {
         let k = key();
         let keys = jwks(&k);
-        let check = |t: &str| verify_id_token(t, &keys, "https://idp", "fdg", "n1", 1000);
+        let levels = ["https://data.gov.dk/concept/core/nsis/loa/Substantial".to_owned()];
+        let want = Expected {
+            issuer: "https://idp",
+            client_id: "fdg",
+            nonce: "n1",
+            acr_values: &levels,
+            now: 1000,
+        };
+        let check = |t: &str| verify_id_token(t, &keys, want);
         assert_eq!(
             check(&sign(&k, HEAD(), claims())).unwrap()["cpr"],
             "070761-4285"
@@ -400,15 +501,56 @@ mod tests {
             with(&|c| c["aud"] = json!(["other"])),
             "not issued to this service"
         );
-        assert_eq!(with(&|c| c["exp"] = json!(999)), "expired");
+        assert_eq!(with(&|c| c["exp"] = json!(800)), "expired");
+        assert_eq!(
+            with(&|c| c["iat"] = json!(1500)),
+            "issued at the wrong time"
+        );
+        assert_eq!(with(&|c| c["iat"] = json!(100)), "issued at the wrong time");
+        assert_eq!(
+            with(&|c| drop(c.as_object_mut().unwrap().remove("iat"))),
+            "issued at the wrong time"
+        );
+        assert_eq!(with(&|c| c["nbf"] = json!(1500)), "not valid yet");
+        assert_eq!(
+            with(&|c| c["azp"] = json!("other")),
+            "issued to another party"
+        );
+        assert_eq!(
+            with(&|c| c["aud"] = json!(["fdg", "other"])),
+            "issued to another party"
+        );
+        assert!(
+            check(&sign(&k, HEAD(), {
+                let mut c = claims();
+                c["aud"] = json!(["fdg", "other"]);
+                c["azp"] = json!("fdg");
+                c
+            }))
+            .is_ok()
+        );
+        assert_eq!(
+            with(&|c| c["acr"] = json!("https://data.gov.dk/concept/core/nsis/loa/Low")),
+            "assurance level too low"
+        );
+        assert_eq!(
+            with(&|c| drop(c.as_object_mut().unwrap().remove("acr"))),
+            "assurance level too low"
+        );
         assert_eq!(
             with(&|c| c["nonce"] = json!("n2")),
             "not issued for this login"
         );
-        // Signed by another key, or not signed at all.
+        // Signed by another key, by a key the set does not hold, or not signed at all.
         assert_eq!(
             check(&sign(&key(), HEAD(), claims())).unwrap_err().0,
             "signature does not verify"
+        );
+        assert_eq!(
+            check(&sign(&k, json!({"alg": "ES256", "kid": "k2"}), claims()))
+                .unwrap_err()
+                .0,
+            "unknown key"
         );
         let unsigned = format!(
             "{}.{}.",

@@ -23,18 +23,36 @@ use sha2::Digest;
 use std::collections::HashMap;
 use tower::ServiceExt;
 
-/// The provider: its address, signing key, and the login in progress (nonce, PKCE challenge).
+/// The provider: its address, signing key (id and pair; it may rotate), the login in progress
+/// (nonce, PKCE challenge), how often its keys were fetched, and whether its metadata names
+/// another issuer.
 struct Provider {
     base: String,
-    key: EcdsaKeyPair,
+    key: Mutex<(String, EcdsaKeyPair)>,
     login: Mutex<Option<(String, String)>>,
+    jwks_fetches: std::sync::atomic::AtomicUsize,
+    other_issuer: bool,
+}
+
+fn new_key() -> EcdsaKeyPair {
+    let rng = SystemRandom::new();
+    let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
+    EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &rng).unwrap()
+}
+
+/// The test clock's now (`common::app_state`), in seconds: when the provider says it issued.
+fn issued_at() -> i64 {
+    "2026-11-27T10:00:00Z"
+        .parse::<jiff::Timestamp>()
+        .unwrap()
+        .as_second()
 }
 
 type P = State<Arc<Provider>>;
 
 async fn discovery(State(p): P) -> axum::Json<Value> {
     axum::Json(json!({
-        "issuer": p.base,
+        "issuer": if p.other_issuer { "https://evil.example" } else { p.base.as_str() },
         "authorization_endpoint": format!("{}/authorize", p.base),
         "token_endpoint": format!("{}/token", p.base),
         "jwks_uri": format!("{}/jwks", p.base),
@@ -64,17 +82,19 @@ async fn token(
             axum::Json(json!({"error": "invalid_grant"})),
         );
     }
+    let key = p.key.lock().unwrap();
     let signed = format!(
         "{}.{}",
-        b64url_encode(json!({"alg": "ES256", "kid": "k1"}).to_string().as_bytes()),
+        b64url_encode(json!({"alg": "ES256", "kid": key.0}).to_string().as_bytes()),
         b64url_encode(
-            json!({"iss": p.base, "aud": "fdg", "exp": 4_000_000_000_i64, "nonce": nonce,
-                   "cpr": "070761-4285"})
+            json!({"iss": p.base, "aud": "fdg", "exp": 4_000_000_000_i64, "iat": issued_at(),
+                   "nonce": nonce, "cpr": "070761-4285",
+                   "acr": "https://data.gov.dk/concept/core/nsis/loa/Substantial"})
             .to_string()
             .as_bytes()
         )
     );
-    let sig = p.key.sign(&SystemRandom::new(), signed.as_bytes()).unwrap();
+    let sig = key.1.sign(&SystemRandom::new(), signed.as_bytes()).unwrap();
     let id_token = format!("{signed}.{}", b64url_encode(sig.as_ref()));
     (
         StatusCode::OK,
@@ -83,23 +103,25 @@ async fn token(
 }
 
 async fn jwks(State(p): P) -> axum::Json<Value> {
-    let point = p.key.public_key().as_ref();
-    axum::Json(json!({"keys": [{"kty": "EC", "crv": "P-256", "kid": "k1",
+    p.jwks_fetches
+        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let key = p.key.lock().unwrap();
+    let point = key.1.public_key().as_ref();
+    axum::Json(json!({"keys": [{"kty": "EC", "crv": "P-256", "kid": key.0,
         "x": b64url_encode(&point[1..33]), "y": b64url_encode(&point[33..65])}]}))
 }
 
-async fn provider() -> String {
+async fn provider(other_issuer: bool) -> Arc<Provider> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let rng = SystemRandom::new();
-    let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
-    let key =
-        EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &rng).unwrap();
     let p = Arc::new(Provider {
         base: base.clone(),
-        key,
+        key: Mutex::new(("k1".into(), new_key())),
         login: Mutex::new(None),
+        jwks_fetches: 0.into(),
+        other_issuer,
     });
+    let provider = p.clone();
     let app = Router::new()
         .route("/.well-known/openid-configuration", get(discovery))
         .route("/authorize", get(authorize))
@@ -107,7 +129,49 @@ async fn provider() -> String {
         .route("/jwks", get(jwks))
         .with_state(p);
     tokio::spawn(async move { axum::serve(listener, app).await });
-    base
+    provider
+}
+
+fn citizen_app(db: &fdg_store::testing::TestDatabase, issuer: &str) -> Router {
+    let (state, _) = common::app_state(
+        db,
+        ServerConfig {
+            secure_cookies: false,
+            citizen_dev_login: false,
+            oidc: Some(OidcConfig {
+                issuer: issuer.to_owned(),
+                client_id: "fdg".into(),
+                client_secret: "s3cret".into(),
+                redirect_url: "http://fdg.test/borger/callback".into(),
+                cpr_claim: "cpr".into(),
+                ca_file: "/nonexistent".into(),
+                acr_values: vec!["https://data.gov.dk/concept/core/nsis/loa/Substantial".into()],
+            }),
+        },
+    );
+    fdg_server::router(state)
+}
+
+fn req(uri: &str, cookie: Option<&str>) -> Request<Body> {
+    let mut req = Request::get(uri);
+    if let Some(c) = cookie {
+        req = req.header(header::COOKIE, c);
+    }
+    req.body(Body::empty()).unwrap()
+}
+
+/// One whole login: to the provider and back; the callback's status and the citizen cookie.
+async fn log_in(app: &Router) -> (StatusCode, Option<String>) {
+    let (_, headers, _) = call(app, req("/borger/login", None)).await;
+    let to = headers[header::LOCATION].to_str().unwrap().to_owned();
+    let flow = cookie(&headers, "fdg_oidc");
+    let back = location_of(&to)
+        .await
+        .trim_start_matches("http://fdg.test")
+        .to_owned();
+    let (status, headers, _) = call(app, req(&back, Some(&flow))).await;
+    let session = (status == StatusCode::OK).then(|| cookie(&headers, "fdg_citizen"));
+    (status, session)
 }
 
 async fn call(app: &Router, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {
@@ -130,40 +194,23 @@ fn cookie(headers: &axum::http::HeaderMap, name: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_citizen_logs_in_through_the_identity_provider() {
-    let issuer = provider().await;
+    let provider = provider(false).await;
+    let issuer = provider.base.clone();
     let db = fdg_store::testing::TestDatabase::new("oidc-test").unwrap();
-    let (state, _) = common::app_state(
-        &db,
-        ServerConfig {
-            secure_cookies: false,
-            citizen_dev_login: false,
-            oidc: Some(OidcConfig {
-                issuer: issuer.clone(),
-                client_id: "fdg".into(),
-                client_secret: "s3cret".into(),
-                redirect_url: "http://fdg.test/borger/callback".into(),
-                cpr_claim: "cpr".into(),
-                ca_file: "/nonexistent".into(),
-            }),
-        },
-    );
-    let app = fdg_server::router(state);
-    let get = |uri: &str, cookie: Option<&str>| {
-        let mut req = Request::get(uri);
-        if let Some(c) = cookie {
-            req = req.header(header::COOKIE, c);
-        }
-        req.body(Body::empty()).unwrap()
-    };
+    let app = citizen_app(&db, &issuer);
 
     // The citizen page offers the provider's login.
-    let (_, _, page) = call(&app, get("/borger", None)).await;
+    let (_, _, page) = call(&app, req("/borger", None)).await;
     assert!(page.contains(r#"<a class="button" href="/borger/login">Log ind med MitID</a>"#));
     // To the provider, with state, nonce and a PKCE challenge; the flow's secrets in a cookie.
-    let (status, headers, _) = call(&app, get("/borger/login", None)).await;
+    let (status, headers, _) = call(&app, req("/borger/login", None)).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let to = headers[header::LOCATION].to_str().unwrap().to_owned();
     assert!(to.starts_with(&format!("{issuer}/authorize?")), "{to}");
+    assert!(
+        to.contains("acr_values=https"),
+        "the assurance level is asked for: {to}"
+    );
     let flow = cookie(&headers, "fdg_oidc");
 
     // The provider authenticates the citizen and sends them back with a code.
@@ -178,21 +225,50 @@ async fn a_citizen_logs_in_through_the_identity_provider() {
 
     // Back without the flow's cookie, or with another login's state: not logged in.
     assert_eq!(
-        call(&app, get(&back, None)).await.0,
+        call(&app, req(&back, None)).await.0,
         StatusCode::UNAUTHORIZED
     );
     let other = back.replace("state=", "state=0");
     assert_eq!(
-        call(&app, get(&other, Some(&flow))).await.0,
+        call(&app, req(&other, Some(&flow))).await.0,
         StatusCode::UNAUTHORIZED
     );
 
     // With it: the code is exchanged, the ID token checked, the session started.
-    let (status, headers, body) = call(&app, get(&back, Some(&flow))).await;
+    let (status, headers, body) = call(&app, req(&back, Some(&flow))).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let session = cookie(&headers, "fdg_citizen");
-    let (_, _, page) = call(&app, get("/borger", Some(&session))).await;
+    let (_, _, page) = call(&app, req("/borger", Some(&session))).await;
     assert!(page.contains("Registrér dig som arbejdssøgende"), "{page}");
+    let fetched = || {
+        provider
+            .jwks_fetches
+            .load(std::sync::atomic::Ordering::SeqCst)
+    };
+    assert_eq!(fetched(), 1);
+
+    // The next login uses the cached metadata and keys…
+    assert_eq!(log_in(&app).await.0, StatusCode::OK);
+    assert_eq!(fetched(), 1, "keys are cached");
+    // …until the provider rotates its key: a token with an unknown key id fetches them again.
+    *provider.key.lock().unwrap() = ("k2".into(), new_key());
+    assert_eq!(log_in(&app).await.0, StatusCode::OK);
+    assert_eq!(fetched(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_whose_metadata_names_another_issuer_is_not_used() {
+    let provider = provider(true).await;
+    let db = fdg_store::testing::TestDatabase::new("oidc-issuer").unwrap();
+    let app = citizen_app(&db, &provider.base);
+    let (status, _, _) = call(&app, req("/borger/login", None)).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(
+        provider
+            .jwks_fetches
+            .load(std::sync::atomic::Ordering::SeqCst),
+        0
+    );
 }
 
 /// The Location the provider's authorize endpoint answers with.

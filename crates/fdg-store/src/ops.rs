@@ -782,6 +782,17 @@ pub(crate) fn login_attempt(
             "DELETE FROM login_failures WHERE since < ?1",
             args![now_ms.saturating_sub(window_ms)],
         )?;
+        // Only accounts are counted, so the table holds at most one row per user, whatever a
+        // visitor sends. (After five tries, being locked tells that the username exists; the
+        // usernames follow from people's names anyway.)
+        let account = db.query_opt(
+            "SELECT 1 FROM users WHERE username = ?1",
+            args![username],
+            |_| Ok(()),
+        )?;
+        if account.is_none() {
+            return Ok(None);
+        }
         let counted = db.query_opt(
             "SELECT attempts, since FROM login_failures WHERE username = ?1",
             args![username],

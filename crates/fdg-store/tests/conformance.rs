@@ -1261,11 +1261,26 @@ async fn the_store_reconnects_after_its_connections_are_cut() {
 }
 
 /// Failed logins are counted in the database: a username locked through one node is locked on
-/// every other, until its window has passed; a success forgets the count.
+/// every other, until its window has passed; a success forgets the count. Only usernames of
+/// accounts are counted, so the table holds at most one row per user whatever is sent.
 #[tokio::test]
 async fn login_attempts_are_counted_for_every_node_within_the_window() {
     let db = TestDatabase::new("store-test").unwrap();
     let (a, b) = (db.open(context()).unwrap(), db.open(context()).unwrap());
+    a.create_org(OrgKind::StateJobcenter, "STAT", "Staten")
+        .await
+        .unwrap();
+    for name in ["Anne Berg", "Bo Ib"] {
+        a.create_user(
+            "STAT",
+            Some(OrgKind::StateJobcenter),
+            fdg_domain::Role::Caseworker,
+            name,
+            None,
+        )
+        .await
+        .unwrap();
+    }
     let t0: jiff::Timestamp = "2026-12-02T10:00:00Z".parse().unwrap();
     let window = jiff::SignedDuration::from_mins(15);
     let at = |mins: i64| t0 + jiff::SignedDuration::from_mins(mins);
@@ -1298,6 +1313,15 @@ async fn login_attempts_are_counted_for_every_node_within_the_window() {
             .unwrap(),
         None
     );
+    // Usernames of no account are never counted: a visitor cannot fill the table.
+    for i in 0..20 {
+        assert_eq!(
+            a.login_attempt(&format!("nobody{}", i % 2), at(6), window, 5)
+                .await
+                .unwrap(),
+            None
+        );
+    }
     // A success forgets what was counted.
     for i in 0..4 {
         a.login_attempt("bo.ib", at(7 + i), window, 5)

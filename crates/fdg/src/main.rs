@@ -133,6 +133,11 @@ enum Cmd {
             default_value = "/etc/ssl/certs/ca-certificates.crt"
         )]
         oidc_ca: PathBuf,
+        /// Accept only these assurance levels (the ID token's `acr`), and ask for them; may be
+        /// repeated. With MitID through NemLog-in:
+        /// https://data.gov.dk/concept/core/nsis/loa/Substantial (or …/High).
+        #[arg(long = "oidc-acr", env = "FDG_OIDC_ACR", value_delimiter = ',')]
+        oidc_acr: Vec<String>,
         /// On an empty data directory, also load a small synthetic population (a few
         /// organisations, a user for each role, a few dozen persons with history).
         #[arg(long)]
@@ -653,6 +658,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             oidc_redirect_url,
             oidc_cpr_claim,
             oidc_ca,
+            oidc_acr,
             demo,
             tls_cert,
             tls_key,
@@ -776,6 +782,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                             redirect_url,
                             cpr_claim: oidc_cpr_claim,
                             ca_file: oidc_ca,
+                            acr_values: oidc_acr,
                         }),
                         _ => None,
                     },

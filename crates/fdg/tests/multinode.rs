@@ -365,12 +365,34 @@ fn two_nodes_serve_one_registry() {
         user.next().unwrap().to_owned(),
         user.next().unwrap().to_owned(),
     );
+    // The login page from node B, the form posted to node A: the login's CSRF token needs no
+    // shared state.
+    let page = http(&b.addr, "GET", "/login", &[], "");
+    let login_cookie = page
+        .header("set-cookie")
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let csrf = page
+        .body
+        .split(r#"name="csrf" value=""#)
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
     let login = http(
         &a.addr,
         "POST",
         "/login",
-        &[("Content-Type", "application/x-www-form-urlencoded")],
-        &format!("username={username}&password={password}"),
+        &[
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("Cookie", &login_cookie),
+        ],
+        &format!("username={username}&password={password}&csrf={csrf}"),
     );
     assert_eq!(login.status, 303, "{}", login.body);
     let cookie = login
