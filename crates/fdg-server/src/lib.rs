@@ -88,6 +88,9 @@ pub struct ServerConfig {
     pub citizen_dev_login: bool,
     /// The identity provider citizens log in with (`/borger/login`), if configured.
     pub oidc: Option<oidc::OidcConfig>,
+    /// The identity provider staff log in with (`/login/mitid`, MitID Erhverv), if configured;
+    /// local passwords stay for operators and development.
+    pub staff_oidc: Option<oidc::OidcConfig>,
 }
 
 impl AppState {

@@ -1,11 +1,13 @@
-//! The citizen's login through an OpenID Connect provider (MitID through NemLog-in in
-//! production): the authorization code flow with PKCE, and the ID token's signature (RS256 or
+//! Logging in through an OpenID Connect provider: citizens with MitID through NemLog-in
+//! (`/borger/login`), staff with MitID Erhverv (`/login/mitid`), through the same code. The
+//! authorization code flow with PKCE, and the ID token's signature (RS256 or
 //! ES256, from the provider's JWKS), issuer, audience and authorized party, times (`exp`,
-//! `iat`, `nbf`), nonce and assurance level (`acr`) checked before the CPR claim starts a
-//! citizen session.
+//! `iat`, `nbf`), nonce and assurance level (`acr`) checked before the subject claim starts a
+//! session: the CPR number a citizen session, the identifier an operator linked to a user
+//! (`fdg user link`) a staff session.
 //!
 //! State, nonce and PKCE verifier travel in a short-lived `HttpOnly; SameSite=Lax` cookie
-//! scoped to `/borger`. The provider's metadata (whose `issuer` must be the configured one)
+//! scoped to the flow's path (`/borger`, `/login`). The provider's metadata (whose `issuer` must be the configured one)
 //! and keys are cached for [`CACHE_SECONDS`]; a token signed with a key id the cache does not
 //! know fetches the keys again once (the provider rotated them).
 
@@ -22,8 +24,24 @@ use sha2::Digest;
 
 use crate::{ApiError, AppState};
 
-/// The cookie that carries state, nonce and verifier between `/borger/login` and the callback.
-const FLOW_COOKIE: &str = "fdg_oidc";
+/// A login flow: the cookie carrying state, nonce and verifier between the start and the
+/// callback, and the path it is scoped to.
+struct Flow {
+    cookie: &'static str,
+    path: &'static str,
+}
+
+/// The citizen's login (`/borger/login` → `/borger/callback`).
+const CITIZEN: Flow = Flow {
+    cookie: "fdg_oidc",
+    path: "/borger",
+};
+
+/// A caseworker's or operator's login (`/login/mitid` → `/login/callback`).
+const STAFF: Flow = Flow {
+    cookie: "fdg_staff_oidc",
+    path: "/login",
+};
 
 /// How long the provider's metadata and keys are kept before they are fetched again.
 pub const CACHE_SECONDS: u64 = 3600;
@@ -37,7 +55,9 @@ const MAX_AGE: i64 = 600;
 /// The provider's metadata and keys, as last fetched.
 #[derive(Debug, Default)]
 pub struct ProviderCache {
-    inner: tokio::sync::Mutex<Option<(tokio::time::Instant, Value, Value)>>,
+    /// Per issuer (only the configured ones): when fetched, metadata, keys.
+    inner:
+        tokio::sync::Mutex<std::collections::HashMap<String, (tokio::time::Instant, Value, Value)>>,
 }
 
 /// How the service reaches the identity provider.
@@ -51,8 +71,9 @@ pub struct OidcConfig {
     pub client_secret: String,
     /// Where the provider sends the citizen back: this service's `/borger/callback`.
     pub redirect_url: String,
-    /// The claim holding the CPR number.
-    pub cpr_claim: String,
+    /// The claim naming whom the login is for: the CPR number (citizens), or the person's
+    /// identifier at the provider that the operator linked to a user (staff).
+    pub subject_claim: String,
     /// Trusted roots (PEM) for the provider's TLS certificate.
     pub ca_file: PathBuf,
     /// Assurance levels accepted in the ID token's `acr` claim (asked for with `acr_values`);
@@ -257,7 +278,7 @@ async fn provider(
     fresh: bool,
 ) -> Result<(Value, Value), ApiError> {
     let mut cached = state.oidc_cache.inner.lock().await;
-    if let Some((at, meta, jwks)) = cached.as_ref()
+    if let Some((at, meta, jwks)) = cached.get(&config.issuer)
         && !fresh
         && at.elapsed() < std::time::Duration::from_secs(CACHE_SECONDS)
     {
@@ -274,7 +295,10 @@ async fn provider(
         ));
     }
     let jwks = get_json(config, endpoint(&meta, "jwks_uri")?).await?;
-    *cached = Some((tokio::time::Instant::now(), meta.clone(), jwks.clone()));
+    cached.insert(
+        config.issuer.clone(),
+        (tokio::time::Instant::now(), meta.clone(), jwks.clone()),
+    );
     Ok((meta, jwks))
 }
 
@@ -288,14 +312,19 @@ fn oidc(state: &AppState) -> Result<&OidcConfig, ApiError> {
     state.config.oidc.as_ref().ok_or(ApiError::NotFound)
 }
 
-fn flow_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
-    crate::session::cookie_header(state, FLOW_COOKIE, value, "/borger; SameSite=Lax", max_age)
+fn staff_oidc(state: &AppState) -> Result<&OidcConfig, ApiError> {
+    state.config.staff_oidc.as_ref().ok_or(ApiError::NotFound)
 }
 
-/// GET /borger/login: sends the citizen to the identity provider.
-pub async fn login(State(state): State<AppState>) -> Result<Response, ApiError> {
-    let config = oidc(&state)?;
-    let (meta, _) = provider(&state, config, false).await?;
+fn flow_cookie(state: &AppState, flow: &Flow, value: &str, max_age: i64) -> HeaderValue {
+    let path = format!("{}; SameSite=Lax", flow.path);
+    crate::session::cookie_header(state, flow.cookie, value, &path, max_age)
+}
+
+/// Sends the browser to the provider, with state, nonce and a PKCE challenge; the flow's
+/// secrets go in its cookie.
+async fn begin(state: &AppState, config: &OidcConfig, flow: &Flow) -> Result<Response, ApiError> {
+    let (meta, _) = provider(state, config, false).await?;
     let (flow_state, nonce, verifier) = (
         crate::session::random_hex(16)?,
         crate::session::random_hex(16)?,
@@ -321,7 +350,12 @@ pub async fn login(State(state): State<AppState>) -> Result<Response, ApiError> 
     let mut res = (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response();
     res.headers_mut().insert(
         header::SET_COOKIE,
-        flow_cookie(&state, &format!("{flow_state}.{nonce}.{verifier}"), 600),
+        flow_cookie(
+            state,
+            flow,
+            &format!("{flow_state}.{nonce}.{verifier}"),
+            600,
+        ),
     );
     Ok(res)
 }
@@ -335,24 +369,26 @@ pub struct Callback {
     pub state: Option<String>,
 }
 
-/// GET /borger/callback: exchanges the code, checks the ID token and starts the citizen's
-/// session with the CPR number it names.
-pub async fn callback(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(back): Query<Callback>,
-) -> Result<Response, ApiError> {
-    let config = oidc(&state)?;
-    let flow = crate::session::cookie(&headers, FLOW_COOKIE).ok_or(ApiError::Unauthenticated)?;
-    let mut flow = flow.splitn(3, '.');
-    let (Some(flow_state), Some(nonce), Some(verifier)) = (flow.next(), flow.next(), flow.next())
+/// Back from the provider: checks the state against the flow's cookie, exchanges the code,
+/// checks the ID token and returns its subject claim.
+async fn finish(
+    state: &AppState,
+    config: &OidcConfig,
+    flow: &Flow,
+    headers: &HeaderMap,
+    back: Callback,
+) -> Result<String, ApiError> {
+    let cookie = crate::session::cookie(headers, flow.cookie).ok_or(ApiError::Unauthenticated)?;
+    let mut parts = cookie.splitn(3, '.');
+    let (Some(flow_state), Some(nonce), Some(verifier)) =
+        (parts.next(), parts.next(), parts.next())
     else {
         return Err(ApiError::Unauthenticated);
     };
     let (Some(code), true) = (back.code, back.state.as_deref() == Some(flow_state)) else {
         return Err(ApiError::Unauthenticated);
     };
-    let (meta, jwks) = provider(&state, config, false).await?;
+    let (meta, jwks) = provider(state, config, false).await?;
     let form = serde_urlencoded::to_string([
         ("grant_type", "authorization_code"),
         ("code", code.as_str()),
@@ -392,7 +428,7 @@ pub async fn callback(
     let claims = match verify_id_token(id_token, &jwks, want) {
         // The provider has rotated its keys since they were cached.
         Err(Refused("unknown key")) => {
-            let (_, jwks) = provider(&state, config, true).await?;
+            let (_, jwks) = provider(state, config, true).await?;
             verify_id_token(id_token, &jwks, want)
         }
         other => other,
@@ -401,25 +437,70 @@ pub async fn callback(
         tracing::warn!(why, "ID token refused");
         ApiError::Unauthenticated
     })?;
-    let cpr = claims[config.cpr_claim.as_str()]
+    claims[config.subject_claim.as_str()]
         .as_str()
-        .and_then(|c| Cpr::parse(c).ok())
-        .ok_or(ApiError::Unauthenticated)?;
-    // The session cookie is SameSite=Strict, and this answer ends a navigation that began at
-    // the provider: a redirect would arrive without it. A page on this site moves on instead.
+        .filter(|s| !s.is_empty() && s.len() <= 255)
+        .map(str::to_owned)
+        .ok_or(ApiError::Unauthenticated)
+}
+
+/// The answer that ends a login: a page on this site moving on to `to`, with `cookie` set and
+/// the flow's cookie cleared. The session cookie is `SameSite=Strict`, and this answer ends a
+/// navigation that began at the provider: a redirect would arrive without it.
+fn moving_on(state: &AppState, flow: &Flow, to: &str, cookie: HeaderValue) -> Response {
+    let page = format!(
+        r#"<!doctype html><html lang="da"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url={to}"><title>Logget ind</title></head><body><p><a href="{to}">Fortsæt</a></p></body></html>"#
+    );
     let mut res = (
         StatusCode::OK,
         [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-        r#"<!doctype html><html lang="da"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=/borger"><title>Logget ind</title></head><body><p><a href="/borger">Fortsæt</a></p></body></html>"#,
+        page,
     )
         .into_response();
-    res.headers_mut().insert(
-        header::SET_COOKIE,
-        crate::citizen::session_cookie(&state, &cpr).await?,
-    );
+    res.headers_mut().insert(header::SET_COOKIE, cookie);
     res.headers_mut()
-        .append(header::SET_COOKIE, flow_cookie(&state, "", 0));
-    Ok(res)
+        .append(header::SET_COOKIE, flow_cookie(state, flow, "", 0));
+    res
+}
+
+/// GET /borger/login: sends the citizen to the identity provider.
+pub async fn login(State(state): State<AppState>) -> Result<Response, ApiError> {
+    begin(&state, oidc(&state)?, &CITIZEN).await
+}
+
+/// GET /borger/callback: starts the citizen's session with the CPR number the ID token names.
+pub async fn callback(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(back): Query<Callback>,
+) -> Result<Response, ApiError> {
+    let subject = finish(&state, oidc(&state)?, &CITIZEN, &headers, back).await?;
+    let cpr = Cpr::parse(&subject).map_err(|_| ApiError::Unauthenticated)?;
+    let cookie = crate::citizen::session_cookie(&state, &cpr).await?;
+    Ok(moving_on(&state, &CITIZEN, "/borger", cookie))
+}
+
+/// GET /login/mitid: sends a caseworker or operator to the staff identity provider (MitID
+/// Erhverv).
+pub async fn staff_login(State(state): State<AppState>) -> Result<Response, ApiError> {
+    begin(&state, staff_oidc(&state)?, &STAFF).await
+}
+
+/// GET /login/callback: starts the session of the user the operator linked to the identity
+/// the ID token names (`fdg user link`). An identity linked to nobody, or to a disabled user,
+/// logs nobody in.
+pub async fn staff_callback(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(back): Query<Callback>,
+) -> Result<Response, ApiError> {
+    let subject = finish(&state, staff_oidc(&state)?, &STAFF, &headers, back).await?;
+    let Some(user) = state.store.user_by_external_id(&subject).await? else {
+        tracing::info!("staff login: the identity is linked to no user");
+        return Err(ApiError::Unauthenticated);
+    };
+    let cookie = crate::session::start(&state, user.id).await?;
+    Ok(moving_on(&state, &STAFF, "/", cookie))
 }
 
 #[cfg(test)]

@@ -53,6 +53,8 @@ pub struct Texts {
     pub password: &'static str,
     /// Log in button.
     pub login: &'static str,
+    /// The staff identity provider's button.
+    pub login_mitid: &'static str,
     /// Wrong login.
     pub login_failed: &'static str,
     /// Locked login.
@@ -248,6 +250,7 @@ pub const DA: Texts = Texts {
     username: "Brugernavn",
     password: "Adgangskode",
     login: "Log ind",
+    login_mitid: "Log ind med MitID Erhverv",
     login_failed: "Brugernavnet eller adgangskoden er forkert.",
     login_locked: "For mange mislykkede forsøg. Prøv igen om 15 minutter.",
     login_expired: "Loginformularen var udløbet. Log ind igen.",
@@ -354,6 +357,7 @@ pub const EN: Texts = Texts {
     username: "Username",
     password: "Password",
     login: "Log in",
+    login_mitid: "Log in with MitID Erhverv",
     login_failed: "The username or the password is wrong.",
     login_locked: "Too many failed attempts. Try again in 15 minutes.",
     login_expired: "The login form had expired. Please log in again.",
@@ -510,6 +514,8 @@ pub struct LoginPage {
     pub username: String,
     /// The login form's CSRF token.
     pub csrf: String,
+    /// Staff may log in through the identity provider (MitID Erhverv).
+    pub mitid: bool,
 }
 
 /// GET /login.

@@ -144,6 +144,7 @@ pub fn login_form(
         error,
         username,
         csrf: csrf.clone(),
+        mitid: state.config.staff_oidc.is_some(),
     };
     match askama::Template::render(&page) {
         Ok(body) => {
@@ -239,14 +240,18 @@ pub async fn login(
         return refused(html);
     };
     state.store.login_succeeded(&username).await?;
-    let expires = state.clock.now() + jiff::SignedDuration::from_mins(IDLE_MINUTES);
-    let id = state.store.create_session(user.id, expires).await?;
+    let cookie = start(&state, user.id).await?;
     let mut res = (StatusCode::SEE_OTHER, [(header::LOCATION, "/")]).into_response();
-    res.headers_mut().insert(
-        header::SET_COOKIE,
-        session_cookie(&state, &id, SESSION_HOURS * 3600),
-    );
+    res.headers_mut().insert(header::SET_COOKIE, cookie);
     Ok(res)
+}
+
+/// Starts a session for the user (who has proved who they are, by password or through the
+/// identity provider) and answers its cookie.
+pub(crate) async fn start(state: &AppState, user_id: i64) -> Result<HeaderValue, ApiError> {
+    let expires = state.clock.now() + jiff::SignedDuration::from_mins(IDLE_MINUTES);
+    let id = state.store.create_session(user_id, expires).await?;
+    Ok(session_cookie(state, &id, SESSION_HOURS * 3600))
 }
 
 /// The logout form: only the CSRF token.
@@ -291,6 +296,8 @@ pub async fn whoami(user: SessionUser) -> axum::Json<Whoami> {
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/login", post(login))
+        .route("/login/mitid", get(crate::oidc::staff_login))
+        .route("/login/callback", get(crate::oidc::staff_callback))
         .route("/logout", post(logout))
         .route("/session", get(whoami))
 }

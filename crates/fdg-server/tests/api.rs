@@ -92,6 +92,7 @@ async fn spawn_app_with(clock: Arc<dyn fdg_store::TimeSource>) -> App {
             secure_cookies: false,
             citizen_dev_login: true,
             oidc: None,
+            staff_oidc: None,
         },
     );
     let router = fdg_server::router(state.clone());

@@ -337,6 +337,7 @@ async fn serve(db: &fdg_store::testing::TestDatabase) -> (SocketAddr, Arc<dyn St
             secure_cookies: false,
             citizen_dev_login: true,
             oidc: None,
+            staff_oidc: None,
         },
     );
     store

@@ -21,6 +21,7 @@ async fn serve(db: &TestDatabase, limits: Limits) -> std::net::SocketAddr {
             secure_cookies: false,
             citizen_dev_login: false,
             oidc: None,
+            staff_oidc: None,
         },
     );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

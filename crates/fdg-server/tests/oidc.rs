@@ -88,7 +88,7 @@ async fn token(
         b64url_encode(json!({"alg": "ES256", "kid": key.0}).to_string().as_bytes()),
         b64url_encode(
             json!({"iss": p.base, "aud": "fdg", "exp": 4_000_000_000_i64, "iat": issued_at(),
-                   "nonce": nonce, "cpr": "070761-4285",
+                   "nonce": nonce, "cpr": "070761-4285", "sub": "mitid-erhverv-7",
                    "acr": "https://data.gov.dk/concept/core/nsis/loa/Substantial"})
             .to_string()
             .as_bytes()
@@ -132,21 +132,24 @@ async fn provider(other_issuer: bool) -> Arc<Provider> {
     provider
 }
 
+fn provider_config(issuer: &str, callback: &str, subject_claim: &str) -> OidcConfig {
+    OidcConfig {
+        issuer: issuer.to_owned(),
+        client_id: "fdg".into(),
+        client_secret: "s3cret".into(),
+        redirect_url: format!("http://fdg.test{callback}"),
+        subject_claim: subject_claim.into(),
+        ca_file: "/nonexistent".into(),
+        acr_values: vec!["https://data.gov.dk/concept/core/nsis/loa/Substantial".into()],
+    }
+}
+
 fn citizen_app(db: &fdg_store::testing::TestDatabase, issuer: &str) -> Router {
     let (state, _) = common::app_state(
         db,
         ServerConfig {
-            secure_cookies: false,
-            citizen_dev_login: false,
-            oidc: Some(OidcConfig {
-                issuer: issuer.to_owned(),
-                client_id: "fdg".into(),
-                client_secret: "s3cret".into(),
-                redirect_url: "http://fdg.test/borger/callback".into(),
-                cpr_claim: "cpr".into(),
-                ca_file: "/nonexistent".into(),
-                acr_values: vec!["https://data.gov.dk/concept/core/nsis/loa/Substantial".into()],
-            }),
+            oidc: Some(provider_config(issuer, "/borger/callback", "cpr")),
+            ..Default::default()
         },
     );
     fdg_server::router(state)
@@ -162,15 +165,25 @@ fn req(uri: &str, cookie: Option<&str>) -> Request<Body> {
 
 /// One whole login: to the provider and back; the callback's status and the citizen cookie.
 async fn log_in(app: &Router) -> (StatusCode, Option<String>) {
-    let (_, headers, _) = call(app, req("/borger/login", None)).await;
+    round_trip(app, "/borger/login", "fdg_oidc", "fdg_citizen").await
+}
+
+/// From `start` to the provider and back; the callback's status and the `session` cookie.
+async fn round_trip(
+    app: &Router,
+    start: &str,
+    flow_cookie: &str,
+    session: &str,
+) -> (StatusCode, Option<String>) {
+    let (_, headers, _) = call(app, req(start, None)).await;
     let to = headers[header::LOCATION].to_str().unwrap().to_owned();
-    let flow = cookie(&headers, "fdg_oidc");
+    let flow = cookie(&headers, flow_cookie);
     let back = location_of(&to)
         .await
         .trim_start_matches("http://fdg.test")
         .to_owned();
     let (status, headers, _) = call(app, req(&back, Some(&flow))).await;
-    let session = (status == StatusCode::OK).then(|| cookie(&headers, "fdg_citizen"));
+    let session = (status == StatusCode::OK).then(|| cookie(&headers, session));
     (status, session)
 }
 
@@ -287,4 +300,78 @@ async fn location_of(url: &str) -> String {
         .unwrap();
     let res = sender.send_request(req).await.unwrap();
     res.headers()[header::LOCATION].to_str().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_caseworker_linked_by_the_operator_logs_in_through_mitid_erhverv() {
+    use fdg_domain::{OrgKind, Role};
+    let provider = provider(false).await;
+    let db = fdg_store::testing::TestDatabase::new("oidc-staff").unwrap();
+    let (state, store) = common::app_state(
+        &db,
+        ServerConfig {
+            staff_oidc: Some(provider_config(&provider.base, "/login/callback", "sub")),
+            ..Default::default()
+        },
+    );
+    let app = fdg_server::router(state);
+    store
+        .create_org(OrgKind::MunicipalJobcenter, "101", "København")
+        .await
+        .unwrap();
+    let (user, _) = store
+        .create_user(
+            "101",
+            Some(OrgKind::MunicipalJobcenter),
+            Role::Caseworker,
+            "Anne Berg",
+            None,
+        )
+        .await
+        .unwrap();
+    // The login page offers the provider.
+    let (_, _, page) = call(&app, req("/login", None)).await;
+    assert!(page.contains(r#"href="/login/mitid""#), "{page}");
+
+    // An identity linked to nobody logs nobody in.
+    let (status, _) = round_trip(&app, "/login/mitid", "fdg_staff_oidc", "fdg_session").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    // Linked by the operator: a session of that user, with no password to choose.
+    let linked = store
+        .link_user(&user.username, Some("mitid-erhverv-7"))
+        .await
+        .unwrap();
+    assert!(!linked.must_change_password);
+    let (status, session) = round_trip(&app, "/login/mitid", "fdg_staff_oidc", "fdg_session").await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _, me) = call(&app, req("/session", session.as_deref())).await;
+    assert_eq!(status, StatusCode::OK);
+    let me: Value = serde_json::from_str(&me).unwrap();
+    assert_eq!(me["user"]["username"], user.username.as_str());
+    // The one-time password no longer works: the linked user logs in through the provider only.
+    assert!(
+        store
+            .login(&user.username, "anything")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // One identity, one user.
+    let (other, _) = store
+        .create_user(
+            "101",
+            Some(OrgKind::MunicipalJobcenter),
+            Role::Caseworker,
+            "Bo Ib",
+            None,
+        )
+        .await
+        .unwrap();
+    assert!(
+        store
+            .link_user(&other.username, Some("mitid-erhverv-7"))
+            .await
+            .is_err()
+    );
 }

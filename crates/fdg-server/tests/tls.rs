@@ -151,6 +151,7 @@ async fn a_client_certificate_bound_to_an_agreement_authenticates_over_tls() {
             secure_cookies: true,
             citizen_dev_login: false,
             oidc: None,
+            staff_oidc: None,
         },
     );
     let tls = fdg_server::tls::server_config(&cert_file, &key_file, Some(&ca_file)).unwrap();

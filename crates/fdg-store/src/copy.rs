@@ -105,6 +105,7 @@ const STORE_TABLES: &[Table] = &[
             ("must_change_password", Bool),
             ("disabled_at", OptText),
             ("created_at", Text),
+            ("external_id", OptText),
         ],
     ),
     (

@@ -586,6 +586,15 @@ pub trait Store: Send + Sync + 'static {
     fn session<'a>(&'a self, id: &'a str, now: Timestamp) -> BoxFut<'a, Result<Option<Session>>>;
     /// Ends a session.
     fn end_session<'a>(&'a self, id: &'a str) -> BoxFut<'a, Result<()>>;
+    /// Links the user to the identity provider's identifier of them (`None` unlinks). A linked
+    /// user logs in only through the provider: their local password is removed.
+    fn link_user<'a>(
+        &'a self,
+        username: &'a str,
+        external_id: Option<&'a str>,
+    ) -> BoxFut<'a, Result<User>>;
+    /// The user linked to the provider's identifier, unless disabled.
+    fn user_by_external_id<'a>(&'a self, external_id: &'a str) -> BoxFut<'a, Result<Option<User>>>;
     /// Moves a session's end to `until` if that is later (a user active again before the idle
     /// deadline).
     fn extend_session<'a>(&'a self, id: &'a str, until: Timestamp) -> BoxFut<'a, Result<()>>;

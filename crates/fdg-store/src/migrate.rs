@@ -84,6 +84,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "0014_login_failures",
         sql: include_str!("../migrations/sqlite/0014_login_failures.sql"),
     },
+    Migration {
+        version: 15,
+        name: "0015_user_external_id",
+        sql: include_str!("../migrations/sqlite/0015_user_external_id.sql"),
+    },
 ];
 
 /// The audit database's migrations, in order.
@@ -176,11 +181,18 @@ pub(crate) fn run(conn: &mut Connection, migrations: &[Migration]) -> Result<usi
 }
 
 /// The PostgreSQL migrations, in order.
-pub(crate) const POSTGRES: &[Migration] = &[Migration {
-    version: 1,
-    name: "0001_init",
-    sql: include_str!("../migrations/postgres/0001_init.sql"),
-}];
+pub(crate) const POSTGRES: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "0001_init",
+        sql: include_str!("../migrations/postgres/0001_init.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "0002_user_external_id",
+        sql: include_str!("../migrations/postgres/0002_user_external_id.sql"),
+    },
+];
 
 /// Applies every PostgreSQL migration not yet applied, one node at a time (a session advisory
 /// lock), each in its own transaction; returns how many were applied.

@@ -874,6 +874,61 @@ pub(crate) fn session(
     }))
 }
 
+/// Links a user to an identity provider's identifier (or unlinks); a linked user loses the
+/// local password.
+pub(crate) fn link_user(
+    db: &mut dyn Db,
+    username: &str,
+    external_id: Option<&str>,
+) -> Result<User> {
+    db.transaction(Begin::Write, |db| {
+        let id = db
+            .query_opt(
+                "SELECT id FROM users WHERE username = ?1",
+                args![username],
+                |r| r.int(0),
+            )?
+            .ok_or_else(|| StoreError::InvalidUser(format!("no user {username}")))?;
+        if let Some(external) = external_id {
+            let taken = db.query_opt(
+                "SELECT username FROM users WHERE external_id = ?1 AND id <> ?2",
+                args![external, id],
+                |r| r.string(0),
+            )?;
+            if let Some(other) = taken {
+                return Err(StoreError::InvalidUser(format!(
+                    "that identity is already linked to {other}"
+                )));
+            }
+            db.execute(
+                "UPDATE users SET external_id = ?1, password_hash = NULL, must_change_password = ?2
+                 WHERE id = ?3",
+                args![external, false, id],
+            )?;
+            db.execute("DELETE FROM sessions WHERE user_id = ?1", args![id])?;
+        } else {
+            db.execute(
+                "UPDATE users SET external_id = NULL WHERE id = ?1",
+                args![id],
+            )?;
+        }
+        load_user(db, id)?.ok_or_else(|| StoreError::InvalidUser(format!("no user {username}")))
+    })
+}
+
+/// The enabled user linked to `external_id`.
+pub(crate) fn user_by_external_id(db: &mut dyn Db, external_id: &str) -> Result<Option<User>> {
+    let id = db.query_opt(
+        "SELECT id FROM users WHERE external_id = ?1 AND disabled_at IS NULL",
+        args![external_id],
+        |r| r.int(0),
+    )?;
+    match id {
+        Some(id) => load_user(db, id),
+        None => Ok(None),
+    }
+}
+
 /// Moves a session's end later (never earlier).
 pub(crate) fn extend_session(db: &mut dyn Db, hash: &[u8], until: &str) -> Result<()> {
     db.execute(

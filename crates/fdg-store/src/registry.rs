@@ -446,6 +446,22 @@ impl<B: Backend> Store for Registry<B> {
             .admin(move |db| ops::end_session(db, &hash, false))
     }
 
+    fn link_user<'a>(
+        &'a self,
+        username: &'a str,
+        external_id: Option<&'a str>,
+    ) -> BoxFut<'a, Result<User>> {
+        let (username, external_id) = (username.to_lowercase(), external_id.map(str::to_owned));
+        self.backend
+            .admin(move |db| ops::link_user(db, &username, external_id.as_deref()))
+    }
+
+    fn user_by_external_id<'a>(&'a self, external_id: &'a str) -> BoxFut<'a, Result<Option<User>>> {
+        let external_id = external_id.to_owned();
+        self.backend
+            .read(move |db| ops::user_by_external_id(db, &external_id))
+    }
+
     fn extend_session<'a>(&'a self, id: &'a str, until: Timestamp) -> BoxFut<'a, Result<()>> {
         let hash = token_hash(id);
         let until = until.to_string();

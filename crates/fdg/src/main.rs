@@ -135,9 +135,33 @@ enum Cmd {
         oidc_ca: PathBuf,
         /// Accept only these assurance levels (the ID token's `acr`), and ask for them; may be
         /// repeated. With MitID through NemLog-in:
-        /// https://data.gov.dk/concept/core/nsis/loa/Substantial (or …/High).
+        /// `https://data.gov.dk/concept/core/nsis/loa/Substantial` (or `…/High`).
         #[arg(long = "oidc-acr", env = "FDG_OIDC_ACR", value_delimiter = ',')]
         oidc_acr: Vec<String>,
+        /// Staff log in at /login/mitid with this OpenID Connect provider (MitID Erhverv in
+        /// production); the operator links each user to their identity with `fdg user link`.
+        /// Local passwords stay for operators and development. Uses --oidc-ca.
+        #[arg(long, env = "FDG_STAFF_OIDC_ISSUER", requires_all = ["staff_oidc_client_id", "staff_oidc_client_secret", "staff_oidc_redirect_url"])]
+        staff_oidc_issuer: Option<String>,
+        /// This service's client id at the staff provider.
+        #[arg(long, env = "FDG_STAFF_OIDC_CLIENT_ID")]
+        staff_oidc_client_id: Option<String>,
+        /// Its client secret (prefer the environment variable).
+        #[arg(long, env = "FDG_STAFF_OIDC_CLIENT_SECRET", hide_env_values = true)]
+        staff_oidc_client_secret: Option<String>,
+        /// Where the provider sends staff back: this service's /login/callback URL.
+        #[arg(long, env = "FDG_STAFF_OIDC_REDIRECT_URL")]
+        staff_oidc_redirect_url: Option<String>,
+        /// The ID-token claim naming the person, as linked with `fdg user link`.
+        #[arg(long, env = "FDG_STAFF_OIDC_SUBJECT_CLAIM", default_value = "sub")]
+        staff_oidc_subject_claim: String,
+        /// Accepted assurance levels for staff (`acr`); may be repeated.
+        #[arg(
+            long = "staff-oidc-acr",
+            env = "FDG_STAFF_OIDC_ACR",
+            value_delimiter = ','
+        )]
+        staff_oidc_acr: Vec<String>,
         /// On an empty data directory, also load a small synthetic population (a few
         /// organisations, a user for each role, a few dozen persons with history).
         #[arg(long)]
@@ -338,6 +362,18 @@ enum UserCmd {
         /// Login name (default: from the name, e.g. anne.berg).
         #[arg(long)]
         username: Option<String>,
+    },
+    /// Link a user to their identity at the staff identity provider (MitID Erhverv): they then
+    /// log in at /login/mitid only; their local password is removed and their sessions end.
+    Link {
+        #[command(flatten)]
+        data: DataArgs,
+        /// The user's login name.
+        #[arg(long)]
+        username: String,
+        /// Their identifier at the provider (the value of the subject claim).
+        #[arg(long)]
+        external_id: String,
     },
 }
 
@@ -659,6 +695,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             oidc_cpr_claim,
             oidc_ca,
             oidc_acr,
+            staff_oidc_issuer,
+            staff_oidc_client_id,
+            staff_oidc_client_secret,
+            staff_oidc_redirect_url,
+            staff_oidc_subject_claim,
+            staff_oidc_acr,
             demo,
             tls_cert,
             tls_key,
@@ -780,9 +822,31 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                             client_id,
                             client_secret,
                             redirect_url,
-                            cpr_claim: oidc_cpr_claim,
-                            ca_file: oidc_ca,
+                            subject_claim: oidc_cpr_claim,
+                            ca_file: oidc_ca.clone(),
                             acr_values: oidc_acr,
+                        }),
+                        _ => None,
+                    },
+                    staff_oidc: match (
+                        staff_oidc_issuer,
+                        staff_oidc_client_id,
+                        staff_oidc_client_secret,
+                        staff_oidc_redirect_url,
+                    ) {
+                        (
+                            Some(issuer),
+                            Some(client_id),
+                            Some(client_secret),
+                            Some(redirect_url),
+                        ) => Some(fdg_server::oidc::OidcConfig {
+                            issuer,
+                            client_id,
+                            client_secret,
+                            redirect_url,
+                            subject_claim: staff_oidc_subject_claim,
+                            ca_file: oidc_ca,
+                            acr_values: staff_oidc_acr,
                         }),
                         _ => None,
                     },
@@ -902,6 +966,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 eprintln!(
                     "{} ({}) of {}:{}: one-time password shown once; it must be changed at first login.",
                     user.name, user.role, user.org.kind, user.org.code
+                );
+            }
+            UserCmd::Link {
+                data,
+                username,
+                external_id,
+            } => {
+                let (store, _, _) = open(&data)?;
+                let user = store.link_user(&username, Some(&external_id)).await?;
+                eprintln!(
+                    "{}: logs in through the identity provider only; local password removed, sessions ended.",
+                    user.username
                 );
             }
         },
