@@ -94,6 +94,9 @@ pub struct StoreConfig {
     /// The supervision indicators' counting parameters (figures made under others are
     /// recomputed at start).
     pub supervision: Params,
+    /// The key webhook signing secrets are stored encrypted under; `None` stores them as
+    /// they are (development).
+    pub secrets_key: Option<crate::SecretsKey>,
 }
 
 impl StoreConfig {
@@ -102,6 +105,7 @@ impl StoreConfig {
         StoreConfig {
             database,
             supervision: Params::default(),
+            secrets_key: None,
         }
     }
 }
@@ -115,13 +119,14 @@ pub fn open(config: &StoreConfig, ctx: StoreContext) -> Result<Arc<dyn Store>> {
                 supervision: config.supervision,
                 ..SqliteOptions::in_dir(dir)
             };
-            Ok(Arc::new(SqliteStore::open(&opts, ctx)?))
+            Ok(Arc::new(
+                SqliteStore::open(&opts, ctx)?.with_secrets_key(config.secrets_key.clone()),
+            ))
         }
-        Database::Postgres { url } => Ok(Arc::new(crate::postgres::PostgresStore::open(
-            url,
-            config.supervision,
-            ctx,
-        )?)),
+        Database::Postgres { url } => Ok(Arc::new(
+            crate::postgres::PostgresStore::open(url, config.supervision, ctx)?
+                .with_secrets_key(config.secrets_key.clone()),
+        )),
     }
 }
 

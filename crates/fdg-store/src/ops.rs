@@ -140,21 +140,21 @@ pub(crate) fn set_webhook(
     db: &mut dyn Db,
     agreement_id: i64,
     url: &str,
+    secret: &str,
     from_position: u64,
     now: &str,
-) -> Result<String> {
+) -> Result<()> {
     db.transaction(Begin::Write, |db| {
         load_agreement(db, agreement_id)?.ok_or(StoreError::NoSuchAgreement(agreement_id))?;
-        let secret = random_hex(32);
         db.execute(
             "INSERT INTO webhooks (agreement_id, url, secret, position, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (agreement_id) DO UPDATE SET url = excluded.url,
                secret = excluded.secret, position = excluded.position, attempts = 0,
                next_attempt = NULL, last_error = NULL, lease_holder = NULL, lease_until = NULL",
-            args![agreement_id, url, &secret, from_position, now],
+            args![agreement_id, url, secret, from_position, now],
         )?;
-        Ok(secret)
+        Ok(())
     })
 }
 

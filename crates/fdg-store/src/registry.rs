@@ -67,6 +67,8 @@ pub struct Registry<B> {
     credentials: Mutex<HashMap<[u8; 32], (std::time::Instant, Principal)>>,
     /// Bumped whenever credentials change here, so a lookup that raced a change is not cached.
     generation: AtomicU64,
+    /// Webhook signing secrets are stored encrypted under it, when given.
+    secrets_key: Option<crate::SecretsKey>,
 }
 
 impl<B: Backend> Registry<B> {
@@ -77,7 +79,14 @@ impl<B: Backend> Registry<B> {
             supervision,
             credentials: Mutex::new(HashMap::new()),
             generation: AtomicU64::new(0),
+            secrets_key: None,
         }
+    }
+
+    /// The same store, keeping webhook signing secrets encrypted under `key`.
+    pub fn with_secrets_key(mut self, key: Option<crate::SecretsKey>) -> Self {
+        self.secrets_key = key;
+        self
     }
 
     /// The store clock's now, as stored (RFC 3339): every recorded time comes from it.
@@ -177,12 +186,33 @@ impl<B: Backend> Store for Registry<B> {
         from_position: u64,
     ) -> BoxFut<'a, Result<String>> {
         let (now, url) = (self.now(), url.to_owned());
-        self.backend
-            .admin(move |db| ops::set_webhook(db, agreement_id, &url, from_position, &now))
+        let secret = crate::secrets::random_hex(32);
+        let stored = match &self.secrets_key {
+            Some(key) => key.seal(&secret, agreement_id.to_string().as_bytes()),
+            None => secret.clone(),
+        };
+        Box::pin(async move {
+            self.backend
+                .admin(move |db| {
+                    ops::set_webhook(db, agreement_id, &url, &stored, from_position, &now)
+                })
+                .await?;
+            Ok(secret)
+        })
     }
 
     fn webhooks(&self) -> BoxFut<'_, Result<Vec<Webhook>>> {
-        self.backend.read(ops::webhooks)
+        Box::pin(async move {
+            let mut hooks = self.backend.read(ops::webhooks).await?;
+            for h in &mut hooks {
+                h.secret = crate::secrets::unseal(
+                    self.secrets_key.as_ref(),
+                    &h.secret,
+                    h.agreement_id.to_string().as_bytes(),
+                )?;
+            }
+            Ok(hooks)
+        })
     }
 
     fn record_delivery(&self, agreement_id: i64, result: DeliveryResult) -> BoxFut<'_, Result<()>> {

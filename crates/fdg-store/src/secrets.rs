@@ -103,3 +103,123 @@ pub(crate) async fn verify_password(password: String, hash: Option<String>) -> R
     .await
     .map_err(|_| StoreError::WriterGone)
 }
+
+/// The operator's key for secrets the registry must keep readable (webhook signing secrets):
+/// AES-256-GCM, from a file of 64 hex characters (`openssl rand -hex 32`). Without it such
+/// secrets are stored as they are (development).
+#[derive(Clone)]
+pub struct SecretsKey([u8; 32]);
+
+impl std::fmt::Debug for SecretsKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretsKey(<redacted>)")
+    }
+}
+
+impl PartialEq for SecretsKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+
+impl Eq for SecretsKey {}
+
+/// How an encrypted secret is marked as stored.
+const SEALED: &str = "aes256gcm:";
+
+impl SecretsKey {
+    /// Reads the key from text of 64 hex characters (surrounding whitespace ignored).
+    pub fn from_hex(text: &str) -> std::result::Result<Self, String> {
+        let t = text.trim();
+        let bytes: Option<Vec<u8>> = (t.len() == 64)
+            .then(|| {
+                (0..32)
+                    .map(|i| u8::from_str_radix(t.get(2 * i..2 * i + 2)?, 16).ok())
+                    .collect()
+            })
+            .flatten();
+        bytes
+            .and_then(|b| b.try_into().ok())
+            .map(SecretsKey)
+            .ok_or_else(|| "a secrets key is 64 hex characters (openssl rand -hex 32)".into())
+    }
+
+    fn key(&self) -> ring::aead::LessSafeKey {
+        ring::aead::LessSafeKey::new(
+            ring::aead::UnboundKey::new(&ring::aead::AES_256_GCM, &self.0)
+                .expect("a 32-byte AES-256 key"),
+        )
+    }
+
+    /// `secret` encrypted for storage, bound to `context` (e.g. the webhook's agreement) so it
+    /// cannot be moved to another row.
+    pub(crate) fn seal(&self, secret: &str, context: &[u8]) -> String {
+        let mut nonce = [0u8; 12];
+        getrandom::fill(&mut nonce).expect("operating system random source");
+        let mut data = secret.as_bytes().to_vec();
+        self.key()
+            .seal_in_place_append_tag(
+                ring::aead::Nonce::assume_unique_for_key(nonce),
+                ring::aead::Aad::from(context),
+                &mut data,
+            )
+            .expect("AES-GCM sealing a short secret");
+        format!("{SEALED}{}{}", hex(&nonce), hex(&data))
+    }
+}
+
+/// A stored secret as it was given: decrypted with `key` when it was stored encrypted.
+pub(crate) fn unseal(key: Option<&SecretsKey>, stored: &str, context: &[u8]) -> Result<String> {
+    let Some(sealed) = stored.strip_prefix(SEALED) else {
+        return Ok(stored.to_owned());
+    };
+    let key = key.ok_or_else(|| {
+        StoreError::Corrupt("a secret is stored encrypted and no secrets key is given".into())
+    })?;
+    let bytes: Option<Vec<u8>> = (sealed.len() % 2 == 0)
+        .then(|| {
+            (0..sealed.len() / 2)
+                .map(|i| u8::from_str_radix(sealed.get(2 * i..2 * i + 2)?, 16).ok())
+                .collect()
+        })
+        .flatten();
+    let bad = || StoreError::Corrupt("an encrypted secret does not open with this key".into());
+    let mut bytes = bytes.filter(|b| b.len() > 12 + 16).ok_or_else(bad)?;
+    let mut data = bytes.split_off(12);
+    let nonce: [u8; 12] = bytes.try_into().map_err(|_| bad())?;
+    let plain = key
+        .key()
+        .open_in_place(
+            ring::aead::Nonce::assume_unique_for_key(nonce),
+            ring::aead::Aad::from(context),
+            &mut data,
+        )
+        .map_err(|_| bad())?;
+    String::from_utf8(plain.to_vec()).map_err(|_| bad())
+}
+
+#[cfg(test)]
+mod sealing {
+    use super::*;
+
+    #[test]
+    fn a_sealed_secret_opens_only_with_its_key_and_context() {
+        let key = SecretsKey::from_hex(&"ab".repeat(32)).expect("a key");
+        let other = SecretsKey::from_hex(&"cd".repeat(32)).expect("a key");
+        let stored = key.seal("whsec-123", b"1");
+        assert!(!stored.contains("whsec"));
+        assert_eq!(
+            unseal(Some(&key), &stored, b"1").expect("opens"),
+            "whsec-123"
+        );
+        assert!(unseal(Some(&other), &stored, b"1").is_err());
+        assert!(
+            unseal(Some(&key), &stored, b"2").is_err(),
+            "bound to its row"
+        );
+        assert!(unseal(None, &stored, b"1").is_err());
+        assert_eq!(unseal(None, "plain", b"1").expect("as stored"), "plain");
+        assert!(SecretsKey::from_hex("short").is_err());
+        assert_eq!(format!("{key:?}"), "SecretsKey(<redacted>)");
+    }
+}

@@ -1338,3 +1338,43 @@ async fn login_attempts_are_counted_for_every_node_within_the_window() {
         );
     }
 }
+
+/// With a secrets key, a webhook's signing secret is stored encrypted: a store opened without
+/// the key, or with another, cannot read it; one with the key signs with the secret given out.
+#[tokio::test]
+async fn webhook_secrets_are_stored_encrypted_under_the_operator_s_key() {
+    let db = TestDatabase::new("store-test").unwrap();
+    let key = fdg_store::SecretsKey::from_hex(&"5a".repeat(32)).unwrap();
+    let with = |key: Option<fdg_store::SecretsKey>| {
+        let config = fdg_store::StoreConfig {
+            secrets_key: key,
+            ..db.config().clone()
+        };
+        fdg_store::open(&config, context()).unwrap()
+    };
+    let keyed = with(Some(key.clone()));
+    keyed
+        .create_org(OrgKind::StateJobcenter, "STAT", "Staten")
+        .await
+        .unwrap();
+    let token = keyed.create_token("STAT", None).await.unwrap();
+    let agreement = keyed
+        .authenticate(&token)
+        .await
+        .unwrap()
+        .unwrap()
+        .agreement
+        .id;
+    let secret = keyed
+        .set_webhook(agreement, "https://vendor.test/hook", 0)
+        .await
+        .unwrap();
+    assert_eq!(keyed.webhooks().await.unwrap()[0].secret, secret);
+    assert!(
+        with(None).webhooks().await.is_err(),
+        "not readable without the key"
+    );
+    let other = fdg_store::SecretsKey::from_hex(&"a5".repeat(32)).unwrap();
+    assert!(with(Some(other)).webhooks().await.is_err());
+    assert_eq!(with(Some(key)).webhooks().await.unwrap()[0].secret, secret);
+}

@@ -50,6 +50,17 @@ struct DataArgs {
     /// the next start.
     #[arg(long, env = "FDG_SUPERVISION_INTERVAL_MONTHS", default_value_t = 3, value_parser = clap::value_parser!(u8).range(1..=24))]
     supervision_interval_months: u8,
+    /// Keep webhook signing secrets encrypted (AES-256-GCM) under the key in this file: 64 hex
+    /// characters, e.g. from `openssl rand -hex 32`. Every command and node on the database
+    /// needs the same file. Without it the secrets are stored as they are.
+    #[arg(long, env = "FDG_SECRETS_KEY_FILE", value_name = "FILE", value_parser = secrets_key)]
+    secrets_key: Option<fdg_store::SecretsKey>,
+}
+
+/// Reads a secrets key file for clap.
+fn secrets_key(path: &str) -> Result<fdg_store::SecretsKey, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+    fdg_store::SecretsKey::from_hex(&text).map_err(|e| format!("{path}: {e}"))
 }
 
 impl DataArgs {
@@ -63,6 +74,7 @@ impl DataArgs {
             supervision: fdg_domain::supervision::Params {
                 interval_months: self.supervision_interval_months,
             },
+            secrets_key: self.secrets_key.clone(),
         }
     }
 
@@ -721,6 +733,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let (store, codes, clock) = open(&data)?;
             let audit = data.audit()?;
+            if data.secrets_key.is_none() {
+                eprintln!(
+                    "  Webhook signing secrets are stored unencrypted: give --secrets-key FILE in production."
+                );
+            }
             if let Some(days) = audit_retention_days {
                 let (audit, clock) = (audit.clone(), clock.clone());
                 tokio::spawn(async move {
