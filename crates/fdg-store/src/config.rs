@@ -166,13 +166,13 @@ mod tests {
             Database::parse("sqlite:///var/lib/fdg"),
             Ok(Database::in_dir("/var/lib/fdg"))
         );
-        let pg = Database::parse("postgres://fdg:secret@db.example:5432/fdg?sslmode=require");
+        let pg = Database::parse("postgres://fdg:hunter2-pw@db.example:5432/fdg?sslmode=require");
         assert_eq!(
             pg.as_ref().map(Database::describe),
             Ok("PostgreSQL at db.example:5432/fdg".to_owned())
         );
         let config = StoreConfig::new(pg.clone().unwrap_or(Database::in_dir(".")));
-        assert!(!format!("{config:?}").contains("secret"), "{config:?}");
+        assert!(!format!("{config:?}").contains("hunter2"), "{config:?}");
         for bad in ["sqlite://", "./fdg-data", "mysql://db/fdg"] {
             assert!(Database::parse(bad).is_err(), "{bad}");
         }
