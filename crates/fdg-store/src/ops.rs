@@ -844,8 +844,18 @@ pub(crate) fn create_session(
          VALUES (?1, ?2, ?3, ?4, ?5)",
         args![hash, user_id, csrf, now, expires_at],
     )?;
+    // A user has at most MAX_SESSIONS open: logging in again ends the oldest.
+    db.execute(
+        "DELETE FROM sessions WHERE user_id = ?1 AND id_hash NOT IN
+           (SELECT id_hash FROM sessions WHERE user_id = ?1
+            ORDER BY created_at DESC, id_hash LIMIT ?2)",
+        args![user_id, MAX_SESSIONS],
+    )?;
     Ok(())
 }
+
+/// The most sessions one user, or one citizen, has open at once.
+pub(crate) const MAX_SESSIONS: i64 = 10;
 
 /// The live session with this id hash at `now`.
 pub(crate) fn session(
@@ -973,6 +983,12 @@ pub(crate) fn create_citizen_session(
         "INSERT INTO citizen_sessions (id_hash, cpr, created_at, expires_at)
          VALUES (?1, ?2, ?3, ?4)",
         args![hash, cpr, now, expires_at],
+    )?;
+    db.execute(
+        "DELETE FROM citizen_sessions WHERE cpr = ?1 AND id_hash NOT IN
+           (SELECT id_hash FROM citizen_sessions WHERE cpr = ?1
+            ORDER BY created_at DESC, id_hash LIMIT ?2)",
+        args![cpr, MAX_SESSIONS],
     )?;
     Ok(())
 }

@@ -1378,3 +1378,39 @@ async fn webhook_secrets_are_stored_encrypted_under_the_operator_s_key() {
     assert!(with(Some(other)).webhooks().await.is_err());
     assert_eq!(with(Some(key)).webhooks().await.unwrap()[0].secret, secret);
 }
+
+/// Logging in again and again never fills the session tables: a user, and a citizen, has at
+/// most ten sessions open; a new one ends the oldest.
+#[tokio::test]
+async fn a_user_and_a_citizen_have_at_most_ten_sessions_open() {
+    let b = backend();
+    b.store
+        .create_org(OrgKind::StateJobcenter, "STAT", "Staten")
+        .await
+        .unwrap();
+    let (user, _) = b
+        .store
+        .create_user(
+            "STAT",
+            None,
+            fdg_domain::Role::Caseworker,
+            "Anne Berg",
+            None,
+        )
+        .await
+        .unwrap();
+    let now = context().clock.now();
+    let until = now + jiff::SignedDuration::from_hours(1);
+    let cpr = fdg_domain::Cpr::parse("070761-4285").unwrap();
+    let (mut staff, mut citizen) = (Vec::new(), Vec::new());
+    for _ in 0..12 {
+        staff.push(b.store.create_session(user.id, until).await.unwrap());
+        citizen.push(b.store.create_citizen_session(&cpr, until).await.unwrap());
+    }
+    let mut open = (0, 0);
+    for (s, c) in staff.iter().zip(&citizen) {
+        open.0 += usize::from(b.store.session(s, now).await.unwrap().is_some());
+        open.1 += usize::from(b.store.citizen_session(c, now).await.unwrap().is_some());
+    }
+    assert_eq!(open, (10, 10));
+}
