@@ -82,6 +82,15 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// The state job centre's self-service, through which citizens register themselves
+    /// (Jobnet, § 4, stk. 2).
+    pub fn jobnet() -> Actor {
+        Actor {
+            kind: OrgKind::StateJobcenter,
+            code: "JOBNET".into(),
+        }
+    }
+
     /// `kind:code`, as recorded on every event.
     pub fn label(&self) -> String {
         format!("{}:{}", self.kind, self.code)

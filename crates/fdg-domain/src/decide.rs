@@ -479,6 +479,15 @@ impl<'a> Decider<'a> {
         );
         let details = self.registration_details(&c.details, date);
         let explicit = self.match_category("match_category", c.match_category, false);
+        // § 3: a cash-benefit case opens at a first contact with its assessment, never by a
+        // registration; the § 4, stk. 1 registration comes with or after that first contact.
+        if k::is_cash_benefit(benefit) && self.projected().cash_benefit_since().is_none() {
+            self.violate(&rules::S3_CASE_AT_FIRST_CONTACT, "benefit_category");
+        }
+        // § 4, stk. 2: self-registration is for insured unemployed persons (LAB § 2, nr. 1).
+        if *self.ctx.actor == Actor::jobnet() && !benefit.is_empty() && benefit != k::A_DAGPENGE {
+            self.violate(&rules::S4_2_SELF_REGISTRATION_INSURED, "benefit_category");
+        }
         if self.state.current_registration().is_some() {
             self.violate(&rules::S8_1_ALREADY_REGISTERED, "");
         }

@@ -195,6 +195,12 @@ rules! {
     S8_3_DATE_REQUIRED = "fdg.s8.3.first_contact_date_required", "§ 8, stk. 3", Input,
         "Dato for første henvendelse skal angives.",
         "The date of first contact must be given.";
+    S3_CASE_AT_FIRST_CONTACT = "fdg.s3.case_opens_at_first_contact", "§ 3, stk. 1–2; § 4, stk. 1", Input,
+        "En sag om kontant- eller starthjælp åbnes kun ved første henvendelse med kommunens vurdering (§ 3). Registrér den første henvendelse; den kan bære registreringen (§ 4, stk. 1).",
+        "A cash or start benefit case opens only at the first contact, with the municipality's assessment (§ 3). Record the first contact; it can carry the registration (§ 4, stk. 1).";
+    S4_2_SELF_REGISTRATION_INSURED = "fdg.s4.2.self_registration_insured", "§ 4, stk. 2", Input,
+        "Selvregistrering via Jobnet er for forsikrede ledige: ydelseskategorien skal være arbejdsløshedsdagpenge. Modtager du kontant- eller starthjælp, registrerer kommunen dig.",
+        "Self-registration through Jobnet is for insured unemployed persons: the benefit category must be unemployment insurance benefit. If you receive cash or start benefit, the municipality registers you.";
     S3_1_ALREADY_OPEN = "fdg.s3.1.cash_benefit_case_open", "§ 3, stk. 1", Input,
         "Personen har allerede en åben sag om kontant- eller starthjælp; første henvendelse er registreret.",
         "The person already has an open cash or start benefit case; the first contact is already recorded.";

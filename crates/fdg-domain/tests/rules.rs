@@ -480,6 +480,8 @@ struct Scenario {
     kind: OrgKind,
     today: Date,
     cmd: Command,
+    /// Acting as this particular organisation rather than the kind's test actor.
+    actor: Option<Actor>,
 }
 
 impl Scenario {
@@ -489,6 +491,15 @@ impl Scenario {
             kind,
             today: today(),
             cmd,
+            actor: None,
+        }
+    }
+
+    /// A citizen's self-registration through Jobnet, for a person the registry does not know.
+    fn jobnet(cmd: Command) -> Self {
+        Scenario {
+            actor: Some(Actor::jobnet()),
+            ..Scenario::new(PersonState::default(), OrgKind::StateJobcenter, cmd)
         }
     }
 
@@ -519,7 +530,14 @@ impl Scenario {
     }
 
     fn run(&self) -> Result<Decision, Vec<Violation>> {
-        decide(&self.state, &self.cmd, ctx_on(self.kind, self.today))
+        let ctx = match &self.actor {
+            Some(actor) => Context {
+                actor,
+                ..ctx_on(self.kind, self.today)
+            },
+            None => ctx_on(self.kind, self.today),
+        };
+        decide(&self.state, &self.cmd, ctx)
     }
 }
 
@@ -1307,11 +1325,36 @@ fn breaking_cases() -> Vec<Case> {
         MunicipalJobcenter,
         Command::Register(cash_registration("2026-11-25")),
     );
+    // Satisfied when the registration carries the assessment that makes the person ready.
+    let assessed = direct.with_cmd(Command::Register(RegisterJobSeeker {
+        match_category: Some(3),
+        ..cash_registration("2026-11-25")
+    }));
+    cases.push(case(&rules::S4_1_NOT_READY, None, direct.clone(), assessed));
+    // § 3: after the cessation no case is open, and a registration cannot open one.
     cases.push(case(
-        &rules::S4_1_NOT_READY,
-        None,
-        direct.clone(),
+        &rules::S3_CASE_AT_FIRST_CONTACT,
+        Some("benefit_category"),
         direct.with_state(dereg_by_cessation),
+        direct.with_cmd(Command::Register(RegisterJobSeeker {
+            match_category: Some(3),
+            ..cash_registration("2026-11-25")
+        })),
+    ));
+    // § 4, stk. 2: the citizen registers themselves as an insured unemployed person only.
+    let jobnet = |benefit: &str| {
+        let mut c = registration();
+        c.details.benefit_category = Some(benefit.into());
+        if benefit != "a_dagpenge" {
+            c.details.unemployment_fund = None;
+        }
+        c
+    };
+    cases.push(case(
+        &rules::S4_2_SELF_REGISTRATION_INSURED,
+        Some("benefit_category"),
+        Scenario::jobnet(Command::Register(jobnet("selvforsoergende"))),
+        Scenario::jobnet(Command::Register(jobnet("a_dagpenge"))),
     ));
 
     // --- Corrections ---

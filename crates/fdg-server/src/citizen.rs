@@ -262,6 +262,8 @@ pub struct CitizenPage {
     pub jobs: Vec<(String, String)>,
     /// A-kasse choices.
     pub funds: Vec<(String, String)>,
+    /// Degree-of-unemployment choices.
+    pub degrees: Vec<(String, String)>,
     /// Who looked.
     pub log: Vec<AccessEntry>,
 }
@@ -316,10 +318,12 @@ async fn citizen_page(
             state,
             en,
             fdg_domain::ListName::BenefitCategory,
-            &["a_dagpenge", "selvforsoergende"],
+            // § 4, stk. 2: self-registration is for insured unemployed persons.
+            &["a_dagpenge"],
         ),
         jobs: choices(state, en, fdg_domain::ListName::Occupation, &[]),
         funds: choices(state, en, fdg_domain::ListName::UnemploymentFund, &[]),
+        degrees: choices(state, en, fdg_domain::ListName::UnemploymentDegree, &[]),
         log: Vec::new(),
     };
     if let Some(c) = citizen
@@ -414,7 +418,15 @@ pub struct SelfRegistration {
     csrf: String,
     name: String,
     benefit_category: String,
+    #[serde(default)]
+    unemployment_degree: String,
+    #[serde(default)]
+    hours_per_week: String,
     job_title: String,
+    #[serde(default)]
+    job_title_2: String,
+    #[serde(default)]
+    job_title_3: String,
     unemployment_fund: String,
 }
 
@@ -437,9 +449,13 @@ pub async fn self_register(
         registration_date: Some(state.clock.today().to_string()),
         details: fdg_domain::command::RegistrationDetails {
             benefit_category: some(&form.benefit_category),
-            unemployment_degree: Some("fuld".into()),
-            hours_per_week: None,
-            job_titles: some(&form.job_title).into_iter().collect(),
+            unemployment_degree: some(&form.unemployment_degree).or(Some("fuld".into())),
+            // Hours that are not a number are left out, and the rules name the missing hours.
+            hours_per_week: form.hours_per_week.trim().parse().ok(),
+            job_titles: [&form.job_title, &form.job_title_2, &form.job_title_3]
+                .into_iter()
+                .filter_map(|j| some(j))
+                .collect(),
             unemployment_fund: some(&form.unemployment_fund),
         },
         municipality: None,
@@ -498,10 +514,7 @@ async fn citizen_write(
 ) -> Result<Response, ApiError> {
     // Self-service is the state job centre's, through Jobnet; the audit log names the citizen.
     let acting = crate::service::Acting {
-        actor: fdg_domain::Actor {
-            kind: fdg_domain::OrgKind::StateJobcenter,
-            code: "JOBNET".into(),
-        },
+        actor: fdg_domain::Actor::jobnet(),
         context: fdg_store::WriteContext {
             agreement: None,
             acting_person: Some("the citizen".into()),

@@ -153,6 +153,12 @@ pub struct Texts {
     pub citizen_name: &'static str,
     /// Job sought.
     pub citizen_job: &'static str,
+    /// More jobs (optional).
+    pub citizen_job_more: &'static str,
+    /// Degree of unemployment.
+    pub citizen_degree: &'static str,
+    /// Hours a week, when partly unemployed.
+    pub citizen_hours: &'static str,
     /// A-kasse.
     pub citizen_fund: &'static str,
     /// Register button.
@@ -300,6 +306,9 @@ pub const DA: Texts = Texts {
     citizen_register: "Registrér dig som arbejdssøgende (§ 4, stk. 2)",
     citizen_name: "Navn",
     citizen_job: "Job du søger",
+    citizen_job_more: "Andet job du søger (valgfrit)",
+    citizen_degree: "Ledighedsgrad",
+    citizen_hours: "Timer om ugen du er ledig (kun ved delvis ledighed)",
     citizen_fund: "Din a-kasse (hvis du er medlem)",
     citizen_register_button: "Registrér mig",
     citizen_log: "Hvem har set mine oplysninger",
@@ -407,6 +416,9 @@ pub const EN: Texts = Texts {
     citizen_register: "Register as a job seeker (§ 4, stk. 2)",
     citizen_name: "Name",
     citizen_job: "Job you are looking for",
+    citizen_job_more: "Another job you are looking for (optional)",
+    citizen_degree: "Degree of unemployment",
+    citizen_hours: "Hours a week you are unemployed (only when partly unemployed)",
     citizen_fund: "Your unemployment fund (if you are a member)",
     citizen_register_button: "Register me",
     citizen_log: "Who has looked at my data",

@@ -204,7 +204,20 @@ async fn a_municipality_naming_itself_takes_over_nobody_and_no_record_renames_a_
     let r = reg
         .post("m147", "/api/v1/jobseeker-registrations", &register)
         .await;
-    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+    // Answered exactly as for a person the registry does not know (for whom a registration
+    // cannot open a cash-benefit case, § 3), so nothing about the person shows.
+    let mut unknown = register.clone();
+    unknown["cpr"] = json!("010190-1009");
+    let u = reg
+        .post("m147", "/api/v1/jobseeker-registrations", &unknown)
+        .await;
+    assert_eq!(
+        (r.status, violations(&r)),
+        (u.status, violations(&u)),
+        "{}",
+        r.text
+    );
+    assert_eq!(violations(&r), ["fdg.s3.case_opens_at_first_contact"]);
     assert_eq!(
         reg.read("m147", &person).await.status,
         StatusCode::NOT_FOUND

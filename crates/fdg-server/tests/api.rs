@@ -2708,8 +2708,25 @@ async fn a_citizen_registers_themselves_and_sees_who_looked() {
         app.call(register("csrf=forged&name=Jens+Hansen&benefit_category=a_dagpenge&job_title=4110&unemployment_fund=001".to_string())).await.status,
         StatusCode::FORBIDDEN
     );
+    // Self-registration is for insured unemployed persons (§ 4, stk. 2): the server, not only
+    // the form, refuses another benefit category.
+    let cash = app
+        .call(register(format!("csrf={csrf}&name=Jens+Hansen&benefit_category=kontanthjaelp&job_title=4110&unemployment_fund=")))
+        .await;
+    assert_eq!(cash.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        cash.text
+            .contains("Selvregistrering via Jobnet er for forsikrede ledige"),
+        "{}",
+        cash.text
+    );
+    assert!(
+        !me.text.contains(r#"value="kontanthjaelp""#),
+        "the form offers only a-dagpenge"
+    );
+    // Partly unemployed, looking for two jobs.
     let ok = app
-        .call(register(format!("csrf={csrf}&name=Jens+Hansen&benefit_category=a_dagpenge&job_title=4110&unemployment_fund=001")))
+        .call(register(format!("csrf={csrf}&name=Jens+Hansen&benefit_category=a_dagpenge&unemployment_degree=delvis&hours_per_week=20&job_title=4110&job_title_2=5120&job_title_3=&unemployment_fund=001")))
         .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text);
     // The state job centre looks the person up; the citizen sees it.
@@ -2723,6 +2740,15 @@ async fn a_citizen_registers_themselves_and_sees_who_looked() {
     assert_eq!(
         found.body["registrations"][0]["recorded"]["recorded_by"],
         "state-jobcenter:JOBNET"
+    );
+    assert_eq!(
+        found.body["registrations"][0]["unemployment_degree"],
+        "delvis"
+    );
+    assert_eq!(found.body["registrations"][0]["hours_per_week"], 20);
+    assert_eq!(
+        found.body["registrations"][0]["job_titles"],
+        json!(["4110", "5120"])
     );
     let me = page(&app, &cookie, "/borger").await;
     assert!(me.text.contains("Ja, siden 2026-11-27"));
