@@ -146,16 +146,13 @@ impl ApiError {
 
     /// The problem document.
     pub fn problem(&self) -> Problem {
-        let p = |status: StatusCode,
-                 code: &str,
-                 title: &str,
-                 title_da: &str,
-                 detail: String,
-                 detail_da: String| Problem {
-            r#type: format!("urn:fdg:problem:{code}"),
-            title: title.to_owned(),
-            title_da: title_da.to_owned(),
-            status: status.as_u16(),
+        let t = self.problem_type();
+        let (detail, detail_da) = self.detail();
+        let mut pr = Problem {
+            r#type: format!("urn:fdg:problem:{}", t.code),
+            title: t.title.to_owned(),
+            title_da: t.title_da.to_owned(),
+            status: t.status,
             detail,
             detail_da,
             violations: Vec::new(),
@@ -163,160 +160,158 @@ impl ApiError {
             reference: None,
         };
         match self {
-            ApiError::Malformed(why) => p(
-                StatusCode::BAD_REQUEST,
-                "malformed-request",
-                "Malformed request",
-                "Forespørgslen kan ikke læses",
+            ApiError::Forbidden(v) | ApiError::Rejected(v) => {
+                pr.violations = v.iter().map(ViolationBody::from).collect();
+            }
+            ApiError::Conflict { current } => pr.current_version = Some(*current),
+            ApiError::Internal(reference) => pr.reference = Some(reference.clone()),
+            _ => {}
+        }
+        pr
+    }
+
+    /// Which entry of [`PROBLEM_TYPES`] this error is.
+    pub fn problem_type(&self) -> &'static ProblemType {
+        match self {
+            ApiError::Malformed(_) => &MALFORMED,
+            ApiError::BadParameter { .. } => &BAD_PARAMETER,
+            ApiError::Unauthenticated => &UNAUTHENTICATED,
+            ApiError::MustChangePassword => &MUST_CHANGE_PASSWORD,
+            ApiError::LoginFailed => &LOGIN_FAILED,
+            ApiError::TooManyAttempts(_) => &TOO_MANY_ATTEMPTS,
+            ApiError::RequestTimeout => &REQUEST_TIMEOUT,
+            ApiError::Forbidden(_) => &FORBIDDEN,
+            ApiError::NotFound => &NOT_FOUND,
+            ApiError::AccessClosed => &ACCESS_CLOSED,
+            ApiError::AgreementEnded => &AGREEMENT_ENDED,
+            ApiError::NotInAgreement(_) => &NOT_IN_AGREEMENT,
+            ApiError::Conflict { .. } => &VERSION_CONFLICT,
+            ApiError::Rejected(_) => &RULE_VIOLATION,
+            ApiError::IdempotencyMismatch => &IDEMPOTENCY_KEY_REUSED,
+            ApiError::Internal(_) => &INTERNAL,
+        }
+    }
+
+    /// The detail, in English and Danish.
+    fn detail(&self) -> (String, String) {
+        match self {
+            ApiError::Malformed(why) => (
                 format!("The request body is not valid JSON of the expected shape: {why}."),
                 format!("Forespørgslens indhold er ikke gyldig JSON af den forventede form: {why}."),
             ),
-            ApiError::BadParameter { en, da } => p(
-                StatusCode::BAD_REQUEST,
-                "bad-parameter",
-                "Bad parameter",
-                "Ugyldig parameter",
-                en.clone(),
-                da.clone(),
-            ),
-            ApiError::Unauthenticated => p(
-                StatusCode::UNAUTHORIZED,
-                "unauthenticated",
-                "Authentication required",
-                "Adgang kræver godkendelse",
+            ApiError::BadParameter { en, da } => (en.clone(), da.clone()),
+            ApiError::Unauthenticated => (
                 "Send a valid bearer token in the Authorization header.".into(),
                 "Send et gyldigt adgangstoken i Authorization-headeren.".into(),
             ),
-            ApiError::MustChangePassword => p(
-                StatusCode::FORBIDDEN,
-                "must-change-password",
-                "Choose a new password first",
-                "Vælg først en ny adgangskode",
+            ApiError::MustChangePassword => (
                 "You logged in with a one-time password; choose your own at /password.".into(),
                 "Du er logget ind med en engangsadgangskode; vælg din egen på /password.".into(),
             ),
-            ApiError::LoginFailed => p(
-                StatusCode::UNAUTHORIZED,
-                "login-failed",
-                "Wrong username or password",
-                "Forkert brugernavn eller adgangskode",
+            ApiError::LoginFailed => (
                 "The username or the password is wrong.".into(),
                 "Brugernavnet eller adgangskoden er forkert.".into(),
             ),
-            ApiError::TooManyAttempts(seconds) => p(
-                StatusCode::TOO_MANY_REQUESTS,
-                "too-many-attempts",
-                "Too many failed logins",
-                "For mange mislykkede login",
+            ApiError::TooManyAttempts(seconds) => (
                 format!("Too many failed logins for this user. Try again in {} minute(s).", seconds.div_ceil(60)),
                 format!("For mange mislykkede login for denne bruger. Prøv igen om {} minut(ter).", seconds.div_ceil(60)),
             ),
-            ApiError::RequestTimeout => p(
-                StatusCode::REQUEST_TIMEOUT,
-                "request-timeout",
-                "The request took too long",
-                "Forespørgslen tog for lang tid",
+            ApiError::RequestTimeout => (
                 "The request was not received and answered within the time allowed; nothing was recorded unless an answer said so. Send it again.".into(),
                 "Forespørgslen blev ikke modtaget og besvaret inden for den tilladte tid; intet er registreret, medmindre et svar sagde det. Send den igen.".into(),
             ),
-            ApiError::Forbidden(v) => {
-                let mut pr = p(
-                    StatusCode::FORBIDDEN,
-                    "forbidden",
-                    "Not permitted for this organisation",
-                    "Ikke tilladt for denne organisation",
-                    if v.is_empty() {
-                        "The acting organisation may not do this.".into()
-                    } else {
-                        "The acting organisation may not record this.".into()
-                    },
-                    if v.is_empty() {
-                        "Den handlende organisation må ikke gøre dette.".into()
-                    } else {
-                        "Den handlende organisation må ikke registrere dette.".into()
-                    },
-                );
-                pr.violations = v.iter().map(ViolationBody::from).collect();
-                pr
-            }
-            ApiError::NotFound => p(
-                StatusCode::NOT_FOUND,
-                "not-found",
-                "Not found",
-                "Ikke fundet",
+            ApiError::Forbidden(v) if v.is_empty() => (
+                "The acting organisation may not do this.".into(),
+                "Den handlende organisation må ikke gøre dette.".into(),
+            ),
+            ApiError::Forbidden(_) => (
+                "The acting organisation may not record this.".into(),
+                "Den handlende organisation må ikke registrere dette.".into(),
+            ),
+            ApiError::NotFound => (
                 "No such resource is visible to you.".into(),
                 "Der findes ingen sådan ressource, som du har adgang til.".into(),
             ),
-            ApiError::AccessClosed => p(
-                StatusCode::FORBIDDEN,
-                "access-closed",
-                "Access to the web services is closed",
-                "Adgangen til webservicerne er lukket",
+            ApiError::AccessClosed => (
                 "The operator has closed this organisation's access to register through the web services (§ 13). Register through the browser registration tool (Det Digitale Registreringsværktøj) until access is reinstated.".into(),
                 "Arbejdsmarkedsstyrelsen har lukket organisationens adgang til at registrere via webservicerne (§ 13). Registrér i den browserbaserede registreringsløsning (Det Digitale Registreringsværktøj), indtil adgangen genåbnes.".into(),
             ),
-            ApiError::AgreementEnded => p(
-                StatusCode::FORBIDDEN,
-                "agreement-ended",
-                "No valid connection agreement",
-                "Ingen gyldig tilslutningsaftale",
+            ApiError::AgreementEnded => (
                 "The connection agreement behind this credential is terminated or not valid today (§ 10).".into(),
                 "Tilslutningsaftalen bag denne adgang er ophørt eller ikke gyldig i dag (§ 10).".into(),
             ),
-            ApiError::NotInAgreement(what) => p(
-                StatusCode::FORBIDDEN,
-                "not-in-agreement",
-                "Not covered by the connection agreement",
-                "Ikke omfattet af tilslutningsaftalen",
+            ApiError::NotInAgreement(what) => (
                 format!("The connection agreement does not cover {what} (§ 10)."),
                 format!("Tilslutningsaftalen omfatter ikke {what} (§ 10)."),
             ),
-            ApiError::Conflict { current } => {
-                let mut pr = p(
-                    StatusCode::CONFLICT,
-                    "version-conflict",
-                    "Version conflict",
-                    "Versionskonflikt",
-                    format!("The person has changed since you read it (now version {current}). Read the person again and retry."),
-                    format!("Personen er ændret, siden du læste den (nu version {current}). Læs personen igen og prøv igen."),
-                );
-                pr.current_version = Some(*current);
-                pr
-            }
-            ApiError::Rejected(v) => {
-                let mut pr = p(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "rule-violation",
-                    "The request breaks rules of the order",
-                    "Forespørgslen overtræder regler i bekendtgørelsen",
-                    format!("{} rule(s) of Bekendtgørelse om det fælles datagrundlag are not met; nothing was recorded.", v.len()),
-                    format!("{} regel/regler i bekendtgørelse om det fælles datagrundlag er ikke opfyldt; intet er registreret.", v.len()),
-                );
-                pr.violations = v.iter().map(ViolationBody::from).collect();
-                pr
-            }
-            ApiError::IdempotencyMismatch => p(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "idempotency-key-reused",
-                "Idempotency key reused with a different request",
-                "Idempotensnøgle genbrugt med en anden forespørgsel",
+            ApiError::Conflict { current } => (
+                format!("The person has changed since you read it (now version {current}). Read the person again and retry."),
+                format!("Personen er ændret, siden du læste den (nu version {current}). Læs personen igen og prøv igen."),
+            ),
+            ApiError::Rejected(v) => (
+                format!("{} rule(s) of Bekendtgørelse om det fælles datagrundlag are not met; nothing was recorded.", v.len()),
+                format!("{} regel/regler i bekendtgørelse om det fælles datagrundlag er ikke opfyldt; intet er registreret.", v.len()),
+            ),
+            ApiError::IdempotencyMismatch => (
                 "This Idempotency-Key was used before with a different request. Use a new key for a new request.".into(),
                 "Denne Idempotency-Key er brugt før med en anden forespørgsel. Brug en ny nøgle til en ny forespørgsel.".into(),
             ),
-            ApiError::Internal(reference) => {
-                let mut pr = p(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "Internal error",
-                    "Intern fejl",
-                    format!("Something went wrong on our side. Quote reference {reference} to support; a retry with the same Idempotency-Key is safe."),
-                    format!("Der opstod en fejl hos os. Oplys reference {reference} til support; et nyt forsøg med samme Idempotency-Key er sikkert."),
-                );
-                pr.reference = Some(reference.clone());
-                pr
-            }
+            ApiError::Internal(reference) => (
+                format!("Something went wrong on our side. Quote reference {reference} to support; a retry with the same Idempotency-Key is safe."),
+                format!("Der opstod en fejl hos os. Oplys reference {reference} til support; et nyt forsøg med samme Idempotency-Key er sikkert."),
+            ),
         }
     }
+}
+
+/// One kind of problem: its stable code (`urn:fdg:problem:<code>`), HTTP status and title in
+/// both languages. [`PROBLEM_TYPES`] is the one list of them; `docs/problems.md` documents
+/// each (a test keeps the two in step).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ProblemType {
+    /// The code.
+    pub code: &'static str,
+    /// The HTTP status.
+    pub status: u16,
+    /// English title.
+    pub title: &'static str,
+    /// Danish title.
+    pub title_da: &'static str,
+}
+
+macro_rules! problem_types {
+    ($($name:ident = $code:literal, $status:literal, $en:literal, $da:literal;)*) => {
+        $(
+            #[doc = concat!("`urn:fdg:problem:", $code, "` (", stringify!($status), "): ", $en)]
+            pub const $name: ProblemType = ProblemType {
+                code: $code,
+                status: $status,
+                title: $en,
+                title_da: $da,
+            };
+        )*
+        /// Every problem type the service answers with.
+        pub const PROBLEM_TYPES: &[ProblemType] = &[$($name),*];
+    };
+}
+
+problem_types! {
+    MALFORMED = "malformed-request", 400, "Malformed request", "Forespørgslen kan ikke læses";
+    BAD_PARAMETER = "bad-parameter", 400, "Bad parameter", "Ugyldig parameter";
+    UNAUTHENTICATED = "unauthenticated", 401, "Authentication required", "Adgang kræver godkendelse";
+    LOGIN_FAILED = "login-failed", 401, "Wrong username or password", "Forkert brugernavn eller adgangskode";
+    MUST_CHANGE_PASSWORD = "must-change-password", 403, "Choose a new password first", "Vælg først en ny adgangskode";
+    FORBIDDEN = "forbidden", 403, "Not permitted for this organisation", "Ikke tilladt for denne organisation";
+    ACCESS_CLOSED = "access-closed", 403, "Access to the web services is closed", "Adgangen til webservicerne er lukket";
+    AGREEMENT_ENDED = "agreement-ended", 403, "No valid connection agreement", "Ingen gyldig tilslutningsaftale";
+    NOT_IN_AGREEMENT = "not-in-agreement", 403, "Not covered by the connection agreement", "Ikke omfattet af tilslutningsaftalen";
+    NOT_FOUND = "not-found", 404, "Not found", "Ikke fundet";
+    REQUEST_TIMEOUT = "request-timeout", 408, "The request took too long", "Forespørgslen tog for lang tid";
+    VERSION_CONFLICT = "version-conflict", 409, "Version conflict", "Versionskonflikt";
+    RULE_VIOLATION = "rule-violation", 422, "The request breaks rules of the order", "Forespørgslen overtræder regler i bekendtgørelsen";
+    IDEMPOTENCY_KEY_REUSED = "idempotency-key-reused", 422, "Idempotency key reused with a different request", "Idempotensnøgle genbrugt med en anden forespørgsel";
+    TOO_MANY_ATTEMPTS = "too-many-attempts", 429, "Too many failed logins", "For mange mislykkede login";
+    INTERNAL = "internal", 500, "Internal error", "Intern fejl";
 }
 
 impl From<fdg_store::StoreError> for ApiError {
@@ -367,5 +362,83 @@ impl IntoResponse for ApiError {
             );
         }
         res
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fdg_domain::rules;
+
+    /// One error of every kind, with fixed inputs.
+    fn every_kind() -> Vec<ApiError> {
+        vec![
+            ApiError::Malformed("missing field `cpr` at line 1 column 2".into()),
+            ApiError::bad("after must be a number", "after skal være et tal"),
+            ApiError::Unauthenticated,
+            ApiError::LoginFailed,
+            ApiError::MustChangePassword,
+            ApiError::TooManyAttempts(61),
+            ApiError::RequestTimeout,
+            ApiError::Forbidden(Vec::new()),
+            ApiError::Forbidden(vec![Violation::whole(&rules::S8_1_ACTOR)]),
+            ApiError::NotFound,
+            ApiError::AccessClosed,
+            ApiError::AgreementEnded,
+            ApiError::NotInAgreement("recording first_contact".into()),
+            ApiError::Conflict { current: 7 },
+            ApiError::Rejected(vec![
+                Violation::new(&rules::S8_1_NAME_REQUIRED, "name"),
+                Violation::new(&rules::CPR_DATE, "cpr"),
+            ]),
+            ApiError::IdempotencyMismatch,
+            ApiError::Internal("0a1b2c3d4e5f".into()),
+        ]
+    }
+
+    /// Every problem body, exactly: a change to a title, a detail, a status or a field name
+    /// shows up here. `FDG_UPDATE_SNAPSHOTS=1 cargo test -p fdg-server --lib` rewrites the
+    /// file after a deliberate change; review its diff.
+    #[test]
+    fn every_problem_body_is_pinned() {
+        let bodies: Vec<Problem> = every_kind().iter().map(ApiError::problem).collect();
+        let text = serde_json::to_string_pretty(&bodies).expect("json") + "\n";
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/snapshots/problems.json");
+        if std::env::var_os("FDG_UPDATE_SNAPSHOTS").is_some() {
+            std::fs::write(path, &text).expect("snapshot written");
+        }
+        let pinned = std::fs::read_to_string(path).expect("tests/snapshots/problems.json");
+        assert!(
+            pinned == text,
+            "problem bodies changed; if on purpose, run with FDG_UPDATE_SNAPSHOTS=1 and review"
+        );
+    }
+
+    #[test]
+    fn the_problem_table_is_the_one_source_and_docs_list_every_type() {
+        let used: Vec<&str> = every_kind().iter().map(|e| e.problem_type().code).collect();
+        let mut codes: Vec<&str> = PROBLEM_TYPES.iter().map(|t| t.code).collect();
+        for t in PROBLEM_TYPES {
+            assert!(used.contains(&t.code), "{} is never answered", t.code);
+            assert!(
+                StatusCode::from_u16(t.status)
+                    .is_ok_and(|s| s.is_client_error() || s.is_server_error()),
+                "{}",
+                t.code
+            );
+        }
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), PROBLEM_TYPES.len(), "codes are unique");
+        let docs = include_str!("../../../docs/problems.md");
+        for t in PROBLEM_TYPES {
+            let heading = format!("## `urn:fdg:problem:{}`", t.code);
+            assert!(docs.contains(&heading), "docs/problems.md has no {heading}");
+            assert!(
+                docs.contains(&format!("{} · {} · {}", t.status, t.title, t.title_da)),
+                "docs/problems.md gives another status or title for {}",
+                t.code
+            );
+        }
     }
 }
