@@ -77,6 +77,39 @@ async fn refused(
     .await
 }
 
+/// What a store error means to the operator: something they can fix, said in the page's
+/// language, or a failure, which is a 500 with a reference (the cause is logged, never shown:
+/// no database text reaches a page).
+fn store_refusal(headers: &HeaderMap, e: fdg_store::StoreError) -> Result<String, ApiError> {
+    use fdg_store::StoreError as E;
+    let en = texts(headers).lang == "en";
+    let said = |en_text: String, da_text: String| if en { en_text } else { da_text };
+    Ok(match e {
+        E::OrgExists(org) => said(
+            format!("The organisation {org} exists already."),
+            format!("Organisationen {org} findes allerede."),
+        ),
+        E::NoSuchOrg(code) => said(
+            format!("There is no organisation with code {code}."),
+            format!("Der er ingen organisation med koden {code}."),
+        ),
+        E::NoSuchAgreement(id) => said(
+            format!("There is no agreement {id}."),
+            format!("Der er ingen aftale {id}."),
+        ),
+        // The store says why in English; the Danish page leads with what failed.
+        E::InvalidUser(why) => said(
+            format!("The user cannot be created: {why}."),
+            format!("Brugeren kan ikke oprettes sådan ({why})."),
+        ),
+        E::InvalidTransition(why) => said(
+            format!("The agreement cannot change like this: {why}."),
+            format!("Aftalen kan ikke skifte sådan ({why})."),
+        ),
+        other => return Err(ApiError::internal(other)),
+    })
+}
+
 /// The page again, showing a new secret (heading, value) this once.
 async fn shown_once(
     state: &AppState,
@@ -197,7 +230,7 @@ pub async fn change(
                     let heading = format!("{} {id}", t.admin_token_for);
                     shown_once(&state, &headers, &user, (heading, token)).await
                 }
-                Err(e) => refused(&state, &headers, &user, e.to_string()).await,
+                Err(e) => refused(&state, &headers, &user, store_refusal(&headers, e)?).await,
             };
         }
         _ => return Err(ApiError::bad("unknown action", "ukendt handling")),
@@ -216,7 +249,7 @@ pub async fn change(
         .await
     {
         Ok(_) => Ok(Redirect::to("/admin").into_response()),
-        Err(e) => refused(&state, &headers, &user, e.to_string()).await,
+        Err(e) => refused(&state, &headers, &user, store_refusal(&headers, e)?).await,
     }
 }
 
@@ -262,7 +295,7 @@ pub async fn create_org(
         .create_org(kind, form.code.trim(), form.name.trim())
         .await
     {
-        return refused(&state, &headers, &user, e.to_string()).await;
+        return refused(&state, &headers, &user, store_refusal(&headers, e)?).await;
     }
     if form.agreement.is_none() {
         return Ok(Redirect::to("/admin").into_response());
@@ -343,7 +376,7 @@ pub async fn create_user(
             let heading = format!("{} {}", t.admin_password_for, created.username);
             shown_once(&state, &headers, &user, (heading, password)).await
         }
-        Err(e) => refused(&state, &headers, &user, e.to_string()).await,
+        Err(e) => refused(&state, &headers, &user, store_refusal(&headers, e)?).await,
     }
 }
 

@@ -2898,6 +2898,30 @@ async fn an_operator_onboards_and_suspends_a_vendor_in_the_browser_and_the_api_f
         .unwrap()
         .to_owned();
     assert!(token.starts_with("fdg_"));
+    // The same organisation again: said in Danish, with no database text on the page.
+    let again = app
+        .call(post(
+            "/admin/orgs".into(),
+            format!("csrf={csrf}&kind=municipal-jobcenter&code=147&name=Frederiksberg"),
+        ))
+        .await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(again.text.contains("findes allerede"), "{}", again.text);
+    assert!(!again.text.contains("exists already") && !again.text.contains("UNIQUE"));
+    let long = app
+        .call(post(
+            "/admin/orgs".into(),
+            format!(
+                "csrf={csrf}&kind=municipal-jobcenter&code=148&name={}",
+                "x".repeat(201)
+            ),
+        ))
+        .await;
+    assert!(
+        long.text.contains("name er for lang (højst 200 tegn)"),
+        "{}",
+        long.text
+    );
     let id = app
         .store
         .agreements()
