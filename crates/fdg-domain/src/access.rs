@@ -12,6 +12,7 @@ use crate::actor::{Actor, OrgKind};
 use crate::codes_const as k;
 use crate::event::Event;
 use crate::state::PersonState;
+use crate::view::{CessationView, ContactView, PersonOverview, RegistrationView};
 
 /// The facts about a person that decide who may see them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -230,4 +231,206 @@ pub fn may_write(
         | OrgKind::Operator
         | OrgKind::Supervisor => true,
     }
+}
+
+/// What an organisation is shown of a person: the overview, cut as its visibility allows, or
+/// the benefit centre's own view. Decided on the types, field by field: a field added to the
+/// overview or to a contact does not reach anyone until it is placed here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Shown {
+    /// The overview, whole or with details cut.
+    Overview(PersonOverview),
+    /// The benefit centre's view (§ 3, stk. 4).
+    BenefitCentre(BenefitCentreView),
+}
+
+impl Shown {
+    /// As an overview (the benefit centre's withheld lists empty), for pages that render one.
+    pub fn into_overview(self) -> PersonOverview {
+        match self {
+            Shown::Overview(o) => o,
+            Shown::BenefitCentre(b) => PersonOverview {
+                person_id: b.person_id,
+                version: b.version,
+                cpr: b.cpr,
+                name: b.name,
+                birth_date: b.birth_date,
+                municipality: b.municipality,
+                registered: b.registered,
+                first_registration_date: b.first_registration_date,
+                latest_registration_date: b.latest_registration_date,
+                cash_benefit_since: b.cash_benefit_since,
+                match_category: b.match_category,
+                registrations: b.registrations,
+                match_history: Vec::new(),
+                periodic_conditions: Vec::new(),
+                first_contacts: b.first_contacts,
+                cessations: b.cessations,
+                interviews: Vec::new(),
+                other_actor_assignments: Vec::new(),
+                corrections: Vec::new(),
+                annulled: Vec::new(),
+            },
+        }
+    }
+}
+
+/// What the benefit centre sees of a person (§ 3, stk. 4): identity, registration status and
+/// the cash-benefit facts, first contacts cut to their basics.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BenefitCentreView {
+    /// As in the overview.
+    pub person_id: String,
+    /// As in the overview.
+    pub version: u64,
+    /// As in the overview.
+    pub cpr: String,
+    /// As in the overview.
+    pub name: Option<String>,
+    /// As in the overview.
+    pub birth_date: Date,
+    /// As in the overview.
+    pub municipality: Option<String>,
+    /// As in the overview.
+    pub registered: bool,
+    /// As in the overview.
+    pub first_registration_date: Option<Date>,
+    /// As in the overview.
+    pub latest_registration_date: Option<Date>,
+    /// As in the overview.
+    pub cash_benefit_since: Option<Date>,
+    /// As in the overview.
+    pub match_category: Option<u8>,
+    /// Every registration period, including any not in a cash-benefit category.
+    pub registrations: Vec<RegistrationView>,
+    /// First contacts, basics only.
+    pub first_contacts: Vec<ContactView>,
+    /// Cessations of cash benefit.
+    pub cessations: Vec<CessationView>,
+}
+
+impl BenefitCentreView {
+    /// The benefit centre's view of `o`.
+    pub fn of(o: &PersonOverview) -> Self {
+        let PersonOverview {
+            person_id,
+            version,
+            cpr,
+            name,
+            birth_date,
+            municipality,
+            registered,
+            first_registration_date,
+            latest_registration_date,
+            cash_benefit_since,
+            match_category,
+            registrations,
+            first_contacts,
+            cessations,
+            // Withheld from the benefit centre: not cash-benefit facts.
+            match_history: _,
+            periodic_conditions: _,
+            interviews: _,
+            other_actor_assignments: _,
+            corrections: _,
+            annulled: _,
+        } = o;
+        BenefitCentreView {
+            person_id: person_id.clone(),
+            version: *version,
+            cpr: cpr.clone(),
+            name: name.clone(),
+            birth_date: *birth_date,
+            municipality: municipality.clone(),
+            registered: *registered,
+            first_registration_date: *first_registration_date,
+            latest_registration_date: *latest_registration_date,
+            cash_benefit_since: *cash_benefit_since,
+            match_category: *match_category,
+            registrations: registrations.clone(),
+            first_contacts: first_contacts.iter().map(ContactView::basics).collect(),
+            cessations: cessations.clone(),
+        }
+    }
+}
+
+impl ContactView {
+    /// The contact with its record cut to the basics.
+    pub fn basics(&self) -> ContactView {
+        ContactView {
+            contact: self.contact.basics(),
+            ..self.clone()
+        }
+    }
+}
+
+/// What `visibility` shows of the overview `o`, or `None` when the person is hidden.
+/// `latest_disclose` is the person's latest consent to disclose (§ 9, nr. 1).
+pub fn shown(o: &PersonOverview, visibility: Visibility, latest_disclose: bool) -> Option<Shown> {
+    match visibility {
+        Visibility::Hidden => None,
+        Visibility::Full => Some(Shown::Overview(o.clone())),
+        Visibility::CashBenefitFacts => Some(Shown::BenefitCentre(BenefitCentreView::of(o))),
+        Visibility::WithoutFirstContactDetails | Visibility::ByConsent => {
+            let mut s = o.clone();
+            for c in &mut s.first_contacts {
+                *c = c.basics();
+            }
+            for i in &mut s.interviews {
+                if !visibility.interview_details(i.contact.consent.disclose, latest_disclose) {
+                    *i = i.basics();
+                }
+            }
+            s.annulled.retain(|a| {
+                shown_event(&a.event, visibility, latest_disclose).as_ref() == Some(&a.event)
+            });
+            Some(Shown::Overview(s))
+        }
+    }
+}
+
+/// Whether the benefit centre receives events of this kind (§ 3, stk. 4). Every kind is
+/// named, so a new one is decided here.
+pub fn benefit_centre_receives(e: &Event) -> bool {
+    match e {
+        Event::PersonIdentified { .. }
+        | Event::MunicipalitySet { .. }
+        | Event::JobSeekerRegistered { .. }
+        | Event::JobSeekerDeregistered { .. }
+        | Event::FirstContactRecorded { .. }
+        | Event::CashBenefitCeased { .. } => true,
+        // Corrections are withheld: they can concern facts it may not see and carry a reason.
+        Event::PeriodicConditionStarted { .. }
+        | Event::PeriodicConditionEnded { .. }
+        | Event::ContactInterviewRecorded { .. }
+        | Event::OtherActorAssigned { .. }
+        | Event::FactCorrected { .. } => false,
+    }
+}
+
+/// What `visibility` shows of one event (in the feed, a webhook or the person history), or
+/// `None` when it is not delivered: a first contact's or an interview's contact cut to its
+/// basics where the details are not shown. `latest_disclose` is the latest consent as it
+/// applies (as it stood when the event was recorded, in the feed; now, in the history).
+pub fn shown_event(e: &Event, visibility: Visibility, latest_disclose: bool) -> Option<Event> {
+    match visibility {
+        Visibility::Hidden => return None,
+        Visibility::Full => return Some(e.clone()),
+        Visibility::CashBenefitFacts if !benefit_centre_receives(e) => return None,
+        _ => {}
+    }
+    let mut shown = e.clone();
+    match &mut shown {
+        Event::FirstContactRecorded { contact, .. } if !visibility.first_contact_details() => {
+            *contact = contact.basics();
+        }
+        Event::ContactInterviewRecorded { contact, .. }
+            if !visibility.interview_details(contact.consent.disclose, latest_disclose) =>
+        {
+            *contact = contact.basics();
+        }
+        _ => {}
+    }
+    Some(shown)
 }

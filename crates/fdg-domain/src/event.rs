@@ -92,6 +92,45 @@ pub struct ContactRecord {
     pub further_course: Option<String>,
 }
 
+impl ContactRecord {
+    /// What anyone who may see the person sees of a first contact or an interview: case type,
+    /// support, consent, contact form and match category. Everything else (§ 9, nr. 3–5 and
+    /// 7–11: comments, notes, assessments, reasons, the further course) is withheld. The
+    /// fields are listed one by one, so a new field cannot be shown without a decision here.
+    pub fn basics(&self) -> ContactRecord {
+        let ContactRecord {
+            case_type,
+            support,
+            consent,
+            contact_form,
+            match_category,
+            contact_form_comment: _,
+            attention_areas: _,
+            summary: _,
+            decisive_areas: _,
+            frequent_contact_reason: _,
+            exemption_reason: _,
+            citizen_comment: _,
+            further_course: _,
+        } = self;
+        ContactRecord {
+            case_type: case_type.clone(),
+            support: support.clone(),
+            consent: consent.clone(),
+            contact_form: contact_form.clone(),
+            match_category: *match_category,
+            contact_form_comment: None,
+            attention_areas: BTreeMap::new(),
+            summary: None,
+            decisive_areas: Vec::new(),
+            frequent_contact_reason: None,
+            exemption_reason: None,
+            citizen_comment: None,
+            further_course: None,
+        }
+    }
+}
+
 /// A recorded fact about one person.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]

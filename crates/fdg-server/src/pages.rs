@@ -785,17 +785,13 @@ pub async fn read_overview(
     let Some(record) = record.filter(|_| visibility != Visibility::Hidden) else {
         return Err(ApiError::NotFound);
     };
-    if visibility == Visibility::Full {
-        return Ok(record.overview);
-    }
-    let json = crate::scope::overview(
+    fdg_domain::access::shown(
         &record.overview,
         visibility,
         record.scope.consent_to_disclose,
     )
-    .map_err(ApiError::internal)?
-    .ok_or(ApiError::NotFound)?;
-    serde_json::from_str(&json).map_err(ApiError::internal)
+    .map(fdg_domain::access::Shown::into_overview)
+    .ok_or(ApiError::NotFound)
 }
 
 /// Every fact of the person page's history, newest first.
