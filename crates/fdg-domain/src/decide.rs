@@ -347,6 +347,37 @@ impl<'a> Decider<'a> {
         }
     }
 
+    /// Whether the current course (from the current registration, or the open cash-benefit
+    /// case, whichever began later) already had a contact interview of type "første". The
+    /// first contact, recorded with that type under § 8, stk. 3, is not counted: the first
+    /// interview after it may still be recorded as "første" (docs/compliance.md, § 9).
+    fn first_interview_held(&self) -> bool {
+        let registered = self
+            .state
+            .current_registration()
+            .and_then(|f| match &f.event {
+                Event::JobSeekerRegistered {
+                    registration_date, ..
+                } => Some(*registration_date),
+                _ => None,
+            });
+        let Some(start) = [registered, self.state.cash_benefit_since()]
+            .into_iter()
+            .flatten()
+            .max()
+        else {
+            return false;
+        };
+        self.state.live().any(|f| match &f.event {
+            Event::ContactInterviewRecorded {
+                interview_date,
+                interview_type,
+                ..
+            } => interview_type == k::FIRST_INTERVIEW && *interview_date >= start,
+            _ => false,
+        })
+    }
+
     /// § 2, stk. 2: the responsible municipality hands the person over to another.
     fn hand_over(&mut self, c: &HandOverPerson) {
         let kind = self.ctx.actor.kind;
@@ -1076,6 +1107,9 @@ impl<'a> Decider<'a> {
         if self.state.current_registration().is_none() && self.state.cash_benefit_since().is_none()
         {
             self.violate(&rules::S2_4_NOT_COVERED, "");
+        }
+        if interview_type.as_deref() == Some(k::FIRST_INTERVIEW) && self.first_interview_held() {
+            self.violate(&rules::S9_2_FIRST_INTERVIEW_ONCE, "interview_type");
         }
         self.identify(cpr.as_ref(), name.as_deref());
         let (Some(date), Some(interview_type), Some(contact)) = (date, interview_type, record)

@@ -288,6 +288,9 @@ rules! {
     S9_2_TYPE_UNKNOWN = "fdg.s9.nr2.interview_type_unknown", "§ 9, nr. 2", Input,
         "Samtaletypen findes ikke i kodelisten.",
         "The interview type is not in the code list.";
+    S9_2_FIRST_INTERVIEW_ONCE = "fdg.s9.nr2.first_interview_once", "§ 9, nr. 2", Input,
+        "Personen har allerede haft sin første kontaktsamtale i dette forløb; samtalen er en efterfølgende kontaktsamtale.",
+        "The person has already had the first contact interview of this course; this interview is a subsequent one.";
     S9_3_CONTACT_FORM_REQUIRED = "fdg.s9.nr3.contact_form_required", "§ 9, nr. 3", Input,
         "Kontaktform skal angives.",
         "The contact form must be given.";

@@ -1341,6 +1341,31 @@ fn breaking_cases() -> Vec<Case> {
             ..cash_registration("2026-11-25")
         })),
     ));
+    // § 9, nr. 2: one first contact interview per course.
+    let mut interviewed = registered();
+    given(
+        &mut interviewed,
+        StateJobcenter,
+        Command::Interview(interview()),
+    );
+    let second = |kind: &str| {
+        Command::Interview(RecordContactInterview {
+            interview_date: Some("2026-11-20".into()),
+            interview_type: Some(kind.into()),
+            contact: ContactFields {
+                consent: consent("2026-11-20"),
+                ..interview().contact
+            },
+            ..interview()
+        })
+    };
+    let again = Scenario::new(interviewed, StateJobcenter, second("foerste"));
+    cases.push(case(
+        &rules::S9_2_FIRST_INTERVIEW_ONCE,
+        Some("interview_type"),
+        again.clone(),
+        again.with_cmd(second("efterfoelgende")),
+    ));
     // § 4, stk. 2: the citizen registers themselves as an insured unemployed person only.
     let jobnet = |benefit: &str| {
         let mut c = registration();
