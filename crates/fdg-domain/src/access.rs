@@ -280,27 +280,16 @@ impl Shown {
 /// the cash-benefit facts, first contacts cut to their basics.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BenefitCentreView {
-    /// As in the overview.
     pub person_id: String,
-    /// As in the overview.
     pub version: u64,
-    /// As in the overview.
     pub cpr: String,
-    /// As in the overview.
     pub name: Option<String>,
-    /// As in the overview.
     pub birth_date: Date,
-    /// As in the overview.
     pub municipality: Option<String>,
-    /// As in the overview.
     pub registered: bool,
-    /// As in the overview.
     pub first_registration_date: Option<Date>,
-    /// As in the overview.
     pub latest_registration_date: Option<Date>,
-    /// As in the overview.
     pub cash_benefit_since: Option<Date>,
-    /// As in the overview.
     pub match_category: Option<u8>,
     /// Every registration period, including any not in a cash-benefit category.
     pub registrations: Vec<RegistrationView>,

@@ -196,7 +196,7 @@ impl CodeLists {
 
     /// The entries of a list.
     pub fn entries(&self, name: ListName) -> &[CodeEntry] {
-        self.lists.get(&name).map(Vec::as_slice).unwrap_or(&[])
+        self.lists.get(&name).map_or(&[], Vec::as_slice)
     }
 
     /// The entry for a code valid on `on`, or else the latest entry for that code.

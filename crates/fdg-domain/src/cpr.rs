@@ -200,8 +200,8 @@ mod tests {
         fn round_trips(day in 1i8..=28, month in 1i8..=12, yy in 0u8..=99, seq in 0u16..=9999) {
             let text = format!("{day:02}{month:02}{yy:02}-{seq:04}");
             let cpr = Cpr::parse(&text).expect("a real date is always accepted");
-            prop_assert_eq!(cpr.formatted(), text.clone());
-            prop_assert_eq!(Cpr::parse(&cpr.digits()).expect("digits re-parse"), cpr.clone());
+            prop_assert_eq!(cpr.formatted(), text);
+            prop_assert_eq!(&Cpr::parse(&cpr.digits()).expect("digits re-parse"), &cpr);
             prop_assert_eq!(cpr.birth_date().day(), day);
             prop_assert_eq!(cpr.birth_date().month(), month);
         }

@@ -142,7 +142,6 @@ pub enum Event {
         /// CPR number.
         #[cfg_attr(feature = "openapi", schema(value_type = String))]
         cpr: Cpr,
-        /// Name.
         name: String,
     },
     /// The person's responsible municipality changed.
@@ -258,7 +257,6 @@ pub enum Event {
     FactCorrected {
         /// The fact number corrected.
         corrects: u64,
-        /// Why.
         reason: String,
         /// Every fact number annulled by this correction (the fact and its consequences).
         annulled: Vec<u64>,

@@ -182,7 +182,6 @@ pub struct CorrectionView {
     pub recorded: Recorded,
     /// The fact corrected.
     pub corrects: String,
-    /// Why.
     pub reason: String,
     /// Every fact it annulled.
     pub annulled: Vec<String>,
@@ -213,7 +212,6 @@ pub struct PersonOverview {
     pub version: u64,
     /// CPR number, `DDMMYY-SSSS`.
     pub cpr: String,
-    /// Name.
     pub name: Option<String>,
     /// Date of birth from the CPR number.
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]

@@ -880,21 +880,12 @@ fn breaking_cases() -> Vec<Case> {
             cess.with_cmd(Command::Cessation(cessation("2026-11-01"))),
             cess.clone(),
         ),
-        case(
-            &rules::S3_ACTOR,
-            None,
-            cess.by(StateJobcenter),
-            cess.clone(),
-        ),
+        case(&rules::S3_ACTOR, None, cess.by(StateJobcenter), cess),
     ]);
 
     // --- § 4, stk. 3, § 8, stk. 5: periodic conditions ---
     let sick = condition(A_CPR, "sygdom", "2026-11-10", None);
-    let cond = Scenario::new(
-        registered(),
-        StateJobcenter,
-        Command::StartCondition(sick.clone()),
-    );
+    let cond = Scenario::new(registered(), StateJobcenter, Command::StartCondition(sick));
     let c = |m: fn(&mut StartPeriodicCondition)| {
         cond.with_cmd(Command::StartCondition(variant(
             &condition(A_CPR, "sygdom", "2026-11-10", None),
@@ -960,7 +951,7 @@ fn breaking_cases() -> Vec<Case> {
         case(
             &rules::S8_5_OVERLAP,
             Some("start_date"),
-            c(|c| c.start_date = Some("2026-11-15".into())).with_state(sick_state.clone()),
+            c(|c| c.start_date = Some("2026-11-15".into())).with_state(sick_state),
             c(|c| c.start_date = Some("2026-11-21".into())).with_state(sick_ended.clone()),
         ),
         case(
@@ -1006,12 +997,7 @@ fn breaking_cases() -> Vec<Case> {
             cond.clone(),
         ),
         case(&rules::S4_3_ACTOR, None, cond.by(OtherActor), cond.clone()),
-        case(
-            &rules::S4_3_ACTOR,
-            None,
-            end.by(UnemploymentFund),
-            end.clone(),
-        ),
+        case(&rules::S4_3_ACTOR, None, end.by(UnemploymentFund), end),
     ]);
 
     // --- § 9: contact interviews ---
@@ -1386,7 +1372,7 @@ fn breaking_cases() -> Vec<Case> {
     let reg_state = registered();
     let reg_id = fact_of(&reg_state, "job_seeker_registered");
     let fix = Scenario::new(reg_state.clone(), StateJobcenter, annul(reg_id));
-    let mut annulled = reg_state.clone();
+    let mut annulled = reg_state;
     given(&mut annulled, StateJobcenter, annul(reg_id));
     let applicant = cash_applicant();
     let first_contact_fix = Scenario::new(
@@ -1460,18 +1446,13 @@ fn breaking_cases() -> Vec<Case> {
             fix.with_state(registered_then_deregistered()),
             fix.clone(),
         ),
-        case(
-            &rules::CORRECTION_ACTOR,
-            None,
-            fix.by(OtherActor),
-            fix.clone(),
-        ),
+        case(&rules::CORRECTION_ACTOR, None, fix.by(OtherActor), fix),
         case(
             &rules::CORRECTION_ACTOR,
             None,
             // The state may not correct what only the municipality records (a first contact).
             first_contact_fix.by(StateJobcenter),
-            first_contact_fix.clone(),
+            first_contact_fix,
         ),
     ]);
 
@@ -1527,7 +1508,7 @@ fn breaking_cases() -> Vec<Case> {
             &rules::MUNICIPALITY_NOT_RESPONSIBLE,
             Some("municipality"),
             back.with_cmd(again("147")),
-            back.clone(),
+            back,
         ),
         case(
             &rules::HANDOVER_ACTOR,
@@ -1551,7 +1532,7 @@ fn breaking_cases() -> Vec<Case> {
             &rules::HANDOVER_REASON_REQUIRED,
             Some("reason"),
             hand(Some("147"), Some("  ")),
-            handed.clone(),
+            handed,
         ),
     ]);
 

@@ -19,7 +19,6 @@ use crate::{ApiError, AppState};
 /// One agreement row.
 #[derive(Debug)]
 pub struct AgreementRow {
-    /// Id.
     pub id: i64,
     /// `kind:code name`.
     pub org: String,
@@ -31,7 +30,6 @@ pub struct AgreementRow {
 #[derive(Template)]
 #[template(path = "admin.html")]
 pub struct AdminPage {
-    /// Words.
     pub t: &'static Texts,
     /// Who is logged in.
     pub user: Option<UserView>,

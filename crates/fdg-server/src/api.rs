@@ -474,7 +474,7 @@ pub async fn assign(
 /// register does not (yet) say the person has moved; where it does, the move is recorded by
 /// the next record about the person.
 #[utoipa::path(post, path = "/api/v1/municipality-handovers", tag = "records",
-    request_body = fdg_domain::command::HandOverPerson, params(WriteHeaders),
+    request_body = HandOverPerson, params(WriteHeaders),
     responses((status = 201, body = WriteResponse),
         (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
@@ -484,7 +484,7 @@ pub async fn hand_over(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
-    body: JsonBody<fdg_domain::command::HandOverPerson>,
+    body: JsonBody<HandOverPerson>,
 ) -> Result<Response, ApiError> {
     let person = body.value.person_id.clone();
     write(

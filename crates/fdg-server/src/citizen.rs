@@ -166,13 +166,11 @@ fn plain_purpose(purpose: &str, en: bool) -> String {
 /// One access to the citizen's data, as the citizen sees it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AccessEntry {
-    /// When.
     pub at: String,
     /// The organisation (`kind:code`).
     pub organisation: String,
     /// What it did: `person.read`, `person.search`, `write.<record>`, `feed.read`, …
     pub action: String,
-    /// Why.
     pub purpose: String,
     /// `ok`, `denied`, …
     pub outcome: String,
@@ -232,7 +230,6 @@ pub async fn access_log(
 #[derive(askama::Template)]
 #[template(path = "citizen.html")]
 pub struct CitizenPage {
-    /// Words.
     pub t: &'static crate::pages::Texts,
     /// No caseworker here.
     pub user: Option<crate::pages::UserView>,

@@ -60,7 +60,6 @@ pub struct SummaryLine {
 #[derive(Template)]
 #[template(path = "form.html")]
 pub struct FormPage {
-    /// Words.
     pub t: &'static Texts,
     /// Who is logged in.
     pub user: Option<UserView>,

@@ -195,49 +195,27 @@ pub struct Texts {
     pub password_weak: &'static str,
     /// Link to the password page.
     pub password_link: &'static str,
-    /// Administration text.
     pub admin_title: &'static str,
-    /// Administration text.
     pub admin_shown_once: &'static str,
-    /// Administration text.
     pub admin_agreements: &'static str,
-    /// Administration text.
     pub admin_org: &'static str,
-    /// Administration text.
     pub admin_state: &'static str,
-    /// Administration text.
     pub admin_change: &'static str,
-    /// Administration text.
     pub admin_reason: &'static str,
-    /// Administration text.
     pub admin_activate: &'static str,
-    /// Administration text.
     pub admin_suspend: &'static str,
-    /// Administration text.
     pub admin_reinstate: &'static str,
-    /// Administration text.
     pub admin_terminate: &'static str,
-    /// Administration text.
     pub admin_new_token: &'static str,
-    /// Administration text.
     pub admin_do: &'static str,
-    /// Administration text.
     pub admin_new_org: &'static str,
-    /// Administration text.
     pub admin_kind: &'static str,
-    /// Administration text.
     pub admin_code: &'static str,
-    /// Administration text.
     pub admin_with_agreement: &'static str,
-    /// Administration text.
     pub admin_create: &'static str,
-    /// Administration text.
     pub admin_new_user: &'static str,
-    /// Administration text.
     pub admin_role: &'static str,
-    /// Administration text.
     pub admin_token_for: &'static str,
-    /// Administration text.
     pub admin_password_for: &'static str,
 }
 
@@ -472,7 +450,6 @@ pub fn texts(headers: &HeaderMap) -> &'static Texts {
 /// The logged-in user, as the layout shows them.
 #[derive(Debug, Clone)]
 pub struct UserView {
-    /// Name.
     pub name: String,
     /// Organisation `kind:code`.
     pub org: String,
@@ -516,7 +493,6 @@ fn render(status: StatusCode, page: &impl Template) -> Response {
 #[derive(Template)]
 #[template(path = "login.html")]
 pub struct LoginPage {
-    /// Words.
     pub t: &'static Texts,
     /// Not logged in.
     pub user: Option<UserView>,
@@ -539,7 +515,6 @@ pub async fn login_page(State(state): State<AppState>, headers: HeaderMap) -> Re
 #[derive(Template)]
 #[template(path = "home.html")]
 pub struct HomePage {
-    /// Words.
     pub t: &'static Texts,
     /// Who is logged in.
     pub user: Option<UserView>,
@@ -553,7 +528,7 @@ pub struct HomePage {
 
 /// GET /: the search page, or the login page when not logged in.
 pub async fn home(headers: HeaderMap, user: Result<SessionUser, ApiError>) -> Response {
-    let user = match crate::pages::signed_in(user) {
+    let user = match signed_in(user) {
         Ok(u) => u,
         Err(to) => return to.into_response(),
     };
@@ -640,7 +615,7 @@ pub async fn find(
     user: Result<SessionUser, ApiError>,
     axum::Form(form): axum::Form<FindForm>,
 ) -> Result<Response, ApiError> {
-    let user = match crate::pages::signed_in(user) {
+    let user = match signed_in(user) {
         Ok(u) => u,
         Err(to) => return Ok(to.into_response()),
     };
@@ -719,11 +694,9 @@ pub struct HistoryRow {
 #[derive(Template)]
 #[template(path = "person.html")]
 pub struct PersonPage {
-    /// Words.
     pub t: &'static Texts,
     /// Who is logged in.
     pub user: Option<UserView>,
-    /// Name.
     pub name: String,
     /// CPR number, formatted.
     pub cpr: String,
@@ -864,7 +837,7 @@ pub async fn person_page(
     user: Result<SessionUser, ApiError>,
     Path(person_id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let user = match crate::pages::signed_in(user) {
+    let user = match signed_in(user) {
         Ok(u) => u,
         Err(to) => return Ok(to.into_response()),
     };
@@ -1067,7 +1040,6 @@ pub fn timeline_svg(o: &PersonOverview, today: Date, t: &Texts, state: &AppState
 #[derive(Template)]
 #[template(path = "password.html")]
 pub struct PasswordPage {
-    /// Words.
     pub t: &'static Texts,
     /// Who is logged in.
     pub user: Option<UserView>,
@@ -1081,7 +1053,7 @@ pub struct PasswordPage {
 
 /// GET /password.
 pub async fn password_page(headers: HeaderMap, user: Result<SessionUser, ApiError>) -> Response {
-    let user = match crate::pages::signed_in(user) {
+    let user = match signed_in(user) {
         Ok(u) => u,
         Err(to) => return to.into_response(),
     };

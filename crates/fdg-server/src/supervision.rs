@@ -705,7 +705,6 @@ pub struct KeyView {
 
 /// An indicator as a page shows it: a table of dimension values by month.
 pub struct IndicatorView {
-    /// Id.
     pub id: &'static str,
     /// Title.
     pub title: &'static str,

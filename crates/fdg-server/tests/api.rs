@@ -1802,7 +1802,7 @@ async fn webhooks_push_signed_batches_retry_and_park() {
     let (got, mut received) = tokio::sync::mpsc::unbounded_channel::<(String, Vec<u8>, u16)>();
     let receiver = {
         let statuses = statuses.clone();
-        axum::Router::new().route(
+        Router::new().route(
             "/hook",
             axum::routing::post(
                 move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
@@ -2705,7 +2705,7 @@ async fn a_citizen_registers_themselves_and_sees_who_looked() {
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.text.contains("A-kasse skal angives"));
     assert_eq!(
-        app.call(register("csrf=forged&name=Jens+Hansen&benefit_category=a_dagpenge&job_title=4110&unemployment_fund=001".to_string())).await.status,
+        app.call(register("csrf=forged&name=Jens+Hansen&benefit_category=a_dagpenge&job_title=4110&unemployment_fund=001".to_owned())).await.status,
         StatusCode::FORBIDDEN
     );
     // Self-registration is for insured unemployed persons (§ 4, stk. 2): the server, not only
@@ -3334,7 +3334,7 @@ async fn a_webhook_may_not_reach_inside_the_network() {
     let hits = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let receiver = {
         let hits = hits.clone();
-        axum::Router::new().route(
+        Router::new().route(
             "/hook",
             axum::routing::post(move || {
                 hits.fetch_add(1, std::sync::atomic::Ordering::SeqCst);

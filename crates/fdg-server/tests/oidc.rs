@@ -115,7 +115,7 @@ async fn provider(other_issuer: bool) -> Arc<Provider> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let p = Arc::new(Provider {
-        base: base.clone(),
+        base,
         key: Mutex::new(("k1".into(), new_key())),
         login: Mutex::new(None),
         jwks_fetches: 0.into(),
@@ -294,7 +294,7 @@ async fn location_of(url: &str) -> String {
             .await
             .unwrap();
     tokio::spawn(conn);
-    let req = hyper::Request::get(uri.path_and_query().unwrap().as_str())
+    let req = Request::get(uri.path_and_query().unwrap().as_str())
         .header(header::HOST, uri.authority().unwrap().as_str())
         .body(http_body_util::Empty::<Bytes>::new())
         .unwrap();

@@ -22,7 +22,6 @@ use crate::{BoxFut, Result, StoreError, migrate};
 /// One access to personal data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AuditEntry {
-    /// When.
     pub at: Timestamp,
     /// The organisation (`kind:code`).
     pub org: String,
@@ -764,7 +763,7 @@ impl PostgresAudit {
         let owned = url.to_owned();
         let db = crate::postgres::off_runtime(move || {
             let mut db = crate::postgres::connect(&owned)?;
-            crate::migrate::run_postgres(&mut db)?;
+            migrate::run_postgres(&mut db)?;
             Ok(db)
         })?;
         let (jobs, mut rx) = mpsc::channel::<Job>(8192);

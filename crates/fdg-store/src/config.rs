@@ -171,7 +171,7 @@ mod tests {
             pg.as_ref().map(Database::describe),
             Ok("PostgreSQL at db.example:5432/fdg".to_owned())
         );
-        let config = StoreConfig::new(pg.clone().unwrap_or(Database::in_dir(".")));
+        let config = StoreConfig::new(pg.unwrap_or(Database::in_dir(".")));
         assert!(!format!("{config:?}").contains("hunter2"), "{config:?}");
         for bad in ["sqlite://", "./fdg-data", "mysql://db/fdg"] {
             assert!(Database::parse(bad).is_err(), "{bad}");

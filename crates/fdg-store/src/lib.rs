@@ -220,14 +220,12 @@ pub struct Org {
     pub kind: OrgKind,
     /// Code.
     pub code: String,
-    /// Name.
     pub name: String,
 }
 
 /// A connection agreement (tilslutningsaftale, § 10).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Agreement {
-    /// Id.
     pub id: i64,
     /// The data-responsible consumer (§ 10, stk. 2).
     pub org: Org,
@@ -269,11 +267,9 @@ pub struct AgreementChange {
     pub from: Option<AgreementState>,
     /// New state.
     pub to: AgreementState,
-    /// Why.
     pub reason: String,
     /// Who.
     pub changed_by: String,
-    /// When.
     pub changed_at: Timestamp,
 }
 
@@ -295,9 +291,7 @@ pub struct NewAgreement {
     pub may_write: Vec<String>,
     /// What it may read (`*` = all).
     pub may_read: Vec<String>,
-    /// Validity.
     pub valid_from: Option<Date>,
-    /// Validity.
     pub valid_to: Option<Date>,
     /// Why it is created (recorded as the first change).
     pub reason: String,
@@ -306,7 +300,6 @@ pub struct NewAgreement {
 /// A user of the browser tool.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct User {
-    /// Id.
     pub id: i64,
     /// Their organisation.
     pub org: Org,
@@ -356,7 +349,6 @@ pub struct Webhook {
 /// A batch that failed every retry and was set aside.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ParkedBatch {
-    /// Id.
     pub id: i64,
     /// The agreement.
     pub agreement_id: i64,
@@ -381,14 +373,12 @@ pub enum DeliveryResult {
     Delivered(u64),
     /// Failed; retry after `retry_at`.
     Failed {
-        /// Why.
         error: String,
         /// When to try again.
         retry_at: Timestamp,
     },
     /// Failed for the last time: park positions `from..=to` and move on.
     Parked {
-        /// Why.
         error: String,
         /// First position.
         from: u64,

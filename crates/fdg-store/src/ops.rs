@@ -10,7 +10,7 @@ use fdg_domain::supervision::Params;
 use fdg_domain::view::PersonOverview;
 use fdg_domain::{Cpr, OrgKind, PersonScope, PersonState, Role};
 
-use crate::pipeline::{self, LoggedEvent, PersonRow};
+use crate::pipeline::{LoggedEvent, PersonRow};
 use crate::secrets::{random_hex, token_hash};
 use crate::sql::{Begin, Db, RowRef, args};
 use crate::{
@@ -1047,7 +1047,7 @@ pub(crate) fn rebuild(db: &mut dyn Db, params: &Params) -> Result<u64> {
         )?;
         db.execute("DELETE FROM persons", args![])?;
         for (person_id, state) in &states {
-            save_person(db, &pipeline::PersonRow::of(person_id, state)?)?;
+            save_person(db, &PersonRow::of(person_id, state)?)?;
         }
         crate::supervision::recompute(db, params)?;
         Ok(count)

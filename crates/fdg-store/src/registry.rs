@@ -186,7 +186,7 @@ impl<B: Backend> Store for Registry<B> {
         from_position: u64,
     ) -> BoxFut<'a, Result<String>> {
         let (now, url) = (self.now(), url.to_owned());
-        let secret = crate::secrets::random_hex(32);
+        let secret = random_hex(32);
         let stored = match &self.secrets_key {
             Some(key) => key.seal(&secret, agreement_id.to_string().as_bytes()),
             None => secret.clone(),

@@ -3,6 +3,9 @@
 //! Every subcommand that touches data takes `--data-dir` (or `FDG_DATA_DIR`); the SQLite database
 //! is created there, with its migrations, on first use.
 
+// The command line answers on standard output.
+#![allow(clippy::print_stdout)]
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -326,7 +329,6 @@ enum OrgCmd {
         /// Code: kommunekode for a municipality, CVR for another actor, a-kasse number, …
         #[arg(long)]
         code: String,
-        /// Name.
         #[arg(long)]
         name: String,
     },
@@ -602,7 +604,7 @@ fn code_lists(args: &DataArgs) -> anyhow::Result<CodeLists> {
         let text = std::fs::read_to_string(file).with_context(|| format!("reading {file}"))?;
         let n = codes
             .replace_from_csv(list, &text)
-            .with_context(|| file.to_string())?;
+            .with_context(|| file.to_owned())?;
         eprintln!("code list {name}: {n} codes from {file}");
     }
     Ok(codes)
@@ -632,7 +634,7 @@ async fn sandbox(
     data: &DataArgs,
     named: Option<Database>,
     state: &AppState,
-) -> anyhow::Result<Option<Arc<dyn fdg_store::Store>>> {
+) -> anyhow::Result<Option<Arc<dyn Store>>> {
     let production = data.store().database;
     let database = match (named, &production) {
         (Some(db), _) => db,
@@ -1082,7 +1084,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .map_err(anyhow::Error::msg)?
                 {
                     Some(c) => {
-                        eprintln!("checkpoint at {} appended to {}", c.seq, witness.display())
+                        eprintln!("checkpoint at {} appended to {}", c.seq, witness.display());
                     }
                     None => eprintln!("the audit log is empty: nothing to sign"),
                 }

@@ -911,7 +911,7 @@ mod tests {
         // A registry keeps going where it left off: the next write follows the copied log.
         assert_eq!(after.orgs().await.unwrap(), before.orgs().await.unwrap());
         let org = after
-            .create_org(fdg_domain::OrgKind::OtherActor, "87654321", "Ny aktør")
+            .create_org(OrgKind::OtherActor, "87654321", "Ny aktør")
             .await
             .unwrap();
         assert!(before.orgs().await.unwrap().iter().all(|o| o.id < org.id));
