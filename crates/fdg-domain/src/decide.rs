@@ -728,7 +728,9 @@ impl<'a> Decider<'a> {
             Some(1) if !c.decisive_areas.is_empty() => {
                 self.violate(&rules::S9_7_DECISIVE_NOT_ALLOWED, "decisive_areas");
             }
-            Some(m) if m > 1 && c.decisive_areas.is_empty() => {
+            // § 8, stk. 3 makes nr. 7 mandatory at the first contact; at interviews § 9 marks it
+            // neither mandatory nor "if relevant", so it is recorded when given.
+            Some(m) if first_contact && m > 1 && c.decisive_areas.is_empty() => {
                 self.violate(&rules::S9_7_DECISIVE_REQUIRED, "decisive_areas");
             }
             _ => {}

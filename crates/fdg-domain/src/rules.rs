@@ -309,9 +309,9 @@ rules! {
     S9_6_MATCH_UNKNOWN = "fdg.s9.nr6.match_category_unknown", "§ 9, nr. 6", Input,
         "Matchkategorien skal være 1–5.",
         "The match category must be 1–5.";
-    S9_7_DECISIVE_REQUIRED = "fdg.s9.nr7.decisive_areas_required", "§ 9, nr. 7", Input,
-        "Når personen ikke er vurderet som umiddelbar match, skal de udslagsgivende opmærksomhedsområder angives.",
-        "When the person is not assessed as an immediate match, the decisive attention areas must be given.";
+    S9_7_DECISIVE_REQUIRED = "fdg.s9.nr7.decisive_areas_required", "§ 8, stk. 3; § 9, nr. 7", Input,
+        "Ved første henvendelse skal de udslagsgivende opmærksomhedsområder angives, når personen ikke er vurderet som umiddelbar match.",
+        "At the first contact, the decisive attention areas must be given when the person is not assessed as an immediate match.";
     S9_7_DECISIVE_NOT_ALLOWED = "fdg.s9.nr7.decisive_areas_only_when_not_immediate", "§ 9, nr. 7", Input,
         "Udslagsgivende opmærksomhedsområder angives kun, når personen ikke er umiddelbar match (kategori 1).",
         "Decisive attention areas are given only when the person is not an immediate match (category 1).";

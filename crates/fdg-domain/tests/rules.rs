@@ -1149,12 +1149,6 @@ fn breaking_cases() -> Vec<Case> {
             iv.clone(),
         ),
         case(
-            &rules::S9_7_DECISIVE_REQUIRED,
-            Some("decisive_areas"),
-            i(|c| c.contact.decisive_areas = vec![]),
-            iv.clone(),
-        ),
-        case(
             &rules::S9_7_DECISIVE_NOT_ALLOWED,
             Some("decisive_areas"),
             i(|c| c.contact.match_category = Some(1)),
@@ -1326,6 +1320,20 @@ fn breaking_cases() -> Vec<Case> {
             match_category: Some(3),
             ..cash_registration("2026-11-25")
         })),
+    ));
+    // § 8, stk. 3 with § 9, nr. 7: the decisive areas at the first contact.
+    let fc7 = Scenario::new(
+        PersonState::default(),
+        MunicipalJobcenter,
+        Command::FirstContact(first_contact()),
+    );
+    cases.push(case(
+        &rules::S9_7_DECISIVE_REQUIRED,
+        Some("decisive_areas"),
+        fc7.with_cmd(Command::FirstContact(variant(&first_contact(), |c| {
+            c.contact.decisive_areas = vec![];
+        }))),
+        fc7,
     ));
     // § 9, nr. 2: one first contact interview per course.
     let mut interviewed = registered();
@@ -3064,4 +3072,23 @@ fn first_contact_details_are_the_responsible_municipalitys() {
     ] {
         assert!(!other.first_contact_details(), "{other:?}");
     }
+}
+
+#[test]
+fn s9_7_an_interview_may_leave_out_the_decisive_areas() {
+    // § 9 marks nr. 7 neither mandatory nor "if relevant"; only § 8, stk. 3 (the first
+    // contact) makes it mandatory.
+    let mut s = registered();
+    let d = accepted(apply(
+        &mut s,
+        &Command::Interview(RecordContactInterview {
+            contact: ContactFields {
+                decisive_areas: vec![],
+                ..interview().contact
+            },
+            ..interview()
+        }),
+        OrgKind::StateJobcenter,
+    ));
+    assert!(type_names(&d.events).contains(&"contact_interview_recorded"));
 }

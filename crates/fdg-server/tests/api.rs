@@ -2624,17 +2624,15 @@ async fn the_interview_form_follows_section_9_and_names_a_missing_field() {
             .body(Body::from(body))
             .unwrap()
     };
-    // No further course and no decisive area for match 2.
+    // No further course (§ 9, nr. 11): refused. The decisive areas (nr. 7) are mandatory only at
+    // the first contact (§ 8, stk. 3), so their absence is not named here.
     let bad = app.call(post(base.clone())).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         bad.text
             .contains(r#"id="further_course-error">Det videre forløb skal angives"#)
     );
-    assert!(
-        bad.text
-            .contains("Når personen ikke er vurderet som umiddelbar match")
-    );
+    assert!(!bad.text.contains("udslagsgivende opmærksomhedsområder angives"));
     assert!(
         bad.text.contains("Søger kontorjob"),
         "the note typed is kept"
