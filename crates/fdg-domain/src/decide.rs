@@ -195,6 +195,13 @@ impl<'a> Decider<'a> {
             self.violate(rule, field);
             return None;
         }
+        // No control characters (a NUL byte, an escape): in a name none at all, in free text
+        // only line breaks and tabs.
+        let allowed = |c: char| field != "name" && matches!(c, '\n' | '\r' | '\t');
+        if s.chars().any(|c| c.is_control() && !allowed(c)) {
+            self.violate(&rules::CONTROL_CHARACTERS, field);
+            return None;
+        }
         Some(s.to_owned())
     }
 

@@ -85,6 +85,9 @@ rules! {
     TEXT_TOO_LONG = "fdg.input.text_too_long", "§ 9, nr. 3–5, 10–11; § 1, nr. 1", Input,
         "Teksten er for lang (højst 4000 tegn).",
         "The text is too long (at most 4000 characters).";
+    CONTROL_CHARACTERS = "fdg.input.control_characters", "§ 8; § 9", Input,
+        "Teksten indeholder styretegn (fx et NUL-tegn); kun linjeskift og tabulatorer er tilladt i fritekst, og ingen i navne.",
+        "The text contains control characters (e.g. a NUL byte); only line breaks and tabs are allowed in free text, and none in names.";
     NAME_KEPT = "fdg.identity.name_kept", "§ 8, stk. 1, nr. 1; § 9, nr. 1", Warning,
         "Navnet afviger fra det registrerede. Det registrerede navn er bevaret: en registrering omdøber aldrig en person.",
         "The name differs from the one recorded. The recorded name is kept: a record never renames a person.";

@@ -1503,6 +1503,16 @@ fn breaking_cases() -> Vec<Case> {
             }))),
         ),
         case(
+            &rules::CONTROL_CHARACTERS,
+            Some("name"),
+            reg.with_cmd(Command::Register(variant(&registration(), |c| {
+                c.name = Some("Jens\u{0}Hansen".into());
+            }))),
+            reg.with_cmd(Command::Register(variant(&registration(), |c| {
+                c.name = Some("Jens Hansen".into());
+            }))),
+        ),
+        case(
             &rules::TEXT_TOO_LONG,
             Some("contact_form_comment"),
             fc.with_cmd(Command::FirstContact(variant(&first_contact(), |c| {

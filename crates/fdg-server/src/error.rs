@@ -67,8 +67,18 @@ pub struct Problem {
 /// Every way a request can fail.
 #[derive(Debug)]
 pub enum ApiError {
-    /// The body is not JSON of the expected shape (400). The text never echoes input values.
-    Malformed(String),
+    /// The body is not JSON of the expected shape (400): what is wrong, in English and Danish.
+    /// The text never echoes input values.
+    Malformed {
+        /// In English.
+        en: String,
+        /// In Danish.
+        da: String,
+    },
+    /// The body is not JSON (`Content-Type`) (415).
+    UnsupportedMediaType,
+    /// The body is larger than the service accepts (413).
+    PayloadTooLarge,
     /// A header or path parameter is malformed (400).
     BadParameter {
         /// What is wrong, in English.
@@ -173,7 +183,9 @@ impl ApiError {
     /// Which entry of [`PROBLEM_TYPES`] this error is.
     pub fn problem_type(&self) -> &'static ProblemType {
         match self {
-            ApiError::Malformed(_) => &MALFORMED,
+            ApiError::Malformed { .. } => &MALFORMED,
+            ApiError::UnsupportedMediaType => &UNSUPPORTED_MEDIA_TYPE,
+            ApiError::PayloadTooLarge => &PAYLOAD_TOO_LARGE,
             ApiError::BadParameter { .. } => &BAD_PARAMETER,
             ApiError::Unauthenticated => &UNAUTHENTICATED,
             ApiError::MustChangePassword => &MUST_CHANGE_PASSWORD,
@@ -195,9 +207,17 @@ impl ApiError {
     /// The detail, in English and Danish.
     fn detail(&self) -> (String, String) {
         match self {
-            ApiError::Malformed(why) => (
-                format!("The request body is not valid JSON of the expected shape: {why}."),
-                format!("Forespørgslens indhold er ikke gyldig JSON af den forventede form: {why}."),
+            ApiError::Malformed { en, da } => (
+                format!("The request body is not valid JSON of the expected shape: {en}."),
+                format!("Forespørgslens indhold er ikke gyldig JSON af den forventede form: {da}."),
+            ),
+            ApiError::UnsupportedMediaType => (
+                "Send the body as JSON, with Content-Type: application/json.".into(),
+                "Send indholdet som JSON, med Content-Type: application/json.".into(),
+            ),
+            ApiError::PayloadTooLarge => (
+                "The request body is larger than the service accepts; nothing was recorded.".into(),
+                "Forespørgslens indhold er større, end tjenesten modtager; intet er registreret.".into(),
             ),
             ApiError::BadParameter { en, da } => (en.clone(), da.clone()),
             ApiError::Unauthenticated => (
@@ -297,6 +317,8 @@ macro_rules! problem_types {
 
 problem_types! {
     MALFORMED = "malformed-request", 400, "Malformed request", "Forespørgslen kan ikke læses";
+    PAYLOAD_TOO_LARGE = "payload-too-large", 413, "Request body too large", "Forespørgslens indhold er for stort";
+    UNSUPPORTED_MEDIA_TYPE = "unsupported-media-type", 415, "The body must be JSON", "Indholdet skal være JSON";
     BAD_PARAMETER = "bad-parameter", 400, "Bad parameter", "Ugyldig parameter";
     UNAUTHENTICATED = "unauthenticated", 401, "Authentication required", "Adgang kræver godkendelse";
     LOGIN_FAILED = "login-failed", 401, "Wrong username or password", "Forkert brugernavn eller adgangskode";
@@ -373,7 +395,12 @@ mod tests {
     /// One error of every kind, with fixed inputs.
     fn every_kind() -> Vec<ApiError> {
         vec![
-            ApiError::Malformed("missing field `cpr` at line 1 column 2".into()),
+            ApiError::Malformed {
+                en: "the field `municipalty` is not known".into(),
+                da: "feltet `municipalty` findes ikke".into(),
+            },
+            ApiError::UnsupportedMediaType,
+            ApiError::PayloadTooLarge,
             ApiError::bad("after must be a number", "after skal være et tal"),
             ApiError::Unauthenticated,
             ApiError::LoginFailed,

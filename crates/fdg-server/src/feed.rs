@@ -286,6 +286,18 @@ async fn page(
     }
 }
 
+/// The page size asked for: 1–1000 (default 100). 0 is refused (it would page nothing);
+/// more than 1000 is read as 1000, as documented.
+fn page_size(limit: Option<u32>) -> Result<u32, ApiError> {
+    match limit {
+        Some(0) => Err(ApiError::bad(
+            "limit must be 1–1000",
+            "limit skal være 1–1000",
+        )),
+        other => Ok(other.unwrap_or(100).min(1000)),
+    }
+}
+
 fn bad_query() -> ApiError {
     ApiError::bad(
         "after, limit and wait must be non-negative integers; since an RFC 3339 time",
@@ -311,7 +323,7 @@ pub async fn events(
         }
         None => q.after,
     };
-    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+    let limit = page_size(q.limit)?;
     let page = page(
         &state,
         &caller,
@@ -396,7 +408,7 @@ pub async fn next(
     may_read(&state, &caller, "events", "feed.read").await?;
     let Query(q) = query.map_err(|_| bad_query())?;
     let after = state.store.cursor(caller.principal.agreement.id).await?;
-    let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+    let limit = page_size(q.limit)?;
     let page = page(
         &state,
         &caller,

@@ -328,7 +328,7 @@ async fn malformed_bodies_are_400_and_never_echo_the_cpr() {
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     assert!(!r.text.contains("0707614285"));
-    // Wrong content type.
+    // Wrong content type: 415.
     let r = app
         .call(
             Request::post("/api/v1/persons/search")
@@ -337,6 +337,77 @@ async fn malformed_bodies_are_400_and_never_echo_the_cpr() {
                 .unwrap(),
         )
         .await;
+    assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(r.body["type"], "urn:fdg:problem:unsupported-media-type");
+    // Too large: 413.
+    let huge = format!(
+        r#"{{"cpr": "070761-4285", "name": "{}"}}"#,
+        "x".repeat(3 << 20)
+    );
+    let r = app
+        .call(
+            Request::post("/api/v1/jobseeker-registrations")
+                .header(header::AUTHORIZATION, format!("Bearer {}", app.state_token))
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(huge))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    // A misspelt optional field is refused by name, in Danish too, and nothing is recorded.
+    let mut misspelt = registration("070761-4285");
+    misspelt["municipalty"] = json!("101");
+    let r = app
+        .post(
+            &app.state_token,
+            "/api/v1/jobseeker-registrations",
+            &misspelt,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+    assert!(
+        r.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("`municipalty` is not known")
+    );
+    assert!(
+        r.body["detail_da"]
+            .as_str()
+            .unwrap()
+            .contains("feltet `municipalty` findes ikke")
+    );
+    let mut nested = first_contact("020285-2345", 4, false);
+    nested["consent"]["disclosed"] = json!(true);
+    let r = app
+        .post(&app.municipal_token, "/api/v1/first-contacts", &nested)
+        .await;
+    assert!(
+        r.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("`disclosed` is not known"),
+        "{}",
+        r.text
+    );
+    // A field name that could be a CPR number is not echoed.
+    let mut sneaky = registration("070761-4285");
+    sneaky["0707614285"] = json!(1);
+    let r = app
+        .post(&app.state_token, "/api/v1/jobseeker-registrations", &sneaky)
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(!r.text.contains("0707614285"));
+    let search = app
+        .post(
+            &app.state_token,
+            "/api/v1/persons/search",
+            &json!({"cpr": "070761-4285"}),
+        )
+        .await;
+    assert_eq!(search.status, StatusCode::NOT_FOUND, "nothing was recorded");
+    // A page of nothing is refused.
+    let r = app.get(&app.state_token, "/api/v1/events?limit=0").await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
 }
 
@@ -2632,7 +2703,10 @@ async fn the_interview_form_follows_section_9_and_names_a_missing_field() {
         bad.text
             .contains(r#"id="further_course-error">Det videre forløb skal angives"#)
     );
-    assert!(!bad.text.contains("udslagsgivende opmærksomhedsområder angives"));
+    assert!(
+        !bad.text
+            .contains("udslagsgivende opmærksomhedsområder angives")
+    );
     assert!(
         bad.text.contains("Søger kontorjob"),
         "the note typed is kept"

@@ -76,6 +76,31 @@ async fn over_long_names_and_notes_are_refused_by_rule_and_nothing_is_stored() {
     )
     .await;
     assert_eq!(found.status, StatusCode::NOT_FOUND, "nothing was stored");
+    // A NUL byte in a name, an escape in a comment: refused by rule.
+    let mut nul = body.clone();
+    nul["name"] = json!("Mette\u{0}Jensen");
+    nul["contact_form_comment"] = json!("ok\u{1b}[31m");
+    nul["attention_areas"] = json!({"helbred": "ok"});
+    let r = call(
+        &router,
+        bearer(&token, "/api/v1/first-contacts", Some(&nul)),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    let rules: Vec<&str> = r.body["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v["rule"].as_str())
+        .collect();
+    assert!(
+        rules
+            .iter()
+            .filter(|r| **r == "fdg.input.control_characters")
+            .count()
+            >= 2,
+        "{rules:?}"
+    );
     // At the limits, accepted.
     body["name"] = json!("x".repeat(200));
     body["contact_form_comment"] = json!("ø".repeat(4000));
