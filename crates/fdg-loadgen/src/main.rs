@@ -11,6 +11,9 @@
 //! fdg-loadgen baseline --clients 64 --seconds 10
 //! ```
 
+// A load generator reports on standard output.
+#![allow(clippy::print_stdout)]
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
