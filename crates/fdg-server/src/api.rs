@@ -719,6 +719,7 @@ pub async fn search(
 
 /// Time travel on a person read.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AsOf {
     /// Answer what the registry knew at this moment (RFC 3339; transaction time).
     pub known_at: Option<String>,

@@ -47,6 +47,7 @@ pub fn routes() -> Router<AppState> {
 
 /// Which events, and how long to wait for new ones.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct EventsQuery {
     /// Return events after this position (0 = from the start).
     #[serde(default)]
@@ -387,6 +388,7 @@ pub async fn put_cursor(
 
 /// How much to read after the cursor.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct NextQuery {
     /// At most this many (1–1000, default 100).
     pub limit: Option<u32>,
@@ -440,6 +442,7 @@ impl http_body::Body for ChannelBody {
 
 /// Where the stream starts and what it carries.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StreamQuery {
     /// Start after this position (0 = from the start).
     #[serde(default)]

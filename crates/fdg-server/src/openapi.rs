@@ -65,3 +65,27 @@ pub fn json() -> String {
     DOC.get_or_init(|| ApiDoc::openapi().to_pretty_json().unwrap_or_default())
         .clone()
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn query_parameters_are_declared_in_the_query_and_path_parameters_in_the_path() {
+        let doc: serde_json::Value = serde_json::from_str(&super::json()).expect("the document");
+        let mut checked = 0;
+        for (path, item) in doc["paths"].as_object().expect("paths") {
+            for op in item.as_object().expect("operations").values() {
+                for p in op["parameters"].as_array().into_iter().flatten() {
+                    let (name, place) = (p["name"].as_str().unwrap_or(""), p["in"].as_str());
+                    if place == Some("path") {
+                        assert!(
+                            path.contains(&format!("{{{name}}}")),
+                            "{path}: `{name}` is declared in the path but is not in it"
+                        );
+                    }
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 10, "{checked} parameters");
+    }
+}
