@@ -26,6 +26,79 @@ impl Modify for Bearer {
     }
 }
 
+/// Every operation documents the problem documents it can answer with (RFC 9457, schema
+/// `Problem`, `docs/problems.md`), so a generated client gets every answer typed: added here
+/// where the operation's own `responses` does not name the status.
+struct Problems;
+
+impl Modify for Problems {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        let problem = |what: &str| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(format!(
+                        "{what} (application/problem+json; see docs/problems.md)"
+                    ))
+                    .content(
+                        "application/problem+json",
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("Problem")))
+                            .build(),
+                    )
+                    .build(),
+            )
+        };
+        for (path, item) in &mut doc.paths.paths {
+            if path.ends_with("/openapi.json") {
+                continue;
+            }
+            let has_path_params = path.contains('{');
+            let ops = [
+                (&mut item.get, false),
+                (&mut item.put, true),
+                (&mut item.post, true),
+                (&mut item.delete, false),
+            ];
+            for (op, writes) in ops {
+                let Some(op) = op.as_mut() else { continue };
+                let body = op.request_body.is_some();
+                let mut add = |code: &str, what: &str| {
+                    op.responses
+                        .responses
+                        .entry(code.to_owned())
+                        .or_insert_with(|| problem(what));
+                };
+                add(
+                    "400",
+                    "Malformed request, or a bad header, path or query parameter",
+                );
+                add("401", "No valid credentials");
+                add(
+                    "403",
+                    "Not permitted: the organisation may not, or the connection agreement is suspended, ended or does not cover it",
+                );
+                add("500", "Internal error, with a reference");
+                if has_path_params {
+                    add("404", "Not found, or not visible to the caller");
+                }
+                if body {
+                    add("413", "Request body too large");
+                    add("415", "The body must be JSON");
+                    add(
+                        "422",
+                        "The rules refuse it (violations), or the idempotency key was reused",
+                    );
+                }
+                if writes && body {
+                    add("409", "Version conflict (If-Match)");
+                    add("404", "Not found, or not visible to the caller");
+                }
+            }
+        }
+    }
+}
+
 /// The API description.
 #[derive(OpenApi)]
 #[openapi(
@@ -47,7 +120,7 @@ impl Modify for Bearer {
         crate::supervision::api_report, crate::supervision::definitions,
     ),
     components(schemas(crate::error::Problem, crate::error::ViolationBody, fdg_domain::command::Replacement)),
-    modifiers(&Bearer),
+    modifiers(&Bearer, &Problems),
     tags(
         (name = "records", description = "Recording the facts of §§ 3–9"),
         (name = "persons", description = "Reading a person"),
@@ -87,5 +160,28 @@ mod tests {
             }
         }
         assert!(checked > 10, "{checked} parameters");
+    }
+
+    #[test]
+    fn every_operation_documents_its_problem_answers() {
+        let doc: serde_json::Value = serde_json::from_str(&super::json()).expect("the document");
+        for (path, item) in doc["paths"].as_object().expect("paths") {
+            if path.ends_with("/openapi.json") {
+                continue;
+            }
+            for (method, op) in item.as_object().expect("operations") {
+                let responses = &op["responses"];
+                let mut must = vec!["400", "401", "403", "500"];
+                if !op["requestBody"].is_null() {
+                    must.extend(["413", "415", "422"]);
+                }
+                for code in must {
+                    assert!(
+                        responses.get(code).is_some(),
+                        "{method} {path} does not document {code}"
+                    );
+                }
+            }
+        }
     }
 }
