@@ -398,6 +398,21 @@ pub fn benefit_centre_receives(e: &Event) -> bool {
     }
 }
 
+/// Whether [`shown_event`] can withhold or change an event of type `type_name` for
+/// `visibility`. When it cannot, the stored event is sent as it is, without being read: only
+/// the contacts of first contacts and interviews are ever cut, and only the benefit centre's
+/// view withholds whole kinds of event. Kept beside `shown_event`, whose arms it mirrors.
+pub fn may_change_event(type_name: &str, visibility: Visibility) -> bool {
+    match visibility {
+        Visibility::Full => false,
+        Visibility::Hidden | Visibility::CashBenefitFacts => true,
+        Visibility::WithoutFirstContactDetails | Visibility::ByConsent => matches!(
+            type_name,
+            "first_contact_recorded" | "contact_interview_recorded"
+        ),
+    }
+}
+
 /// What `visibility` shows of one event (in the feed, a webhook or the person history), or
 /// `None` when it is not delivered: a first contact's or an interview's contact cut to its
 /// basics where the details are not shown. `latest_disclose` is the latest consent as it

@@ -896,8 +896,13 @@ pub async fn history(
     }
     let mut out = Vec::with_capacity(events.len());
     for e in events {
-        let Some(data) = crate::scope::event(e.data_json, visibility, p.scope.consent_to_disclose)
-            .map_err(ApiError::internal)?
+        let Some(data) = crate::scope::event(
+            &e.r#type,
+            e.data_json,
+            visibility,
+            p.scope.consent_to_disclose,
+        )
+        .map_err(ApiError::internal)?
         else {
             continue;
         };

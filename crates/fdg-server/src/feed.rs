@@ -169,8 +169,9 @@ pub(crate) fn view(
         let day = danish_date(e.recorded_at).min(today);
         let visibility = fdg_domain::access::visibility(actor, &e.scope, day);
         let latest_disclose = e.scope.consent_to_disclose;
-        let Some(data_json) = crate::scope::event(e.data_json, visibility, latest_disclose)
-            .map_err(ApiError::internal)?
+        let Some(data_json) =
+            crate::scope::event(&e.r#type, e.data_json, visibility, latest_disclose)
+                .map_err(ApiError::internal)?
         else {
             continue;
         };
