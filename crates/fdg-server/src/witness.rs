@@ -19,6 +19,7 @@ use std::io::Write;
 use std::path::Path;
 
 use fdg_store::audit::AuditLog;
+use fdg_store::{hex, unhex};
 use ring::signature::{ED25519, Ed25519KeyPair, KeyPair, UnparsedPublicKey};
 use serde::{Deserialize, Serialize};
 
@@ -152,20 +153,6 @@ pub async fn checkpoint(
     Ok(Some(c))
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
-        .collect()
-}
-
 /// Checks the log against the witness text, trusting only `public_key` (hex). `pruned_to`
 /// is the position up to which retention has removed entries (from the chain's own check).
 pub async fn verify(
@@ -241,6 +228,14 @@ mod tests {
         }
     }
 
+    /// A fresh key, written to a file in the test's scratch directory and loaded from it.
+    fn key_in(db: &TestDatabase) -> (SigningKey, String) {
+        let (secret, public) = generate_key().expect("a key");
+        let key_file = db.scratch().join("audit-key.p8");
+        std::fs::write(&key_file, secret).expect("key written");
+        (SigningKey::load(&key_file).expect("the key"), public)
+    }
+
     #[tokio::test]
     async fn truncation_and_a_forged_or_foreign_witness_line_are_detected() {
         let db = TestDatabase::new("witness").expect("a database");
@@ -249,10 +244,7 @@ mod tests {
             .append((1..=10).map(entry).collect())
             .await
             .expect("appended");
-        let (secret, public) = generate_key().expect("a key");
-        let key_file = db.scratch().join("audit-key.p8");
-        std::fs::write(&key_file, secret).expect("key written");
-        let key = SigningKey::load(&key_file).expect("the key");
+        let (key, public) = key_in(&db);
         assert_eq!(key.public_hex(), public);
         let witness = db.scratch().join("witness.jsonl");
         let now = jiff::Timestamp::from_second(1_800_000_100).expect("time");
@@ -298,10 +290,7 @@ mod tests {
             .append((1..=5).map(entry).collect())
             .await
             .expect("appended");
-        let (secret, public) = generate_key().expect("a key");
-        let key_file = db.scratch().join("audit-key.p8");
-        std::fs::write(&key_file, secret).expect("key written");
-        let key = SigningKey::load(&key_file).expect("the key");
+        let (key, public) = key_in(&db);
         let witness = db.scratch().join("witness.jsonl");
         let now = jiff::Timestamp::from_second(1_800_000_100).expect("time");
         checkpoint(audit.as_ref(), &key, &witness, now)

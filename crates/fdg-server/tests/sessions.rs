@@ -14,7 +14,7 @@ use fdg_store::testing::TestDatabase;
 
 mod common;
 
-use common::{Answer, call};
+use common::{Answer, call, cookie_of, csrf_of};
 
 /// A clock the test moves by hand.
 struct Clock(Mutex<jiff::Timestamp>);
@@ -72,27 +72,6 @@ async fn site() -> Site {
     }
 }
 
-fn first_cookie(a: &Answer) -> String {
-    a.headers[header::SET_COOKIE]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned()
-}
-
-fn csrf_of(a: &Answer) -> String {
-    a.text
-        .split(r#"name="csrf" value=""#)
-        .nth(1)
-        .expect("a form with a CSRF token")
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned()
-}
-
 fn post(path: &str, cookie: &str, body: String) -> Request<Body> {
     Request::post(path)
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -118,7 +97,7 @@ impl Site {
             self.username,
             csrf_of(&page)
         );
-        call(&self.router, post("/login", &first_cookie(&page), body)).await
+        call(&self.router, post("/login", &cookie_of(&page), body)).await
     }
 
     async fn signed_in(&self, session: &str) -> bool {
@@ -147,7 +126,7 @@ async fn a_login_form_posted_without_its_page_s_token_is_refused() {
     let a = call(&s.router, get("/login", "")).await;
     let b = call(&s.router, get("/login", "")).await;
     let mixed = format!("{body}&csrf={}", csrf_of(&a));
-    let r = call(&s.router, post("/login", &first_cookie(&b), mixed)).await;
+    let r = call(&s.router, post("/login", &cookie_of(&b), mixed)).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let cookie = a.headers[header::SET_COOKIE].to_str().unwrap();
     assert!(
@@ -160,8 +139,8 @@ async fn a_login_form_posted_without_its_page_s_token_is_refused() {
 #[tokio::test]
 async fn changing_a_password_needs_the_current_one_refuses_weak_ones_and_ends_other_sessions() {
     let s = site().await;
-    let here = first_cookie(&s.login(PASSWORD).await);
-    let elsewhere = first_cookie(&s.login(PASSWORD).await);
+    let here = cookie_of(&s.login(PASSWORD).await);
+    let elsewhere = cookie_of(&s.login(PASSWORD).await);
     assert!(s.signed_in(&elsewhere).await);
 
     let wrong = s
@@ -203,8 +182,8 @@ async fn changing_a_password_needs_the_current_one_refuses_weak_ones_and_ends_ot
 #[tokio::test]
 async fn a_session_left_idle_for_thirty_minutes_ends_and_a_used_one_lasts_the_working_day() {
     let s = site().await;
-    let idle = first_cookie(&s.login(PASSWORD).await);
-    let busy = first_cookie(&s.login(PASSWORD).await);
+    let idle = cookie_of(&s.login(PASSWORD).await);
+    let busy = cookie_of(&s.login(PASSWORD).await);
     // Used every 20 minutes, a session lasts; left alone for 31, it ends.
     s.clock.advance_minutes(20);
     assert!(s.signed_in(&busy).await);

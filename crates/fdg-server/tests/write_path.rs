@@ -16,7 +16,7 @@ use jiff::Timestamp;
 
 mod common;
 
-use common::{Answer, call};
+use common::{call, cookie_of, csrf_of};
 
 /// The audit log under test, with every entry handed to it kept for the test to read.
 struct Recording {
@@ -65,43 +65,30 @@ fn form(path: &str, cookie: &str, body: String) -> Request<Body> {
     req.body(Body::from(body)).unwrap()
 }
 
-fn cookie_of(a: &Answer) -> String {
-    a.headers[header::SET_COOKIE]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned()
-}
-
-fn csrf_of(a: &Answer) -> String {
-    a.text
-        .split(r#"name="csrf" value=""#)
-        .nth(1)
-        .expect("a form with a CSRF token")
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned()
+/// The service on a fresh database, its audit log wrapped so the test reads every entry.
+fn recorded(
+    db: &TestDatabase,
+    config: ServerConfig,
+) -> (axum::Router, Arc<dyn fdg_store::Store>, Arc<Recording>) {
+    let (mut state, store) = common::app_state(db, config);
+    let recording = Arc::new(Recording {
+        inner: state.audit.clone(),
+        seen: Mutex::new(Vec::new()),
+    });
+    state.audit = recording.clone();
+    (fdg_server::router(state), store, recording)
 }
 
 #[tokio::test]
 async fn the_api_the_browser_tool_and_the_citizen_page_refuse_and_audit_one_command_alike() {
     let db = TestDatabase::new("write-path").unwrap();
-    let (mut state, store) = common::app_state(
+    let (router, store, recording) = recorded(
         &db,
         ServerConfig {
             citizen_dev_login: true,
             ..Default::default()
         },
     );
-    let recording = Arc::new(Recording {
-        inner: state.audit.clone(),
-        seen: Mutex::new(Vec::new()),
-    });
-    state.audit = recording.clone();
-    let router = fdg_server::router(state);
     store
         .create_org(OrgKind::StateJobcenter, "STAT", "STAT")
         .await
@@ -268,13 +255,7 @@ fn form_get(path: &str, cookie: &str) -> Request<Body> {
 async fn a_call_refused_for_its_agreement_is_audited_as_what_it_attempted() {
     use fdg_domain::agreement::AgreementAction;
     let db = TestDatabase::new("write-path-refused").unwrap();
-    let (mut state, store) = common::app_state(&db, ServerConfig::default());
-    let recording = Arc::new(Recording {
-        inner: state.audit.clone(),
-        seen: Mutex::new(Vec::new()),
-    });
-    state.audit = recording.clone();
-    let router = fdg_server::router(state);
+    let (router, store, recording) = recorded(&db, ServerConfig::default());
     store
         .create_org(OrgKind::MunicipalJobcenter, "101", "101")
         .await

@@ -39,7 +39,7 @@ mod writer;
 
 pub use config::{Database, StoreConfig, migrate, open, open_audit};
 pub use registry::Registry;
-pub use secrets::{SecretsKey, hex};
+pub use secrets::{SecretsKey, hex, unhex};
 pub use supervision::{SupervisionInput, SupervisionQuery};
 
 /// A boxed future, so the [`Store`] trait can be used as `dyn Store`.

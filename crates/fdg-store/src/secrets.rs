@@ -19,6 +19,16 @@ pub(crate) fn random_hex(bytes: usize) -> String {
     hex(&buf)
 }
 
+/// Bytes from hex (either case); `None` unless every pair is a hex digit pair.
+pub fn unhex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..text.len() / 2)
+        .map(|i| u8::from_str_radix(text.get(2 * i..2 * i + 2)?, 16).ok())
+        .collect()
+}
+
 /// Lowercase hex.
 pub fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
@@ -130,15 +140,7 @@ const SEALED: &str = "aes256gcm:";
 impl SecretsKey {
     /// Reads the key from text of 64 hex characters (surrounding whitespace ignored).
     pub fn from_hex(text: &str) -> std::result::Result<Self, String> {
-        let t = text.trim();
-        let bytes: Option<Vec<u8>> = (t.len() == 64)
-            .then(|| {
-                (0..32)
-                    .map(|i| u8::from_str_radix(t.get(2 * i..2 * i + 2)?, 16).ok())
-                    .collect()
-            })
-            .flatten();
-        bytes
+        unhex(text.trim())
             .and_then(|b| b.try_into().ok())
             .map(SecretsKey)
             .ok_or_else(|| "a secrets key is 64 hex characters (openssl rand -hex 32)".into())
@@ -176,13 +178,7 @@ pub(crate) fn unseal(key: Option<&SecretsKey>, stored: &str, context: &[u8]) -> 
     let key = key.ok_or_else(|| {
         StoreError::Corrupt("a secret is stored encrypted and no secrets key is given".into())
     })?;
-    let bytes: Option<Vec<u8>> = (sealed.len() % 2 == 0)
-        .then(|| {
-            (0..sealed.len() / 2)
-                .map(|i| u8::from_str_radix(sealed.get(2 * i..2 * i + 2)?, 16).ok())
-                .collect()
-        })
-        .flatten();
+    let bytes = unhex(sealed);
     let bad = || StoreError::Corrupt("an encrypted secret does not open with this key".into());
     let mut bytes = bytes.filter(|b| b.len() > 12 + 16).ok_or_else(bad)?;
     let mut data = bytes.split_off(12);

@@ -277,9 +277,9 @@ mod tests {
     use fdg_store::testing::TestDatabase;
     use fdg_store::{FixedClock, StoreContext};
 
-    #[tokio::test]
-    async fn the_demo_population_goes_through_the_rules() {
-        let db = TestDatabase::new("demo-test").unwrap();
+    /// A fresh store on the test clock (2026-11-27).
+    fn fresh(label: &str) -> (TestDatabase, Arc<dyn fdg_store::Store>, Arc<FixedClock>) {
+        let db = TestDatabase::new(label).unwrap();
         let clock = Arc::new(FixedClock {
             now: "2026-11-27T10:00:00Z".parse().unwrap(),
             today: "2026-11-27".parse().unwrap(),
@@ -290,6 +290,12 @@ mod tests {
                 clock: clock.clone(),
             })
             .unwrap();
+        (db, store, clock)
+    }
+
+    #[tokio::test]
+    async fn the_demo_population_goes_through_the_rules() {
+        let (_db, store, clock) = fresh("demo-test");
         super::load(
             store.as_ref(),
             clock.as_ref(),
@@ -322,17 +328,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_sandbox_persons_are_the_documented_ones() {
-        let db = TestDatabase::new("sandbox-doc").unwrap();
-        let clock = Arc::new(FixedClock {
-            now: "2026-11-27T10:00:00Z".parse().unwrap(),
-            today: "2026-11-27".parse().unwrap(),
-        });
-        let store = db
-            .open(StoreContext {
-                codes: Arc::new(CodeLists::shipped()),
-                clock: clock.clone(),
-            })
-            .unwrap();
+        let (_db, store, clock) = fresh("sandbox-doc");
         let made = super::persons(store.as_ref(), clock.as_ref())
             .await
             .unwrap();

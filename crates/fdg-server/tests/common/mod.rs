@@ -84,3 +84,28 @@ pub fn bearer(
     b.body(body.map(|v| v.to_string()).unwrap_or_default().into())
         .expect("a request")
 }
+
+/// The first cookie an answer sets (`name=value`), to send back.
+#[allow(dead_code)]
+pub fn cookie_of(a: &Answer) -> String {
+    a.headers[axum::http::header::SET_COOKIE]
+        .to_str()
+        .expect("a cookie")
+        .split(';')
+        .next()
+        .expect("name=value")
+        .to_owned()
+}
+
+/// The CSRF token of the first form on a page.
+#[allow(dead_code)]
+pub fn csrf_of(a: &Answer) -> String {
+    a.text
+        .split(r#"name="csrf" value=""#)
+        .nth(1)
+        .expect("a form with a CSRF token")
+        .split('"')
+        .next()
+        .expect("the token")
+        .to_owned()
+}
