@@ -717,43 +717,60 @@ fn db_entry(r: &dyn crate::sql::RowRef) -> Result<StoredAuditEntry> {
     })
 }
 
-fn append_batch(db: &mut dyn crate::sql::Db, batch: &[Job]) -> Result<()> {
-    use crate::sql::args;
-    db.transaction(crate::sql::Begin::Write, |db| {
-        db.query_one(
-            "SELECT pg_advisory_xact_lock(?1)::text",
-            args![AUDIT_LOCK],
-            |_| Ok(()),
-        )?;
-        let (mut seq, mut prev) = db_head(db)?;
-        for (entries, _) in batch {
-            for e in entries {
-                let hash = entry_hash(&prev, e);
-                seq += 1;
-                db.execute(
-                    "INSERT INTO audit (seq, at, org, credential, acting_person, on_behalf_of,
-                                        action, person_id, purpose, outcome, prev_hash, hash)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-                    args![
-                        seq,
-                        &e.at.to_string(),
-                        &e.org,
-                        &e.credential,
-                        e.acting_person.as_deref(),
-                        e.on_behalf_of.as_deref(),
-                        &e.action,
-                        e.person_id.as_deref(),
-                        &e.purpose,
-                        &e.outcome,
-                        &prev[..],
-                        &hash[..]
-                    ],
-                )?;
-                prev = hash;
-            }
+/// Appends a batch after the chain's head, every entry in one statement. The transaction
+/// takes only the audit's lock: audit appends never wait for the registry's writers.
+fn append_batch(pg: &mut crate::postgres::PgDb, batch: &[Job]) -> Result<()> {
+    pg.begin_locked(AUDIT_LOCK)?;
+    let result = (|| -> Result<()> {
+        let (mut seq, mut prev) = db_head(pg)?;
+        let entries: Vec<&AuditEntry> = batch.iter().flat_map(|(e, _)| e).collect();
+        let (mut seqs, mut ats, mut links) = (vec![], vec![], vec![]);
+        for e in &entries {
+            let hash = entry_hash(&prev, e);
+            seq += 1;
+            seqs.push(seq);
+            ats.push(e.at.to_string());
+            links.push((prev, hash));
+            prev = hash;
         }
+        let col = |f: fn(&AuditEntry) -> &str| entries.iter().map(|e| f(e)).collect::<Vec<_>>();
+        let opt =
+            |f: fn(&AuditEntry) -> Option<&str>| entries.iter().map(|e| f(e)).collect::<Vec<_>>();
+        let prevs: Vec<&[u8]> = links.iter().map(|(p, _)| &p[..]).collect();
+        let hashes: Vec<&[u8]> = links.iter().map(|(_, h)| &h[..]).collect();
+        pg.execute_arrays(
+            "INSERT INTO audit (seq, at, org, credential, acting_person, on_behalf_of,
+                                action, person_id, purpose, outcome, prev_hash, hash)
+             SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[],
+                                  $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
+                                  $11::bytea[], $12::bytea[])",
+            &[
+                &seqs,
+                &ats,
+                &col(|e| &e.org),
+                &col(|e| &e.credential),
+                &opt(|e| e.acting_person.as_deref()),
+                &opt(|e| e.on_behalf_of.as_deref()),
+                &col(|e| &e.action),
+                &opt(|e| e.person_id.as_deref()),
+                &col(|e| &e.purpose),
+                &col(|e| &e.outcome),
+                &prevs,
+                &hashes,
+            ],
+        )?;
         Ok(())
-    })
+    })();
+    let db: &mut dyn crate::sql::Db = pg;
+    match result {
+        Ok(()) => db.commit(),
+        Err(e) => {
+            if let Err(r) = db.rollback() {
+                tracing::warn!(error = %r, "rollback failed");
+            }
+            Err(e)
+        }
+    }
 }
 
 impl PostgresAudit {

@@ -511,6 +511,7 @@ pub(crate) fn change_agreement(
             "UPDATE agreements SET state = ?1 WHERE id = ?2",
             args![next.as_str(), id],
         )?;
+        db.credentials_changed()?;
         if current.state == AgreementState::Test {
             // The cursor of the test before use points into the sandbox's positions; in
             // production the feed starts from the beginning.
@@ -587,11 +588,14 @@ pub(crate) fn issue_token(db: &mut dyn Db, agreement_id: i64, now: &str) -> Resu
 
 /// Revokes a token; whether it was valid.
 pub(crate) fn revoke_token(db: &mut dyn Db, token_id: i64, now: &str) -> Result<bool> {
-    let n = db.execute(
-        "UPDATE tokens SET revoked_at = ?1 WHERE id = ?2 AND revoked_at IS NULL",
-        args![now, token_id],
-    )?;
-    Ok(n == 1)
+    db.transaction(Begin::Write, |db| {
+        let n = db.execute(
+            "UPDATE tokens SET revoked_at = ?1 WHERE id = ?2 AND revoked_at IS NULL",
+            args![now, token_id],
+        )?;
+        db.credentials_changed()?;
+        Ok(n == 1)
+    })
 }
 
 /// The principal of a valid token, by the token's hash: one query (it runs on every request

@@ -1,15 +1,21 @@
 //! The PostgreSQL backend, for several stateless fdg nodes on one database.
 //!
-//! - Each node runs the shared writer (`writer.rs`) on one connection: group commit, one
-//!   savepoint per command. Every write transaction first takes the registry's advisory lock
-//!   (`WRITE_LOCK`) and holds it until it commits, so the writers of all nodes take turns.
-//!   Event positions come from an identity column inside that locked transaction: a position
-//!   is allocated only after every smaller one has committed, so positions become visible in
-//!   order and a feed reader paging by position never skips an event that commits later.
+//! - Each node runs the shared writer (`writer.rs`) on one connection: group commit, with a
+//!   batch's persons read ahead and its writes held until the end of the batch, then written
+//!   one statement per table ([`batch`]). Every write transaction first takes the registry's
+//!   advisory lock (`WRITE_LOCK`) and holds it until it commits, so the writers of all nodes
+//!   take turns. Event positions are numbered inside that locked transaction, on from the
+//!   newest committed one: a position is allocated only after every smaller one has
+//!   committed, so positions become visible in order and a feed reader paging by position
+//!   never skips an event that commits later.
 //! - Reads run on a few reader threads, each with its own connection, outside the async
 //!   runtime (the synchronous client runs a small runtime of its own).
-//! - A node learns of other nodes' commits by polling the newest position twice a second;
-//!   long polls wake on it.
+//! - A node learns of other nodes' commits through `LISTEN`/`NOTIFY` on one connection of its
+//!   own: each write batch notifies `fdg_head` with its newest position as it commits (long
+//!   polls on every node wake on it), and each change of an agreement or token notifies
+//!   `fdg_credentials`, on which every node forgets the credentials it cached. While that
+//!   connection is down, a node caches no credential and polls the newest position twice a
+//!   second; on reconnecting it forgets what it cached, since it may have missed a change.
 //!
 //! The driver is the synchronous `postgres` crate (rust-postgres, the de-facto PostgreSQL
 //! client of the Rust ecosystem): the writer and the shared pipeline are synchronous, as on
@@ -26,8 +32,10 @@ use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 use postgres::{Client, NoTls, Statement};
 use tokio::sync::{oneshot, watch};
 
-use crate::registry::{Backend, Registry};
-use crate::sql::{Begin, Db, Param, RowRef, args};
+mod batch;
+
+use crate::registry::{Backend, CredentialCache, Registry};
+use crate::sql::{Begin, Db, Param, RowRef};
 use crate::writer::{Decider, WriterHandle, WriterHooks};
 use crate::{BoxFut, Result, StoreContext, StoreError};
 
@@ -51,8 +59,8 @@ pub type PostgresStore = Registry<Postgres>;
 pub struct Postgres {
     readers: Readers,
     writer: WriterHandle,
-    /// Dropping it stops the thread that watches other nodes' commits.
-    _watcher: std::sync::mpsc::Sender<()>,
+    /// Dropping it stops the thread that listens for other nodes' commits and changes.
+    _listener: std::sync::mpsc::Sender<()>,
 }
 
 /// Connects outside any async runtime (the synchronous client starts a runtime of its own,
@@ -94,16 +102,23 @@ impl PostgresStore {
             Ok((db, head))
         })?;
         let clock = ctx.clock.clone();
-        let writer =
-            WriterHandle::start("fdg-pg-writer", db, head, Decider { ctx, params }, NoHooks)?;
+        let writer = WriterHandle::start(
+            "fdg-pg-writer",
+            db,
+            head,
+            Decider { ctx, params },
+            NoHooks,
+            batch::ReadAhead,
+        )?;
         let readers = Readers::start(url, READERS)?;
-        let watcher = watch_head(url, writer.head_sender())?;
+        let credentials = Arc::new(CredentialCache::new(false));
+        let listener = listen(url, writer.head_sender(), credentials.clone())?;
         let backend = Postgres {
             readers,
             writer,
-            _watcher: watcher,
+            _listener: listener,
         };
-        Ok(Registry::new(backend, clock, params))
+        Ok(Registry::new(backend, clock, params, credentials))
     }
 }
 
@@ -111,27 +126,66 @@ struct NoHooks;
 
 impl WriterHooks for NoHooks {}
 
-/// Polls the newest committed position (other nodes' commits) and moves the head.
-fn watch_head(url: &str, head: Arc<watch::Sender<u64>>) -> Result<std::sync::mpsc::Sender<()>> {
+/// The channel a write batch notifies with its newest position.
+pub(crate) const HEAD_CHANNEL: &str = "fdg_head";
+/// The channel a change of an agreement or token is notified on.
+const CREDENTIALS_CHANNEL: &str = "fdg_credentials";
+
+/// Listens for other nodes' commits (moving the head) and credential changes (forgetting
+/// cached credentials); polls the newest position whenever nothing arrives for half a second.
+fn listen(
+    url: &str,
+    head: Arc<watch::Sender<u64>>,
+    credentials: Arc<CredentialCache>,
+) -> Result<std::sync::mpsc::Sender<()>> {
+    use std::sync::mpsc::TryRecvError;
     let url = url.to_owned();
     let (stop, stopped) = std::sync::mpsc::channel::<()>();
+    let half_a_second = std::time::Duration::from_millis(500);
     std::thread::Builder::new()
-        .name("fdg-pg-head".into())
+        .name("fdg-pg-listen".into())
         .spawn(move || {
             let mut db: Option<PgDb> = None;
-            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
-                stopped.recv_timeout(std::time::Duration::from_millis(500))
-            {
-                if db.is_none() {
-                    db = connect(&url).ok();
-                }
-                let Some(conn) = db.as_mut() else { continue };
-                match crate::ops::head(conn) {
-                    Ok(newest) => crate::writer::advance(&head, newest.map_or(0, |(p, _)| p)),
-                    Err(e) => {
-                        tracing::warn!(error = %e, "watching the newest position failed; reconnecting");
-                        db = None;
+            while let Err(TryRecvError::Empty) = stopped.try_recv() {
+                let Some(conn) = db.as_mut() else {
+                    db = connect(&url)
+                        .and_then(|mut c| {
+                            c.batch(&format!("LISTEN {HEAD_CHANNEL}; LISTEN {CREDENTIALS_CHANNEL}"))?;
+                            Ok(c)
+                        })
+                        .inspect_err(|e| tracing::warn!(error = %e, "listening for other nodes failed; retrying"))
+                        .ok();
+                    if db.is_some() {
+                        // Changes made while not listening are unknown: start afresh.
+                        credentials.set_trusted(true);
+                    } else {
+                        std::thread::sleep(half_a_second);
                     }
+                    continue;
+                };
+                let heard = (|| -> Result<()> {
+                    {
+                        let mut notifications = conn.client.notifications();
+                        let mut iter = notifications.timeout_iter(half_a_second);
+                        while let Some(n) = iter.next()? {
+                            if n.channel() == CREDENTIALS_CHANNEL {
+                                credentials.forget();
+                            } else if let Ok(position) = n.payload().parse() {
+                                crate::writer::advance(&head, position);
+                            }
+                            if !matches!(stopped.try_recv(), Err(TryRecvError::Empty)) {
+                                return Ok(());
+                            }
+                        }
+                    }
+                    let newest = crate::ops::head(conn)?;
+                    crate::writer::advance(&head, newest.map_or(0, |(p, _)| p));
+                    Ok(())
+                })();
+                if let Err(e) = heard {
+                    tracing::warn!(error = %e, "the listening connection failed; reconnecting");
+                    credentials.set_trusted(false);
+                    db = None;
                 }
             }
         })?;
@@ -223,9 +277,10 @@ impl Backend for Postgres {
         &self.writer
     }
 
-    /// Every request asks the database: a suspension or revocation through one node is
-    /// refused at once by every other.
-    const CREDENTIAL_TTL: std::time::Duration = std::time::Duration::ZERO;
+    /// A suspension or revocation through any node (or the CLI) reaches every node's cache
+    /// as `NOTIFY` the moment it commits; the time limit bounds only a change made in SQL
+    /// by hand.
+    const CREDENTIAL_TTL: std::time::Duration = std::time::Duration::from_secs(30);
 }
 
 /// A PostgreSQL connection as a [`Db`], with its prepared statements.
@@ -260,6 +315,35 @@ impl PgDb {
         }
         self.statements.insert(sql.to_owned(), s.clone());
         Ok(s)
+    }
+
+    /// Begins a write transaction holding the advisory lock `lock` until it ends, in one
+    /// round trip.
+    pub(crate) fn begin_locked(&mut self, lock: i64) -> Result<()> {
+        Ok(self
+            .client
+            .batch_execute(&format!("BEGIN; SELECT pg_advisory_xact_lock({lock})"))?)
+    }
+
+    /// Runs a statement whose parameters are typed by the driver itself (arrays for
+    /// `unnest`, `= ANY(…)`); returns the number of rows it changed.
+    pub(crate) fn execute_arrays(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<u64> {
+        let stmt = self.statement(sql)?;
+        Ok(self.client.execute(&stmt, params)?)
+    }
+
+    /// Runs a query whose parameters are typed by the driver itself.
+    pub(crate) fn query_arrays(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Vec<postgres::Row>> {
+        let stmt = self.statement(sql)?;
+        Ok(self.client.query(&stmt, params)?)
     }
 
     /// Runs several statements (migrations).
@@ -315,10 +399,7 @@ impl Db for PgDb {
 
     fn begin(&mut self, mode: Begin) -> Result<()> {
         match mode {
-            Begin::Write => {
-                self.client.batch_execute("BEGIN")?;
-                self.execute("SELECT pg_advisory_xact_lock(?1)", args![WRITE_LOCK])?;
-            }
+            Begin::Write => self.begin_locked(WRITE_LOCK)?,
             Begin::Snapshot => self
                 .client
                 .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?,
@@ -341,6 +422,14 @@ impl Db for PgDb {
 
     fn networked(&self) -> bool {
         true
+    }
+
+    fn credentials_changed(&mut self) -> Result<()> {
+        self.execute(
+            "SELECT pg_notify(?1, '')::text",
+            &[Param::Text(CREDENTIALS_CHANNEL)],
+        )?;
+        Ok(())
     }
 
     fn ensure_connected(&mut self) -> Result<()> {

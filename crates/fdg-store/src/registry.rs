@@ -6,7 +6,7 @@
 //! caching, password hashing, recorded times from the registry's clock — lives here.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use fdg_domain::agreement::{AgreementAction, AgreementState};
@@ -52,33 +52,76 @@ pub trait Backend: Send + Sync + 'static {
     }
     /// How long an authenticated credential is trusted without asking the database again.
     /// Changes made through this store (suspension, revocation) take effect at once; changes
-    /// made elsewhere (the CLI, another node) within this time.
+    /// a backend is not told of (the CLI's, on SQLite) within this time.
     const CREDENTIAL_TTL: std::time::Duration;
 }
 
 /// Most credentials cached at once; the cache starts afresh beyond it.
 const CREDENTIAL_CACHE_MAX: usize = 10_000;
 
+/// The principals of recently authenticated tokens, shared with a backend that learns of
+/// other nodes' changes (and forgets them all when told).
+pub(crate) struct CredentialCache {
+    entries: Mutex<HashMap<[u8; 32], (std::time::Instant, Principal)>>,
+    /// Bumped whenever credentials change, so a lookup that raced a change is not cached.
+    generation: AtomicU64,
+    /// Whether cached entries may be used: false while a backend cannot hear of changes
+    /// made elsewhere (its listening connection is down).
+    trusted: AtomicBool,
+}
+
+impl CredentialCache {
+    /// An empty cache; `trusted` says whether it may be used from the start.
+    pub(crate) fn new(trusted: bool) -> Self {
+        CredentialCache {
+            entries: Mutex::new(HashMap::new()),
+            generation: AtomicU64::new(0),
+            trusted: AtomicBool::new(trusted),
+        }
+    }
+
+    /// Forgets every cached credential.
+    pub(crate) fn forget(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        self.entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clear();
+    }
+
+    /// Trusts the cache again (after forgetting it), or stops using it.
+    pub(crate) fn set_trusted(&self, trusted: bool) {
+        self.forget();
+        self.trusted.store(trusted, Ordering::SeqCst);
+    }
+
+    fn trusted(&self) -> bool {
+        self.trusted.load(Ordering::SeqCst)
+    }
+}
+
 /// The registry's store on one backend.
 pub struct Registry<B> {
     backend: B,
     clock: Arc<dyn TimeSource>,
     supervision: Params,
-    credentials: Mutex<HashMap<[u8; 32], (std::time::Instant, Principal)>>,
-    /// Bumped whenever credentials change here, so a lookup that raced a change is not cached.
-    generation: AtomicU64,
+    credentials: Arc<CredentialCache>,
     /// Webhook signing secrets are stored encrypted under it, when given.
     secrets_key: Option<crate::SecretsKey>,
 }
 
 impl<B: Backend> Registry<B> {
-    pub(crate) fn new(backend: B, clock: Arc<dyn TimeSource>, supervision: Params) -> Self {
+    pub(crate) fn new(
+        backend: B,
+        clock: Arc<dyn TimeSource>,
+        supervision: Params,
+        credentials: Arc<CredentialCache>,
+    ) -> Self {
         Registry {
             backend,
             clock,
             supervision,
-            credentials: Mutex::new(HashMap::new()),
-            generation: AtomicU64::new(0),
+            credentials,
             secrets_key: None,
         }
     }
@@ -95,11 +138,7 @@ impl<B: Backend> Registry<B> {
     }
 
     fn forget_credentials(&self) {
-        self.generation.fetch_add(1, Ordering::SeqCst);
-        self.credentials
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clear();
+        self.credentials.forget();
     }
 
     /// A credential's principal, from the cache while it is fresh.
@@ -109,22 +148,25 @@ impl<B: Backend> Registry<B> {
         look_up: impl FnOnce(&mut dyn Db) -> Result<Option<Principal>> + Send + 'static,
     ) -> Result<Option<Principal>> {
         let now = std::time::Instant::now();
-        if let Some((at, p)) = self
-            .credentials
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .get(&key)
+        let cache = &self.credentials;
+        if cache.trusted()
+            && let Some((at, p)) = cache
+                .entries
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .get(&key)
             && now.duration_since(*at) < B::CREDENTIAL_TTL
         {
             return Ok(Some(p.clone()));
         }
-        let generation = self.generation.load(Ordering::SeqCst);
+        let generation = cache.generation.load(Ordering::SeqCst);
         let found = self.backend.read(look_up).await?;
-        if let Some(p) = found.as_ref().filter(|_| {
-            !B::CREDENTIAL_TTL.is_zero() && self.generation.load(Ordering::SeqCst) == generation
-        }) {
-            let mut cache = self
-                .credentials
+        if let Some(p) = found
+            .as_ref()
+            .filter(|_| cache.trusted() && cache.generation.load(Ordering::SeqCst) == generation)
+        {
+            let mut cache = cache
+                .entries
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             if cache.len() > CREDENTIAL_CACHE_MAX {

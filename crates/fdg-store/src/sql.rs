@@ -164,6 +164,12 @@ pub trait Db {
     fn networked(&self) -> bool {
         false
     }
+    /// Tells every node, when the open transaction commits, that an agreement or token
+    /// changed, so they forget the credentials they cached. Nothing to tell where one
+    /// process serves the database.
+    fn credentials_changed(&mut self) -> Result<()> {
+        Ok(())
+    }
     /// Connects again if the connection was lost (a database restart or failover), so a
     /// long-lived writer recovers by itself. Embedded connections are never lost.
     fn ensure_connected(&mut self) -> Result<()> {

@@ -147,12 +147,14 @@ impl SqliteStore {
             head,
             Decider { ctx, params },
             Checkpoints { tick, wal_frames },
+            crate::writer::Savepoints,
         )?;
         let backend = Sqlite {
             readers: crate::pool::ReaderPool::new(&opts.path, Box::new(reader_setup)),
             writer,
         };
-        Ok(Registry::new(backend, clock, params))
+        let credentials = Arc::new(crate::registry::CredentialCache::new(true));
+        Ok(Registry::new(backend, clock, params, credentials))
     }
 }
 

@@ -1,8 +1,14 @@
 //! The writer every backend runs: one thread owns the connection that writes. Requests arrive
 //! over a bounded channel; the writer takes every request waiting, runs each through the
-//! [`crate::pipeline`] inside its own savepoint (one failure does not spoil its neighbours),
-//! commits once, then answers each caller — group commit. Other writes (organisations,
-//! sessions, cursors, …) run on the same thread between batches.
+//! [`crate::pipeline`], commits once, then answers each caller — group commit. Other writes
+//! (organisations, sessions, cursors, …) run on the same thread between batches.
+//!
+//! How the commands of one batch are kept apart is the backend's [`Batching`]: in process,
+//! one savepoint per command ([`Savepoints`]: a failed command leaves no trace and its
+//! neighbours are unaffected); over a network, the backend may read the whole batch's persons
+//! ahead and hold every write in memory until the end of the batch, so a batch costs a few
+//! round trips instead of several per command. Should such a batch fail in the database, it
+//! is decided again with savepoints, so one bad command never refuses its neighbours.
 //!
 //! Readers learn of new events through a watched head, moved only after the commit.
 
@@ -11,7 +17,7 @@ use std::sync::Arc;
 use fdg_domain::supervision::Params;
 use tokio::sync::{mpsc, oneshot, watch};
 
-use crate::pipeline::{self, DbTx};
+use crate::pipeline::{self, DbTx, WriteTx};
 use crate::sql::{Begin, Db};
 use crate::{BoxFut, Result, StoreContext, StoreError, WriteOutcome, WriteRequest};
 
@@ -42,6 +48,59 @@ pub(crate) trait WriterHooks: Send + 'static {
     fn on_stop(&mut self, _db: &mut dyn Db) {}
 }
 
+/// How a backend keeps the commands of one batch apart inside the batch's one transaction.
+pub(crate) trait Batching<D>: Send + 'static {
+    /// What one batch's commands run in.
+    type Tx<'a>: CommandTx
+    where
+        Self: 'a,
+        D: 'a;
+    /// Opens it inside the begun write transaction; `batch` is every request of the batch,
+    /// for a backend that reads ahead.
+    fn open<'a>(&'a self, db: &'a mut D, batch: &[&WriteRequest]) -> Result<Self::Tx<'a>>;
+}
+
+/// The transaction a batch's commands run in, one command after another.
+pub(crate) trait CommandTx: WriteTx {
+    /// Keeps what the last command wrote.
+    fn keep(&mut self) -> Result<()>;
+    /// Forgets what the last command wrote (it failed midway).
+    fn undo(&mut self) -> Result<()>;
+    /// After the last command: writes whatever is still held (the caller commits).
+    fn finish(self) -> Result<()>;
+}
+
+/// One savepoint per command, on any backend.
+pub(crate) struct Savepoints;
+
+impl<D: Db> Batching<D> for Savepoints {
+    type Tx<'a>
+        = DbTx<'a>
+    where
+        D: 'a;
+
+    fn open<'a>(&'a self, db: &'a mut D, _: &[&WriteRequest]) -> Result<DbTx<'a>> {
+        db.savepoint("SAVEPOINT command")?;
+        Ok(DbTx(db))
+    }
+}
+
+/// A kept command's savepoint is released and the next one set in one round trip; a refused
+/// command wrote nothing, so its savepoint serves the next.
+impl CommandTx for DbTx<'_> {
+    fn keep(&mut self) -> Result<()> {
+        self.0.savepoint("RELEASE command; SAVEPOINT command")
+    }
+
+    fn undo(&mut self) -> Result<()> {
+        self.0.savepoint("ROLLBACK TO command")
+    }
+
+    fn finish(self) -> Result<()> {
+        self.0.savepoint("RELEASE command")
+    }
+}
+
 /// The handle to a running writer. Dropping it lets the writer finish what is queued and
 /// waits for it to stop.
 pub struct WriterHandle {
@@ -59,13 +118,16 @@ impl WriterHandle {
         head: u64,
         decider: Decider,
         mut hooks: impl WriterHooks,
+        batching: impl Batching<D>,
     ) -> Result<Self> {
         let head = Arc::new(watch::Sender::new(head));
         let writer_head = head.clone();
         let (jobs, rx) = mpsc::channel(QUEUE);
         let thread = std::thread::Builder::new()
             .name(name.into())
-            .spawn(move || writer_loop(&mut db, rx, &decider, &writer_head, &mut hooks))?;
+            .spawn(move || {
+                writer_loop(&mut db, rx, &decider, &batching, &writer_head, &mut hooks);
+            })?;
         Ok(WriterHandle {
             jobs,
             head,
@@ -141,21 +203,24 @@ fn reconnect(db: &mut dyn Db) {
     }
 }
 
-fn writer_loop(
-    db: &mut dyn Db,
+type Queued = Vec<(Box<WriteRequest>, Reply<WriteOutcome>)>;
+
+fn writer_loop<D: Db, B: Batching<D>>(
+    db: &mut D,
     mut rx: mpsc::Receiver<Job>,
     decider: &Decider,
+    batching: &B,
     head: &watch::Sender<u64>,
     hooks: &mut dyn WriterHooks,
 ) {
-    let mut batch: Vec<(Box<WriteRequest>, Reply<WriteOutcome>)> = Vec::with_capacity(MAX_BATCH);
+    let mut batch: Queued = Vec::with_capacity(MAX_BATCH);
     while let Some(first) = rx.blocking_recv() {
         let mut next = Some(first);
         while let Some(job) = next.take() {
             match job {
                 Job::Write(req, reply) => batch.push((req, reply)),
                 Job::Admin(f) => {
-                    run_batch(db, &mut batch, decider, head);
+                    run_batch(db, batching, &mut batch, decider, head);
                     reconnect(db);
                     f(db);
                 }
@@ -164,16 +229,17 @@ fn writer_loop(
                 next = rx.try_recv().ok();
             }
         }
-        run_batch(db, &mut batch, decider, head);
+        run_batch(db, batching, &mut batch, decider, head);
         hooks.after_round(db);
     }
     hooks.on_stop(db);
     tracing::debug!("writer stopped");
 }
 
-fn run_batch(
-    db: &mut dyn Db,
-    batch: &mut Vec<(Box<WriteRequest>, Reply<WriteOutcome>)>,
+fn run_batch<D: Db, B: Batching<D>>(
+    db: &mut D,
+    batching: &B,
+    batch: &mut Queued,
     decider: &Decider,
     head: &watch::Sender<u64>,
 ) {
@@ -181,30 +247,72 @@ fn run_batch(
         return;
     }
     reconnect(db);
-    let size = batch.len();
-    let mut answers: Vec<(Reply<WriteOutcome>, Result<WriteOutcome>)> = Vec::with_capacity(size);
-    let mut pending = std::mem::take(batch).into_iter();
+    let jobs = std::mem::take(batch);
+    let requests: Vec<&WriteRequest> = jobs.iter().map(|(req, _)| &**req).collect();
+    let mut result = decide_batch(db, batching, &requests, decider);
+    if let Err(e) = &result
+        && requests.len() > 1
+    {
+        // Held writes are checked by the database only at the end of the batch: decide it
+        // again command by command, so whatever failed refuses only its own request.
+        tracing::warn!(error = %e, batch = requests.len(), "write batch failed; deciding it again with a savepoint per command");
+        reconnect(db);
+        result = decide_batch(db, &Savepoints, &requests, decider);
+    }
+    metrics::histogram!("fdg_write_batch_size").record(requests.len() as f64);
+    drop(requests);
+    match result {
+        Ok(outcomes) => {
+            // Long-polling feed readers learn of the new head only after the commit.
+            let newest = outcomes
+                .iter()
+                .filter_map(|o| match o {
+                    Ok(WriteOutcome::Accepted(a)) => a.events.last().map(|e| e.position),
+                    _ => None,
+                })
+                .max();
+            if let Some(p) = newest {
+                advance(head, p);
+            }
+            for ((_, reply), outcome) in jobs.into_iter().zip(outcomes) {
+                let _ = reply.send(outcome);
+            }
+        }
+        Err(e) => {
+            tracing::error!(error = %e, batch = jobs.len(), "write batch failed; every request in it is refused");
+            let msg = e.to_string();
+            for (_, reply) in jobs {
+                let _ = reply.send(Err(StoreError::Corrupt(format!("batch failed: {msg}"))));
+            }
+        }
+    }
+}
+
+/// Decides a batch in one transaction and commits it; rolled back (and an error) when the
+/// database refuses any of it. One outcome per request, in order.
+fn decide_batch<D: Db, B: Batching<D>>(
+    db: &mut D,
+    batching: &B,
+    requests: &[&WriteRequest],
+    decider: &Decider,
+) -> Result<Vec<Result<WriteOutcome>>> {
     let ctx = &decider.ctx;
-    let result = (|| -> Result<()> {
+    let result = (|| -> Result<Vec<Result<WriteOutcome>>> {
         db.begin(Begin::Write)?;
-        let now = ctx.clock.now();
-        let today = ctx.clock.today();
+        let decide = pipeline::Decide {
+            codes: &ctx.codes,
+            params: &decider.params,
+            now: ctx.clock.now(),
+            today: ctx.clock.today(),
+        };
         let mut sums = crate::supervision::Pending::default();
-        // A savepoint per command: a failed command leaves no trace, and its neighbours in the
-        // batch are unaffected. A kept command's savepoint is released and the next one set in
-        // one round trip; a refused command wrote nothing, so its savepoint serves the next.
-        db.savepoint("SAVEPOINT command")?;
-        for (req, reply) in pending.by_ref() {
-            let decide = pipeline::Decide {
-                codes: &ctx.codes,
-                params: &decider.params,
-                now,
-                today,
-            };
+        let mut outcomes = Vec::with_capacity(requests.len());
+        let mut tx = batching.open(db, requests)?;
+        for req in requests {
             // A bug in the rules must not take the writer (and every later write) down.
             let (outcome, delta) =
                 match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    pipeline::process(&mut DbTx(&mut *db), &req, decide)
+                    pipeline::process(&mut tx, req, decide)
                 })) {
                     Ok(Ok((outcome, delta))) => (Ok(outcome), delta),
                     Ok(Err(e)) => (Err(e), Vec::new()),
@@ -217,56 +325,30 @@ fn run_batch(
                         (Err(e), Vec::new())
                     }
                 };
-            let keep = matches!(&outcome, Ok(WriteOutcome::Accepted(a)) if !a.dry_run);
-            if keep {
-                sums.add_delta(&delta);
-            }
-            let closed = match &outcome {
-                _ if keep => db.savepoint("RELEASE command; SAVEPOINT command"),
+            match &outcome {
+                Ok(WriteOutcome::Accepted(a)) if !a.dry_run => {
+                    sums.add_delta(&delta);
+                    tx.keep()?;
+                }
                 // Refused, replayed, conflicting or a dry run: nothing was written.
-                Ok(_) => Ok(()),
-                // Failed midway: undo what it wrote; the savepoint stays for the next.
-                Err(_) => db.savepoint("ROLLBACK TO command"),
-            };
-            answers.push((reply, outcome));
-            closed?;
+                Ok(_) => {}
+                // Failed midway: undo what it wrote.
+                Err(_) => tx.undo()?,
+            }
+            outcomes.push(outcome);
         }
-        db.savepoint("RELEASE command")?;
+        tx.finish()?;
+        let db: &mut dyn Db = db;
         if !sums.is_empty() {
             sums.flush(db)?;
         }
-        db.commit()
+        db.commit()?;
+        Ok(outcomes)
     })();
-    metrics::histogram!("fdg_write_batch_size").record(size as f64);
-    match result {
-        Ok(()) => {
-            // Long-polling feed readers learn of the new head only after the commit.
-            let newest = answers
-                .iter()
-                .filter_map(|(_, o)| match o {
-                    Ok(WriteOutcome::Accepted(a)) => a.events.last().map(|e| e.position),
-                    _ => None,
-                })
-                .max();
-            if let Some(p) = newest {
-                advance(head, p);
-            }
-            for (reply, outcome) in answers {
-                let _ = reply.send(outcome);
-            }
-        }
-        Err(e) => {
-            if let Err(r) = db.rollback() {
-                tracing::warn!(error = %r, "rollback after a failed batch failed");
-            }
-            tracing::error!(error = %e, batch = size, "write batch failed; every request in it is refused");
-            let msg = e.to_string();
-            for (reply, _) in answers {
-                let _ = reply.send(Err(StoreError::Corrupt(format!("batch failed: {msg}"))));
-            }
-            for (_, reply) in pending {
-                let _ = reply.send(Err(StoreError::Corrupt(format!("batch failed: {msg}"))));
-            }
-        }
+    if result.is_err()
+        && let Err(r) = db.rollback()
+    {
+        tracing::warn!(error = %r, "rollback after a failed batch failed");
     }
+    result
 }
