@@ -657,21 +657,18 @@ const AUDIT_LOCK: i64 = 0x66_64_67_61;
 /// The chain's head: the last position and hash (from the newest entry or checkpoint).
 fn db_head(db: &mut dyn crate::sql::Db) -> Result<(i64, [u8; 32])> {
     use crate::sql::args;
-    let last = db.query_opt(
-        "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
+    // One round trip: the newer of the last entry and the last prune checkpoint.
+    let head = db.query_opt(
+        "SELECT seq, hash FROM (
+           (SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1)
+           UNION ALL
+           (SELECT seq, hash FROM audit_checkpoints ORDER BY seq DESC LIMIT 1)
+         ) h ORDER BY seq DESC LIMIT 1",
         args![],
         |r| Ok((r.int(0)?, r.bytes(1)?.to_vec())),
     )?;
-    let checkpoint = db.query_opt(
-        "SELECT seq, hash FROM audit_checkpoints ORDER BY seq DESC LIMIT 1",
-        args![],
-        |r| Ok((r.int(0)?, r.bytes(1)?.to_vec())),
-    )?;
-    let (seq, hash) = match (last, checkpoint) {
-        (Some(l), Some(c)) if c.0 > l.0 => c,
-        (Some(l), _) => l,
-        (None, Some(c)) => c,
-        (None, None) => return Ok((0, GENESIS)),
+    let Some((seq, hash)) = head else {
+        return Ok((0, GENESIS));
     };
     let hash: [u8; 32] = hash
         .try_into()
