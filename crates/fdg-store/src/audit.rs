@@ -659,11 +659,11 @@ fn db_head(db: &mut dyn crate::sql::Db) -> Result<(i64, [u8; 32])> {
     use crate::sql::args;
     // One round trip: the newer of the last entry and the last prune checkpoint.
     let head = db.query_opt(
-        "SELECT seq, hash FROM (
-           (SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1)
-           UNION ALL
-           (SELECT seq, hash FROM audit_checkpoints ORDER BY seq DESC LIMIT 1)
-         ) h ORDER BY seq DESC LIMIT 1",
+        "SELECT seq, hash FROM audit WHERE seq = (SELECT max(seq) FROM audit)
+         UNION ALL
+         SELECT seq, hash FROM audit_checkpoints
+         WHERE seq = (SELECT max(seq) FROM audit_checkpoints)
+         ORDER BY seq DESC LIMIT 1",
         args![],
         |r| Ok((r.int(0)?, r.bytes(1)?.to_vec())),
     )?;
