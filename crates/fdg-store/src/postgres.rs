@@ -325,6 +325,21 @@ impl PgDb {
             .batch_execute(&format!("BEGIN; SELECT pg_advisory_xact_lock({lock})"))?)
     }
 
+    /// Begins a write transaction holding the registry's write lock and returns the newest
+    /// committed position, read after the lock was granted (in a statement of its own, so
+    /// with a snapshot taken after every earlier writer committed) — one round trip.
+    pub(crate) fn begin_writing(&mut self) -> Result<i64> {
+        let messages = self.client.simple_query(&format!(
+            "BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK});
+             SELECT coalesce(max(position), 0) FROM events"
+        ))?;
+        let newest = messages.iter().rev().find_map(|m| match m {
+            postgres::SimpleQueryMessage::Row(row) => row.get(0).and_then(|v| v.parse().ok()),
+            _ => None,
+        });
+        newest.ok_or_else(|| StoreError::Corrupt("no newest position".into()))
+    }
+
     /// Runs a statement whose parameters are typed by the driver itself (arrays for
     /// `unnest`, `= ANY(…)`); returns the number of rows it changed.
     pub(crate) fn execute_arrays(

@@ -55,8 +55,8 @@ pub(crate) trait Batching<D>: Send + 'static {
     where
         Self: 'a,
         D: 'a;
-    /// Opens it inside the begun write transaction; `batch` is every request of the batch,
-    /// for a backend that reads ahead.
+    /// Begins the batch's write transaction and opens what its commands run in; `batch` is
+    /// every request of the batch, for a backend that reads ahead.
     fn open<'a>(&'a self, db: &'a mut D, batch: &[&WriteRequest]) -> Result<Self::Tx<'a>>;
 }
 
@@ -80,6 +80,7 @@ impl<D: Db> Batching<D> for Savepoints {
         D: 'a;
 
     fn open<'a>(&'a self, db: &'a mut D, _: &[&WriteRequest]) -> Result<DbTx<'a>> {
+        db.begin(Begin::Write)?;
         db.savepoint("SAVEPOINT command")?;
         Ok(DbTx(db))
     }
@@ -298,7 +299,6 @@ fn decide_batch<D: Db, B: Batching<D>>(
 ) -> Result<Vec<Result<WriteOutcome>>> {
     let ctx = &decider.ctx;
     let result = (|| -> Result<Vec<Result<WriteOutcome>>> {
-        db.begin(Begin::Write)?;
         let decide = pipeline::Decide {
             codes: &ctx.codes,
             params: &decider.params,
