@@ -117,6 +117,9 @@ pub enum ApiError {
     Rejected(Vec<Violation>),
     /// The idempotency key was used with a different request (422).
     IdempotencyMismatch,
+    /// The registry cannot take the request just now (503, with `Retry-After`): the writer's
+    /// queue is full, or the database's disk is full or takes no writes. Nothing was recorded.
+    Unavailable(fdg_store::Unavailable),
     /// Anything unexpected (500). The cause is logged with the reference, never sent.
     Internal(String),
 }
@@ -200,6 +203,7 @@ impl ApiError {
             ApiError::Conflict { .. } => &VERSION_CONFLICT,
             ApiError::Rejected(_) => &RULE_VIOLATION,
             ApiError::IdempotencyMismatch => &IDEMPOTENCY_KEY_REUSED,
+            ApiError::Unavailable(_) => &UNAVAILABLE,
             ApiError::Internal(_) => &INTERNAL,
         }
     }
@@ -276,6 +280,27 @@ impl ApiError {
                 "This Idempotency-Key was used before with a different request. Use a new key for a new request.".into(),
                 "Denne Idempotency-Key er brugt før med en anden forespørgsel. Brug en ny nøgle til en ny forespørgsel.".into(),
             ),
+            ApiError::Unavailable(why) => {
+                let (en, da) = match why {
+                    fdg_store::Unavailable::Overloaded => (
+                        "More requests are waiting to be recorded than the registry takes at once",
+                        "Flere forespørgsler venter på at blive registreret, end registret modtager ad gangen",
+                    ),
+                    fdg_store::Unavailable::DiskFull => (
+                        "The registry's storage is full",
+                        "Registrets lager er fuldt",
+                    ),
+                    fdg_store::Unavailable::ReadOnly => (
+                        "The registry's database takes no changes just now",
+                        "Registrets database modtager ingen ændringer lige nu",
+                    ),
+                };
+                let seconds = why.retry_after();
+                (
+                    format!("{en}; nothing was recorded. Send the same request again in {seconds} second(s) (with the same Idempotency-Key)."),
+                    format!("{da}; intet er registreret. Send samme forespørgsel igen om {seconds} sekund(er) (med samme Idempotency-Key)."),
+                )
+            }
             ApiError::Internal(reference) => (
                 format!("Something went wrong on our side. Quote reference {reference} to support; a retry with the same Idempotency-Key is safe."),
                 format!("Der opstod en fejl hos os. Oplys reference {reference} til support; et nyt forsøg med samme Idempotency-Key er sikkert."),
@@ -334,17 +359,27 @@ problem_types! {
     IDEMPOTENCY_KEY_REUSED = "idempotency-key-reused", 422, "Idempotency key reused with a different request", "Idempotensnøgle genbrugt med en anden forespørgsel";
     TOO_MANY_ATTEMPTS = "too-many-attempts", 429, "Too many failed logins", "For mange mislykkede login";
     INTERNAL = "internal", 500, "Internal error", "Intern fejl";
+    UNAVAILABLE = "unavailable", 503, "The registry cannot take the request just now", "Registret kan ikke modtage forespørgslen lige nu";
 }
 
 impl From<fdg_store::StoreError> for ApiError {
     fn from(e: fdg_store::StoreError) -> Self {
-        ApiError::internal(e)
+        match e {
+            fdg_store::StoreError::Unavailable(why) => {
+                tracing::warn!(reason = %why, "a request was refused: the registry is unavailable");
+                ApiError::Unavailable(why)
+            }
+            other => ApiError::internal(other),
+        }
     }
 }
 
 impl From<crate::service::Failure> for ApiError {
     fn from(e: crate::service::Failure) -> Self {
-        ApiError::internal(e)
+        match e.unavailable() {
+            Some(why) => ApiError::Unavailable(why),
+            None => ApiError::internal(e),
+        }
     }
 }
 
@@ -372,7 +407,12 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
-        if let ApiError::TooManyAttempts(seconds) = self
+        let retry_after = match &self {
+            ApiError::TooManyAttempts(seconds) => Some(*seconds),
+            ApiError::Unavailable(why) => Some(why.retry_after()),
+            _ => None,
+        };
+        if let Some(seconds) = retry_after
             && let Ok(v) = HeaderValue::from_str(&seconds.to_string())
         {
             res.headers_mut().insert(header::RETRY_AFTER, v);
@@ -419,6 +459,9 @@ mod tests {
                 Violation::new(&rules::CPR_DATE, "cpr"),
             ]),
             ApiError::IdempotencyMismatch,
+            ApiError::Unavailable(fdg_store::Unavailable::Overloaded),
+            ApiError::Unavailable(fdg_store::Unavailable::DiskFull),
+            ApiError::Unavailable(fdg_store::Unavailable::ReadOnly),
             ApiError::Internal("0a1b2c3d4e5f".into()),
         ]
     }

@@ -79,6 +79,10 @@ impl Modify for Problems {
                     "Not permitted: the organisation may not, or the connection agreement is suspended, ended or does not cover it",
                 );
                 add("500", "Internal error, with a reference");
+                add(
+                    "503",
+                    "The registry cannot take the request just now (a full write queue, a full or read-only disk); retry after Retry-After seconds",
+                );
                 if has_path_params {
                     add("404", "Not found, or not visible to the caller");
                 }
@@ -171,7 +175,7 @@ mod tests {
             }
             for (method, op) in item.as_object().expect("operations") {
                 let responses = &op["responses"];
-                let mut must = vec!["400", "401", "403", "500"];
+                let mut must = vec!["400", "401", "403", "500", "503"];
                 if !op["requestBody"].is_null() {
                     must.extend(["413", "415", "422"]);
                 }

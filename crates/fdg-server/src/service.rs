@@ -75,8 +75,22 @@ pub enum Refusal {
 
 /// The store or the audit log failed: nothing is acknowledged.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct Failure(String);
+#[error("{what}: {cause}")]
+pub struct Failure {
+    what: &'static str,
+    cause: fdg_store::StoreError,
+}
+
+impl Failure {
+    /// When the failure is the registry being unavailable for a while (overload, a full or
+    /// read-only disk): the caller is told to retry, not that something broke.
+    pub fn unavailable(&self) -> Option<fdg_store::Unavailable> {
+        match self.cause {
+            fdg_store::StoreError::Unavailable(why) => Some(why),
+            _ => None,
+        }
+    }
+}
 
 impl Recorded {
     /// The recorded command's answer.
@@ -171,7 +185,12 @@ pub async fn record(
             Ok(WriteOutcome::Conflict { current }) => Err(Refusal::Conflict { current }),
             Ok(WriteOutcome::PersonNotFound) => Err(Refusal::PersonNotFound),
             Ok(WriteOutcome::IdempotencyMismatch) => Err(Refusal::IdempotencyMismatch),
-            Err(e) => return Err(Failure(format!("store: {e}"))),
+            Err(cause) => {
+                return Err(Failure {
+                    what: "store",
+                    cause,
+                });
+            }
         }
     };
     let person_id = match &outcome {
@@ -199,6 +218,9 @@ pub async fn record(
     } else {
         state.audit.append(vec![entry]).await
     };
-    audited.map_err(|e| Failure(format!("audit of a write: {e}")))?;
+    audited.map_err(|cause| Failure {
+        what: "audit of a write",
+        cause,
+    })?;
     Ok(outcome)
 }

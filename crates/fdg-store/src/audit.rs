@@ -316,7 +316,7 @@ fn writer_loop(mut conn: Connection, mut rx: mpsc::Receiver<Job>) {
                 (seq, prev) = (start_seq, start_prev);
                 tracing::error!(error = %e, "audit batch failed; its requests are refused");
                 for (_, reply) in batch.drain(..) {
-                    let _ = reply.send(Err(StoreError::Corrupt("audit write failed".into())));
+                    let _ = reply.send(Err(e.for_each_caller("audit write failed")));
                 }
             }
         }
@@ -802,7 +802,7 @@ impl PostgresAudit {
                     for (_, reply) in batch.drain(..) {
                         let _ = reply.send(match &result {
                             Ok(()) => Ok(()),
-                            Err(_) => Err(StoreError::Corrupt("audit write failed".into())),
+                            Err(e) => Err(e.for_each_caller("audit write failed")),
                         });
                     }
                 }

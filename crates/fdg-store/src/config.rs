@@ -97,6 +97,9 @@ pub struct StoreConfig {
     /// The key webhook signing secrets are stored encrypted under; `None` stores them as
     /// they are (development).
     pub secrets_key: Option<crate::SecretsKey>,
+    /// Write requests that may wait for this process's writer; beyond them a write is
+    /// refused at once as overloaded ([`crate::Unavailable::Overloaded`]).
+    pub write_queue: usize,
 }
 
 impl StoreConfig {
@@ -106,6 +109,7 @@ impl StoreConfig {
             database,
             supervision: Params::default(),
             secrets_key: None,
+            write_queue: crate::writer::DEFAULT_WRITE_QUEUE,
         }
     }
 }
@@ -117,6 +121,7 @@ pub fn open(config: &StoreConfig, ctx: StoreContext) -> Result<Arc<dyn Store>> {
         Database::Sqlite { dir } => {
             let opts = SqliteOptions {
                 supervision: config.supervision,
+                write_queue: config.write_queue,
                 ..SqliteOptions::in_dir(dir)
             };
             Ok(Arc::new(
@@ -124,7 +129,7 @@ pub fn open(config: &StoreConfig, ctx: StoreContext) -> Result<Arc<dyn Store>> {
             ))
         }
         Database::Postgres { url } => Ok(Arc::new(
-            crate::postgres::PostgresStore::open(url, config.supervision, ctx)?
+            crate::postgres::PostgresStore::open(url, config.supervision, ctx, config.write_queue)?
                 .with_secrets_key(config.secrets_key.clone()),
         )),
     }

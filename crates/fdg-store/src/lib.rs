@@ -37,6 +37,8 @@ pub mod supervision;
 pub mod testing;
 mod writer;
 
+pub use writer::DEFAULT_WRITE_QUEUE;
+
 pub use config::{Database, StoreConfig, migrate, open, open_audit};
 pub use registry::Registry;
 pub use secrets::{SecretsKey, hex, unhex};
@@ -435,6 +437,53 @@ pub enum StoreError {
     /// File system problem.
     #[error("io error: {0}")]
     Io(#[from] std::io::Error),
+    /// The registry cannot take the request just now; nothing of it was written, and the
+    /// same request may be sent again later.
+    #[error("unavailable: {0}")]
+    Unavailable(Unavailable),
+}
+
+/// Why the store cannot take a request just now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unavailable {
+    /// More writes are waiting than the writer's queue holds.
+    Overloaded,
+    /// The disk holding the database is full.
+    DiskFull,
+    /// The database takes no writes (a read-only disk, or a standby that is not yet the
+    /// primary).
+    ReadOnly,
+}
+
+impl Unavailable {
+    /// Seconds a client should wait before sending the request again.
+    pub fn retry_after(self) -> u64 {
+        match self {
+            Unavailable::Overloaded => 1,
+            Unavailable::DiskFull | Unavailable::ReadOnly => 30,
+        }
+    }
+}
+
+impl std::fmt::Display for Unavailable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Unavailable::Overloaded => "the writer's queue is full",
+            Unavailable::DiskFull => "the database's disk is full",
+            Unavailable::ReadOnly => "the database takes no writes",
+        })
+    }
+}
+
+impl StoreError {
+    /// The same error for another waiting caller: an unavailability stays one (so each
+    /// caller is told to retry), anything else is reported as the batch's failure.
+    pub(crate) fn for_each_caller(&self, what: &str) -> StoreError {
+        match self {
+            StoreError::Unavailable(u) => StoreError::Unavailable(*u),
+            other => StoreError::Corrupt(format!("{what}: {other}")),
+        }
+    }
 }
 
 /// Result alias.

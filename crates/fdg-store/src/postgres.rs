@@ -37,7 +37,7 @@ mod batch;
 use crate::registry::{Backend, CredentialCache, Registry};
 use crate::sql::{Begin, Db, Param, RowRef};
 use crate::writer::{Decider, WriterHandle, WriterHooks};
-use crate::{BoxFut, Result, StoreContext, StoreError};
+use crate::{BoxFut, Result, StoreContext, StoreError, Unavailable};
 
 /// The advisory lock every write transaction holds until it commits (an arbitrary constant,
 /// "fdg" in ASCII).
@@ -48,7 +48,14 @@ const READERS: usize = 8;
 
 impl From<postgres::Error> for StoreError {
     fn from(e: postgres::Error) -> Self {
-        StoreError::Database(Box::new(e))
+        use postgres::error::SqlState;
+        match e.code() {
+            Some(c) if *c == SqlState::DISK_FULL => StoreError::Unavailable(Unavailable::DiskFull),
+            Some(c) if *c == SqlState::READ_ONLY_SQL_TRANSACTION => {
+                StoreError::Unavailable(Unavailable::ReadOnly)
+            }
+            _ => StoreError::Database(Box::new(e)),
+        }
     }
 }
 
@@ -87,7 +94,9 @@ impl PostgresStore {
     /// Opens the store on the database at `url`: applies migrations if needed (one node at a
     /// time), recomputes the supervision figures if their definitions changed, starts this
     /// node's writer, readers and head watcher.
-    pub fn open(url: &str, params: Params, ctx: StoreContext) -> Result<Self> {
+    /// `write_queue` write requests may wait for this node's writer before more are refused
+    /// as overloaded.
+    pub fn open(url: &str, params: Params, ctx: StoreContext, write_queue: usize) -> Result<Self> {
         let owned = url.to_owned();
         let (db, head) = off_runtime(move || {
             let mut db = connect(&owned)?;
@@ -109,6 +118,7 @@ impl PostgresStore {
             Decider { ctx, params },
             NoHooks,
             batch::ReadAhead,
+            write_queue,
         )?;
         let readers = Readers::start(url, READERS)?;
         let credentials = Arc::new(CredentialCache::new(false));

@@ -16,6 +16,7 @@ use fdg_domain::supervision::Params;
 use rusqlite::Connection;
 use rusqlite::types::{ToSqlOutput, ValueRef};
 
+use crate::Unavailable;
 use crate::registry::{Backend, Registry};
 use crate::sql::{Begin, Db, Param, RowRef, args};
 use crate::writer::{Decider, WriterHandle, WriterHooks};
@@ -23,7 +24,11 @@ use crate::{BoxFut, Result, StoreContext, StoreError};
 
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
-        StoreError::Database(Box::new(e))
+        match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DiskFull) => StoreError::Unavailable(Unavailable::DiskFull),
+            Some(rusqlite::ErrorCode::ReadOnly) => StoreError::Unavailable(Unavailable::ReadOnly),
+            _ => StoreError::Database(Box::new(e)),
+        }
     }
 }
 
@@ -43,6 +48,8 @@ pub struct SqliteOptions {
     pub path: PathBuf,
     /// The supervision indicators' counting parameters.
     pub supervision: Params,
+    /// Write requests that may wait for the writer before more are refused as overloaded.
+    pub write_queue: usize,
 }
 
 impl SqliteOptions {
@@ -51,6 +58,7 @@ impl SqliteOptions {
         SqliteOptions {
             path: dir.join("fdg.db"),
             supervision: Params::default(),
+            write_queue: crate::writer::DEFAULT_WRITE_QUEUE,
         }
     }
 }
@@ -148,6 +156,7 @@ impl SqliteStore {
             Decider { ctx, params },
             Checkpoints { tick, wal_frames },
             crate::writer::Savepoints,
+            opts.write_queue,
         )?;
         let backend = Sqlite {
             readers: crate::pool::ReaderPool::new(&opts.path, Box::new(reader_setup)),

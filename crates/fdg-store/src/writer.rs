@@ -23,8 +23,9 @@ use crate::{BoxFut, Result, StoreContext, StoreError, WriteOutcome, WriteRequest
 
 /// Most requests committed together in one transaction.
 const MAX_BATCH: usize = 1024;
-/// Requests that may wait for the writer before callers are slowed down.
-const QUEUE: usize = 8192;
+/// Write requests that may wait for the writer; beyond them a write is refused at once as
+/// overloaded (503 with `Retry-After` at the edge) instead of waiting without bound.
+pub const DEFAULT_WRITE_QUEUE: usize = 8192;
 
 type Reply<T> = oneshot::Sender<Result<T>>;
 type AdminJob = Box<dyn FnOnce(&mut dyn Db) + Send>;
@@ -120,10 +121,11 @@ impl WriterHandle {
         decider: Decider,
         mut hooks: impl WriterHooks,
         batching: impl Batching<D>,
+        queue: usize,
     ) -> Result<Self> {
         let head = Arc::new(watch::Sender::new(head));
         let writer_head = head.clone();
-        let (jobs, rx) = mpsc::channel(QUEUE);
+        let (jobs, rx) = mpsc::channel(queue.max(1));
         let thread = std::thread::Builder::new()
             .name(name.into())
             .spawn(move || {
@@ -136,14 +138,20 @@ impl WriterHandle {
         })
     }
 
-    /// Queues a command and waits for its answer (after the commit of its batch).
+    /// Queues a command and waits for its answer (after the commit of its batch); refused
+    /// at once as overloaded when the queue is full.
     pub(crate) fn execute(&self, req: WriteRequest) -> BoxFut<'_, Result<WriteOutcome>> {
         Box::pin(async move {
             let (reply, rx) = oneshot::channel();
             self.jobs
-                .send(Job::Write(Box::new(req), reply))
-                .await
-                .map_err(|_| StoreError::WriterGone)?;
+                .try_send(Job::Write(Box::new(req), reply))
+                .map_err(|e| match e {
+                    mpsc::error::TrySendError::Full(_) => {
+                        metrics::counter!("fdg_writes_refused_overloaded_total").increment(1);
+                        StoreError::Unavailable(crate::Unavailable::Overloaded)
+                    }
+                    mpsc::error::TrySendError::Closed(_) => StoreError::WriterGone,
+                })?;
             rx.await.map_err(|_| StoreError::WriterGone)?
         })
     }
@@ -281,9 +289,8 @@ fn run_batch<D: Db, B: Batching<D>>(
         }
         Err(e) => {
             tracing::error!(error = %e, batch = jobs.len(), "write batch failed; every request in it is refused");
-            let msg = e.to_string();
             for (_, reply) in jobs {
-                let _ = reply.send(Err(StoreError::Corrupt(format!("batch failed: {msg}"))));
+                let _ = reply.send(Err(e.for_each_caller("batch failed")));
             }
         }
     }
@@ -345,8 +352,10 @@ fn decide_batch<D: Db, B: Batching<D>>(
         db.commit()?;
         Ok(outcomes)
     })();
-    if result.is_err()
+    if let Err(e) = &result
         && let Err(r) = db.rollback()
+        // A database that ran out of space has rolled back by itself.
+        && !matches!(e, StoreError::Unavailable(_))
     {
         tracing::warn!(error = %r, "rollback after a failed batch failed");
     }

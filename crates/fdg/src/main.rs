@@ -58,6 +58,18 @@ struct DataArgs {
     /// needs the same file. Without it the secrets are stored as they are.
     #[arg(long, env = "FDG_SECRETS_KEY_FILE", value_name = "FILE", value_parser = secrets_key)]
     secrets_key: Option<fdg_store::SecretsKey>,
+    /// Write requests that may wait for this process's writer. Beyond them a write is refused
+    /// at once with 503 and `Retry-After` instead of waiting ever longer.
+    #[arg(long, env = "FDG_WRITE_QUEUE", default_value_t = fdg_store::DEFAULT_WRITE_QUEUE, value_parser = write_queue)]
+    write_queue: usize,
+}
+
+/// A write queue's length for clap: 1 to 1,000,000.
+fn write_queue(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(n) if (1..=1_000_000).contains(&n) => Ok(n),
+        _ => Err("a number from 1 to 1000000".into()),
+    }
 }
 
 /// Reads a secrets key file for clap.
@@ -78,6 +90,7 @@ impl DataArgs {
                 interval_months: self.supervision_interval_months,
             },
             secrets_key: self.secrets_key.clone(),
+            write_queue: self.write_queue,
         }
     }
 

@@ -16,8 +16,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{Node, fdg, http, registration, try_http};
-use fdg_store::testing::TestDatabase;
+use common::{Node, fdg, http, registry, try_register};
 
 /// Writers sending registrations at once.
 const WRITERS: usize = 8;
@@ -63,29 +62,7 @@ fn killed_at_random_moments_the_registry_loses_no_acknowledged_write() {
         (nanos as u64) | 1
     });
     eprintln!("crash campaign: {rounds} kills, FDG_CRASH_SEED={seed}");
-    let db = TestDatabase::new("crash").unwrap();
-    let url = match db.config().database.clone() {
-        fdg_store::Database::Postgres { url } => url,
-        fdg_store::Database::Sqlite { dir } => format!("sqlite://{}", dir.display()),
-        other => panic!("no URL for {other:?}"),
-    };
-    fdg(&url, &["migrate"]);
-    fdg(
-        &url,
-        &[
-            "org",
-            "create",
-            "--kind",
-            "state-jobcenter",
-            "--code",
-            "STAT",
-            "--name",
-            "Staten",
-        ],
-    );
-    let token = fdg(&url, &["token", "create", "--org", "STAT"])
-        .trim()
-        .to_owned();
+    let (_db, url, token) = registry("crash");
 
     let next = Arc::new(AtomicUsize::new(0));
     let acked = Arc::new(Mutex::new(Vec::<String>::new()));
@@ -98,19 +75,9 @@ fn killed_at_random_moments_the_registry_loses_no_acknowledged_write() {
                 let (addr, token) = (node.addr.clone(), token.clone());
                 let (next, acked) = (next.clone(), acked.clone());
                 std::thread::spawn(move || {
-                    let auth = format!("Bearer {token}");
                     loop {
                         let i = next.fetch_add(1, Ordering::SeqCst);
-                        let answer = try_http(
-                            &addr,
-                            "POST",
-                            "/api/v1/jobseeker-registrations",
-                            &[
-                                ("Authorization", &auth),
-                                ("Content-Type", "application/json"),
-                            ],
-                            &registration(i),
-                        );
+                        let answer = try_register(&addr, &token, i);
                         match answer {
                             Ok(r) if r.status == 201 => acked
                                 .lock()

@@ -13,6 +13,50 @@ use serde_json::{Value, json};
 /// The binary under test.
 pub const FDG: &str = env!("CARGO_BIN_EXE_fdg");
 
+/// A fresh database of the backend under test (`FDG_TEST_BACKEND`) with the state job centre
+/// (`STAT`) in it: its URL for `--database`, and a token of the job centre's.
+pub fn registry(label: &str) -> (fdg_store::testing::TestDatabase, String, String) {
+    let db = fdg_store::testing::TestDatabase::new(label).unwrap();
+    let url = match db.config().database.clone() {
+        fdg_store::Database::Postgres { url } => url,
+        fdg_store::Database::Sqlite { dir } => format!("sqlite://{}", dir.display()),
+        other => panic!("no URL for {other:?}"),
+    };
+    fdg(&url, &["migrate"]);
+    fdg(
+        &url,
+        &[
+            "org",
+            "create",
+            "--kind",
+            "state-jobcenter",
+            "--code",
+            "STAT",
+            "--name",
+            "Staten",
+        ],
+    );
+    let token = fdg(&url, &["token", "create", "--org", "STAT"])
+        .trim()
+        .to_owned();
+    (db, url, token)
+}
+
+/// Registers person `i` through `addr` (a fresh registration each `i`); an error when the
+/// server cannot be reached.
+pub fn try_register(addr: &str, token: &str, i: usize) -> std::io::Result<Answer> {
+    try_http(
+        addr,
+        "POST",
+        "/api/v1/jobseeker-registrations",
+        &[
+            ("Authorization", &format!("Bearer {token}")),
+            ("Content-Type", "application/json"),
+        ],
+        &registration(i),
+    )
+}
+
 /// One `fdg serve` process.
 pub struct Node {
     pub child: Child,
@@ -21,8 +65,14 @@ pub struct Node {
 
 impl Node {
     pub fn start(url: &str) -> Node {
+        Node::start_with(url, &[])
+    }
+
+    /// A node with more `fdg serve` options.
+    pub fn start_with(url: &str, options: &[&str]) -> Node {
         let mut child = Command::new(FDG)
             .args(["serve", "--database", url, "--listen", "127.0.0.1:0"])
+            .args(options)
             // The webhook receiver is this test, on loopback over plain HTTP.
             .args(["--webhook-allow-http", "--webhook-allow-private"])
             .env("RUST_LOG", "warn")
