@@ -545,10 +545,38 @@ fn check(rows: &[Row], start_seq: i64, start_hash: &[u8]) -> Vec<ChainProblem> {
 }
 
 /// Hands entries to an audit writer; with `durable`, waits until they are committed.
+/// An entry as it may be stored: a person id a caller sent that cannot name a person is kept
+/// for the record, but escaped and cut to 64 characters; no text holds a NUL character (which
+/// PostgreSQL refuses, and which would fail every entry of the batch with it).
+fn storable(mut e: AuditEntry) -> AuditEntry {
+    if let Some(id) = e.person_id.as_mut()
+        && !fdg_domain::view::is_person_id(id)
+    {
+        *id = id.escape_default().take(64).collect();
+    }
+    for text in [
+        &mut e.org,
+        &mut e.credential,
+        &mut e.action,
+        &mut e.purpose,
+        &mut e.outcome,
+    ]
+    .into_iter()
+    .chain(e.acting_person.as_mut())
+    .chain(e.on_behalf_of.as_mut())
+    {
+        if text.contains('\0') {
+            *text = text.replace('\0', "\u{fffd}");
+        }
+    }
+    e
+}
+
 async fn submit(jobs: &mpsc::Sender<Job>, entries: Vec<AuditEntry>, durable: bool) -> Result<()> {
     if entries.is_empty() {
         return Ok(());
     }
+    let entries = entries.into_iter().map(storable).collect();
     let (reply, committed) = oneshot::channel();
     jobs.send((entries, reply))
         .await

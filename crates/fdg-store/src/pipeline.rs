@@ -155,6 +155,10 @@ pub(crate) fn process(
             Ok(cpr) => parse_state(tx.person_by_cpr(&cpr.digits())?)?,
             Err(_) => None,
         },
+        // An id that cannot name a person names none (and never reaches the database).
+        (None, Some(id)) if !fdg_domain::view::is_person_id(id) => {
+            return nothing(WriteOutcome::PersonNotFound);
+        }
         (None, Some(id)) => match parse_state(tx.person_by_id(id)?)? {
             Some(found) => Some(found),
             None => return nothing(WriteOutcome::PersonNotFound),

@@ -2,7 +2,7 @@
 //!
 //! - Each node runs the shared writer (`writer.rs`) on one connection: group commit, with a
 //!   batch's persons read ahead and its writes held until the end of the batch, then written
-//!   one statement per table ([`batch`]). Every write transaction first takes the registry's
+//!   one statement per table (`postgres/batch.rs`). Every write transaction first takes the registry's
 //!   advisory lock (`WRITE_LOCK`) and holds it until it commits, so the writers of all nodes
 //!   take turns. Event positions are numbered inside that locked transaction, on from the
 //!   newest committed one: a position is allocated only after every smaller one has

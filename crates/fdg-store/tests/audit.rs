@@ -221,3 +221,26 @@ async fn queued_entries_join_the_chain_in_the_order_they_were_queued() {
     assert_eq!(report.entries, 4);
     assert!(report.problems.is_empty(), "{:?}", report.problems);
 }
+
+/// A caller's id that cannot name a person (here with a NUL byte, which PostgreSQL refuses)
+/// is recorded escaped, does not fail the entries appended with it, and the chain verifies.
+#[tokio::test]
+async fn an_entry_with_an_id_no_person_has_is_kept_escaped_and_spoils_no_neighbour() {
+    let dir = TempDir::new();
+    let log = open(&dir);
+    let mut odd = entry(1, "p\0../x");
+    odd.acting_person = Some("nul\0in a header".into());
+    log.append(vec![entry(0, "pa"), odd, entry(2, "pa")])
+        .await
+        .unwrap();
+    let report = log.verify().await.unwrap();
+    assert_eq!(report.entries, 3);
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    assert_eq!(log.for_person("pa", 10).await.unwrap().len(), 2);
+    let kept = log.for_person("p\\u{0}../x", 10).await.unwrap();
+    assert_eq!(kept.len(), 1, "the odd id is kept, escaped");
+    assert_eq!(
+        kept[0].entry.acting_person.as_deref(),
+        Some("nul\u{fffd}in a header")
+    );
+}

@@ -400,6 +400,36 @@ async fn a_command_the_database_refuses_does_not_refuse_its_neighbours() {
 }
 
 #[tokio::test]
+async fn an_id_that_cannot_name_a_person_is_unknown_and_never_reaches_the_database() {
+    let b = backend();
+    for id in ["p\0", "", "../p1", &"p".repeat(65)] {
+        assert!(b.store.person(id).await.unwrap().is_none(), "{id:?}");
+        assert!(b.store.person_events(id).await.unwrap().is_empty());
+        let mut r = req(
+            Command::EndCondition {
+                condition: 1,
+                body: EndPeriodicCondition {
+                    end_date: Some("2026-11-20".into()),
+                    registration: None,
+                },
+            },
+            state(),
+        );
+        r.person_id = Some(id.to_owned());
+        // With a neighbour in the same batch, which it must not spoil.
+        let answers = all_at_once(
+            &b.store,
+            vec![r, req(register(&cpr(70), "2026-11-02"), state())],
+        )
+        .await;
+        assert!(
+            matches!(answers[0], WriteOutcome::PersonNotFound),
+            "{answers:?}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_dry_run_validates_fully_and_stores_nothing() {
     let b = backend();
     let mut r = req(register(&cpr(4), "2026-11-02"), state());

@@ -106,7 +106,8 @@ impl Batching<PgDb> for ReadAhead {
         for req in batch.iter().filter(|r| !r.dry_run) {
             match (req.command.cpr(), &req.person_id) {
                 (Some(text), _) => cprs.extend(Cpr::parse(text).ok().map(|c| c.digits())),
-                (None, Some(id)) => ids.push(id.clone()),
+                (None, Some(id)) if fdg_domain::view::is_person_id(id) => ids.push(id.clone()),
+                (None, Some(_)) => {}
                 (None, None) => {}
             }
             if let Some(idem) = &req.idempotency {
