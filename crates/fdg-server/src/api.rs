@@ -600,7 +600,7 @@ struct WriteHeaders {
     idempotency_key: Option<String>,
     /// The person's version you last read (`"3"`); the write is refused with 409 if it moved.
     #[serde(rename = "If-Match")]
-    #[param(rename = "If-Match")]
+    #[param(rename = "If-Match", pattern = "^ *(W/)?\"?[0-9]+\"? *$")]
     if_match: Option<String>,
 }
 
@@ -722,8 +722,10 @@ pub async fn search(
 #[into_params(parameter_in = Query)]
 pub struct AsOf {
     /// Answer what the registry knew at this moment (RFC 3339; transaction time).
+    #[param(format = DateTime)]
     pub known_at: Option<String>,
     /// Answer what was in force on this date (`YYYY-MM-DD`; valid time).
+    #[param(format = Date)]
     pub valid_at: Option<String>,
 }
 

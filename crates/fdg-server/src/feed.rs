@@ -51,12 +51,16 @@ pub fn routes() -> Router<AppState> {
 pub struct EventsQuery {
     /// Return events after this position (0 = from the start).
     #[serde(default)]
+    #[param(maximum = 9_223_372_036_854_775_807_u64)]
     pub after: u64,
     /// Instead of `after`: replay from this recorded time (RFC 3339).
+    #[param(format = DateTime)]
     pub since: Option<String>,
-    /// At most this many (1–1000, default 100).
+    /// At most this many (1–1000, default 100; more is read as 1000).
+    #[param(minimum = 1)]
     pub limit: Option<u32>,
     /// Only these event types, comma-separated (e.g. `cash_benefit_ceased,job_seeker_deregistered`).
+    #[param(pattern = "^[a-z_]+(,[a-z_]+)*$")]
     pub types: Option<String>,
     /// When nothing is new, wait up to this many seconds (0–30) for it.
     pub wait: Option<u64>,
@@ -318,6 +322,9 @@ pub async fn events(
 ) -> Result<axum::Json<EventPage>, ApiError> {
     may_read(&state, &caller, "events", "feed.read").await?;
     let Query(q) = query.map_err(|_| bad_query())?;
+    if i64::try_from(q.after).is_err() {
+        return Err(bad_query());
+    }
     let after = match &q.since {
         Some(since) => {
             let at: jiff::Timestamp = since.parse().map_err(|_| bad_query())?;
@@ -343,6 +350,7 @@ pub async fn events(
 #[serde(deny_unknown_fields)]
 pub struct Cursor {
     /// The last position the consumer has processed.
+    #[schema(maximum = 9_223_372_036_854_775_807_u64)]
     pub position: u64,
 }
 
@@ -391,9 +399,11 @@ pub async fn put_cursor(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct NextQuery {
-    /// At most this many (1–1000, default 100).
+    /// At most this many (1–1000, default 100; more is read as 1000).
+    #[param(minimum = 1)]
     pub limit: Option<u32>,
     /// Only these event types, comma-separated.
+    #[param(pattern = "^[a-z_]+(,[a-z_]+)*$")]
     pub types: Option<String>,
     /// When nothing is new, wait up to this many seconds (0–30).
     pub wait: Option<u64>,
@@ -447,8 +457,10 @@ impl http_body::Body for ChannelBody {
 pub struct StreamQuery {
     /// Start after this position (0 = from the start).
     #[serde(default)]
+    #[param(maximum = 9_223_372_036_854_775_807_u64)]
     pub after: u64,
     /// Only these event types, comma-separated.
+    #[param(pattern = "^[a-z_]+(,[a-z_]+)*$")]
     pub types: Option<String>,
 }
 
@@ -464,6 +476,9 @@ pub async fn stream(
 ) -> Result<Response, ApiError> {
     may_read(&state, &caller, "events", "feed.read").await?;
     let Query(q) = query.map_err(|_| bad_query())?;
+    if i64::try_from(q.after).is_err() {
+        return Err(bad_query());
+    }
     let data = caller.data(&state)?.clone();
     let end = *data.watch_head().borrow();
     let (tx, rx) = mpsc::channel(4);

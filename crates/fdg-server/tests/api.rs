@@ -409,6 +409,24 @@ async fn malformed_bodies_are_400_and_never_echo_the_cpr() {
     // A page of nothing is refused.
     let r = app.get(&app.state_token, "/api/v1/events?limit=0").await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    // A position no event can have (positions are 64-bit signed in both databases) is
+    // refused as the document's maximum says, on the feed and the stream alike.
+    for path in ["/api/v1/events", "/api/v1/events/stream"] {
+        let r = app
+            .get(
+                &app.state_token,
+                &format!("{path}?after=9223372036854775808"),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{path}");
+        let r = app
+            .get(
+                &app.state_token,
+                &format!("{path}?after=9223372036854775807"),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+    }
 }
 
 #[tokio::test]
