@@ -57,12 +57,13 @@ pub struct EventsQuery {
     #[param(format = DateTime)]
     pub since: Option<String>,
     /// At most this many (1–1000, default 100; more is read as 1000).
-    #[param(minimum = 1)]
+    #[param(minimum = 1, maximum = 2_147_483_647)]
     pub limit: Option<u32>,
     /// Only these event types, comma-separated (e.g. `cash_benefit_ceased,job_seeker_deregistered`).
     #[param(pattern = "^[a-z_]+(,[a-z_]+)*$")]
     pub types: Option<String>,
-    /// When nothing is new, wait up to this many seconds (0–30) for it.
+    /// When nothing is new, wait up to this many seconds (0–30; more is read as 30).
+    #[param(maximum = 9_223_372_036_854_775_807_u64)]
     pub wait: Option<u64>,
 }
 
@@ -241,6 +242,23 @@ fn still_reads(
     }
 }
 
+/// The event types a query names (`types`, comma-separated): each a lower-case name with
+/// underscores, as the document's pattern says; anything else is refused.
+fn event_types(types: Option<&str>) -> Result<Option<Vec<&str>>, ApiError> {
+    let Some(types) = types else { return Ok(None) };
+    let names: Vec<&str> = types.split(',').map(str::trim).collect();
+    if names
+        .iter()
+        .any(|n| n.is_empty() || !n.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
+    {
+        return Err(ApiError::bad(
+            "types must be event type names (lower case and _), separated by commas",
+            "types skal være hændelsestyper (små bogstaver og _), adskilt af kommaer",
+        ));
+    }
+    Ok(Some(names))
+}
+
 /// A page after `after`, waiting up to `wait` for something the caller may see.
 async fn page(
     state: &AppState,
@@ -250,7 +268,10 @@ async fn page(
     types: Option<&str>,
     wait: u64,
 ) -> Result<EventPage, ApiError> {
-    let types: Option<Vec<&str>> = types.map(|t| t.split(',').map(str::trim).collect());
+    let types = event_types(types)?;
+    if i64::try_from(wait).is_err() {
+        return Err(bad_query());
+    }
     let deadline = tokio::time::Instant::now() + Duration::from_secs(wait.min(MAX_WAIT));
     let data = caller.data(state)?;
     let mut head = data.watch_head();
@@ -293,10 +314,11 @@ async fn page(
 }
 
 /// The page size asked for: 1–1000 (default 100). 0 is refused (it would page nothing);
-/// more than 1000 is read as 1000, as documented.
+/// more than 1000 is read as 1000, as documented, up to the document's maximum (2^31−1),
+/// beyond which it is refused.
 fn page_size(limit: Option<u32>) -> Result<u32, ApiError> {
     match limit {
-        Some(0) => Err(ApiError::bad(
+        Some(n) if n == 0 || i32::try_from(n).is_err() => Err(ApiError::bad(
             "limit must be 1–1000",
             "limit skal være 1–1000",
         )),
@@ -400,12 +422,13 @@ pub async fn put_cursor(
 #[into_params(parameter_in = Query)]
 pub struct NextQuery {
     /// At most this many (1–1000, default 100; more is read as 1000).
-    #[param(minimum = 1)]
+    #[param(minimum = 1, maximum = 2_147_483_647)]
     pub limit: Option<u32>,
     /// Only these event types, comma-separated.
     #[param(pattern = "^[a-z_]+(,[a-z_]+)*$")]
     pub types: Option<String>,
-    /// When nothing is new, wait up to this many seconds (0–30).
+    /// When nothing is new, wait up to this many seconds (0–30; more is read as 30).
+    #[param(maximum = 9_223_372_036_854_775_807_u64)]
     pub wait: Option<u64>,
 }
 
@@ -479,6 +502,7 @@ pub async fn stream(
     if i64::try_from(q.after).is_err() {
         return Err(bad_query());
     }
+    event_types(q.types.as_deref())?;
     let data = caller.data(&state)?.clone();
     let end = *data.watch_head().borrow();
     let (tx, rx) = mpsc::channel(4);

@@ -110,7 +110,14 @@ impl Modify for Problems {
         title = "fdg — Det Fælles Datagrundlag",
         description = "Web services of the common data foundation (Bekendtgørelse om det fælles datagrundlag, 2007, § 7, stk. 2, nr. 2). \
             Errors are application/problem+json (RFC 9457) naming each violated rule and its provision in Danish and English. \
-            CPR numbers travel only in request bodies, never in URLs.",
+            CPR numbers travel only in request bodies, never in URLs. \
+            What the schemas cannot express, and a request that matches them may still be refused for: \
+            the rules of the order, each a 422 naming the rule and provision (GET /api/v1/rules lists every one) — \
+            a CPR number's date and check digits, code values valid on the record's date, dates in the right order, \
+            what the person's registration already holds, which organisation may record what; \
+            a person or fact id the caller may not see or the registry does not hold (404); \
+            a feed cursor beyond the newest event (400); \
+            and a long poll (`wait`) holds the request up to 30 seconds, so a client's read timeout must be longer.",
         license(name = "EUPL-1.2")
     ),
     paths(

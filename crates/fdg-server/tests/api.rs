@@ -427,6 +427,25 @@ async fn malformed_bodies_are_400_and_never_echo_the_cpr() {
             .await;
         assert_eq!(r.status, StatusCode::OK, "{path}");
     }
+    // Beyond the document's maximums, and type names outside its pattern, are refused too.
+    for query in [
+        "limit=2147483648",
+        "wait=9223372036854775808",
+        "types=Job_Seeker",
+        "types=a,,b",
+    ] {
+        let r = app
+            .get(&app.state_token, &format!("/api/v1/events?{query}"))
+            .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{query}");
+    }
+    let r = app
+        .get(
+            &app.state_token,
+            "/api/v1/events?limit=5000&types=job_seeker_registered",
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "more than 1000 is read as 1000");
 }
 
 #[tokio::test]
