@@ -281,14 +281,7 @@ async fn generated_bad_input_never_gets_a_server_error() {
         .try_init();
     let db = TestDatabase::new("bad-input").unwrap();
     let (state, store) = common::app_state(&db, ServerConfig::default());
-    store
-        .create_org(OrgKind::MunicipalJobcenter, "101", "København")
-        .await
-        .unwrap();
-    let token = store
-        .create_token("101", Some(OrgKind::MunicipalJobcenter))
-        .await
-        .unwrap();
+    let token = common::org_token(&store, OrgKind::MunicipalJobcenter, "101").await;
     let router = fdg_server::router(state);
     let doc: Value = serde_json::from_str(&fdg_server::openapi::json()).unwrap();
     let ops = operations(&doc);

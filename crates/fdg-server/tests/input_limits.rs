@@ -17,14 +17,7 @@ use common::{bearer, call};
 async fn over_long_names_and_notes_are_refused_by_rule_and_nothing_is_stored() {
     let db = TestDatabase::new("input-limits").unwrap();
     let (state, store) = common::app_state(&db, ServerConfig::default());
-    store
-        .create_org(OrgKind::MunicipalJobcenter, "101", "København")
-        .await
-        .unwrap();
-    let token = store
-        .create_token("101", Some(OrgKind::MunicipalJobcenter))
-        .await
-        .unwrap();
+    let token = common::org_token(&store, OrgKind::MunicipalJobcenter, "101").await;
     let router = fdg_server::router(state);
     let mut body = json!({
         "cpr": "020285-1002", "first_contact_date": "2026-11-03", "name": "x".repeat(201),

@@ -89,14 +89,7 @@ async fn the_api_the_browser_tool_and_the_citizen_page_refuse_and_audit_one_comm
             ..Default::default()
         },
     );
-    store
-        .create_org(OrgKind::StateJobcenter, "STAT", "STAT")
-        .await
-        .unwrap();
-    let token = store
-        .create_token("STAT", Some(OrgKind::StateJobcenter))
-        .await
-        .unwrap();
+    let token = common::org_token(&store, OrgKind::StateJobcenter, "STAT").await;
     let (user, _) = store
         .create_user(
             "STAT",
@@ -256,14 +249,7 @@ async fn a_call_refused_for_its_agreement_is_audited_as_what_it_attempted() {
     use fdg_domain::agreement::AgreementAction;
     let db = TestDatabase::new("write-path-refused").unwrap();
     let (router, store, recording) = recorded(&db, ServerConfig::default());
-    store
-        .create_org(OrgKind::MunicipalJobcenter, "101", "101")
-        .await
-        .unwrap();
-    let token = store
-        .create_token("101", Some(OrgKind::MunicipalJobcenter))
-        .await
-        .unwrap();
+    let token = common::org_token(&store, OrgKind::MunicipalJobcenter, "101").await;
     let agreement = store.agreements().await.unwrap()[0].id;
     store
         .change_agreement(agreement, AgreementAction::Suspend, "§ 13", "operator")

@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{Node, fdg, http, registry, try_register};
+use common::{Node, fdg, person, registry, try_register};
 
 /// Writers sending registrations at once.
 const WRITERS: usize = 8;
@@ -35,17 +35,10 @@ fn next_random(state: &mut u64) -> u64 {
 
 /// Every acknowledged person's overview as the node at `addr` answers it.
 fn overviews(addr: &str, token: &str, persons: &[String]) -> BTreeMap<String, String> {
-    let auth = format!("Bearer {token}");
     persons
         .iter()
         .map(|id| {
-            let r = http(
-                addr,
-                "GET",
-                &format!("/api/v1/persons/{id}"),
-                &[("Authorization", &auth)],
-                "",
-            );
+            let r = person(addr, token, id);
             assert_eq!(r.status, 200, "acknowledged person {id}: {}", r.body);
             (id.clone(), r.body)
         })

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{Node, fdg, http, try_register};
+use common::{Node, fdg, http, person, state_jobcenter, try_register};
 
 /// A tmpfs of `size` on `dir`, unmounted when dropped.
 struct Tmpfs(PathBuf);
@@ -58,23 +58,7 @@ fn a_full_disk_refuses_writes_with_503_and_the_server_recovers_when_space_return
         return;
     };
     let url = format!("sqlite://{}", scratch.display());
-    fdg(&url, &["migrate"]);
-    fdg(
-        &url,
-        &[
-            "org",
-            "create",
-            "--kind",
-            "state-jobcenter",
-            "--code",
-            "STAT",
-            "--name",
-            "Staten",
-        ],
-    );
-    let token = fdg(&url, &["token", "create", "--org", "STAT"])
-        .trim()
-        .to_owned();
+    let token = state_jobcenter(&url);
     let mut node = Node::start(&url);
 
     // Write until the disk is full.
@@ -127,16 +111,9 @@ fn a_full_disk_refuses_writes_with_503_and_the_server_recovers_when_space_return
         std::thread::sleep(Duration::from_millis(100));
     }
     // Everything acknowledged is there, and the audit chain is whole.
-    let auth = format!("Bearer {token}");
-    for person in &acknowledged {
-        let r = http(
-            &node.addr,
-            "GET",
-            &format!("/api/v1/persons/{person}"),
-            &[("Authorization", &auth)],
-            "",
-        );
-        assert_eq!(r.status, 200, "acknowledged {person}: {}", r.body);
+    for id in &acknowledged {
+        let r = person(&node.addr, &token, id);
+        assert_eq!(r.status, 200, "acknowledged {id}: {}", r.body);
     }
     node.kill();
     fdg(&url, &["audit", "verify"]);

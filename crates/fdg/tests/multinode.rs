@@ -16,7 +16,7 @@ use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{Node, fdg, feed, http, register};
+use common::{Node, fdg, feed, http, register, state_jobcenter};
 use fdg_store::testing::TestDatabase;
 use serde_json::Value;
 
@@ -30,20 +30,7 @@ fn two_nodes_serve_one_registry() {
     let fdg_store::Database::Postgres { url } = db.config().database.clone() else {
         unreachable!("FDG_TEST_BACKEND=postgres gives a PostgreSQL database")
     };
-    fdg(&url, &["migrate"]);
-    fdg(
-        &url,
-        &[
-            "org",
-            "create",
-            "--kind",
-            "state-jobcenter",
-            "--code",
-            "STAT",
-            "--name",
-            "Staten",
-        ],
-    );
+    let token = state_jobcenter(&url);
     fdg(
         &url,
         &[
@@ -57,9 +44,6 @@ fn two_nodes_serve_one_registry() {
             "Kbh",
         ],
     );
-    let token = fdg(&url, &["token", "create", "--org", "STAT"])
-        .trim()
-        .to_owned();
     let created = fdg(
         &url,
         &["agreement", "create", "--org", "101", "--state", "active"],

@@ -9,7 +9,7 @@ mod common;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
-use common::{Answer, Node, http, registry, try_register};
+use common::{Answer, Node, person, registry, try_register};
 
 #[test]
 fn beyond_the_write_queue_writes_are_refused_with_503_and_retry_after() {
@@ -64,17 +64,9 @@ fn beyond_the_write_queue_writes_are_refused_with_503_and_retry_after() {
     }
     // What was acknowledged is there; what was refused was not half-stored, and sent again
     // (as Retry-After says) it is recorded.
-    let auth = format!("Bearer {token}");
     for (_, a) in &stored {
-        let person = a.json()["person_id"].as_str().unwrap().to_owned();
-        let r = http(
-            &node.addr,
-            "GET",
-            &format!("/api/v1/persons/{person}"),
-            &[("Authorization", &auth)],
-            "",
-        );
-        assert_eq!(r.status, 200);
+        let id = a.json()["person_id"].as_str().unwrap().to_owned();
+        assert_eq!(person(&node.addr, &token, &id).status, 200);
     }
     let (i, _) = refused[0];
     assert_eq!(try_register(&node.addr, &token, *i).unwrap().status, 201);

@@ -40,6 +40,16 @@ pub fn app_state_at(
     )
 }
 
+/// Creates the organisation `kind`/`code` and returns a token of its.
+#[allow(dead_code)]
+pub async fn org_token(store: &Arc<dyn Store>, kind: fdg_domain::OrgKind, code: &str) -> String {
+    store
+        .create_org(kind, code, code)
+        .await
+        .expect("a new organisation");
+    store.create_token(code, Some(kind)).await.expect("a token")
+}
+
 /// An answer as a test reads it.
 #[allow(dead_code)]
 pub struct Answer {

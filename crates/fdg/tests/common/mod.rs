@@ -22,9 +22,16 @@ pub fn registry(label: &str) -> (fdg_store::testing::TestDatabase, String, Strin
         fdg_store::Database::Sqlite { dir } => format!("sqlite://{}", dir.display()),
         other => panic!("no URL for {other:?}"),
     };
-    fdg(&url, &["migrate"]);
+    let token = state_jobcenter(&url);
+    (db, url, token)
+}
+
+/// Migrates the database at `url` and creates the state job centre (`STAT`) in it; a token of
+/// the job centre's.
+pub fn state_jobcenter(url: &str) -> String {
+    fdg(url, &["migrate"]);
     fdg(
-        &url,
+        url,
         &[
             "org",
             "create",
@@ -36,10 +43,20 @@ pub fn registry(label: &str) -> (fdg_store::testing::TestDatabase, String, Strin
             "Staten",
         ],
     );
-    let token = fdg(&url, &["token", "create", "--org", "STAT"])
+    fdg(url, &["token", "create", "--org", "STAT"])
         .trim()
-        .to_owned();
-    (db, url, token)
+        .to_owned()
+}
+
+/// The person overview `addr` serves under `token`.
+pub fn person(addr: &str, token: &str, person_id: &str) -> Answer {
+    http(
+        addr,
+        "GET",
+        &format!("/api/v1/persons/{person_id}"),
+        &[("Authorization", &format!("Bearer {token}"))],
+        "",
+    )
 }
 
 /// Registers person `i` through `addr` (a fresh registration each `i`); an error when the
