@@ -1,6 +1,7 @@
-//! Overload: beyond the writer's queue a write is refused at once with 503, `Retry-After`
-//! and a problem that says why in Danish and English — never an unbounded wait, never a
-//! 500 — and everything acknowledged is stored. Runs on the backend `FDG_TEST_BACKEND` names.
+//! Overload and shutdown: beyond the writer's queue a write is refused at once with 503,
+//! `Retry-After` and a problem that says why in Danish and English — never an unbounded wait,
+//! never a 500 — and everything acknowledged is stored; SIGTERM under write load lets the
+//! requests in flight finish and exits cleanly. Runs on the backend `FDG_TEST_BACKEND` names.
 
 #![allow(clippy::unwrap_used)]
 
@@ -8,6 +9,7 @@ mod common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use common::{Answer, Node, person, registry, try_register};
 
@@ -70,4 +72,47 @@ fn beyond_the_write_queue_writes_are_refused_with_503_and_retry_after() {
     }
     let (i, _) = refused[0];
     assert_eq!(try_register(&node.addr, &token, *i).unwrap().status, 201);
+}
+
+#[test]
+fn sigterm_under_write_load_answers_what_is_in_flight_and_exits_cleanly() {
+    let (_db, url, token) = registry("shutdown");
+    let mut node = Node::start(&url);
+    let next = Arc::new(AtomicUsize::new(0));
+    let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
+    let writers: Vec<_> = (0..16)
+        .map(|_| {
+            let (addr, token) = (node.addr.clone(), token.clone());
+            let (next, acknowledged) = (next.clone(), acknowledged.clone());
+            std::thread::spawn(move || {
+                loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    match try_register(&addr, &token, i) {
+                        Ok(a) if a.status == 201 => acknowledged
+                            .lock()
+                            .unwrap()
+                            .push(a.json()["person_id"].as_str().unwrap().to_owned()),
+                        // The server has stopped taking connections.
+                        Ok(a) if a.status == 0 => return,
+                        Ok(a) => panic!("registration {i} while stopping: {} {}", a.status, a.body),
+                        Err(_) => return,
+                    }
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(400));
+    let status = node.terminate(Duration::from_secs(20));
+    for w in writers {
+        w.join().unwrap();
+    }
+    let status = status.expect("the node stops within 20 seconds of SIGTERM");
+    assert!(status.success(), "a clean exit: {status}");
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    assert!(acknowledged.len() > 10, "the load ran");
+    // Every write answered before or during the drain was committed.
+    let node = Node::start(&url);
+    for id in &acknowledged {
+        assert_eq!(person(&node.addr, &token, id).status, 200, "{id}");
+    }
 }

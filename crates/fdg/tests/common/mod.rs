@@ -120,6 +120,21 @@ impl Node {
         Node { child, addr }
     }
 
+    /// SIGTERM, as an orchestrator stops a node; its exit status once it has stopped, or
+    /// `None` if it is still running after `within`.
+    pub fn terminate(&mut self, within: Duration) -> Option<std::process::ExitStatus> {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        let started = std::time::Instant::now();
+        while started.elapsed() < within {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+
     pub fn kill(&mut self) {
         // SIGKILL: no shutdown, no flush.
         let _ = self.child.kill();
