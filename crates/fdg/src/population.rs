@@ -120,6 +120,9 @@ struct Habit {
     first: (i64, i64),
 }
 
+/// Persons whose commands may be in flight at once, in `generate`.
+const IN_FLIGHT: usize = 1024;
+
 const HABITS: [Habit; 3] = [
     Habit {
         gap: (55, 88),
@@ -362,6 +365,9 @@ pub async fn generate(
         .iter()
         .map(|e| (e.code.clone(), e.valid_from, e.valid_to))
         .collect();
+    // Persons whose commands are in flight at once: enough for full write batches, and well
+    // below the writer's queue, which refuses writes beyond it (a bulk load waits instead).
+    let in_flight = Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT));
     for t in 0..horizon {
         let today = from_index(first + t as i64);
         clock.set(today);
@@ -411,16 +417,28 @@ pub async fn generate(
             let store = store.clone();
             let summary = summary.clone();
             let done = done.clone();
+            let permit = in_flight.clone().acquire_owned().await?;
             tasks.spawn(async move {
+                let _permit = permit;
                 for command in commands {
                     let interview = matches!(command, Command::Interview(_));
-                    let outcome = store
-                        .execute(crate::demo::synthetic(
-                            command,
-                            &actor,
-                            "fdg demo (syntetiske data)",
-                        ))
-                        .await;
+                    let outcome = loop {
+                        let sent = store
+                            .execute(crate::demo::synthetic(
+                                command.clone(),
+                                &actor,
+                                "fdg demo (syntetiske data)",
+                            ))
+                            .await;
+                        // A full writer queue refuses at once: a bulk load waits and sends
+                        // the command again.
+                        match sent {
+                            Err(fdg_store::StoreError::Unavailable(
+                                fdg_store::Unavailable::Overloaded,
+                            )) => tokio::time::sleep(std::time::Duration::from_millis(2)).await,
+                            other => break other,
+                        }
+                    };
                     done.fetch_add(1, Ordering::Relaxed);
                     let mut s = summary
                         .lock()
@@ -757,16 +775,30 @@ mod tests {
 
     /// A small population into a fresh directory: its summary and the supervision input.
     async fn population(seed: u64) -> (Summary, fdg_store::SupervisionInput, Vec<String>) {
+        population_queued(seed, fdg_store::DEFAULT_WRITE_QUEUE).await
+    }
+
+    /// As [`population`], through a writer that holds at most `queue` waiting writes.
+    async fn population_queued(
+        seed: u64,
+        queue: usize,
+    ) -> (Summary, fdg_store::SupervisionInput, Vec<String>) {
         let db = TestDatabase::new("population-test").unwrap();
         let today: Date = "2026-11-27".parse().unwrap();
         let codes = Arc::new(CodeLists::shipped());
         let clock = Arc::new(SimClock::new(today));
-        let store = db
-            .open(StoreContext {
+        let config = fdg_store::StoreConfig {
+            write_queue: queue,
+            ..db.config().clone()
+        };
+        let store = fdg_store::open(
+            &config,
+            StoreContext {
                 codes: codes.clone(),
                 clock: clock.clone(),
-            })
-            .unwrap();
+            },
+        )
+        .unwrap();
         let settings = Settings {
             persons: 300,
             seed,
@@ -822,6 +854,11 @@ mod tests {
         assert_eq!(again.input_hash, figures.input_hash);
         let (_, other, _) = population(8).await;
         assert_ne!(other.input_hash, figures.input_hash);
+        // Through a writer whose queue holds 4 writes (it refuses the rest at once), the bulk
+        // load waits instead of losing commands: the same population.
+        let (queued, same, _) = population_queued(7, 4).await;
+        assert!(queued.refused.is_empty(), "{:?}", queued.refused);
+        assert_eq!(same.input_hash, figures.input_hash);
     }
 
     /// An embedded registry with a population and an audit trail moves to the backend under
