@@ -7,6 +7,10 @@
 //! projections, the supervision sums) is rebuilt from the copied log. The copy refuses a
 //! target that holds anything, and ends by comparing every table's count and verifying the
 //! audit chain on the target.
+//!
+//! The source is only read, in one snapshot of its store and one of its audit log, so the copy
+//! may run while the service writes: it is then an online backup holding every write committed
+//! before it began (and a restore is the same copy the other way, into an empty database).
 
 use crate::sql::{Begin, Db, Param, RowRef};
 use crate::{Database, Result, StoreConfig, StoreError};
@@ -277,6 +281,32 @@ pub type Progress<'a> = &'a mut dyn FnMut(&str, u64, u64);
 /// Rows written per transaction on the target.
 const CHUNK: usize = 5_000;
 
+/// Opens the two databases behind a registry to copy from, read-only: the store's and the
+/// audit log's (the same database on PostgreSQL).
+fn open_source(config: &StoreConfig) -> Result<(Box<dyn Db + Send>, Box<dyn Db + Send>)> {
+    match &config.database {
+        Database::Sqlite { dir } => {
+            let open = |file: &str| -> Result<Box<dyn Db + Send>> {
+                let path = dir.join(file);
+                if !path.exists() {
+                    return Err(StoreError::Copy(format!(
+                        "{} does not exist",
+                        path.display()
+                    )));
+                }
+                let c = rusqlite::Connection::open_with_flags(
+                    path,
+                    rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+                )?;
+                c.busy_timeout(std::time::Duration::from_secs(10))?;
+                Ok(Box::new(crate::sqlite::SqliteDb(c)))
+            };
+            Ok((open("fdg.db")?, open("audit.db")?))
+        }
+        Database::Postgres { .. } => open_raw(config),
+    }
+}
+
 /// Opens the two databases behind a configuration: the store's and the audit log's (the same
 /// database on PostgreSQL), with their migrations applied.
 fn open_raw(config: &StoreConfig) -> Result<(Box<dyn Db + Send>, Box<dyn Db + Send>)> {
@@ -341,8 +371,12 @@ fn copy_blocking(
     to: &StoreConfig,
     progress: Progress<'_>,
 ) -> Result<CopyReport> {
-    let (mut from_store, mut from_audit) = open_raw(from)?;
+    let (mut from_store, mut from_audit) = open_source(from)?;
     let (mut to_store, mut to_audit) = open_raw(to)?;
+    // Everything is read in one snapshot of each, counts included: writes committed after it
+    // began are not copied, and do not make the counts differ.
+    from_store.begin(Begin::Snapshot)?;
+    from_audit.begin(Begin::Snapshot)?;
     for (tables, target) in [
         (STORE_TABLES, to_store.as_mut()),
         (AUDIT_TABLES, to_audit.as_mut()),
@@ -413,6 +447,9 @@ fn copy_blocking(
             }
         }
     }
+    // Nothing was written to the source: its snapshots are simply ended.
+    from_store.rollback()?;
+    from_audit.rollback()?;
     Ok(report)
 }
 

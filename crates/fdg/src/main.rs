@@ -538,8 +538,10 @@ enum WebhookCmd {
 enum StoreCmd {
     /// Copy the whole registry into an empty database (e.g. from the embedded SQLite files to
     /// PostgreSQL): the event log, the audit log and everything recorded, with their ids and
-    /// positions; projections are rebuilt, counts compared and the audit chain verified.
-    /// Stop the service first.
+    /// positions; projections are rebuilt, counts compared and the audit chain verified. The
+    /// source is read in one snapshot, so this may run while the service writes: an online
+    /// backup (`--to sqlite:///backups/DATE`), and a restore is the copy back into an empty
+    /// database.
     Copy {
         /// The registry to copy (`sqlite://DIR` or `postgres://…`).
         #[arg(long, value_name = "URL", value_parser = Database::parse)]

@@ -150,9 +150,13 @@ impl Drop for Node {
 
 /// Runs the CLI on the database; its standard output.
 pub fn fdg(url: &str, args: &[&str]) -> String {
+    cli(&[args, &["--database", url]].concat())
+}
+
+/// Runs the CLI with exactly `args`; its standard output (it must succeed).
+pub fn cli(args: &[&str]) -> String {
     let out = Command::new(FDG)
         .args(args)
-        .args(["--database", url])
         .env("RUST_LOG", "warn")
         .output()
         .unwrap();
