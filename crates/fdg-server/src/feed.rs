@@ -502,14 +502,12 @@ pub async fn stream(
     if i64::try_from(q.after).is_err() {
         return Err(bad_query());
     }
-    event_types(q.types.as_deref())?;
+    let types: Option<Vec<String>> = event_types(q.types.as_deref())?
+        .map(|names| names.into_iter().map(str::to_owned).collect());
     let data = caller.data(&state)?.clone();
     let end = *data.watch_head().borrow();
     let (tx, rx) = mpsc::channel(4);
     tokio::spawn(async move {
-        let types: Option<Vec<String>> = q
-            .types
-            .map(|t| t.split(',').map(|s| s.trim().to_owned()).collect());
         let mut after = q.after;
         while after < end {
             let result: Result<Option<Bytes>, ApiError> = async {

@@ -124,6 +124,34 @@ fn parse_state(found: Option<(String, String)>) -> Result<Option<(String, Person
         .transpose()
 }
 
+/// Which person a request names, as the pipeline looks it up (and a backend that reads a
+/// batch ahead looks up the same).
+pub(crate) enum Names<'a> {
+    /// The person with this CPR number (its ten digits).
+    Cpr(String),
+    /// The person with this id.
+    Id(&'a str),
+    /// No stored person: decided as for a person the registry does not know.
+    Nobody,
+    /// Answered as an unknown person without deciding.
+    Unknown,
+}
+
+/// Which person `req` names.
+pub(crate) fn names(req: &WriteRequest) -> Names<'_> {
+    match (req.command.cpr(), &req.person_id) {
+        // A dry run (an agreement in its test before use, § 10, on a registry without a
+        // sandbox) never looks at a stored person: it is decided as for a person the registry
+        // does not know, so its answer reveals nothing of production data.
+        (None, _) if req.dry_run => Names::Unknown,
+        (Some(_), _) if req.dry_run => Names::Nobody,
+        (Some(text), _) => Cpr::parse(text).map_or(Names::Nobody, |c| Names::Cpr(c.digits())),
+        // An id that cannot name a person names none (and never reaches the database).
+        (None, Some(id)) if fdg_domain::view::is_person_id(id) => Names::Id(id),
+        (None, _) => Names::Unknown,
+    }
+}
+
 /// Decides one command inside the backend's transaction and writes what it causes. Returns the
 /// outcome and, for a stored command, its change to the supervision sums (to be added when
 /// the backend keeps the command). Anything but an accepted, non-dry-run outcome has written
@@ -145,25 +173,14 @@ pub(crate) fn process(
             .map_err(|e| StoreError::Corrupt(format!("idempotency outcome: {e}")))?;
         return nothing(WriteOutcome::Replayed(accepted));
     }
-    let found = match (req.command.cpr(), &req.person_id) {
-        // A dry run (an agreement in its test before use, § 10, on a registry without a
-        // sandbox) never looks at a stored person: it is decided as for a person the registry
-        // does not know, so its answer reveals nothing of production data.
-        (None, _) if req.dry_run => return nothing(WriteOutcome::PersonNotFound),
-        (Some(_), _) if req.dry_run => None,
-        (Some(text), _) => match Cpr::parse(text) {
-            Ok(cpr) => parse_state(tx.person_by_cpr(&cpr.digits())?)?,
-            Err(_) => None,
-        },
-        // An id that cannot name a person names none (and never reaches the database).
-        (None, Some(id)) if !fdg_domain::view::is_person_id(id) => {
-            return nothing(WriteOutcome::PersonNotFound);
-        }
-        (None, Some(id)) => match parse_state(tx.person_by_id(id)?)? {
+    let found = match names(req) {
+        Names::Unknown => return nothing(WriteOutcome::PersonNotFound),
+        Names::Nobody => None,
+        Names::Cpr(digits) => parse_state(tx.person_by_cpr(&digits)?)?,
+        Names::Id(id) => match parse_state(tx.person_by_id(id)?)? {
             Some(found) => Some(found),
             None => return nothing(WriteOutcome::PersonNotFound),
         },
-        (None, None) => return nothing(WriteOutcome::PersonNotFound),
     };
     let context = Context {
         actor: &req.actor,

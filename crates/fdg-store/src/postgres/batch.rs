@@ -18,11 +18,10 @@
 
 use std::collections::HashMap;
 
-use fdg_domain::Cpr;
 use postgres::types::ToSql;
 
 use super::PgDb;
-use crate::pipeline::{DbTx, NewEvent, PersonRow, WriteTx};
+use crate::pipeline::{DbTx, Names, NewEvent, PersonRow, WriteTx, names};
 use crate::writer::{Batching, CommandTx};
 use crate::{Idempotency, Result, WriteRequest};
 
@@ -100,17 +99,15 @@ impl Batching<PgDb> for ReadAhead {
 
     fn open<'a>(&'a self, db: &'a mut PgDb, batch: &[&WriteRequest]) -> Result<Batch<'a>> {
         let newest = db.begin_writing()?;
-        // What the pipeline will look up: a dry run looks up nothing; otherwise the person
-        // by CPR number when the command names one, else by id.
+        // What the pipeline will look up.
         let (mut cprs, mut ids, mut scopes, mut keys) = (vec![], vec![], vec![], vec![]);
-        for req in batch.iter().filter(|r| !r.dry_run) {
-            match (req.command.cpr(), &req.person_id) {
-                (Some(text), _) => cprs.extend(Cpr::parse(text).ok().map(|c| c.digits())),
-                (None, Some(id)) if fdg_domain::view::is_person_id(id) => ids.push(id.clone()),
-                (None, Some(_)) => {}
-                (None, None) => {}
+        for req in batch {
+            match names(req) {
+                Names::Cpr(digits) => cprs.push(digits),
+                Names::Id(id) => ids.push(id.to_owned()),
+                Names::Nobody | Names::Unknown => {}
             }
-            if let Some(idem) = &req.idempotency {
+            if let Some(idem) = req.idempotency.as_ref().filter(|_| !req.dry_run) {
                 scopes.push(idem.scope.clone());
                 keys.push(idem.key.clone());
             }
