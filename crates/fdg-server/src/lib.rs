@@ -27,32 +27,13 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
-pub mod admin;
 pub mod api;
-pub mod auth;
-pub mod citizen;
-pub mod conn;
-pub mod cpr_register;
-pub mod error;
-pub mod feed;
-pub mod forms;
-pub mod headers;
-pub mod http;
-pub mod oidc;
-pub mod openapi;
-pub mod pages;
-pub mod passwords;
-pub mod scope;
+pub mod edge;
+pub mod report;
 pub mod service;
-pub mod session;
-pub mod supervision;
-pub mod telemetry;
-pub mod tls;
-pub mod webhook;
-pub mod witness;
-pub mod xlsx;
+pub mod web;
 
-pub use error::ApiError;
+pub use edge::error::ApiError;
 
 /// Everything a request handler needs, passed in (no globals).
 #[derive(Clone)]
@@ -69,13 +50,13 @@ pub struct AppState {
     pub config: ServerConfig,
     /// Where municipalities of residence come from ([`cpr_register::NoRegister`] unless set
     /// with [`AppState::with_cpr_register`]).
-    pub cpr_register: Arc<dyn cpr_register::CprRegister>,
+    pub cpr_register: Arc<dyn service::cpr_register::CprRegister>,
     /// The sandbox: a store of synthetic persons only, where agreements in their test before
     /// use (§ 10) write and read. Without it, their writes are dry runs decided as for a
     /// person the registry does not know, and their reads are refused (`docs/sandbox.md`).
     pub sandbox: Option<Arc<dyn Store>>,
     /// The identity provider's metadata and keys, cached (`oidc.rs`).
-    pub oidc_cache: Arc<oidc::ProviderCache>,
+    pub oidc_cache: Arc<edge::oidc::ProviderCache>,
 }
 
 /// Settings of the HTTP edge, typed and passed in.
@@ -87,10 +68,10 @@ pub struct ServerConfig {
     /// demonstrations only.
     pub citizen_dev_login: bool,
     /// The identity provider citizens log in with (`/borger/login`), if configured.
-    pub oidc: Option<oidc::OidcConfig>,
+    pub oidc: Option<edge::oidc::OidcConfig>,
     /// The identity provider staff log in with (`/login/mitid`, MitID Erhverv), if configured;
     /// local passwords stay for operators and development.
-    pub staff_oidc: Option<oidc::OidcConfig>,
+    pub staff_oidc: Option<edge::oidc::OidcConfig>,
 }
 
 impl AppState {
@@ -108,7 +89,7 @@ impl AppState {
             codes,
             clock,
             config,
-            cpr_register: Arc::new(cpr_register::NoRegister),
+            cpr_register: Arc::new(service::cpr_register::NoRegister),
             sandbox: None,
             oidc_cache: Arc::default(),
         }
@@ -121,7 +102,10 @@ impl AppState {
     }
 
     /// The same state, looking municipalities of residence up in `register`.
-    pub fn with_cpr_register(mut self, register: Arc<dyn cpr_register::CprRegister>) -> Self {
+    pub fn with_cpr_register(
+        mut self,
+        register: Arc<dyn service::cpr_register::CprRegister>,
+    ) -> Self {
         self.cpr_register = register;
         self
     }
@@ -161,48 +145,48 @@ impl TimeSource for DanishClock {
 
 /// Builds the application.
 pub fn router(state: AppState) -> Router {
-    telemetry::install();
+    edge::telemetry::install();
     Router::new()
         .nest(
             "/api/v1",
             api::routes()
-                .merge(feed::routes())
-                .merge(supervision::api_routes()),
+                .merge(api::feed::routes())
+                .merge(web::supervision::api_routes()),
         )
-        .merge(telemetry::routes())
-        .merge(session::routes())
-        .merge(pages::routes())
-        .merge(forms::routes())
-        .merge(admin::routes())
-        .merge(citizen::routes())
-        .merge(supervision::routes())
-        .layer(axum::middleware::from_fn(telemetry::track))
+        .merge(edge::telemetry::routes())
+        .merge(edge::session::routes())
+        .merge(web::pages::routes())
+        .merge(web::forms::routes())
+        .merge(web::admin::routes())
+        .merge(web::citizen::routes())
+        .merge(web::supervision::routes())
+        .layer(axum::middleware::from_fn(edge::telemetry::track))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            headers::add,
+            edge::headers::add,
         ))
         .with_state(state)
 }
 
 /// Serves the application on `listener` until `shutdown` completes, then drains requests,
-/// within the default [`conn::Limits`].
+/// within the default [`edge::conn::Limits`].
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    serve_with(listener, state, conn::Limits::default(), shutdown).await
+    serve_with(listener, state, edge::conn::Limits::default(), shutdown).await
 }
 
 /// [`serve`] within given limits on connections, header and request times.
 pub async fn serve_with(
     listener: tokio::net::TcpListener,
     state: AppState,
-    limits: conn::Limits,
+    limits: edge::conn::Limits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    telemetry::spawn_upkeep();
-    conn::serve(listener, router(state), limits, shutdown, |tcp| {
+    edge::telemetry::spawn_upkeep();
+    edge::conn::serve(listener, router(state), limits, shutdown, |tcp| {
         Box::pin(async move { Some((tcp, None)) })
     })
     .await

@@ -251,9 +251,9 @@ fn verify_with(key: &Value, kty: &str, signed: &[u8], sig: &[u8]) -> bool {
 }
 
 async fn get_json(config: &OidcConfig, url: &str) -> Result<Value, ApiError> {
-    let (status, body) = crate::http::exchange(
+    let (status, body) = crate::edge::http::exchange(
         &config.ca_file,
-        crate::http::Policy::TRUSTED,
+        crate::edge::http::Policy::TRUSTED,
         "GET",
         url,
         &[],
@@ -318,7 +318,7 @@ fn staff_oidc(state: &AppState) -> Result<&OidcConfig, ApiError> {
 
 fn flow_cookie(state: &AppState, flow: &Flow, value: &str, max_age: i64) -> HeaderValue {
     let path = format!("{}; SameSite=Lax", flow.path);
-    crate::session::cookie_header(state, flow.cookie, value, &path, max_age)
+    crate::edge::session::cookie_header(state, flow.cookie, value, &path, max_age)
 }
 
 /// Sends the browser to the provider, with state, nonce and a PKCE challenge; the flow's
@@ -326,9 +326,9 @@ fn flow_cookie(state: &AppState, flow: &Flow, value: &str, max_age: i64) -> Head
 async fn begin(state: &AppState, config: &OidcConfig, flow: &Flow) -> Result<Response, ApiError> {
     let (meta, _) = provider(state, config, false).await?;
     let (flow_state, nonce, verifier) = (
-        crate::session::random_hex(16)?,
-        crate::session::random_hex(16)?,
-        crate::session::random_hex(32)?,
+        crate::edge::session::random_hex(16)?,
+        crate::edge::session::random_hex(16)?,
+        crate::edge::session::random_hex(32)?,
     );
     let challenge = b64url_encode(&sha2::Sha256::digest(verifier.as_bytes()));
     let acr_values = config.acr_values.join(" ");
@@ -378,7 +378,8 @@ async fn finish(
     headers: &HeaderMap,
     back: Callback,
 ) -> Result<String, ApiError> {
-    let cookie = crate::session::cookie(headers, flow.cookie).ok_or(ApiError::Unauthenticated)?;
+    let cookie =
+        crate::edge::session::cookie(headers, flow.cookie).ok_or(ApiError::Unauthenticated)?;
     let mut parts = cookie.splitn(3, '.');
     let (Some(flow_state), Some(nonce), Some(verifier)) =
         (parts.next(), parts.next(), parts.next())
@@ -398,9 +399,9 @@ async fn finish(
         ("code_verifier", verifier),
     ])
     .map_err(ApiError::internal)?;
-    let (status, body) = crate::http::exchange(
+    let (status, body) = crate::edge::http::exchange(
         &config.ca_file,
-        crate::http::Policy::TRUSTED,
+        crate::edge::http::Policy::TRUSTED,
         "POST",
         endpoint(&meta, "token_endpoint")?,
         &[(
@@ -476,7 +477,7 @@ pub async fn callback(
 ) -> Result<Response, ApiError> {
     let subject = finish(&state, oidc(&state)?, &CITIZEN, &headers, back).await?;
     let cpr = Cpr::parse(&subject).map_err(|_| ApiError::Unauthenticated)?;
-    let cookie = crate::citizen::session_cookie(&state, &cpr).await?;
+    let cookie = crate::web::citizen::session_cookie(&state, &cpr).await?;
     Ok(moving_on(&state, &CITIZEN, "/borger", cookie))
 }
 
@@ -499,7 +500,7 @@ pub async fn staff_callback(
         tracing::info!("staff login: the identity is linked to no user");
         return Err(ApiError::Unauthenticated);
     };
-    let cookie = crate::session::start(&state, user.id).await?;
+    let cookie = crate::edge::session::start(&state, user.id).await?;
     Ok(moving_on(&state, &STAFF, "/", cookie))
 }
 

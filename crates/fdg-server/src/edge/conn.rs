@@ -41,7 +41,7 @@ impl Default for Limits {
 /// A boxed future that prepares an accepted connection (e.g. a TLS handshake, giving the
 /// client's certificate); `None` drops it.
 pub(crate) type Prepared<S> =
-    Pin<Box<dyn Future<Output = Option<(S, Option<crate::tls::ClientCertificate>)>> + Send>>;
+    Pin<Box<dyn Future<Output = Option<(S, Option<crate::edge::tls::ClientCertificate>)>> + Send>>;
 
 /// Accepts connections until `shutdown`, prepares each with `prepare` and serves the router on
 /// it within `limits`; a client certificate from `prepare` goes with every request.

@@ -23,10 +23,10 @@ use jiff::ToSpan;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
-use crate::auth::Caller;
-use crate::pages::{Texts, UserView, signed_in, texts, user_view};
-use crate::session::SessionUser;
-use crate::xlsx::{Cell, Sheet};
+use crate::edge::auth::Caller;
+use crate::edge::session::SessionUser;
+use crate::report::xlsx::{Cell, Sheet};
+use crate::web::pages::{Texts, UserView, signed_in, texts, user_view};
 use crate::{ApiError, AppState};
 
 /// Routes of the pages and the API (the API is nested under `/api/v1` by the caller).
@@ -450,7 +450,7 @@ impl Report {
             name: "Om rapporten".into(),
             rows: about,
         });
-        crate::xlsx::workbook(&sheets)
+        crate::report::xlsx::workbook(&sheets)
     }
 }
 
@@ -543,9 +543,9 @@ fn supervisor_only(caller: &Caller) -> Result<(), ApiError> {
     params(("scope" = String, Path, description = "`DK` or a kommunekode"), ReportParams),
     responses(
         (status = 200, body = Report, description = "The report (CSV or XLSX with `format`)"),
-        (status = 400, body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, body = crate::error::Problem, content_type = "application/problem+json")),
+        (status = 400, body = crate::edge::error::Problem, content_type = "application/problem+json"),
+        (status = 403, body = crate::edge::error::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::edge::error::Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn api_report(
     State(state): State<AppState>,
@@ -575,7 +575,7 @@ pub struct Definitions {
 /// The indicator definitions and key figures, with the definitions version.
 #[utoipa::path(get, path = "/api/v1/supervision/indicators", tag = "supervision",
     responses((status = 200, body = Definitions),
-        (status = 403, body = crate::error::Problem, content_type = "application/problem+json")),
+        (status = 403, body = crate::edge::error::Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn definitions(caller: Caller) -> Result<axum::Json<Definitions>, ApiError> {
     supervisor_only(&caller)?;
@@ -782,8 +782,8 @@ fn line_chart(label: &str, months: &[String], series: &[(&[Option<f64>], &str)])
     let y = |v: f64| top + (h - top - bottom) * (1.0 - v / max);
     let mut svg = format!(
         r#"<svg class="chart" viewBox="0 0 {w} {h}" role="img" aria-label="{}"><title>{}</title>"#,
-        crate::xlsx::escape(label),
-        crate::xlsx::escape(label)
+        crate::report::xlsx::escape(label),
+        crate::report::xlsx::escape(label)
     );
     for frac in [0.0, 0.5, 1.0] {
         let v = max / 1.1 * frac;

@@ -138,8 +138,8 @@ pub fn login_form(
         Ok(c) => c,
         Err(e) => return e.into_response(),
     };
-    let page = crate::pages::LoginPage {
-        t: crate::pages::texts(headers),
+    let page = crate::web::pages::LoginPage {
+        t: crate::web::pages::texts(headers),
         user: None,
         error,
         username,
@@ -203,7 +203,7 @@ pub async fn login(
         .is_some_and(|c| !form.csrf.is_empty() && same_secret(&c, &form.csrf));
     if !posted_here {
         if html {
-            let t = crate::pages::texts(&headers);
+            let t = crate::web::pages::texts(&headers);
             return Ok(page_again(StatusCode::FORBIDDEN, t.login_expired));
         }
         return Err(ApiError::Forbidden(Vec::new()));
@@ -212,7 +212,7 @@ pub async fn login(
     let refused = |html: bool| -> Result<Response, ApiError> {
         tracing::info!("failed login");
         if html {
-            let t = crate::pages::texts(&headers);
+            let t = crate::web::pages::texts(&headers);
             return Ok(page_again(StatusCode::UNAUTHORIZED, t.login_failed));
         }
         Err(ApiError::LoginFailed)
@@ -231,7 +231,7 @@ pub async fn login(
     {
         let seconds = u64::try_from(until.duration_since(now).as_secs().max(1)).unwrap_or(1);
         if html {
-            let t = crate::pages::texts(&headers);
+            let t = crate::web::pages::texts(&headers);
             return Ok(page_again(StatusCode::TOO_MANY_REQUESTS, t.login_locked));
         }
         return Err(ApiError::TooManyAttempts(seconds));
@@ -296,8 +296,8 @@ pub async fn whoami(user: SessionUser) -> axum::Json<Whoami> {
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/login", post(login))
-        .route("/login/mitid", get(crate::oidc::staff_login))
-        .route("/login/callback", get(crate::oidc::staff_callback))
+        .route("/login/mitid", get(crate::edge::oidc::staff_login))
+        .route("/login/callback", get(crate::edge::oidc::staff_callback))
         .route("/logout", post(logout))
         .route("/session", get(whoami))
 }

@@ -18,7 +18,7 @@ use fdg_store::audit::AuditEntry;
 use jiff::civil::Date;
 use serde::Deserialize;
 
-use crate::session::{SessionUser, cookie};
+use crate::edge::session::{SessionUser, cookie};
 use crate::{ApiError, AppState};
 
 /// The language cookie.
@@ -508,7 +508,7 @@ pub struct LoginPage {
 
 /// GET /login.
 pub async fn login_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    crate::session::login_form(&state, &headers, StatusCode::OK, None, String::new())
+    crate::edge::session::login_form(&state, &headers, StatusCode::OK, None, String::new())
 }
 
 /// The search page.
@@ -569,9 +569,9 @@ fn actor_of(user: &SessionUser) -> Actor {
 
 /// Who records when a caseworker submits a form of the browser registration tool: their
 /// organisation, with the user named on every event and in the audit log.
-pub fn acting(user: &SessionUser) -> crate::service::Acting {
+pub fn acting(user: &SessionUser) -> crate::service::write::Acting {
     let u = &user.session.user;
-    crate::service::Acting {
+    crate::service::write::Acting {
         actor: actor_of(user),
         context: fdg_store::WriteContext {
             agreement: None,
@@ -939,7 +939,7 @@ pub fn timeline_svg(o: &PersonOverview, today: Date, t: &Texts, state: &AppState
     let span = (end - start).get_days().max(1) as f64;
     let (left, width) = (150.0, 620.0);
     let x = |d: Date| left + width * ((d - start).get_days() as f64 / span).clamp(0.0, 1.0);
-    let esc = crate::xlsx::escape;
+    let esc = crate::report::xlsx::escape;
     let mut kinds: Vec<&str> = o
         .periodic_conditions
         .iter()
@@ -1094,12 +1094,12 @@ pub async fn set_password(
     let username = user.session.user.username.clone();
     let too_long = [&form.current_password, &form.new_password, &form.repeat]
         .iter()
-        .any(|p| p.len() > crate::session::MAX_PASSWORD);
+        .any(|p| p.len() > crate::edge::session::MAX_PASSWORD);
     let mut error = if too_long || form.new_password != form.repeat {
         Some(t.password_mismatch)
     } else if form.new_password.chars().count() < 12 {
         Some(t.password_short)
-    } else if crate::passwords::weakness(&form.new_password, &username).is_some() {
+    } else if crate::service::passwords::weakness(&form.new_password, &username).is_some() {
         Some(t.password_weak)
     } else {
         None
@@ -1108,10 +1108,11 @@ pub async fn set_password(
         // A wrong current password counts as a failed login: a stolen session cannot guess it.
         #[allow(clippy::disallowed_methods)]
         let now = jiff::Timestamp::now();
-        let window = jiff::SignedDuration::try_from(crate::session::LOCKOUT).unwrap_or_default();
+        let window =
+            jiff::SignedDuration::try_from(crate::edge::session::LOCKOUT).unwrap_or_default();
         let locked = state
             .store
-            .login_attempt(&username, now, window, crate::session::MAX_FAILURES)
+            .login_attempt(&username, now, window, crate::edge::session::MAX_FAILURES)
             .await?;
         let current = match locked {
             Some(_) => None,
@@ -1177,7 +1178,7 @@ pub async fn stylesheet() -> Response {
             (header::CONTENT_TYPE, "text/css; charset=utf-8"),
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
-        include_str!("../assets/fdg.css"),
+        include_str!("../../assets/fdg.css"),
     )
         .into_response()
 }

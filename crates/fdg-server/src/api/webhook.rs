@@ -22,7 +22,7 @@ use fdg_store::{DeliveryResult, Store, Webhook};
 use sha2::Digest;
 
 use crate::AppState;
-use crate::feed::{FeedEvent, view};
+use crate::api::feed::{FeedEvent, view};
 
 /// How webhooks are delivered.
 #[derive(Debug, Clone)]
@@ -110,14 +110,14 @@ async fn post(
 ) -> Result<u16, String> {
     let mut all = vec![("content-type", "application/json".to_owned())];
     all.extend(headers.iter().map(|(k, v)| (*k, v.clone())));
-    let policy = crate::http::Policy {
+    let policy = crate::edge::http::Policy {
         allow_http: config.allow_http,
         allow_private: config.allow_private,
         // A receiver's answer is not read beyond a little: only its status counts.
         max_body: 64 * 1024,
     };
     let (status, _) =
-        crate::http::exchange(&config.ca_file, policy, "POST", url, &all, body).await?;
+        crate::edge::http::exchange(&config.ca_file, policy, "POST", url, &all, body).await?;
     Ok(status)
 }
 

@@ -47,7 +47,8 @@ impl FromRequestParts<AppState> for Citizen {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let id = crate::session::cookie(&parts.headers, COOKIE).ok_or(ApiError::Unauthenticated)?;
+        let id = crate::edge::session::cookie(&parts.headers, COOKIE)
+            .ok_or(ApiError::Unauthenticated)?;
         match state.store.citizen_session(&id, state.clock.now()).await? {
             Some(cpr) => Ok(Citizen { cpr, session: id }),
             None => Err(ApiError::Unauthenticated),
@@ -86,7 +87,7 @@ pub async fn dev_login(
 pub async fn session_cookie(state: &AppState, cpr: &Cpr) -> Result<HeaderValue, ApiError> {
     let expires = state.clock.now() + jiff::SignedDuration::from_hours(1);
     let id = state.store.create_citizen_session(cpr, expires).await?;
-    Ok(crate::session::cookie_header(
+    Ok(crate::edge::session::cookie_header(
         state,
         COOKIE,
         &id,
@@ -114,7 +115,7 @@ fn citizen_entry(state: &AppState, action: &str, person_id: String, purpose: &st
 pub async fn logout(
     State(state): State<AppState>,
     citizen: Citizen,
-    axum::Form(form): axum::Form<crate::session::CsrfForm>,
+    axum::Form(form): axum::Form<crate::edge::session::CsrfForm>,
 ) -> Result<Response, ApiError> {
     if form.csrf != citizen.csrf() {
         return Err(ApiError::Forbidden(Vec::new()));
@@ -123,7 +124,7 @@ pub async fn logout(
     let mut res = (StatusCode::SEE_OTHER, [(header::LOCATION, "/borger")]).into_response();
     res.headers_mut().insert(
         header::SET_COOKIE,
-        crate::session::cookie_header(&state, COOKIE, "", "/; SameSite=Strict", 0),
+        crate::edge::session::cookie_header(&state, COOKIE, "", "/; SameSite=Strict", 0),
     );
     Ok(res)
 }
@@ -185,7 +186,7 @@ pub struct AccessLog {
 
 /// Which organisations looked at my data, when and why (newest first, at most 500).
 #[utoipa::path(get, path = "/api/v1/me/access-log", tag = "citizen",
-    responses((status = 200, body = AccessLog), (status = 401, body = crate::error::Problem, content_type = "application/problem+json")))]
+    responses((status = 200, body = AccessLog), (status = 401, body = crate::edge::error::Problem, content_type = "application/problem+json")))]
 pub async fn access_log(
     State(state): State<AppState>,
     citizen: Citizen,
@@ -230,9 +231,9 @@ pub async fn access_log(
 #[derive(askama::Template)]
 #[template(path = "citizen.html")]
 pub struct CitizenPage {
-    pub t: &'static crate::pages::Texts,
+    pub t: &'static crate::web::pages::Texts,
     /// No caseworker here.
-    pub user: Option<crate::pages::UserView>,
+    pub user: Option<crate::web::pages::UserView>,
     /// A message after an action.
     pub notice: Option<&'static str>,
     /// Whether a citizen is logged in.
@@ -296,7 +297,7 @@ async fn citizen_page(
     citizen: Option<&Citizen>,
     errors: Vec<String>,
 ) -> Result<Response, ApiError> {
-    let t = crate::pages::texts(headers);
+    let t = crate::web::pages::texts(headers);
     let en = t.lang == "en";
     let mut page = CitizenPage {
         t,
@@ -335,7 +336,7 @@ async fn citizen_page(
         // What the law lets the citizen see of their own record: registrations and
         // deregistrations, periodic conditions and contact interviews (date and kind).
         let today = state.clock.today();
-        let label = |list, code: &str| crate::pages::label(state, t, list, code, today);
+        let label = |list, code: &str| crate::web::pages::label(state, t, list, code, today);
         for r in &o.registrations {
             page.periods
                 .push((r.registration_date.to_string(), t.row_registered.to_owned()));
@@ -510,7 +511,7 @@ async fn citizen_write(
     purpose: &str,
 ) -> Result<Response, ApiError> {
     // Self-service is the state job centre's, through Jobnet; the audit log names the citizen.
-    let acting = crate::service::Acting {
+    let acting = crate::service::write::Acting {
         actor: fdg_domain::Actor::jobnet(),
         context: fdg_store::WriteContext {
             agreement: None,
@@ -524,10 +525,10 @@ async fn citizen_write(
         agreement: None,
         test_before_use: false,
     };
-    let en = crate::pages::texts(headers).lang == "en";
-    match crate::service::record(state, &acting, command, Default::default()).await? {
+    let en = crate::web::pages::texts(headers).lang == "en";
+    match crate::service::write::record(state, &acting, command, Default::default()).await? {
         Ok(_) => Ok(Redirect::to("/borger").into_response()),
-        Err(crate::service::Refusal::Rejected(v)) => {
+        Err(crate::service::write::Refusal::Rejected(v)) => {
             let errors = v
                 .iter()
                 .map(|v| {
@@ -553,7 +554,7 @@ pub fn routes() -> Router<AppState> {
         .route("/borger/register", post(self_register))
         .route("/borger/deregister", post(self_deregister))
         .route("/borger/logout", post(logout))
-        .route("/borger/login", get(crate::oidc::login))
-        .route("/borger/callback", get(crate::oidc::callback))
+        .route("/borger/login", get(crate::edge::oidc::login))
+        .route("/borger/callback", get(crate::edge::oidc::callback))
         .route("/api/v1/me/access-log", get(access_log))
 }

@@ -374,8 +374,8 @@ impl From<fdg_store::StoreError> for ApiError {
     }
 }
 
-impl From<crate::service::Failure> for ApiError {
-    fn from(e: crate::service::Failure) -> Self {
+impl From<crate::service::write::Failure> for ApiError {
+    fn from(e: crate::service::write::Failure) -> Self {
         match e.unavailable() {
             Some(why) => ApiError::Unavailable(why),
             None => ApiError::internal(e),
@@ -383,9 +383,9 @@ impl From<crate::service::Failure> for ApiError {
     }
 }
 
-impl From<crate::service::Refusal> for ApiError {
-    fn from(r: crate::service::Refusal) -> Self {
-        use crate::service::Refusal;
+impl From<crate::service::write::Refusal> for ApiError {
+    fn from(r: crate::service::write::Refusal) -> Self {
+        use crate::service::write::Refusal;
         match r {
             Refusal::NotInAgreement(kind) => ApiError::NotInAgreement(format!("recording {kind}")),
             Refusal::Rejected(v) => ApiError::from_violations(v),
@@ -500,7 +500,7 @@ mod tests {
         codes.sort_unstable();
         codes.dedup();
         assert_eq!(codes.len(), PROBLEM_TYPES.len(), "codes are unique");
-        let docs = include_str!("../../../docs/problems.md");
+        let docs = include_str!("../../../../docs/problems.md");
         for t in PROBLEM_TYPES {
             let heading = format!("## `urn:fdg:problem:{}`", t.code);
             assert!(docs.contains(&heading), "docs/problems.md has no {heading}");

@@ -30,7 +30,7 @@ use tokio::sync::mpsc;
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::{JsonBody, audit, may_read};
-use crate::auth::Caller;
+use crate::edge::auth::Caller;
 use crate::{ApiError, AppState};
 
 /// Longest long-poll.
@@ -175,7 +175,7 @@ pub(crate) fn view(
         let visibility = fdg_domain::access::visibility(actor, &e.scope, day);
         let latest_disclose = e.scope.consent_to_disclose;
         let Some(data_json) =
-            crate::scope::event(&e.r#type, e.data_json, visibility, latest_disclose)
+            crate::service::scope::event(&e.r#type, e.data_json, visibility, latest_disclose)
                 .map_err(ApiError::internal)?
         else {
             continue;
@@ -389,7 +389,7 @@ pub async fn get_cursor(
 
 /// Acknowledges that everything up to `position` has been processed.
 #[utoipa::path(put, path = "/api/v1/feed/cursor", tag = "feed", request_body = Cursor,
-    responses((status = 200, body = Cursor), (status = 400, body = crate::error::Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = Cursor), (status = 400, body = crate::edge::error::Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn put_cursor(
     State(state): State<AppState>,

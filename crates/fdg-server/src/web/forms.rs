@@ -17,8 +17,8 @@ use fdg_domain::command::{
 };
 use fdg_domain::{Command, ListName, Violation};
 
-use crate::pages::{Texts, UserView, texts};
-use crate::session::SessionUser;
+use crate::edge::session::SessionUser;
+use crate::web::pages::{Texts, UserView, texts};
 use crate::{ApiError, AppState};
 
 /// One field as rendered.
@@ -1143,7 +1143,7 @@ impl Target {
         let Some(fact) = &self.fact else {
             return Ok(());
         };
-        let o = crate::pages::read_overview(state, user, &fact.person).await?;
+        let o = crate::web::pages::read_overview(state, user, &fact.person).await?;
         self.describe_from(state, texts(headers), &o)
     }
 
@@ -1157,7 +1157,7 @@ impl Target {
         let Some(fact) = &self.fact else {
             return Ok(());
         };
-        let row = crate::pages::history_rows(state, t, o, state.clock.today())
+        let row = crate::web::pages::history_rows(state, t, o, state.clock.today())
             .into_iter()
             .find(|r| r.fact == fact.id)
             .ok_or(ApiError::NotFound)?;
@@ -1186,7 +1186,7 @@ fn page(
     let (fields, summary) = build(state, t, def.specs, values, violations);
     FormPage {
         t,
-        user: Some(crate::pages::user_view(user)),
+        user: Some(crate::web::pages::user_view(user)),
         title: if en { def.title_en } else { def.title_da },
         provision: def.provision,
         action: target.action.clone(),
@@ -1213,7 +1213,7 @@ async fn show(
     headers: HeaderMap,
     user: Result<SessionUser, ApiError>,
 ) -> Response {
-    let user = match crate::pages::signed_in(user) {
+    let user = match crate::web::pages::signed_in(user) {
         Ok(u) => u,
         Err(to) => return to.into_response(),
     };
@@ -1239,7 +1239,7 @@ async fn record(
     user: Result<SessionUser, ApiError>,
     values: Values,
 ) -> Result<Response, ApiError> {
-    let user = match crate::pages::signed_in(user) {
+    let user = match crate::web::pages::signed_in(user) {
         Ok(u) => u,
         Err(to) => return Ok(to.into_response()),
     };
@@ -1254,15 +1254,17 @@ async fn record(
             ));
         }
     };
-    let options = crate::service::WriteOptions {
+    let options = crate::service::write::WriteOptions {
         person_id: target.fact.as_ref().map(|f| f.person.clone()),
         ..Default::default()
     };
-    match crate::service::record(&state, &crate::pages::acting(&user), command, options).await? {
+    match crate::service::write::record(&state, &crate::web::pages::acting(&user), command, options)
+        .await?
+    {
         Ok(recorded) => Ok(
             Redirect::to(&format!("/persons/{}", recorded.accepted().person_id)).into_response(),
         ),
-        Err(crate::service::Refusal::Rejected(v)) => {
+        Err(crate::service::write::Refusal::Rejected(v)) => {
             // A permission refusal is shown like any other broken rule, with its provision.
             // What the form is about is shown again if the user may still see it.
             if target.describe(&state, &user, &headers).await.is_err() {
@@ -1284,7 +1286,7 @@ async fn edit_show(
     user: Result<SessionUser, ApiError>,
     fact_id: String,
 ) -> Result<Response, ApiError> {
-    let user = match crate::pages::signed_in(user) {
+    let user = match crate::web::pages::signed_in(user) {
         Ok(u) => u,
         Err(to) => return Ok(to.into_response()),
     };
@@ -1294,7 +1296,7 @@ async fn edit_show(
         .as_ref()
         .map(|f| f.person.clone())
         .unwrap_or_default();
-    let o = crate::pages::read_overview(&state, &user, &person).await?;
+    let o = crate::web::pages::read_overview(&state, &user, &person).await?;
     let (def, values) = edit_form(&o, &fact_id).ok_or(ApiError::NotFound)?;
     target.describe_from(&state, texts(&headers), &o)?;
     Ok(html(
@@ -1311,7 +1313,7 @@ async fn edit_record(
     fact_id: String,
     values: Values,
 ) -> Result<Response, ApiError> {
-    let user = match crate::pages::signed_in(user) {
+    let user = match crate::web::pages::signed_in(user) {
         Ok(u) => u,
         Err(to) => return Ok(to.into_response()),
     };
@@ -1321,7 +1323,7 @@ async fn edit_record(
         .as_ref()
         .map(|f| f.person.clone())
         .unwrap_or_default();
-    let o = crate::pages::read_overview(&state, &user, &person).await?;
+    let o = crate::web::pages::read_overview(&state, &user, &person).await?;
     let (def, _) = edit_form(&o, &fact_id).ok_or(ApiError::NotFound)?;
     record(def, target, state, headers, Ok(user), values).await
 }

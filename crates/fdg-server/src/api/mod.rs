@@ -4,6 +4,10 @@
 //! first answer; with another body, 422) and an optional `If-Match` with the person's version
 //! (409 when it has moved on). CPR numbers travel only in request bodies, never in URLs.
 
+pub mod feed;
+pub mod openapi;
+pub mod webhook;
+
 use std::collections::BTreeMap;
 
 use axum::Router;
@@ -23,8 +27,8 @@ use serde::{Deserialize, Serialize};
 use sha2::Digest;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::Caller;
-use crate::error::ViolationBody;
+use crate::edge::auth::Caller;
+use crate::edge::error::ViolationBody;
 use crate::{ApiError, AppState};
 
 /// The routes of `/api/v1`.
@@ -327,16 +331,18 @@ async fn write(
     person_id: Option<String>,
     hash: [u8; 32],
 ) -> Result<Response, ApiError> {
-    let options = crate::service::WriteOptions {
+    let options = crate::service::write::WriteOptions {
         person_id,
         expected_version: if_match(headers)?,
         idempotency: idempotency_key(headers)?.map(|key| (key, hash)),
     };
     let acting = caller.acting();
-    let sandbox = crate::service::in_sandbox(state, &acting);
-    match crate::service::record(state, &acting, command, options).await? {
-        Ok(crate::service::Recorded::Accepted(a)) => Ok(accepted_response(a, false, sandbox)),
-        Ok(crate::service::Recorded::Replayed(a)) => Ok(accepted_response(a, true, sandbox)),
+    let sandbox = crate::service::write::in_sandbox(state, &acting);
+    match crate::service::write::record(state, &acting, command, options).await? {
+        Ok(crate::service::write::Recorded::Accepted(a)) => {
+            Ok(accepted_response(a, false, sandbox))
+        }
+        Ok(crate::service::write::Recorded::Replayed(a)) => Ok(accepted_response(a, true, sandbox)),
         Err(refusal) => Err(refusal.into()),
     }
 }
@@ -348,11 +354,11 @@ async fn write(
     params(WriteHeaders),
     responses(
         (status = 201, description = "Recorded", body = WriteResponse),
-        (status = 400, description = "Malformed", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No valid token", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Not permitted for this organisation", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Version conflict", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Rules violated", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed", body = crate::edge::error::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = crate::edge::error::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not permitted for this organisation", body = crate::edge::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Version conflict", body = crate::edge::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Rules violated", body = crate::edge::error::Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
 pub async fn register(
@@ -375,7 +381,7 @@ pub async fn register(
 /// Deregister a job seeker (§ 8, stk. 2). Open periodic conditions are ended (§ 8, stk. 5).
 #[utoipa::path(post, path = "/api/v1/jobseeker-deregistrations", tag = "records",
     request_body = DeregisterJobSeeker, params(WriteHeaders),
-    responses((status = 201, body = WriteResponse), (status = 422, body = crate::error::Problem, content_type = "application/problem+json")),
+    responses((status = 201, body = WriteResponse), (status = 422, body = crate::edge::error::Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn deregister(
     State(state): State<AppState>,
@@ -399,7 +405,7 @@ pub async fn deregister(
 /// include `registration`.
 #[utoipa::path(post, path = "/api/v1/first-contacts", tag = "records",
     request_body = RecordFirstContact, params(WriteHeaders),
-    responses((status = 201, body = WriteResponse), (status = 422, body = crate::error::Problem, content_type = "application/problem+json")),
+    responses((status = 201, body = WriteResponse), (status = 422, body = crate::edge::error::Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn first_contact(
     State(state): State<AppState>,
@@ -422,7 +428,7 @@ pub async fn first_contact(
 /// is the notification to the state job centre.
 #[utoipa::path(post, path = "/api/v1/benefit-cessations", tag = "records",
     request_body = RecordBenefitCessation, params(WriteHeaders),
-    responses((status = 201, body = WriteResponse), (status = 422, body = crate::error::Problem, content_type = "application/problem+json")),
+    responses((status = 201, body = WriteResponse), (status = 422, body = crate::edge::error::Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn cessation(
     State(state): State<AppState>,
@@ -444,7 +450,7 @@ pub async fn cessation(
 /// Start a periodic condition (§ 4, stk. 3, § 8, stk. 5).
 #[utoipa::path(post, path = "/api/v1/periodic-conditions", tag = "records",
     request_body = StartPeriodicCondition, params(WriteHeaders),
-    responses((status = 201, body = WriteResponse), (status = 422, body = crate::error::Problem, content_type = "application/problem+json")),
+    responses((status = 201, body = WriteResponse), (status = 422, body = crate::edge::error::Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn start_condition(
     State(state): State<AppState>,
@@ -467,7 +473,7 @@ pub async fn start_condition(
 #[utoipa::path(post, path = "/api/v1/periodic-conditions/{fact_id}/end", tag = "records",
     request_body = EndPeriodicCondition,
     params(("fact_id" = String, Path, description = "The condition's fact id"), WriteHeaders),
-    responses((status = 201, body = WriteResponse), (status = 404, body = crate::error::Problem, content_type = "application/problem+json"), (status = 422, body = crate::error::Problem, content_type = "application/problem+json")),
+    responses((status = 201, body = WriteResponse), (status = 404, body = crate::edge::error::Problem, content_type = "application/problem+json"), (status = 422, body = crate::edge::error::Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn end_condition(
     State(state): State<AppState>,
@@ -496,7 +502,7 @@ pub async fn end_condition(
 /// recipient out of 1–3 deregisters them (§ 5); into 1–3 requires `registration` (§ 4, stk. 1).
 #[utoipa::path(post, path = "/api/v1/contact-interviews", tag = "records",
     request_body = RecordContactInterview, params(WriteHeaders),
-    responses((status = 201, body = WriteResponse), (status = 422, body = crate::error::Problem, content_type = "application/problem+json")),
+    responses((status = 201, body = WriteResponse), (status = 422, body = crate::edge::error::Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn interview(
     State(state): State<AppState>,
@@ -519,7 +525,7 @@ pub async fn interview(
 /// original is kept; the correction names it and why.
 #[utoipa::path(post, path = "/api/v1/corrections", tag = "records",
     request_body = Correct, params(WriteHeaders),
-    responses((status = 201, body = WriteResponse), (status = 404, body = crate::error::Problem, content_type = "application/problem+json"), (status = 422, body = crate::error::Problem, content_type = "application/problem+json")),
+    responses((status = 201, body = WriteResponse), (status = 404, body = crate::edge::error::Problem, content_type = "application/problem+json"), (status = 422, body = crate::edge::error::Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn correct(
     State(state): State<AppState>,
@@ -540,7 +546,7 @@ pub async fn correct(
 /// person and record their contact course.
 #[utoipa::path(post, path = "/api/v1/other-actor-assignments", tag = "records",
     request_body = AssignOtherActor, params(WriteHeaders),
-    responses((status = 201, body = WriteResponse), (status = 422, body = crate::error::Problem, content_type = "application/problem+json")),
+    responses((status = 201, body = WriteResponse), (status = 422, body = crate::edge::error::Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn assign(
     State(state): State<AppState>,
@@ -567,9 +573,9 @@ pub async fn assign(
 #[utoipa::path(post, path = "/api/v1/municipality-handovers", tag = "records",
     request_body = HandOverPerson, params(WriteHeaders),
     responses((status = 201, body = WriteResponse),
-        (status = 403, body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, body = crate::error::Problem, content_type = "application/problem+json")),
+        (status = 403, body = crate::edge::error::Problem, content_type = "application/problem+json"),
+        (status = 404, body = crate::edge::error::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::edge::error::Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn hand_over(
     State(state): State<AppState>,
@@ -651,8 +657,9 @@ async fn person_response(
     p: fdg_store::PersonRecord,
 ) -> Result<Response, ApiError> {
     let visibility = fdg_domain::access::visibility(&caller.actor(), &p.scope, state.clock.today());
-    let body = crate::scope::overview(&p.overview, visibility, p.scope.consent_to_disclose)
-        .map_err(ApiError::internal)?;
+    let body =
+        crate::service::scope::overview(&p.overview, visibility, p.scope.consent_to_disclose)
+            .map_err(ApiError::internal)?;
     let outcome = if body.is_some() { "ok" } else { "denied" };
     let entry = caller.audit(
         state.clock.now(),
@@ -684,8 +691,8 @@ async fn person_response(
     request_body = PersonSearch,
     responses(
         (status = 200, body = fdg_domain::view::PersonOverview),
-        (status = 404, body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 422, body = crate::error::Problem, content_type = "application/problem+json")),
+        (status = 404, body = crate::edge::error::Problem, content_type = "application/problem+json"),
+        (status = 422, body = crate::edge::error::Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn search(
     State(state): State<AppState>,
@@ -737,7 +744,7 @@ pub struct AsOf {
     params(("person_id" = String, Path, description = "Opaque person id"), AsOf),
     responses(
         (status = 200, body = fdg_domain::view::PersonOverview),
-        (status = 404, body = crate::error::Problem, content_type = "application/problem+json")),
+        (status = 404, body = crate::edge::error::Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn person(
     State(state): State<AppState>,
@@ -849,7 +856,7 @@ pub struct HistoryEntry {
 /// corrected it. Scoped like the overview (details withheld where it withholds them).
 #[utoipa::path(get, path = "/api/v1/persons/{person_id}/history", tag = "persons",
     params(("person_id" = String, Path, description = "Opaque person id")),
-    responses((status = 200, body = Vec<HistoryEntry>), (status = 404, body = crate::error::Problem, content_type = "application/problem+json")),
+    responses((status = 200, body = Vec<HistoryEntry>), (status = 404, body = crate::edge::error::Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
 pub async fn history(
     State(state): State<AppState>,
@@ -898,7 +905,7 @@ pub async fn history(
     }
     let mut out = Vec::with_capacity(events.len());
     for e in events {
-        let Some(data) = crate::scope::event(
+        let Some(data) = crate::service::scope::event(
             &e.r#type,
             e.data_json,
             visibility,
@@ -952,7 +959,7 @@ pub async fn openapi() -> Response {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         )],
-        crate::openapi::json(),
+        crate::api::openapi::json(),
     )
         .into_response()
 }

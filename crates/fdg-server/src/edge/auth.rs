@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use fdg_store::{Principal, Store, WriteContext};
 
-use crate::tls::ClientCertificate;
+use crate::edge::tls::ClientCertificate;
 use crate::{ApiError, AppState};
 
 /// The authenticated caller.
@@ -93,8 +93,8 @@ impl Caller {
     }
 
     /// Who records, for the write path: the agreement's organisation under its agreement.
-    pub fn acting(&self) -> crate::service::Acting {
-        crate::service::Acting {
+    pub fn acting(&self) -> crate::service::write::Acting {
+        crate::service::write::Acting {
             actor: self.actor(),
             context: self.context(),
             audit_org: self.actor().label(),
@@ -238,7 +238,7 @@ mod tests {
     #[test]
     fn every_web_service_route_has_an_audit_action_for_a_refused_call() {
         let doc: serde_json::Value =
-            serde_json::from_str(&crate::openapi::json()).expect("the OpenAPI document");
+            serde_json::from_str(&crate::api::openapi::json()).expect("the OpenAPI document");
         let paths = doc["paths"].as_object().expect("paths");
         let mut seen = 0;
         for (path, item) in paths {

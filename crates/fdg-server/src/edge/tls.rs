@@ -105,23 +105,23 @@ pub async fn serve_tls(
         listener,
         state,
         tls,
-        crate::conn::Limits::default(),
+        crate::edge::conn::Limits::default(),
         shutdown,
     )
     .await
 }
 
-/// [`serve_tls`] within given [`crate::conn::Limits`].
+/// [`serve_tls`] within given [`crate::edge::conn::Limits`].
 pub async fn serve_tls_with(
     listener: tokio::net::TcpListener,
     state: AppState,
     tls: Arc<rustls::ServerConfig>,
-    limits: crate::conn::Limits,
+    limits: crate::edge::conn::Limits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    crate::telemetry::spawn_upkeep();
+    crate::edge::telemetry::spawn_upkeep();
     let acceptor = tokio_rustls::TlsAcceptor::from(tls);
-    crate::conn::serve(
+    crate::edge::conn::serve(
         listener,
         crate::router(state),
         limits,

@@ -12,8 +12,8 @@ use fdg_domain::agreement::{AgreementAction, AgreementState};
 use fdg_domain::{OrgKind, Role};
 use serde::Deserialize;
 
-use crate::pages::{Texts, UserView, texts, user_view};
-use crate::session::SessionUser;
+use crate::edge::session::SessionUser;
+use crate::web::pages::{Texts, UserView, texts, user_view};
 use crate::{ApiError, AppState};
 
 /// One agreement row.
@@ -172,7 +172,7 @@ pub async fn admin(
     headers: HeaderMap,
     user: Result<SessionUser, ApiError>,
 ) -> Result<Response, ApiError> {
-    let user = match crate::pages::signed_in(user) {
+    let user = match crate::web::pages::signed_in(user) {
         Ok(u) => u,
         Err(to) => return Ok(to.into_response()),
     };

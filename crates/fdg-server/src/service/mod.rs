@@ -1,0 +1,7 @@
+//! The application services: what the registry does, with no HTTP in it.
+
+pub mod cpr_register;
+pub mod passwords;
+pub mod scope;
+pub mod witness;
+pub mod write;
