@@ -1,20 +1,52 @@
-//! # fdg-server — the HTTP edge
+//! # fdg-server — the HTTP edge and the application services
 //!
 //! [`router`] builds the whole axum application from an [`AppState`]; tests call it without a
 //! socket, and [`serve`] runs it on a listener with a shutdown future.
 //!
 //! ## Layout
-//! - [`api`]: the JSON web services under `/api/v1` (§ 7, stk. 2, nr. 2).
-//! - [`auth`]: bearer-token authentication of connected systems.
-//! - [`conn`]: serving connections within limits (open connections, header and request
-//!   deadlines), for plain HTTP and TLS alike.
-//! - [`error`]: the one error type, answered as `application/problem+json`.
-//! - [`headers`]: security headers on every answer (CSP, no framing, no referrer, no-store,
-//!   HSTS under TLS).
-//! - [`service`]: the one write path every edge calls (web services, browser forms,
-//!   citizen pages), with its audit.
-//! - [`openapi`]: the OpenAPI 3.1 document generated from the same types.
-//! - [`telemetry`]: request metrics (route templates only: never a CPR number) and `/metrics`.
+//! Folders are layers, and a module uses only modules of its own or a lower layer, never in a
+//! circle (`tests/layout.rs` reads the source and fails on either):
+//!
+//! - `service` — what the registry does, with no HTTP in it:
+//!   - `service::write`: the one write path every edge calls (web services, browser forms,
+//!     citizen pages), with its audit and the audit word of each outcome.
+//!   - `service::read`: the one audited, scoped person read (the web services and the person
+//!     page), and the agreement's gate in front of it.
+//!   - `service::scope`: an overview or event serialised as an organisation kind may see it.
+//!   - `service::cpr_register`: where municipalities of residence come from.
+//!   - `service::passwords`: what makes a password too weak.
+//!   - `service::witness`: signed checkpoints of the audit chain.
+//! - `report` — supervision reports as data and files, with no HTTP in it: the model and
+//!   CSV (`report`), `report::xlsx` (workbooks), `report::chart` (inline SVG charts).
+//! - `edge` — HTTP in and out:
+//!   - `edge::auth`: bearer-token (and client-certificate) authentication of connected systems.
+//!   - `edge::session`: the browser's sessions, staff and citizen, and their cookies.
+//!   - `edge::oidc`: the OpenID Connect login flow (MitID, MitID Erhverv).
+//!   - `edge::error`: the one error type, answered as `application/problem+json`.
+//!   - `edge::json`: strict JSON bodies.
+//!   - `edge::conn`: serving connections within limits, for plain HTTP and TLS alike.
+//!   - `edge::tls`: TLS, with client certificates.
+//!   - `edge::headers`: security headers on every answer.
+//!   - `edge::telemetry`: request metrics (route templates only: never a CPR number).
+//!   - `edge::http`: the outbound HTTP client (identity provider, webhooks).
+//! - `api` — the JSON web services under `/api/v1` (§ 7, stk. 2, nr. 2):
+//!   - `api::records`: the record types as `POST`s.
+//!   - `api::persons`: search, overview, history.
+//!   - `api::feed`: the event feed, cursors, long polls and the stream.
+//!   - `api::webhook`: pushing the feed to subscribers.
+//!   - `api::supervision`: supervision reports for the supervision authority's systems.
+//!   - `api::reference`: code lists and rules.
+//!   - `api::citizen`: the citizen's access log.
+//!   - `api::openapi`: the OpenAPI 3.1 document generated from the same types.
+//! - `web` — the browser (§ 7, stk. 2, nr. 1):
+//!   - `web::i18n`: every page's words in Danish and English.
+//!   - `web::login`: logging in and out.
+//!   - `web::pages`: the layout, finding a person, the person page and its timeline, the
+//!     password page.
+//!   - `web::forms`: the record forms.
+//!   - `web::admin`: administration of organisations, users and agreements.
+//!   - `web::citizen`: the citizen's own pages (Jobnet self-service).
+//!   - `web::supervision`: the supervisor's pages.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -27,13 +59,17 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
-pub mod api;
-pub mod edge;
-pub mod report;
-pub mod service;
-pub mod web;
+mod api;
+mod edge;
+mod report;
+mod service;
+mod web;
 
-pub use edge::error::ApiError;
+pub use api::{openapi, webhook};
+pub use edge::error::{ApiError, PROBLEM_TYPES, ProblemType};
+pub use edge::{conn, headers, oidc, tls};
+pub use report::Report;
+pub use service::{cpr_register, witness};
 
 /// Everything a request handler needs, passed in (no globals).
 #[derive(Clone)]
@@ -55,7 +91,7 @@ pub struct AppState {
     /// use (§ 10) write and read. Without it, their writes are dry runs decided as for a
     /// person the registry does not know, and their reads are refused (`docs/sandbox.md`).
     pub sandbox: Option<Arc<dyn Store>>,
-    /// The identity provider's metadata and keys, cached (`oidc.rs`).
+    /// The identity provider's metadata and keys, cached (`edge::oidc`).
     pub oidc_cache: Arc<edge::oidc::ProviderCache>,
 }
 
@@ -151,15 +187,10 @@ pub fn router(state: AppState) -> Router {
             "/api/v1",
             api::routes()
                 .merge(api::feed::routes())
-                .merge(web::supervision::api_routes()),
+                .merge(api::supervision::api_routes()),
         )
         .merge(edge::telemetry::routes())
-        .merge(edge::session::routes())
-        .merge(web::pages::routes())
-        .merge(web::forms::routes())
-        .merge(web::admin::routes())
-        .merge(web::citizen::routes())
-        .merge(web::supervision::routes())
+        .merge(web::routes())
         .layer(axum::middleware::from_fn(edge::telemetry::track))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use fdg_domain::agreement::{AgreementAction, AgreementState};
 use fdg_domain::{Cpr, OrgKind};
 use fdg_server::ServerConfig;
-use fdg_server::service::cpr_register::{CprRegister, RegisterError};
+use fdg_server::cpr_register::{CprRegister, RegisterError};
 use fdg_store::testing::TestDatabase;
 use fdg_store::{BoxFut, NewAgreement, Store};
 use serde_json::{Value, json};

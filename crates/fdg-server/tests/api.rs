@@ -1939,9 +1939,9 @@ async fn webhooks_push_signed_batches_retry_and_park() {
         .find(|a| a.org.code == "STAT")
         .unwrap();
     let secret = app.store.set_webhook(agreement.id, &url, 0).await.unwrap();
-    fdg_server::api::webhook::spawn(
+    fdg_server::webhook::spawn(
         app.state.clone(),
-        fdg_server::api::webhook::WebhookConfig {
+        fdg_server::webhook::WebhookConfig {
             base_delay: std::time::Duration::from_millis(5),
             max_delay: std::time::Duration::from_millis(20),
             max_attempts: 3,
@@ -1975,7 +1975,7 @@ async fn webhooks_push_signed_batches_retry_and_park() {
     let (t, _) = sig.strip_prefix("t=").unwrap().split_once(',').unwrap();
     assert_eq!(
         sig,
-        fdg_server::api::webhook::signature(&secret, t.parse().unwrap(), &body),
+        fdg_server::webhook::signature(&secret, t.parse().unwrap(), &body),
         "signed with the webhook's secret"
     );
     let delivered: Value = serde_json::from_slice(&body).unwrap();
@@ -3406,7 +3406,7 @@ async fn every_answer_carries_the_security_headers() {
         let h = &answer.headers;
         assert_eq!(
             h[header::CONTENT_SECURITY_POLICY],
-            fdg_server::edge::headers::CONTENT_SECURITY_POLICY
+            fdg_server::headers::CONTENT_SECURITY_POLICY
         );
         assert!(
             h[header::CONTENT_SECURITY_POLICY]
@@ -3481,9 +3481,9 @@ async fn a_webhook_may_not_reach_inside_the_network() {
         ),
     ] {
         app.store.set_webhook(agreement.id, &url, 0).await.unwrap();
-        let delivery = fdg_server::api::webhook::spawn(
+        let delivery = fdg_server::webhook::spawn(
             app.state.clone(),
-            fdg_server::api::webhook::WebhookConfig {
+            fdg_server::webhook::WebhookConfig {
                 base_delay: std::time::Duration::from_millis(5),
                 max_delay: std::time::Duration::from_millis(10),
                 max_attempts: 2,

@@ -283,7 +283,7 @@ async fn generated_bad_input_never_gets_a_server_error() {
     let (state, store) = common::app_state(&db, ServerConfig::default());
     let token = common::org_token(&store, OrgKind::MunicipalJobcenter, "101").await;
     let router = fdg_server::router(state);
-    let doc: Value = serde_json::from_str(&fdg_server::api::openapi::json()).unwrap();
+    let doc: Value = serde_json::from_str(&fdg_server::openapi::json()).unwrap();
     let ops = operations(&doc);
     assert!(ops.len() > 15, "the document lists the operations");
     let mut rng = Rng(seed);

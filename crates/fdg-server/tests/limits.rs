@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use fdg_server::ServerConfig;
-use fdg_server::edge::conn::Limits;
+use fdg_server::conn::Limits;
 use fdg_store::testing::TestDatabase;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;

@@ -14,7 +14,7 @@ use axum::http::{Request, StatusCode, header};
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use fdg_server::ServerConfig;
-use fdg_server::edge::oidc::{OidcConfig, b64url_encode};
+use fdg_server::oidc::{OidcConfig, b64url_encode};
 use http_body_util::BodyExt;
 use ring::rand::SystemRandom;
 use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};

@@ -136,9 +136,8 @@ async fn a_client_certificate_bound_to_an_agreement_authenticates_over_tls() {
         )
         .await
         .unwrap();
-    let fp = fdg_server::edge::tls::fingerprint(
-        CertificateDer::from(client_cert.der().to_vec()).as_ref(),
-    );
+    let fp =
+        fdg_server::tls::fingerprint(CertificateDer::from(client_cert.der().to_vec()).as_ref());
     store
         .add_certificate(agreement.id, &fp, "CN=KMD Fagsystem")
         .await
@@ -155,18 +154,13 @@ async fn a_client_certificate_bound_to_an_agreement_authenticates_over_tls() {
             staff_oidc: None,
         },
     );
-    let tls = fdg_server::edge::tls::server_config(&cert_file, &key_file, Some(&ca_file)).unwrap();
+    let tls = fdg_server::tls::server_config(&cert_file, &key_file, Some(&ca_file)).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(fdg_server::edge::tls::serve_tls(
-        listener,
-        state,
-        tls,
-        async {
-            let _ = stopped.await;
-        },
-    ));
+    let server = tokio::spawn(fdg_server::tls::serve_tls(listener, state, tls, async {
+        let _ = stopped.await;
+    }));
 
     let (status, answer) = get(addr, &authority.cert, Some((&client_cert, &client_key))).await;
     assert_eq!(status, 200);

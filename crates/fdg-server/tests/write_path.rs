@@ -1,5 +1,6 @@
-//! The one write path: the same command through the web services, the browser registration
-//! tool and the citizen's own page is refused by the same rule and audited the same way.
+//! The one write path and the one read: the same command through the web services, the browser
+//! registration tool and the citizen's own page is refused by the same rule and audited the
+//! same way, and a person read through the web services and the browser tool is audited alike.
 
 #![allow(clippy::unwrap_used)]
 
@@ -90,20 +91,7 @@ async fn the_api_the_browser_tool_and_the_citizen_page_refuse_and_audit_one_comm
         },
     );
     let token = common::org_token(&store, OrgKind::StateJobcenter, "STAT").await;
-    let (user, _) = store
-        .create_user(
-            "STAT",
-            Some(OrgKind::StateJobcenter),
-            Role::Caseworker,
-            "Anne Berg",
-            None,
-        )
-        .await
-        .unwrap();
-    store
-        .set_password(user.id, "a-password-of-my-own")
-        .await
-        .unwrap();
+    let user = caseworker(&store, OrgKind::StateJobcenter, "STAT", "Anne Berg").await;
 
     // One command: registration on a-dagpenge without an a-kasse (§ 8, stk. 1, nr. 5).
     let cpr = "070761-4285";
@@ -130,22 +118,7 @@ async fn the_api_the_browser_tool_and_the_citizen_page_refuse_and_audit_one_comm
         .unwrap()
         .to_owned();
 
-    let login_page = call(&router, form_get("/login", "")).await;
-    let login = call(
-        &router,
-        form(
-            "/login",
-            &cookie_of(&login_page),
-            format!(
-                "username={}&password=a-password-of-my-own&csrf={}",
-                user.username,
-                csrf_of(&login_page)
-            ),
-        ),
-    )
-    .await;
-    assert_eq!(login.status, StatusCode::SEE_OTHER);
-    let staff = cookie_of(&login);
+    let staff = log_in(&router, &user.username).await;
     let csrf = csrf_of(&call(&router, form_get("/register", &staff)).await);
     let browser = call(
         &router,
@@ -237,6 +210,43 @@ async fn the_api_the_browser_tool_and_the_citizen_page_refuse_and_audit_one_comm
     assert!(last.person_id.is_some());
 }
 
+/// A caseworker of the organisation, with the password `a-password-of-my-own`.
+async fn caseworker(
+    store: &Arc<dyn fdg_store::Store>,
+    kind: OrgKind,
+    code: &str,
+    name: &str,
+) -> fdg_store::User {
+    let (user, _) = store
+        .create_user(code, Some(kind), Role::Caseworker, name, None)
+        .await
+        .unwrap();
+    store
+        .set_password(user.id, "a-password-of-my-own")
+        .await
+        .unwrap();
+    user
+}
+
+/// Logs `username` in through the login page; the session cookie.
+async fn log_in(router: &axum::Router, username: &str) -> String {
+    let login_page = call(router, form_get("/login", "")).await;
+    let login = call(
+        router,
+        form(
+            "/login",
+            &cookie_of(&login_page),
+            format!(
+                "username={username}&password=a-password-of-my-own&csrf={}",
+                csrf_of(&login_page)
+            ),
+        ),
+    )
+    .await;
+    assert_eq!(login.status, StatusCode::SEE_OTHER);
+    cookie_of(&login)
+}
+
 fn form_get(path: &str, cookie: &str) -> Request<Body> {
     Request::get(path)
         .header(header::COOKIE, cookie)
@@ -275,5 +285,118 @@ async fn a_call_refused_for_its_agreement_is_audited_as_what_it_attempted() {
             (action, "denied"),
             "{path}"
         );
+    }
+}
+
+#[tokio::test]
+async fn the_api_and_the_browser_tool_read_a_person_through_one_audited_read() {
+    let db = TestDatabase::new("read-path").unwrap();
+    let (router, store, recording) = recorded(&db, ServerConfig::default());
+    let state_token = common::org_token(&store, OrgKind::StateJobcenter, "STAT").await;
+    let actor_token = common::org_token(&store, OrgKind::OtherActor, "12345678").await;
+    let state_user = caseworker(&store, OrgKind::StateJobcenter, "STAT", "Anne Berg").await;
+    let actor_user = caseworker(&store, OrgKind::OtherActor, "12345678", "Bo Dal").await;
+    let cpr = "070761-4285";
+    let registered = call(
+        &router,
+        common::bearer(
+            &state_token,
+            "/api/v1/jobseeker-registrations",
+            Some(&serde_json::json!({
+                "cpr": cpr, "name": "Jens Hansen", "registration_date": "2026-11-27",
+                "benefit_category": "a_dagpenge", "unemployment_degree": "fuld",
+                "job_titles": ["4110"], "unemployment_fund": "001"
+            })),
+        ),
+    )
+    .await;
+    assert_eq!(
+        registered.status,
+        StatusCode::CREATED,
+        "{}",
+        registered.text
+    );
+    let person: serde_json::Value = serde_json::from_str(&registered.text).unwrap();
+    let person = person["person_id"].as_str().unwrap().to_owned();
+
+    // What each read left in the audit log: action, outcome, person, purpose.
+    let mark = || recording.seen.lock().unwrap().len();
+    let since = |from: usize| -> Vec<(String, String, Option<String>, String)> {
+        recording.seen.lock().unwrap()[from..]
+            .iter()
+            .map(|e| {
+                (
+                    e.action.clone(),
+                    e.outcome.clone(),
+                    e.person_id.clone(),
+                    e.purpose.clone(),
+                )
+            })
+            .collect()
+    };
+    // The state job centre sees the person; the other actor, to whom nobody assigned them,
+    // does not; and a CPR number the registry does not hold is found by nobody.
+    for (token, user, search_cpr, seen) in [
+        (&state_token, &state_user, cpr, true),
+        (&actor_token, &actor_user, cpr, false),
+        (&state_token, &state_user, "010190-0000", false),
+    ] {
+        let from = mark();
+        let found = call(
+            &router,
+            common::bearer(
+                token,
+                "/api/v1/persons/search",
+                Some(&serde_json::json!({ "cpr": search_cpr })),
+            ),
+        )
+        .await;
+        let read = call(
+            &router,
+            common::bearer(token, &format!("/api/v1/persons/{person}"), None),
+        )
+        .await;
+        let expected = if seen {
+            StatusCode::OK
+        } else {
+            StatusCode::NOT_FOUND
+        };
+        assert_eq!(found.status, expected, "{}", found.text);
+        let through_api = since(from);
+
+        let staff = log_in(&router, &user.username).await;
+        let csrf = csrf_of(&call(&router, form_get("/", &staff)).await);
+        let from = mark();
+        let found = call(
+            &router,
+            form("/find", &staff, format!("csrf={csrf}&cpr={search_cpr}")),
+        )
+        .await;
+        let page = call(&router, form_get(&format!("/persons/{person}"), &staff)).await;
+        assert_eq!(
+            found.status,
+            if seen {
+                StatusCode::SEE_OTHER
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            },
+            "{}",
+            found.text
+        );
+        assert_eq!(page.status == StatusCode::OK, read.status == StatusCode::OK);
+        let through_browser = since(from);
+
+        assert_eq!(through_api, through_browser, "{token}");
+        let search = &through_api[0];
+        assert_eq!(search.0, "person.search");
+        assert_eq!(
+            search.1,
+            match (seen, search_cpr == cpr) {
+                (true, _) => "ok",
+                (false, true) => "denied",
+                (false, false) => "not_found",
+            }
+        );
+        assert_eq!(search.3, "case handling");
     }
 }

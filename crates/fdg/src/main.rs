@@ -741,7 +741,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             audit_checkpoint_every,
         } => {
             let tls = match (&tls_cert, &tls_key) {
-                (Some(cert), Some(key)) => Some(fdg_server::edge::tls::server_config(
+                (Some(cert), Some(key)) => Some(fdg_server::tls::server_config(
                     cert,
                     key,
                     client_ca.as_deref(),
@@ -771,8 +771,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 });
             }
             if let (Some(key), Some(witness)) = (audit_checkpoint_key, audit_witness) {
-                let key = fdg_server::service::witness::SigningKey::load(&key)
-                    .map_err(anyhow::Error::msg)?;
+                let key =
+                    fdg_server::witness::SigningKey::load(&key).map_err(anyhow::Error::msg)?;
                 eprintln!(
                     "  Audit checkpoints: every {audit_checkpoint_every} s to {} (key {})",
                     witness.display(),
@@ -793,7 +793,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                                 continue;
                             }
                         }
-                        match fdg_server::service::witness::checkpoint(
+                        match fdg_server::witness::checkpoint(
                             audit.as_ref(),
                             &key,
                             &witness,
@@ -851,7 +851,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                             Some(client_id),
                             Some(client_secret),
                             Some(redirect_url),
-                        ) => Some(fdg_server::edge::oidc::OidcConfig {
+                        ) => Some(fdg_server::oidc::OidcConfig {
                             issuer,
                             client_id,
                             client_secret,
@@ -873,7 +873,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                             Some(client_id),
                             Some(client_secret),
                             Some(redirect_url),
-                        ) => Some(fdg_server::edge::oidc::OidcConfig {
+                        ) => Some(fdg_server::oidc::OidcConfig {
                             issuer,
                             client_id,
                             client_secret,
@@ -888,7 +888,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             let state = match cpr_register {
                 Some(path) => {
-                    let register = fdg_server::service::cpr_register::FileRegister::load(&path)
+                    let register = fdg_server::cpr_register::FileRegister::load(&path)
                         .map_err(anyhow::Error::msg)?;
                     eprintln!(
                         "  CPR register: {} persons from {}",
@@ -903,9 +903,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 Some(sandbox) => state.with_sandbox(sandbox),
                 None => state,
             };
-            fdg_server::api::webhook::spawn(
+            fdg_server::webhook::spawn(
                 state.clone(),
-                fdg_server::api::webhook::WebhookConfig {
+                fdg_server::webhook::WebhookConfig {
                     allow_http: webhook_allow_http,
                     allow_private: webhook_allow_private,
                     ..Default::default()
@@ -913,8 +913,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             match tls {
                 Some(tls) => {
-                    fdg_server::edge::tls::serve_tls(listener, state, tls, shutdown_signal())
-                        .await?;
+                    fdg_server::tls::serve_tls(listener, state, tls, shutdown_signal()).await?;
                 }
                 None => fdg_server::serve(listener, state, shutdown_signal()).await?,
             }
@@ -1028,7 +1027,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 if let (Some(witness), Some(public_key)) = (witness, public_key) {
                     let text = std::fs::read_to_string(&witness)
                         .with_context(|| format!("reading {}", witness.display()))?;
-                    let w = fdg_server::service::witness::verify(
+                    let w = fdg_server::witness::verify(
                         audit.as_ref(),
                         &text,
                         &public_key,
@@ -1074,7 +1073,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             AuditCmd::Keygen { out } => {
                 let (secret, public) =
-                    fdg_server::service::witness::generate_key().map_err(anyhow::Error::msg)?;
+                    fdg_server::witness::generate_key().map_err(anyhow::Error::msg)?;
                 let mut options = std::fs::OpenOptions::new();
                 options.write(true).create_new(true);
                 #[cfg(unix)]
@@ -1088,9 +1087,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             AuditCmd::Checkpoint { data, key, witness } => {
                 let audit = data.audit()?;
-                let key = fdg_server::service::witness::SigningKey::load(&key)
-                    .map_err(anyhow::Error::msg)?;
-                match fdg_server::service::witness::checkpoint(
+                let key =
+                    fdg_server::witness::SigningKey::load(&key).map_err(anyhow::Error::msg)?;
+                match fdg_server::witness::checkpoint(
                     audit.as_ref(),
                     &key,
                     &witness,
@@ -1165,7 +1164,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let query = fdg_store::SupervisionQuery { from, as_of };
             let (store, _, _) = open(&data)?;
             let input = store.supervision_replay(position, &query).await?;
-            let report = fdg_server::web::supervision::Report::build(&scope, &input, from);
+            let report = fdg_server::Report::build(&scope, &input, from);
             println!("{}", serde_json::to_string_pretty(&report)?);
             eprintln!("input hash {}", input.input_hash);
         }
@@ -1357,20 +1356,20 @@ async fn webhook(command: WebhookCmd) -> anyhow::Result<()> {
                 kind: agreement.org.kind,
                 code: agreement.org.code.clone(),
             };
-            let config = fdg_server::api::webhook::WebhookConfig {
+            let config = fdg_server::webhook::WebhookConfig {
                 allow_http,
                 allow_private,
                 ..Default::default()
             };
             let mut after = batch.from_position.saturating_sub(1);
             while after < batch.to_position {
-                let target = fdg_server::api::webhook::Target {
+                let target = fdg_server::webhook::Target {
                     hook: &hook,
                     actor: actor.clone(),
                     today: clock.today(),
                     now: clock.now(),
                 };
-                match fdg_server::api::webhook::deliver_range(
+                match fdg_server::webhook::deliver_range(
                     store.as_ref(),
                     audit.as_ref(),
                     &config,
@@ -1478,7 +1477,7 @@ async fn agreement(command: AgreementCmd) -> anyhow::Result<()> {
             subject,
         } => {
             let der = first_certificate(&file)?;
-            let fp = fdg_server::edge::tls::fingerprint(&der);
+            let fp = fdg_server::tls::fingerprint(&der);
             let (store, _, _) = open(&data)?;
             let subject = subject.unwrap_or_else(|| file.display().to_string());
             store.add_certificate(id, &fp, &subject).await?;

@@ -29,8 +29,9 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::{JsonBody, audit, may_read};
 use crate::edge::auth::Caller;
+use crate::edge::json::JsonBody;
+use crate::service::read::{audit, may_read};
 use crate::{ApiError, AppState};
 
 /// Longest long-poll.
@@ -217,7 +218,7 @@ async fn audit_delivery(
             )
         })
         .collect();
-    audit(state, entries).await
+    Ok(audit(state, entries).await?)
 }
 
 /// Whether the caller's agreement, read again during a long poll or a stream, may still
@@ -342,7 +343,7 @@ pub async fn events(
     caller: Caller,
     query: Result<Query<EventsQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<axum::Json<EventPage>, ApiError> {
-    may_read(&state, &caller, "events", "feed.read").await?;
+    may_read(&state, &caller.reading(), "events", "feed.read").await??;
     let Query(q) = query.map_err(|_| bad_query())?;
     if i64::try_from(q.after).is_err() {
         return Err(bad_query());
@@ -396,7 +397,7 @@ pub async fn put_cursor(
     caller: Caller,
     body: JsonBody<Cursor>,
 ) -> Result<axum::Json<Cursor>, ApiError> {
-    may_read(&state, &caller, "events", "feed.cursor").await?;
+    may_read(&state, &caller.reading(), "events", "feed.cursor").await??;
     let head = *caller.data(&state)?.watch_head().borrow();
     if body.value.position > head {
         return Err(ApiError::bad(
@@ -441,7 +442,7 @@ pub async fn next(
     caller: Caller,
     query: Result<Query<NextQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<axum::Json<EventPage>, ApiError> {
-    may_read(&state, &caller, "events", "feed.read").await?;
+    may_read(&state, &caller.reading(), "events", "feed.read").await??;
     let Query(q) = query.map_err(|_| bad_query())?;
     let after = state.store.cursor(caller.principal.agreement.id).await?;
     let limit = page_size(q.limit)?;
@@ -497,7 +498,7 @@ pub async fn stream(
     caller: Caller,
     query: Result<Query<StreamQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
-    may_read(&state, &caller, "events", "feed.read").await?;
+    may_read(&state, &caller.reading(), "events", "feed.read").await??;
     let Query(q) = query.map_err(|_| bad_query())?;
     if i64::try_from(q.after).is_err() {
         return Err(bad_query());

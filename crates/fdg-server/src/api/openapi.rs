@@ -5,7 +5,10 @@ use std::sync::OnceLock;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::api;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::api::{citizen, feed, persons, records, reference, supervision};
 
 struct Bearer;
 
@@ -121,14 +124,14 @@ impl Modify for Problems {
         license(name = "EUPL-1.2")
     ),
     paths(
-        api::register, api::deregister, api::first_contact, api::cessation,
-        api::start_condition, api::end_condition, api::interview, api::assign, api::hand_over,
-        api::correct,
-        api::search, api::person, api::history, api::code_lists, api::rules_table,
-        crate::api::feed::events, crate::api::feed::stream, crate::api::feed::get_cursor, crate::api::feed::put_cursor,
-        crate::api::feed::next,
-        crate::web::citizen::access_log,
-        crate::web::supervision::api_report, crate::web::supervision::definitions,
+        records::register, records::deregister, records::first_contact, records::cessation,
+        records::start_condition, records::end_condition, records::interview, records::assign,
+        records::hand_over, records::correct,
+        persons::search, persons::person, persons::history,
+        reference::code_lists, reference::rules_table,
+        feed::events, feed::stream, feed::get_cursor, feed::put_cursor, feed::next,
+        citizen::access_log,
+        supervision::api_report, supervision::definitions,
     ),
     components(schemas(crate::edge::error::Problem, crate::edge::error::ViolationBody, fdg_domain::command::Replacement)),
     modifiers(&Bearer, &Problems),
@@ -148,6 +151,18 @@ pub fn json() -> String {
     static DOC: OnceLock<String> = OnceLock::new();
     DOC.get_or_init(|| ApiDoc::openapi().to_pretty_json().unwrap_or_default())
         .clone()
+}
+
+/// The OpenAPI 3.1 document of this API.
+pub async fn document() -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        json(),
+    )
+        .into_response()
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use fdg_store::{Principal, Store, WriteContext};
 
-use crate::edge::tls::ClientCertificate;
+use crate::edge::conn::ClientCertificate;
 use crate::{ApiError, AppState};
 
 /// The authenticated caller.
@@ -92,8 +92,9 @@ impl Caller {
         }
     }
 
-    /// Who records, for the write path: the agreement's organisation under its agreement.
-    pub fn acting(&self) -> crate::service::write::Acting {
+    /// Who acts, for the write path and the audited read: the agreement's organisation under
+    /// its agreement, for the purpose the caller stated or else `default_purpose`.
+    pub fn acting_as(&self, default_purpose: &str) -> crate::service::write::Acting {
         crate::service::write::Acting {
             actor: self.actor(),
             context: self.context(),
@@ -103,10 +104,20 @@ impl Caller {
             purpose: self
                 .purpose
                 .clone()
-                .unwrap_or_else(|| "registration".to_owned()),
+                .unwrap_or_else(|| default_purpose.to_owned()),
             agreement: Some(self.principal.agreement.clone()),
             test_before_use: self.in_test(),
         }
+    }
+
+    /// Who records (purpose: registration, unless the caller stated one).
+    pub fn acting(&self) -> crate::service::write::Acting {
+        self.acting_as("registration")
+    }
+
+    /// Who reads (purpose: case handling, unless the caller stated one).
+    pub fn reading(&self) -> crate::service::write::Acting {
+        self.acting_as("case handling")
     }
 
     /// An audit entry for this caller.
@@ -118,20 +129,8 @@ impl Caller {
         default_purpose: &str,
         outcome: &str,
     ) -> AuditEntry {
-        AuditEntry {
-            at,
-            org: self.actor().label(),
-            credential: format!("agreement:{}", self.principal.agreement.id),
-            acting_person: self.acting_person.clone(),
-            on_behalf_of: self.on_behalf_of.clone(),
-            action: action.into(),
-            person_id,
-            purpose: self
-                .purpose
-                .clone()
-                .unwrap_or_else(|| default_purpose.to_owned()),
-            outcome: outcome.to_owned(),
-        }
+        self.acting_as(default_purpose)
+            .audit_entry(at, action, person_id, outcome)
     }
 }
 

@@ -38,10 +38,17 @@ impl Default for Limits {
     }
 }
 
+/// The peer's client certificate, put on every request of its connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientCertificate {
+    /// SHA-256 of the certificate's DER encoding, lowercase hex.
+    pub fingerprint: String,
+}
+
 /// A boxed future that prepares an accepted connection (e.g. a TLS handshake, giving the
 /// client's certificate); `None` drops it.
 pub(crate) type Prepared<S> =
-    Pin<Box<dyn Future<Output = Option<(S, Option<crate::edge::tls::ClientCertificate>)>> + Send>>;
+    Pin<Box<dyn Future<Output = Option<(S, Option<ClientCertificate>)>> + Send>>;
 
 /// Accepts connections until `shutdown`, prepares each with `prepare` and serves the router on
 /// it within `limits`; a client certificate from `prepare` goes with every request.

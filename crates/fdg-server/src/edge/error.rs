@@ -374,6 +374,28 @@ impl From<fdg_store::StoreError> for ApiError {
     }
 }
 
+impl From<crate::report::ReportError> for ApiError {
+    fn from(e: crate::report::ReportError) -> Self {
+        use crate::report::ReportError;
+        match e {
+            ReportError::Query { en, da } => ApiError::BadParameter { en, da },
+            ReportError::NoSuchScope => ApiError::NotFound,
+            ReportError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<crate::service::read::ReadRefusal> for ApiError {
+    fn from(r: crate::service::read::ReadRefusal) -> Self {
+        use crate::service::read::ReadRefusal;
+        match r {
+            ReadRefusal::Forbidden => ApiError::Forbidden(Vec::new()),
+            ReadRefusal::NotInAgreement(what) => ApiError::NotInAgreement(what),
+            ReadRefusal::NotFound => ApiError::NotFound,
+        }
+    }
+}
+
 impl From<crate::service::write::Failure> for ApiError {
     fn from(e: crate::service::write::Failure) -> Self {
         match e.unavailable() {

@@ -5,6 +5,7 @@ pub mod conn;
 pub mod error;
 pub mod headers;
 pub mod http;
+pub mod json;
 pub mod oidc;
 pub mod session;
 pub mod telemetry;

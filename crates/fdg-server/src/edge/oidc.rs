@@ -14,10 +14,8 @@
 use std::path::PathBuf;
 
 use axum::body::Bytes;
-use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use fdg_domain::Cpr;
 use serde::Deserialize;
 use serde_json::Value;
 use sha2::Digest;
@@ -26,19 +24,19 @@ use crate::{ApiError, AppState};
 
 /// A login flow: the cookie carrying state, nonce and verifier between the start and the
 /// callback, and the path it is scoped to.
-struct Flow {
+pub(crate) struct Flow {
     cookie: &'static str,
     path: &'static str,
 }
 
 /// The citizen's login (`/borger/login` → `/borger/callback`).
-const CITIZEN: Flow = Flow {
+pub(crate) const CITIZEN: Flow = Flow {
     cookie: "fdg_oidc",
     path: "/borger",
 };
 
 /// A caseworker's or operator's login (`/login/mitid` → `/login/callback`).
-const STAFF: Flow = Flow {
+pub(crate) const STAFF: Flow = Flow {
     cookie: "fdg_staff_oidc",
     path: "/login",
 };
@@ -308,11 +306,11 @@ fn endpoint<'a>(meta: &'a Value, name: &str) -> Result<&'a str, ApiError> {
         .ok_or_else(|| ApiError::internal(format!("identity provider: no {name}")))
 }
 
-fn oidc(state: &AppState) -> Result<&OidcConfig, ApiError> {
+pub(crate) fn oidc(state: &AppState) -> Result<&OidcConfig, ApiError> {
     state.config.oidc.as_ref().ok_or(ApiError::NotFound)
 }
 
-fn staff_oidc(state: &AppState) -> Result<&OidcConfig, ApiError> {
+pub(crate) fn staff_oidc(state: &AppState) -> Result<&OidcConfig, ApiError> {
     state.config.staff_oidc.as_ref().ok_or(ApiError::NotFound)
 }
 
@@ -323,7 +321,11 @@ fn flow_cookie(state: &AppState, flow: &Flow, value: &str, max_age: i64) -> Head
 
 /// Sends the browser to the provider, with state, nonce and a PKCE challenge; the flow's
 /// secrets go in its cookie.
-async fn begin(state: &AppState, config: &OidcConfig, flow: &Flow) -> Result<Response, ApiError> {
+pub(crate) async fn begin(
+    state: &AppState,
+    config: &OidcConfig,
+    flow: &Flow,
+) -> Result<Response, ApiError> {
     let (meta, _) = provider(state, config, false).await?;
     let (flow_state, nonce, verifier) = (
         crate::edge::session::random_hex(16)?,
@@ -371,7 +373,7 @@ pub struct Callback {
 
 /// Back from the provider: checks the state against the flow's cookie, exchanges the code,
 /// checks the ID token and returns its subject claim.
-async fn finish(
+pub(crate) async fn finish(
     state: &AppState,
     config: &OidcConfig,
     flow: &Flow,
@@ -448,7 +450,7 @@ async fn finish(
 /// The answer that ends a login: a page on this site moving on to `to`, with `cookie` set and
 /// the flow's cookie cleared. The session cookie is `SameSite=Strict`, and this answer ends a
 /// navigation that began at the provider: a redirect would arrive without it.
-fn moving_on(state: &AppState, flow: &Flow, to: &str, cookie: HeaderValue) -> Response {
+pub(crate) fn moving_on(state: &AppState, flow: &Flow, to: &str, cookie: HeaderValue) -> Response {
     let page = format!(
         r#"<!doctype html><html lang="da"><head><meta charset="utf-8"><meta http-equiv="refresh" content="0;url={to}"><title>Logget ind</title></head><body><p><a href="{to}">Fortsæt</a></p></body></html>"#
     );
@@ -462,46 +464,6 @@ fn moving_on(state: &AppState, flow: &Flow, to: &str, cookie: HeaderValue) -> Re
     res.headers_mut()
         .append(header::SET_COOKIE, flow_cookie(state, flow, "", 0));
     res
-}
-
-/// GET /borger/login: sends the citizen to the identity provider.
-pub async fn login(State(state): State<AppState>) -> Result<Response, ApiError> {
-    begin(&state, oidc(&state)?, &CITIZEN).await
-}
-
-/// GET /borger/callback: starts the citizen's session with the CPR number the ID token names.
-pub async fn callback(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(back): Query<Callback>,
-) -> Result<Response, ApiError> {
-    let subject = finish(&state, oidc(&state)?, &CITIZEN, &headers, back).await?;
-    let cpr = Cpr::parse(&subject).map_err(|_| ApiError::Unauthenticated)?;
-    let cookie = crate::web::citizen::session_cookie(&state, &cpr).await?;
-    Ok(moving_on(&state, &CITIZEN, "/borger", cookie))
-}
-
-/// GET /login/mitid: sends a caseworker or operator to the staff identity provider (MitID
-/// Erhverv).
-pub async fn staff_login(State(state): State<AppState>) -> Result<Response, ApiError> {
-    begin(&state, staff_oidc(&state)?, &STAFF).await
-}
-
-/// GET /login/callback: starts the session of the user the operator linked to the identity
-/// the ID token names (`fdg user link`). An identity linked to nobody, or to a disabled user,
-/// logs nobody in.
-pub async fn staff_callback(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(back): Query<Callback>,
-) -> Result<Response, ApiError> {
-    let subject = finish(&state, staff_oidc(&state)?, &STAFF, &headers, back).await?;
-    let Some(user) = state.store.user_by_external_id(&subject).await? else {
-        tracing::info!("staff login: the identity is linked to no user");
-        return Err(ApiError::Unauthenticated);
-    };
-    let cookie = crate::edge::session::start(&state, user.id).await?;
-    Ok(moving_on(&state, &STAFF, "/", cookie))
 }
 
 #[cfg(test)]

@@ -9,16 +9,15 @@
 
 use std::time::Duration;
 
-use axum::Router;
-use axum::extract::{FromRequestParts, State};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use fdg_store::{Session, User};
-use serde::{Deserialize, Serialize};
+use axum::http::{HeaderMap, HeaderValue, header};
+use fdg_store::Session;
+use serde::Deserialize;
 
+use crate::service::write::Acting;
 use crate::{ApiError, AppState};
+use fdg_domain::{Actor, Cpr};
 
 /// The session cookie's name.
 pub const COOKIE: &str = "fdg_session";
@@ -48,7 +47,7 @@ pub(crate) fn random_hex(bytes: usize) -> Result<String, ApiError> {
 }
 
 /// Compares two secrets in constant time.
-fn same_secret(a: &str, b: &str) -> bool {
+pub(crate) fn same_secret(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |d, (x, y)| d | (x ^ y)) == 0
 }
@@ -75,6 +74,44 @@ pub struct SessionUser {
 }
 
 impl SessionUser {
+    /// The user's organisation, as the rules and the scoping see it.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            kind: self.session.user.org.kind,
+            code: self.session.user.org.code.clone(),
+        }
+    }
+
+    /// Who acts when a caseworker submits a form or opens a person: their organisation, with
+    /// the user named on every event and in the audit log, for `purpose`.
+    pub fn acting_as(&self, purpose: &str) -> Acting {
+        let u = &self.session.user;
+        Acting {
+            actor: self.actor(),
+            context: fdg_store::WriteContext {
+                agreement: None,
+                acting_person: Some(format!("user:{} {}", u.id, u.name)),
+                on_behalf_of: None,
+            },
+            audit_org: self.actor().label(),
+            credential: format!("user:{}", u.id),
+            audit_person: Some(u.name.clone()),
+            purpose: purpose.into(),
+            agreement: None,
+            test_before_use: false,
+        }
+    }
+
+    /// Who records (purpose: registration).
+    pub fn acting(&self) -> Acting {
+        self.acting_as("registration")
+    }
+
+    /// Who reads (purpose: case handling).
+    pub fn reading(&self) -> Acting {
+        self.acting_as("case handling")
+    }
+
     /// Refuses a form that does not carry the session's CSRF token.
     pub fn check_csrf(&self, token: &str) -> Result<(), ApiError> {
         if same_secret(&self.session.csrf, token) {
@@ -113,53 +150,7 @@ impl FromRequestParts<AppState> for SessionUser {
     }
 }
 
-/// The login form.
-#[derive(Debug, Deserialize)]
-pub struct LoginForm {
-    /// Username.
-    pub username: String,
-    /// Password.
-    pub password: String,
-    /// The login form's CSRF token, also in the [`LOGIN_COOKIE`] cookie.
-    #[serde(default)]
-    pub csrf: String,
-}
-
-/// The login page with a fresh CSRF token, which it also sets as the [`LOGIN_COOKIE`] cookie
-/// (`SameSite=Strict`): a login form posted from another site carries neither.
-pub fn login_form(
-    state: &AppState,
-    headers: &HeaderMap,
-    status: StatusCode,
-    error: Option<&'static str>,
-    username: String,
-) -> Response {
-    let csrf = match random_hex(16) {
-        Ok(c) => c,
-        Err(e) => return e.into_response(),
-    };
-    let page = crate::web::pages::LoginPage {
-        t: crate::web::pages::texts(headers),
-        user: None,
-        error,
-        username,
-        csrf: csrf.clone(),
-        mitid: state.config.staff_oidc.is_some(),
-    };
-    match askama::Template::render(&page) {
-        Ok(body) => {
-            let mut res = (status, axum::response::Html(body)).into_response();
-            res.headers_mut().insert(
-                header::SET_COOKIE,
-                cookie_header(state, LOGIN_COOKIE, &csrf, "/; SameSite=Strict", 3600),
-            );
-            res
-        }
-        Err(e) => ApiError::internal(e).into_response(),
-    }
-}
-
-fn session_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
+pub(crate) fn session_cookie(state: &AppState, value: &str, max_age: i64) -> HeaderValue {
     cookie_header(state, COOKIE, value, "/; SameSite=Strict", max_age)
 }
 
@@ -184,68 +175,6 @@ pub fn cookie_header(
     .unwrap_or_else(|_| HeaderValue::from_static("fdg_invalid=; Max-Age=0"))
 }
 
-/// Checks the password, starts a session and sets its cookie.
-pub async fn login(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    axum::Form(form): axum::Form<LoginForm>,
-) -> Result<Response, ApiError> {
-    // A browser gets the login page again with the error; other clients a problem document.
-    let html = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("text/html"));
-    let page_again = |status: StatusCode, error: &'static str| {
-        login_form(&state, &headers, status, Some(error), form.username.clone())
-    };
-    // Login CSRF: the form must carry the token its page set as a cookie.
-    let posted_here = cookie(&headers, LOGIN_COOKIE)
-        .is_some_and(|c| !form.csrf.is_empty() && same_secret(&c, &form.csrf));
-    if !posted_here {
-        if html {
-            let t = crate::web::pages::texts(&headers);
-            return Ok(page_again(StatusCode::FORBIDDEN, t.login_expired));
-        }
-        return Err(ApiError::Forbidden(Vec::new()));
-    }
-    let username = form.username.trim().to_lowercase();
-    let refused = |html: bool| -> Result<Response, ApiError> {
-        tracing::info!("failed login");
-        if html {
-            let t = crate::web::pages::texts(&headers);
-            return Ok(page_again(StatusCode::UNAUTHORIZED, t.login_failed));
-        }
-        Err(ApiError::LoginFailed)
-    };
-    if username.is_empty() || username.len() > MAX_USERNAME || form.password.len() > MAX_PASSWORD {
-        return refused(html);
-    }
-    // The lockout is a real wait, the same on every node: the wall clock, not the registry's.
-    #[allow(clippy::disallowed_methods)]
-    let now = jiff::Timestamp::now();
-    let window = jiff::SignedDuration::try_from(LOCKOUT).unwrap_or_default();
-    if let Some(until) = state
-        .store
-        .login_attempt(&username, now, window, MAX_FAILURES)
-        .await?
-    {
-        let seconds = u64::try_from(until.duration_since(now).as_secs().max(1)).unwrap_or(1);
-        if html {
-            let t = crate::web::pages::texts(&headers);
-            return Ok(page_again(StatusCode::TOO_MANY_REQUESTS, t.login_locked));
-        }
-        return Err(ApiError::TooManyAttempts(seconds));
-    }
-    let Some(user) = state.store.login(&username, &form.password).await? else {
-        return refused(html);
-    };
-    state.store.login_succeeded(&username).await?;
-    let cookie = start(&state, user.id).await?;
-    let mut res = (StatusCode::SEE_OTHER, [(header::LOCATION, "/")]).into_response();
-    res.headers_mut().insert(header::SET_COOKIE, cookie);
-    Ok(res)
-}
-
 /// Starts a session for the user (who has proved who they are, by password or through the
 /// identity provider) and answers its cookie.
 pub(crate) async fn start(state: &AppState, user_id: i64) -> Result<HeaderValue, ApiError> {
@@ -261,43 +190,52 @@ pub struct CsrfForm {
     pub csrf: String,
 }
 
-/// Ends the session.
-pub async fn logout(
-    State(state): State<AppState>,
-    user: SessionUser,
-    axum::Form(form): axum::Form<CsrfForm>,
-) -> Result<Response, ApiError> {
-    user.check_csrf(&form.csrf)?;
-    state.store.end_session(&user.id).await?;
-    let mut res = (StatusCode::SEE_OTHER, [(header::LOCATION, "/")]).into_response();
-    res.headers_mut()
-        .insert(header::SET_COOKIE, session_cookie(&state, "", 0));
-    Ok(res)
+/// The citizen session cookie.
+pub const CITIZEN_COOKIE: &str = "fdg_citizen";
+
+/// A logged-in citizen.
+#[derive(Debug, Clone)]
+pub struct Citizen {
+    /// Their CPR number.
+    pub cpr: Cpr,
+    /// The session id (from the cookie).
+    pub session: String,
 }
 
-/// Who is logged in, and the CSRF token forms must carry.
-#[derive(Debug, Serialize)]
-pub struct Whoami {
-    /// The user.
-    pub user: User,
-    /// The CSRF token.
-    pub csrf: String,
+impl Citizen {
+    /// The token the citizen's forms carry, derived from the session (the cookie is
+    /// SameSite=Strict as well).
+    pub fn csrf(&self) -> String {
+        use sha2::Digest;
+        sha2::Sha256::digest(format!("csrf:{}", self.session).as_bytes())
+            .iter()
+            .take(16)
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
 }
 
-/// The current session.
-pub async fn whoami(user: SessionUser) -> axum::Json<Whoami> {
-    axum::Json(Whoami {
-        user: user.session.user,
-        csrf: user.session.csrf,
-    })
+impl FromRequestParts<AppState> for Citizen {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let id = cookie(&parts.headers, CITIZEN_COOKIE).ok_or(ApiError::Unauthenticated)?;
+        match state.store.citizen_session(&id, state.clock.now()).await? {
+            Some(cpr) => Ok(Citizen { cpr, session: id }),
+            None => Err(ApiError::Unauthenticated),
+        }
+    }
 }
 
-/// `/login`, `/logout`, `/session`.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/login", post(login))
-        .route("/login/mitid", get(crate::edge::oidc::staff_login))
-        .route("/login/callback", get(crate::edge::oidc::staff_callback))
-        .route("/logout", post(logout))
-        .route("/session", get(whoami))
+/// Starts a citizen's session (one hour) and returns the cookie that carries it.
+pub async fn start_citizen(state: &AppState, cpr: &Cpr) -> Result<HeaderValue, ApiError> {
+    let expires = state.clock.now() + jiff::SignedDuration::from_hours(1);
+    let id = state.store.create_citizen_session(cpr, expires).await?;
+    Ok(cookie_header(
+        state,
+        CITIZEN_COOKIE,
+        &id,
+        "/; SameSite=Strict",
+        3600,
+    ))
 }

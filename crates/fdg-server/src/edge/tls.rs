@@ -13,13 +13,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use sha2::Digest;
 
 use crate::AppState;
-
-/// The peer's client certificate, put on every request of its connection.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClientCertificate {
-    /// SHA-256 of the certificate's DER encoding, lowercase hex.
-    pub fingerprint: String,
-}
+use crate::edge::conn::ClientCertificate;
 
 /// The SHA-256 fingerprint of a DER certificate, lowercase hex (as `fdg agreement
 /// certificate` stores it).

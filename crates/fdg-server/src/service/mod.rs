@@ -2,6 +2,7 @@
 
 pub mod cpr_register;
 pub mod passwords;
+pub mod read;
 pub mod scope;
 pub mod witness;
 pub mod write;

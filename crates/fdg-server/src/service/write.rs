@@ -5,7 +5,6 @@
 //! once. Nothing in this module knows HTTP.
 
 use fdg_domain::{Actor, Command, Cpr, Violation};
-use fdg_store::audit::AuditEntry;
 use fdg_store::{Accepted, Agreement, Idempotency, WriteContext, WriteOutcome, WriteRequest};
 
 use crate::AppState;
@@ -82,6 +81,10 @@ pub struct Failure {
 }
 
 impl Failure {
+    pub(crate) fn new(what: &'static str, cause: fdg_store::StoreError) -> Self {
+        Failure { what, cause }
+    }
+
     /// When the failure is the registry being unavailable for a while (overload, a full or
     /// read-only disk): the caller is told to retry, not that something broke.
     pub fn unavailable(&self) -> Option<fdg_store::Unavailable> {
@@ -197,22 +200,12 @@ pub async fn record(
         Ok(r) => Some(r.accepted().person_id.clone()),
         Err(_) => options.person_id,
     };
-    let entry = AuditEntry {
-        at: state.clock.now(),
-        org: acting.audit_org.clone(),
-        credential: acting.credential.clone(),
-        acting_person: acting.audit_person.clone(),
-        on_behalf_of: acting.context.on_behalf_of.clone(),
-        action: format!("write.{kind}"),
-        person_id,
-        purpose: acting.purpose.clone(),
-        outcome: match &outcome {
-            // Stored, but in the sandbox: the person id names a synthetic person.
-            Ok(_) if in_sandbox(state, acting) => "sandbox",
-            other => audit_word(other),
-        }
-        .to_owned(),
+    let word = match &outcome {
+        // Stored, but in the sandbox: the person id names a synthetic person.
+        Ok(_) if in_sandbox(state, acting) => "sandbox",
+        other => audit_word(other),
     };
+    let entry = acting.audit_entry(state.clock.now(), format!("write.{kind}"), person_id, word);
     let audited = if outcome.is_ok() {
         state.audit.enqueue(vec![entry]).await
     } else {

@@ -13,7 +13,8 @@ use fdg_domain::{OrgKind, Role};
 use serde::Deserialize;
 
 use crate::edge::session::SessionUser;
-use crate::web::pages::{Texts, UserView, texts, user_view};
+use crate::web::i18n::{Texts, texts};
+use crate::web::pages::{UserView, user_view};
 use crate::{ApiError, AppState};
 
 /// One agreement row.
@@ -80,7 +81,7 @@ async fn refused(
 /// no database text reaches a page).
 fn store_refusal(headers: &HeaderMap, e: fdg_store::StoreError) -> Result<String, ApiError> {
     use fdg_store::StoreError as E;
-    let en = texts(headers).lang == "en";
+    let en = texts(headers).en();
     let said = |en_text: String, da_text: String| if en { en_text } else { da_text };
     Ok(match e {
         E::OrgExists(org) => said(
@@ -234,7 +235,7 @@ pub async fn change(
         _ => return Err(ApiError::bad("unknown action", "ukendt handling")),
     };
     if form.reason.trim().is_empty() {
-        let e = if t.lang == "en" {
+        let e = if t.en() {
             "A change of an agreement needs its reason."
         } else {
             "En ændring af en aftale skal begrundes."

@@ -6,55 +6,17 @@
 //! production.
 
 use axum::Router;
-use axum::extract::{FromRequestParts, State};
-use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use fdg_domain::Cpr;
-use fdg_store::audit::AuditEntry;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use serde::Deserialize;
 
+use crate::edge::oidc;
+use crate::edge::session::{CITIZEN_COOKIE, Citizen, start_citizen};
+use crate::service::read::AccessEntry;
 use crate::{ApiError, AppState};
-
-/// The citizen session cookie.
-pub const COOKIE: &str = "fdg_citizen";
-
-/// A logged-in citizen.
-#[derive(Debug, Clone)]
-pub struct Citizen {
-    /// Their CPR number.
-    pub cpr: Cpr,
-    /// The session id (from the cookie).
-    pub session: String,
-}
-
-impl Citizen {
-    /// The token the citizen's forms carry, derived from the session (the cookie is
-    /// SameSite=Strict as well).
-    pub fn csrf(&self) -> String {
-        use sha2::Digest;
-        sha2::Sha256::digest(format!("csrf:{}", self.session).as_bytes())
-            .iter()
-            .take(16)
-            .map(|b| format!("{b:02x}"))
-            .collect()
-    }
-}
-
-impl FromRequestParts<AppState> for Citizen {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let id = crate::edge::session::cookie(&parts.headers, COOKIE)
-            .ok_or(ApiError::Unauthenticated)?;
-        match state.store.citizen_session(&id, state.clock.now()).await? {
-            Some(cpr) => Ok(Citizen { cpr, session: id }),
-            None => Err(ApiError::Unauthenticated),
-        }
-    }
-}
 
 /// The development login form.
 #[derive(Debug, Deserialize)]
@@ -79,36 +41,25 @@ pub async fn dev_login(
     })?;
     let mut res = (StatusCode::SEE_OTHER, [(header::LOCATION, "/borger")]).into_response();
     res.headers_mut()
-        .insert(header::SET_COOKIE, session_cookie(&state, &cpr).await?);
+        .insert(header::SET_COOKIE, start_citizen(&state, &cpr).await?);
     Ok(res)
 }
 
-/// Starts a citizen's session (one hour) and returns the cookie that carries it.
-pub async fn session_cookie(state: &AppState, cpr: &Cpr) -> Result<HeaderValue, ApiError> {
-    let expires = state.clock.now() + jiff::SignedDuration::from_hours(1);
-    let id = state.store.create_citizen_session(cpr, expires).await?;
-    Ok(crate::edge::session::cookie_header(
-        state,
-        COOKIE,
-        &id,
-        "/; SameSite=Strict",
-        3600,
-    ))
+/// GET /borger/login: sends the citizen to the identity provider.
+pub async fn login(State(state): State<AppState>) -> Result<Response, ApiError> {
+    oidc::begin(&state, oidc::oidc(&state)?, &oidc::CITIZEN).await
 }
 
-/// An audit entry for what the citizen did themselves.
-fn citizen_entry(state: &AppState, action: &str, person_id: String, purpose: &str) -> AuditEntry {
-    AuditEntry {
-        at: state.clock.now(),
-        org: "citizen".into(),
-        credential: "citizen".into(),
-        acting_person: None,
-        on_behalf_of: None,
-        action: action.into(),
-        person_id: Some(person_id),
-        purpose: purpose.into(),
-        outcome: "ok".into(),
-    }
+/// GET /borger/callback: starts the citizen's session with the CPR number the ID token names.
+pub async fn callback(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(back): Query<oidc::Callback>,
+) -> Result<Response, ApiError> {
+    let subject = oidc::finish(&state, oidc::oidc(&state)?, &oidc::CITIZEN, &headers, back).await?;
+    let cpr = Cpr::parse(&subject).map_err(|_| ApiError::Unauthenticated)?;
+    let cookie = start_citizen(&state, &cpr).await?;
+    Ok(oidc::moving_on(&state, &oidc::CITIZEN, "/borger", cookie))
 }
 
 /// Ends the citizen's session (a shared computer at the library must not stay logged in).
@@ -124,7 +75,7 @@ pub async fn logout(
     let mut res = (StatusCode::SEE_OTHER, [(header::LOCATION, "/borger")]).into_response();
     res.headers_mut().insert(
         header::SET_COOKIE,
-        crate::edge::session::cookie_header(&state, COOKIE, "", "/; SameSite=Strict", 0),
+        crate::edge::session::cookie_header(&state, CITIZEN_COOKIE, "", "/; SameSite=Strict", 0),
     );
     Ok(res)
 }
@@ -164,74 +115,11 @@ fn plain_purpose(purpose: &str, en: bool) -> String {
     if en { purpose } else { da }.to_owned()
 }
 
-/// One access to the citizen's data, as the citizen sees it.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AccessEntry {
-    pub at: String,
-    /// The organisation (`kind:code`).
-    pub organisation: String,
-    /// What it did: `person.read`, `person.search`, `write.<record>`, `feed.read`, …
-    pub action: String,
-    pub purpose: String,
-    /// `ok`, `denied`, …
-    pub outcome: String,
-}
-
-/// Who has looked at the citizen's data.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AccessLog {
-    /// Newest first.
-    pub entries: Vec<AccessEntry>,
-}
-
-/// Which organisations looked at my data, when and why (newest first, at most 500).
-#[utoipa::path(get, path = "/api/v1/me/access-log", tag = "citizen",
-    responses((status = 200, body = AccessLog), (status = 401, body = crate::edge::error::Problem, content_type = "application/problem+json")))]
-pub async fn access_log(
-    State(state): State<AppState>,
-    citizen: Citizen,
-) -> Result<axum::Json<AccessLog>, ApiError> {
-    let Some(person) = state.store.person_by_cpr(&citizen.cpr).await? else {
-        return Ok(axum::Json(AccessLog {
-            entries: Vec::new(),
-        }));
-    };
-    let entries = state
-        .audit
-        .for_person(&person.person_id, 500)
-        .await
-        .map_err(ApiError::internal)?;
-    // The citizen's own look is recorded too.
-    state
-        .audit
-        .append(vec![citizen_entry(
-            &state,
-            "me.access-log",
-            person.person_id,
-            "the citizen's own insight",
-        )])
-        .await
-        .map_err(ApiError::internal)?;
-    Ok(axum::Json(AccessLog {
-        entries: entries
-            .into_iter()
-            .filter(|e| e.entry.org != "citizen")
-            .map(|e| AccessEntry {
-                at: e.entry.at.to_string(),
-                organisation: e.entry.org,
-                action: e.entry.action,
-                purpose: e.entry.purpose,
-                outcome: e.entry.outcome,
-            })
-            .collect(),
-    }))
-}
-
 /// The citizen's page.
 #[derive(askama::Template)]
 #[template(path = "citizen.html")]
 pub struct CitizenPage {
-    pub t: &'static crate::web::pages::Texts,
+    pub t: &'static crate::web::i18n::Texts,
     /// No caseworker here.
     pub user: Option<crate::web::pages::UserView>,
     /// A message after an action.
@@ -297,8 +185,8 @@ async fn citizen_page(
     citizen: Option<&Citizen>,
     errors: Vec<String>,
 ) -> Result<Response, ApiError> {
-    let t = crate::web::pages::texts(headers);
-    let en = t.lang == "en";
+    let t = crate::web::i18n::texts(headers);
+    let en = t.en();
     let mut page = CitizenPage {
         t,
         user: None,
@@ -381,7 +269,7 @@ async fn citizen_page(
             .collect();
         state
             .audit
-            .append(vec![citizen_entry(
+            .append(vec![crate::service::read::citizen_entry(
                 state,
                 "me.read",
                 p.person_id,
@@ -525,7 +413,7 @@ async fn citizen_write(
         agreement: None,
         test_before_use: false,
     };
-    let en = crate::web::pages::texts(headers).lang == "en";
+    let en = crate::web::i18n::texts(headers).en();
     match crate::service::write::record(state, &acting, command, Default::default()).await? {
         Ok(_) => Ok(Redirect::to("/borger").into_response()),
         Err(crate::service::write::Refusal::Rejected(v)) => {
@@ -546,7 +434,7 @@ async fn citizen_write(
     }
 }
 
-/// `/borger` and its forms, the citizen's login, and `/api/v1/me/access-log`.
+/// `/borger` and its forms, and the citizen's login.
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/borger", get(borger))
@@ -554,7 +442,6 @@ pub fn routes() -> Router<AppState> {
         .route("/borger/register", post(self_register))
         .route("/borger/deregister", post(self_deregister))
         .route("/borger/logout", post(logout))
-        .route("/borger/login", get(crate::edge::oidc::login))
-        .route("/borger/callback", get(crate::edge::oidc::callback))
-        .route("/api/v1/me/access-log", get(access_log))
+        .route("/borger/login", get(login))
+        .route("/borger/callback", get(callback))
 }

@@ -18,7 +18,8 @@ use fdg_domain::command::{
 use fdg_domain::{Command, ListName, Violation};
 
 use crate::edge::session::SessionUser;
-use crate::web::pages::{Texts, UserView, texts};
+use crate::web::i18n::{Texts, texts};
+use crate::web::pages::UserView;
 use crate::{ApiError, AppState};
 
 /// One field as rendered.
@@ -244,7 +245,7 @@ fn build(
     values: &HashMap<String, String>,
     violations: &[Violation],
 ) -> (Vec<Field>, Vec<SummaryLine>) {
-    let en = t.lang == "en";
+    let en = t.en();
     let today = state.clock.today();
     let message = |v: &Violation| {
         if en {
@@ -1182,7 +1183,7 @@ fn page(
     violations: &[Violation],
 ) -> FormPage {
     let t = texts(headers);
-    let en = t.lang == "en";
+    let en = t.en();
     let (fields, summary) = build(state, t, def.specs, values, violations);
     FormPage {
         t,
@@ -1258,9 +1259,7 @@ async fn record(
         person_id: target.fact.as_ref().map(|f| f.person.clone()),
         ..Default::default()
     };
-    match crate::service::write::record(&state, &crate::web::pages::acting(&user), command, options)
-        .await?
-    {
+    match crate::service::write::record(&state, &user.acting(), command, options).await? {
         Ok(recorded) => Ok(
             Redirect::to(&format!("/persons/{}", recorded.accepted().person_id)).into_response(),
         ),
