@@ -289,6 +289,40 @@ pub enum Replacement {
     OtherActorAssignment(AssignOtherActor),
 }
 
+impl Replacement {
+    /// The command this replacement records in place of the fact.
+    pub fn command(&self) -> Command {
+        match self.clone() {
+            Replacement::JobseekerRegistration(c) => Command::Register(c),
+            Replacement::JobseekerDeregistration(c) => Command::Deregister(c),
+            Replacement::FirstContact(c) => Command::FirstContact(c),
+            Replacement::BenefitCessation(c) => Command::Cessation(c),
+            Replacement::PeriodicCondition(c) => Command::StartCondition(c),
+            Replacement::ContactInterview(c) => Command::Interview(c),
+            Replacement::OtherActorAssignment(c) => Command::AssignOtherActor(c),
+        }
+    }
+}
+
+impl TryFrom<Command> for Replacement {
+    type Error = Command;
+
+    /// The replacement a command makes in a correction; a command of a kind no correction
+    /// can record (a correction, the end of a condition, a hand-over) is given back.
+    fn try_from(command: Command) -> Result<Self, Command> {
+        Ok(match command {
+            Command::Register(c) => Replacement::JobseekerRegistration(c),
+            Command::Deregister(c) => Replacement::JobseekerDeregistration(c),
+            Command::FirstContact(c) => Replacement::FirstContact(c),
+            Command::Cessation(c) => Replacement::BenefitCessation(c),
+            Command::StartCondition(c) => Replacement::PeriodicCondition(c),
+            Command::Interview(c) => Replacement::ContactInterview(c),
+            Command::AssignOtherActor(c) => Replacement::OtherActorAssignment(c),
+            other => return Err(other),
+        })
+    }
+}
+
 /// Correct a recorded fact: annul it, or replace it. The original is kept and the correction
 /// names it and why (rettelse).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -393,5 +427,22 @@ mod tests {
         let shown = format!("{c:?}");
         assert!(!shown.contains("070761"), "{shown}");
         assert!(shown.contains("jobseeker_registration"));
+    }
+
+    #[test]
+    fn a_replacement_records_the_command_it_was_made_from() {
+        let register = Command::Register(RegisterJobSeeker {
+            cpr: "070761-4285".into(),
+            ..Default::default()
+        });
+        let replacement = Replacement::try_from(register.clone()).expect("replaceable");
+        assert!(matches!(replacement, Replacement::JobseekerRegistration(_)));
+        assert_eq!(replacement.command(), register);
+        // A correction cannot replace a fact with another correction.
+        let correct = Command::Correct {
+            fact: 1,
+            body: Correct::default(),
+        };
+        assert!(Replacement::try_from(correct).is_err());
     }
 }

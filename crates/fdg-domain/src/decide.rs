@@ -1264,42 +1264,34 @@ impl<'a> Decider<'a> {
             }
             i += 1;
         }
-        let replacement = body.replacement.as_ref().map(|r| match r {
-            Replacement::JobseekerRegistration(c) => (
-                matches!(fact.event, Event::JobSeekerRegistered { .. }),
-                Some(c.cpr.as_str()),
-                Command::Register(c.clone()),
-            ),
-            Replacement::JobseekerDeregistration(c) => (
-                matches!(fact.event, Event::JobSeekerDeregistered { .. }),
-                Some(c.cpr.as_str()),
-                Command::Deregister(c.clone()),
-            ),
-            Replacement::FirstContact(c) => (
-                matches!(fact.event, Event::FirstContactRecorded { .. }),
-                Some(c.cpr.as_str()),
-                Command::FirstContact(c.clone()),
-            ),
-            Replacement::BenefitCessation(c) => (
-                matches!(fact.event, Event::CashBenefitCeased { .. }),
-                Some(c.cpr.as_str()),
-                Command::Cessation(c.clone()),
-            ),
-            Replacement::PeriodicCondition(c) => (
-                matches!(fact.event, Event::PeriodicConditionStarted { .. }),
-                Some(c.cpr.as_str()),
-                Command::StartCondition(c.clone()),
-            ),
-            Replacement::OtherActorAssignment(c) => (
-                matches!(fact.event, Event::OtherActorAssigned { .. }),
-                Some(c.cpr.as_str()),
-                Command::AssignOtherActor(c.clone()),
-            ),
-            Replacement::ContactInterview(c) => (
-                matches!(fact.event, Event::ContactInterviewRecorded { .. }),
-                Some(c.cpr.as_str()),
-                Command::Interview(c.clone()),
-            ),
+        let replacement = body.replacement.as_ref().map(|r| {
+            let cmd = r.command();
+            let same_kind = matches!(
+                (r, &fact.event),
+                (
+                    Replacement::JobseekerRegistration(_),
+                    Event::JobSeekerRegistered { .. }
+                ) | (
+                    Replacement::JobseekerDeregistration(_),
+                    Event::JobSeekerDeregistered { .. }
+                ) | (
+                    Replacement::FirstContact(_),
+                    Event::FirstContactRecorded { .. }
+                ) | (
+                    Replacement::BenefitCessation(_),
+                    Event::CashBenefitCeased { .. }
+                ) | (
+                    Replacement::PeriodicCondition(_),
+                    Event::PeriodicConditionStarted { .. }
+                ) | (
+                    Replacement::OtherActorAssignment(_),
+                    Event::OtherActorAssigned { .. }
+                ) | (
+                    Replacement::ContactInterview(_),
+                    Event::ContactInterviewRecorded { .. }
+                )
+            );
+            (same_kind, cmd)
         });
         let Some(reason) = reason else { return };
         self.events.push(Event::FactCorrected {
@@ -1308,8 +1300,9 @@ impl<'a> Decider<'a> {
             annulled,
             replaced: replacement.is_some(),
         });
-        if let Some((same_kind, cpr, cmd)) = replacement {
-            let same_person = cpr
+        if let Some((same_kind, cmd)) = replacement {
+            let same_person = cmd
+                .cpr()
                 .and_then(|c| Cpr::parse(c).ok())
                 .is_some_and(|c| Some(&c) == self.state.cpr.as_ref());
             if !same_kind || !same_person {

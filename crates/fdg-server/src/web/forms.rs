@@ -855,18 +855,12 @@ fn replacing(
     fact: Option<&Fact>,
     build: fn(&Values, Option<&Fact>) -> Result<Command, Vec<Violation>>,
 ) -> Result<Command, Vec<Violation>> {
-    let replacement = match build(values, None)? {
-        Command::Register(c) => Replacement::JobseekerRegistration(c),
-        Command::Deregister(c) => Replacement::JobseekerDeregistration(c),
-        Command::StartCondition(c) => Replacement::PeriodicCondition(c),
-        Command::Cessation(c) => Replacement::BenefitCessation(c),
-        _ => {
-            return Err(vec![Violation::new(
-                &fdg_domain::rules::CORRECTION_WRONG_TYPE,
-                "replacement",
-            )]);
-        }
-    };
+    let replacement = Replacement::try_from(build(values, None)?).map_err(|_| {
+        vec![Violation::new(
+            &fdg_domain::rules::CORRECTION_WRONG_TYPE,
+            "replacement",
+        )]
+    })?;
     Ok(Command::Correct {
         fact: fact.map_or(0, |f| f.number),
         body: Correct {
