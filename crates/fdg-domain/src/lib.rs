@@ -8,7 +8,8 @@
 //! Every rule is in [`rules`] with its stable id, provision and Danish and English messages.
 //!
 //! ## Layout
-//! - [`cpr`]: the CPR number, parsed once.
+//! - [`cpr`]: the CPR number, parsed once; [`ids`]: person ids, fact ids, idempotency keys and
+//!   organisation labels, parsed once.
 //! - [`codes`]: versioned code lists, shipped as CSV and replaceable; [`codes_const`] names the
 //!   few codes rules refer to.
 //! - [`command`], [`event`], [`state`]: inputs, facts and the folded person.
@@ -23,6 +24,7 @@ pub mod command;
 pub mod cpr;
 pub mod decide;
 pub mod event;
+pub mod ids;
 pub mod rules;
 pub mod state;
 pub mod supervision;
@@ -35,5 +37,6 @@ pub use command::Command;
 pub use cpr::{Cpr, CprError};
 pub use decide::{Context, Decision, decide};
 pub use event::Event;
+pub use ids::{FactId, IdempotencyKey, PersonId};
 pub use rules::{Rule, RuleKind, Violation};
 pub use state::{EventMeta, PersonState};

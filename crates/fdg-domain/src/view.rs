@@ -15,23 +15,6 @@ pub fn fact_id(person_id: &str, n: u64) -> String {
     format!("{person_id}.{n}")
 }
 
-/// Whether `id` can be a person id at all: 1 to 64 ASCII letters, digits, `-` or `_` (the
-/// registry's ids are `p` and hex digits). Anything else names no person — it is answered as
-/// unknown and never sent to a database.
-pub fn is_person_id(id: &str) -> bool {
-    (1..=64).contains(&id.len())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
-/// Splits an external fact id into person id and fact number.
-pub fn parse_fact_id(id: &str) -> Option<(&str, u64)> {
-    let (p, n) = id.rsplit_once('.')?;
-    let n: u64 = n.parse().ok()?;
-    (is_person_id(p) && n > 0).then_some((p, n))
-}
-
 /// Who recorded a fact and when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

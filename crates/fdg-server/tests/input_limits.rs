@@ -105,3 +105,53 @@ async fn over_long_names_and_notes_are_refused_by_rule_and_nothing_is_stored() {
     .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
 }
+
+#[tokio::test]
+async fn the_organisation_acted_for_must_be_one_and_is_recorded_as_parsed() {
+    let db = TestDatabase::new("on-behalf-of").unwrap();
+    let (state, store) = common::app_state(&db, ServerConfig::default());
+    let token = common::org_token(&store, OrgKind::StateJobcenter, "STAT").await;
+    let audit = state.audit.clone();
+    let router = fdg_server::router(state);
+    let body = json!({
+        "cpr": "070761-4285", "name": "Jens Hansen", "registration_date": "2026-11-27",
+        "benefit_category": "a_dagpenge", "unemployment_degree": "fuld",
+        "job_titles": ["4110"], "unemployment_fund": "001"
+    });
+    let with = |label: &str| {
+        let mut req = bearer(&token, "/api/v1/jobseeker-registrations", Some(&body));
+        req.headers_mut()
+            .insert("x-on-behalf-of", label.parse().unwrap());
+        req
+    };
+    // Text that names no organisation is refused before anything is decided or stored.
+    for bad in ["the town hall", "municipal-jobcenter:", "kommune:101"] {
+        let r = call(&router, with(bad)).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{bad}: {}", r.text);
+        assert!(
+            r.body["detail_da"].as_str().unwrap().contains("art:kode"),
+            "{}",
+            r.text
+        );
+    }
+    let cpr = fdg_domain::Cpr::parse("070761-4285").unwrap();
+    assert!(store.person_by_cpr(&cpr).await.unwrap().is_none());
+    let r = call(&router, with("municipal-jobcenter:101")).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    // An accepted write's audit entry is queued before the answer: wait for it to be written.
+    let mut entries = Vec::new();
+    for _ in 0..200 {
+        entries = audit
+            .for_person(r.body["person_id"].as_str().unwrap(), 10)
+            .await
+            .unwrap();
+        if !entries.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(
+        entries[0].entry.on_behalf_of.as_deref(),
+        Some("municipal-jobcenter:101")
+    );
+}

@@ -550,7 +550,7 @@ fn check(rows: &[Row], start_seq: i64, start_hash: &[u8]) -> Vec<ChainProblem> {
 /// PostgreSQL refuses, and which would fail every entry of the batch with it).
 fn storable(mut e: AuditEntry) -> AuditEntry {
     if let Some(id) = e.person_id.as_mut()
-        && !fdg_domain::view::is_person_id(id)
+        && !fdg_domain::ids::is_person_id(id)
     {
         *id = id.escape_default().take(64).collect();
     }

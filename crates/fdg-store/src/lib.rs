@@ -81,7 +81,7 @@ pub struct WriteRequest {
     /// Who acts.
     pub actor: Actor,
     /// The person, for commands that name a fact instead of a CPR number.
-    pub person_id: Option<String>,
+    pub person_id: Option<fdg_domain::PersonId>,
     /// If-Match: the person's stream version the caller last saw.
     pub expected_version: Option<u64>,
     /// Idempotency key and the hash of the request it came with.
@@ -117,7 +117,7 @@ pub struct Idempotency {
     /// Scope (the calling organisation or agreement).
     pub scope: String,
     /// The client's key.
-    pub key: String,
+    pub key: fdg_domain::IdempotencyKey,
     /// SHA-256 of the request (method, path and body).
     pub request_hash: [u8; 32],
 }

@@ -146,8 +146,7 @@ pub(crate) fn names(req: &WriteRequest) -> Names<'_> {
         (None, _) if req.dry_run => Names::Unknown,
         (Some(_), _) if req.dry_run => Names::Nobody,
         (Some(text), _) => Cpr::parse(text).map_or(Names::Nobody, |c| Names::Cpr(c.digits())),
-        // An id that cannot name a person names none (and never reaches the database).
-        (None, Some(id)) if fdg_domain::view::is_person_id(id) => Names::Id(id),
+        (None, Some(id)) => Names::Id(id.as_str()),
         (None, _) => Names::Unknown,
     }
 }
@@ -164,7 +163,7 @@ pub(crate) fn process(
     let nothing = |o| Ok((o, PersonDelta::new()));
     // A dry run (test agreement) neither replays a stored answer nor stores one.
     if let Some(idem) = req.idempotency.as_ref().filter(|_| !req.dry_run)
-        && let Some((hash, outcome)) = tx.idempotent(&idem.scope, &idem.key)?
+        && let Some((hash, outcome)) = tx.idempotent(&idem.scope, idem.key.as_str())?
     {
         if hash != idem.request_hash {
             return nothing(WriteOutcome::IdempotencyMismatch);
@@ -454,7 +453,13 @@ impl WriteTx for DbTx<'_> {
         self.0.execute(
             "INSERT INTO idempotency (scope, key, request_hash, outcome, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5)",
-            crate::sql::args![&idem.scope, &idem.key, &idem.request_hash[..], outcome, at],
+            crate::sql::args![
+                &idem.scope,
+                idem.key.as_str(),
+                &idem.request_hash[..],
+                outcome,
+                at
+            ],
         )?;
         Ok(())
     }

@@ -189,7 +189,7 @@ impl<B: Backend> Store for Registry<B> {
     }
 
     fn person<'a>(&'a self, person_id: &'a str) -> BoxFut<'a, Result<Option<PersonRecord>>> {
-        if !fdg_domain::view::is_person_id(person_id) {
+        if !fdg_domain::ids::is_person_id(person_id) {
             return Box::pin(async { Ok(None) });
         }
         let id = person_id.to_owned();
@@ -210,7 +210,7 @@ impl<B: Backend> Store for Registry<B> {
     }
 
     fn person_events<'a>(&'a self, person_id: &'a str) -> BoxFut<'a, Result<Vec<StoredEvent>>> {
-        if !fdg_domain::view::is_person_id(person_id) {
+        if !fdg_domain::ids::is_person_id(person_id) {
             return Box::pin(async { Ok(Vec::new()) });
         }
         let id = person_id.to_owned();

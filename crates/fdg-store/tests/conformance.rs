@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use fdg_domain::command::*;
-use fdg_domain::{Actor, CodeLists, Command, OrgKind};
+use fdg_domain::{Actor, CodeLists, Command, IdempotencyKey, OrgKind, PersonId};
 use fdg_store::testing::TestDatabase;
 use fdg_store::{FixedClock, Idempotency, Store, StoreContext, WriteOutcome, WriteRequest};
 use proptest::prelude::*;
@@ -223,7 +223,7 @@ async fn an_idempotent_retry_replays_and_a_reused_key_is_detected() {
     let b = backend();
     let idem = |hash: u8| Idempotency {
         scope: "org:1".into(),
-        key: "k-1".into(),
+        key: IdempotencyKey::parse("k-1").unwrap(),
         request_hash: [hash; 32],
     };
     let mut r = req(register(&cpr(2), "2026-11-02"), state());
@@ -278,7 +278,7 @@ async fn commands_decided_together_see_what_the_earlier_ones_wrote() {
     let mut r = req(register(&cpr(40), "2026-11-02"), state());
     r.idempotency = Some(Idempotency {
         scope: "org:1".into(),
-        key: "together".into(),
+        key: IdempotencyKey::parse("together").unwrap(),
         request_hash: [7; 32],
     });
     let answers = all_at_once(&b.store, vec![r; 16]).await;
@@ -369,8 +369,8 @@ async fn a_command_the_database_refuses_does_not_refuse_its_neighbours() {
             let mut r = req(register(&cpr(60 + i), "2026-11-02"), state());
             if i == 11 {
                 r.idempotency = Some(Idempotency {
-                    scope: "org:1".into(),
-                    key: "nul\0byte".into(),
+                    scope: "org:nul\0byte".into(),
+                    key: IdempotencyKey::parse("k-11").unwrap(),
                     request_hash: [1; 32],
                 });
             }
@@ -405,6 +405,10 @@ async fn an_id_that_cannot_name_a_person_is_unknown_and_never_reaches_the_databa
     for id in ["p\0", "", "../p1", &"p".repeat(65)] {
         assert!(b.store.person(id).await.unwrap().is_none(), "{id:?}");
         assert!(b.store.person_events(id).await.unwrap().is_empty());
+        // A write cannot even name it: a person id is parsed before it is one.
+        assert!(PersonId::parse(id).is_none(), "{id:?}");
+    }
+    {
         let mut r = req(
             Command::EndCondition {
                 condition: 1,
@@ -415,7 +419,7 @@ async fn an_id_that_cannot_name_a_person_is_unknown_and_never_reaches_the_databa
             },
             state(),
         );
-        r.person_id = Some(id.to_owned());
+        r.person_id = PersonId::parse("pnobody");
         // With a neighbour in the same batch, which it must not spoil.
         let answers = all_at_once(
             &b.store,
@@ -671,7 +675,7 @@ fn to_request(s: &Step, last_fact: &BTreeMap<usize, (String, u64)>) -> Option<Wr
                 },
                 municipality(),
             );
-            r.person_id = Some(person_id.clone());
+            r.person_id = PersonId::parse(person_id);
             r
         }
     })

@@ -9,6 +9,8 @@ use fdg_domain::{Cpr, CprError, Violation, rules};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use fdg_domain::PersonId;
+
 use crate::edge::auth::Caller;
 use crate::edge::json::JsonBody;
 use crate::service::read::{self, AsOf, Lookup, Read, may_read};
@@ -136,13 +138,8 @@ pub async fn person(
             )
         })?;
     let as_of = AsOf { known_at, valid_at };
-    let read = read::person(
-        &state,
-        &acting,
-        "person.read",
-        Lookup::Id(&person_id),
-        as_of,
-    );
+    let id = PersonId::parse(&person_id);
+    let read = read::person(&state, &acting, "person.read", Lookup::id(&id), as_of);
     person_response(read.await??)
 }
 
@@ -180,11 +177,12 @@ pub async fn history(
 ) -> Result<axum::Json<Vec<HistoryEntry>>, ApiError> {
     let acting = caller.reading();
     may_read(&state, &acting, "persons", "person.history").await??;
+    let id = PersonId::parse(&person_id);
     let read = read::person(
         &state,
         &acting,
         "person.history",
-        Lookup::Id(&person_id),
+        Lookup::id(&id),
         AsOf::default(),
     )
     .await??;

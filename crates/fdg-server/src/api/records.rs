@@ -9,8 +9,9 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use fdg_domain::command::*;
-use fdg_domain::view::{fact_id, parse_fact_id};
+use fdg_domain::view::fact_id;
 use fdg_domain::{Command, Violation, rules};
+use fdg_domain::{FactId, IdempotencyKey, PersonId};
 use fdg_store::Accepted;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -96,22 +97,21 @@ fn accepted_response(a: Accepted, replayed: bool, sandbox: bool) -> Response {
     res
 }
 
-fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<IdempotencyKey>, ApiError> {
     let Some(v) = headers.get("idempotency-key") else {
         return Ok(None);
     };
     let key = v
         .to_str()
         .ok()
-        .map(|s| s.trim().trim_matches('"'))
-        .filter(|s| !s.is_empty() && s.len() <= 255)
+        .and_then(IdempotencyKey::parse)
         .ok_or_else(|| {
             ApiError::bad(
                 "Idempotency-Key must be 1–255 visible ASCII characters",
                 "Idempotency-Key skal være 1–255 synlige ASCII-tegn",
             )
         })?;
-    Ok(Some(key.to_owned()))
+    Ok(Some(key))
 }
 
 fn if_match(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
@@ -136,7 +136,7 @@ async fn write(
     caller: &Caller,
     headers: &HeaderMap,
     command: Command,
-    person_id: Option<String>,
+    person_id: Option<PersonId>,
     hash: [u8; 32],
 ) -> Result<Response, ApiError> {
     let options = crate::service::write::WriteOptions {
@@ -290,20 +290,13 @@ pub async fn end_condition(
     headers: HeaderMap,
     body: JsonBody<EndPeriodicCondition>,
 ) -> Result<Response, ApiError> {
-    let (person, n) = parse_fact_id(&id).ok_or(ApiError::NotFound)?;
+    let fact = FactId::parse(&id).ok_or(ApiError::NotFound)?;
     let cmd = Command::EndCondition {
-        condition: n,
+        condition: fact.number(),
         body: body.value,
     };
-    write(
-        &state,
-        &caller,
-        &headers,
-        cmd,
-        Some(person.to_owned()),
-        body.hash,
-    )
-    .await
+    let person = Some(fact.person().clone());
+    write(&state, &caller, &headers, cmd, person, body.hash).await
 }
 
 /// Record a contact interview with the § 9 fields. A match category that moves a cash-benefit
@@ -341,13 +334,13 @@ pub async fn correct(
     headers: HeaderMap,
     body: JsonBody<Correct>,
 ) -> Result<Response, ApiError> {
-    let (person, n) = parse_fact_id(&body.value.fact_id).ok_or(ApiError::NotFound)?;
-    let person = person.to_owned();
+    let fact = FactId::parse(&body.value.fact_id).ok_or(ApiError::NotFound)?;
     let cmd = Command::Correct {
-        fact: n,
+        fact: fact.number(),
         body: body.value,
     };
-    write(&state, &caller, &headers, cmd, Some(person), body.hash).await
+    let person = Some(fact.person().clone());
+    write(&state, &caller, &headers, cmd, person, body.hash).await
 }
 
 /// Assign a person to an other actor for a period (§ 2, stk. 5); the actor may then see the
@@ -391,13 +384,14 @@ pub async fn hand_over(
     headers: HeaderMap,
     body: JsonBody<HandOverPerson>,
 ) -> Result<Response, ApiError> {
-    let person = body.value.person_id.clone();
+    // An id that names nobody is answered (and audited) as an unknown person.
+    let person = PersonId::parse(&body.value.person_id);
     write(
         &state,
         &caller,
         &headers,
         Command::HandOver(body.value),
-        Some(person),
+        person,
         body.hash,
     )
     .await

@@ -134,6 +134,20 @@ impl Caller {
     }
 }
 
+/// The organisation acted for (`X-On-Behalf-Of`), parsed as the `kind:code` label it must be.
+fn on_behalf_of(headers: &axum::http::HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(text) = header_text(headers, "x-on-behalf-of", 100)? else {
+        return Ok(None);
+    };
+    match fdg_domain::Actor::parse_label(&text) {
+        Some(actor) => Ok(Some(actor.label())),
+        None => Err(ApiError::bad(
+            "X-On-Behalf-Of must name an organisation as kind:code, e.g. municipal-jobcenter:101",
+            "X-On-Behalf-Of skal navngive en organisation som art:kode, fx municipal-jobcenter:101",
+        )),
+    }
+}
+
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
@@ -178,7 +192,7 @@ impl FromRequestParts<AppState> for Caller {
         let caller = Caller {
             principal,
             acting_person,
-            on_behalf_of: header_text(&parts.headers, "x-on-behalf-of", 100)?,
+            on_behalf_of: on_behalf_of(&parts.headers)?,
             purpose: header_text(&parts.headers, "x-purpose", 200)?,
         };
         if let Some(refusal) = refusal {

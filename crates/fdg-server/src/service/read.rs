@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use fdg_domain::{Cpr, OrgKind, Visibility};
+use fdg_domain::{Cpr, OrgKind, PersonId, Visibility};
 use fdg_store::audit::AuditEntry;
 use fdg_store::{PersonRecord, Store};
 use jiff::Timestamp;
@@ -20,9 +20,18 @@ use crate::service::write::{Acting, Failure};
 #[derive(Debug, Clone, Copy)]
 pub enum Lookup<'a> {
     /// By the opaque person id.
-    Id(&'a str),
+    Id(&'a PersonId),
+    /// By text that cannot be a person id: nobody is found (and the read is audited so).
+    Nobody,
     /// By CPR number (a search; the number is in no URL and no log).
     Cpr(&'a Cpr),
+}
+
+impl<'a> Lookup<'a> {
+    /// The person an id from a URL names: [`Lookup::Nobody`] when it cannot be one.
+    pub fn id(parsed: &'a Option<PersonId>) -> Lookup<'a> {
+        parsed.as_ref().map_or(Lookup::Nobody, Lookup::Id)
+    }
 }
 
 /// Read as of a moment and a day (both optional): what the registry knew at `known_at`
@@ -147,8 +156,9 @@ pub async fn person(
         )));
     };
     let found = match lookup {
-        Lookup::Id(id) => store.person(id).await,
+        Lookup::Id(id) => store.person(id.as_str()).await,
         Lookup::Cpr(cpr) => store.person_by_cpr(cpr).await,
+        Lookup::Nobody => Ok(None),
     }
     .map_err(|cause| Failure::new("store", cause))?;
     let found = match found {

@@ -4,7 +4,7 @@
 //! [`Refusal`] back; deciding, auditing and the audit word of each outcome happen here,
 //! once. Nothing in this module knows HTTP.
 
-use fdg_domain::{Actor, Command, Cpr, Violation};
+use fdg_domain::{Actor, Command, Cpr, IdempotencyKey, PersonId, Violation};
 use fdg_store::{Accepted, Agreement, Idempotency, WriteContext, WriteOutcome, WriteRequest};
 
 use crate::AppState;
@@ -38,11 +38,11 @@ pub struct Acting {
 #[derive(Debug, Clone, Default)]
 pub struct WriteOptions {
     /// The person, for commands that name a fact instead of a CPR number.
-    pub person_id: Option<String>,
+    pub person_id: Option<PersonId>,
     /// If-Match: the person's version the caller last saw.
     pub expected_version: Option<u64>,
     /// An idempotency key and the hash of the request it came with.
-    pub idempotency: Option<(String, [u8; 32])>,
+    pub idempotency: Option<(IdempotencyKey, [u8; 32])>,
 }
 
 /// A command that was recorded (or, in a dry run, would have been).
@@ -198,7 +198,7 @@ pub async fn record(
     };
     let person_id = match &outcome {
         Ok(r) => Some(r.accepted().person_id.clone()),
-        Err(_) => options.person_id,
+        Err(_) => options.person_id.map(|p| p.as_str().to_owned()),
     };
     let word = match &outcome {
         // Stored, but in the sandbox: the person id names a synthetic person.

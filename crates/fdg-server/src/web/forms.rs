@@ -1092,7 +1092,7 @@ pub struct Fact {
     /// Its id, `<person id>.<number>`.
     id: String,
     /// The person's id.
-    person: String,
+    person: fdg_domain::PersonId,
     /// Its number in the person's stream.
     number: u64,
 }
@@ -1115,13 +1115,13 @@ impl Target {
 
     /// A form about the fact with this id (its path names `{fact_id}`).
     fn fact(def: &FormDef, fact_id: &str) -> Option<Target> {
-        let (person, number) = fdg_domain::view::parse_fact_id(fact_id)?;
+        let parsed = fdg_domain::FactId::parse(fact_id)?;
         Some(Target {
             action: def.path.replace("{fact_id}", fact_id),
             fact: Some(Fact {
-                id: fact_id.to_owned(),
-                person: person.to_owned(),
-                number,
+                id: parsed.to_string(),
+                person: parsed.person().clone(),
+                number: parsed.number(),
             }),
             about: None,
         })
@@ -1138,7 +1138,7 @@ impl Target {
         let Some(fact) = &self.fact else {
             return Ok(());
         };
-        let o = crate::web::pages::read_overview(state, user, &fact.person).await?;
+        let o = crate::web::pages::read_overview(state, user, fact.person.as_str()).await?;
         self.describe_from(state, texts(headers), &o)
     }
 
@@ -1287,7 +1287,7 @@ async fn edit_show(
     let person = target
         .fact
         .as_ref()
-        .map(|f| f.person.clone())
+        .map(|f| f.person.as_str().to_owned())
         .unwrap_or_default();
     let o = crate::web::pages::read_overview(&state, &user, &person).await?;
     let (def, values) = edit_form(&o, &fact_id).ok_or(ApiError::NotFound)?;
@@ -1314,7 +1314,7 @@ async fn edit_record(
     let person = target
         .fact
         .as_ref()
-        .map(|f| f.person.clone())
+        .map(|f| f.person.as_str().to_owned())
         .unwrap_or_default();
     let o = crate::web::pages::read_overview(&state, &user, &person).await?;
     let (def, _) = edit_form(&o, &fact_id).ok_or(ApiError::NotFound)?;

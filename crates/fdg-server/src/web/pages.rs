@@ -225,11 +225,12 @@ pub async fn read_overview(
     user: &SessionUser,
     person_id: &str,
 ) -> Result<PersonOverview, ApiError> {
+    let id = fdg_domain::PersonId::parse(person_id);
     let read = crate::service::read::person(
         state,
         &user.reading(),
         "person.read",
-        Lookup::Id(person_id),
+        Lookup::id(&id),
         AsOf::default(),
     )
     .await??;

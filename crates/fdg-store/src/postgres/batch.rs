@@ -109,7 +109,7 @@ impl Batching<PgDb> for ReadAhead {
             }
             if let Some(idem) = req.idempotency.as_ref().filter(|_| !req.dry_run) {
                 scopes.push(idem.scope.clone());
-                keys.push(idem.key.clone());
+                keys.push(idem.key.as_str().to_owned());
             }
         }
         let mut by_cpr: HashMap<String, Found> = cprs.iter().map(|c| (c.clone(), None)).collect();
@@ -215,7 +215,7 @@ impl WriteTx for Batch<'_> {
     fn save_idempotent(&mut self, idem: &Idempotency, outcome: &str, at: &str) -> Result<()> {
         self.command.answers.push(HeldAnswer {
             scope: idem.scope.clone(),
-            key: idem.key.clone(),
+            key: idem.key.as_str().to_owned(),
             request_hash: idem.request_hash.to_vec(),
             outcome: outcome.to_owned(),
             created_at: at.to_owned(),
