@@ -2,6 +2,8 @@
 //! backend under test (`FDG_TEST_BACKEND`), with the shipped code lists and the clock fixed at
 //! 2026-11-27 10:00 UTC.
 
+pub mod app;
+
 use std::sync::Arc;
 
 use fdg_domain::CodeLists;
