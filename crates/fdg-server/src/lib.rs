@@ -16,8 +16,8 @@
 //!   - `service::cpr_register`: where municipalities of residence come from.
 //!   - `service::passwords`: what makes a password too weak.
 //!   - `service::witness`: signed checkpoints of the audit chain.
-//! - `report` — supervision reports as data and files, with no HTTP in it: the model and
-//!   CSV (`report`), `report::xlsx` (workbooks), `report::chart` (inline SVG charts).
+//! - `report` — supervision reports as data and files, with no HTTP in it: the model
+//!   (`report`), `report::csv`, `report::xlsx` (workbooks), `report::chart` (inline SVG charts).
 //! - `edge` — HTTP in and out:
 //!   - `edge::auth`: bearer-token (and client-certificate) authentication of connected systems.
 //!   - `edge::session`: the browser's sessions, staff and citizen, and their cookies.
@@ -41,8 +41,8 @@
 //! - `web` — the browser (§ 7, stk. 2, nr. 1):
 //!   - `web::i18n`: every page's words in Danish and English.
 //!   - `web::login`: logging in and out.
-//!   - `web::pages`: the layout, finding a person, the person page and its timeline, the
-//!     password page.
+//!   - `web::pages`: the layout, finding a person, the person page, the password page.
+//!   - `web::timeline`: the person page's timeline as inline SVG.
 //!   - `web::forms`: the record forms.
 //!   - `web::admin`: administration of organisations, users and agreements.
 //!   - `web::citizen`: the citizen's own pages (Jobnet self-service).

@@ -57,7 +57,9 @@ fn named_paths(me: &[String], text: &str, children: &BTreeSet<String>) -> Vec<Ve
     let chars: Vec<char> = text.chars().collect();
     let mut i = 0;
     while i < chars.len() {
-        if !is_ident(chars[i]) || (i > 0 && (is_ident(chars[i - 1]) || chars[i - 1] == ':')) {
+        if !is_ident(chars[i])
+            || (i > 0 && (is_ident(chars[i - 1]) || matches!(chars[i - 1], ':' | '.')))
+        {
             i += 1;
             continue;
         }
@@ -69,7 +71,10 @@ fn named_paths(me: &[String], text: &str, children: &BTreeSet<String>) -> Vec<Ve
         let base: Option<Vec<String>> = match first.as_str() {
             "crate" => Some(Vec::new()),
             "super" => Some(me[..me.len().saturating_sub(1)].to_vec()),
-            name if children.contains(name) => Some([me, &[name.to_owned()]].concat()),
+            // A child module named bare, as a path (`feed::routes`), not a word (`csv`).
+            name if children.contains(name) && chars.get(j..j + 2) == Some(&[':', ':']) => {
+                Some([me, &[name.to_owned()]].concat())
+            }
             _ => None,
         };
         let Some(mut base) = base else {
@@ -257,7 +262,7 @@ fn the_reader_sees_a_use_and_a_circle() {
     let children = BTreeSet::from(["b".to_owned()]);
     let paths = named_paths(
         &me,
-        "use crate::{x::Y, z};\nuse super::w::V;\nfn f() { b::g(); }\n",
+        "use crate::{x::Y, z};\nuse super::w::V;\nfn f() { b::g(); self.b(); let b = 1; }\n",
         &children,
     );
     assert_eq!(

@@ -224,7 +224,7 @@ async fn citizen_page(
         // What the law lets the citizen see of their own record: registrations and
         // deregistrations, periodic conditions and contact interviews (date and kind).
         let today = state.clock.today();
-        let label = |list, code: &str| crate::web::pages::label(state, t, list, code, today);
+        let label = |list, code: &str| crate::web::i18n::label(state, t, list, code, today);
         for r in &o.registrations {
             page.periods
                 .push((r.registration_date.to_string(), t.row_registered.to_owned()));

@@ -5,6 +5,10 @@ use axum::extract::Path;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 
+use fdg_domain::ListName;
+use jiff::civil::Date;
+
+use crate::AppState;
 use crate::edge::session::cookie;
 
 /// The language cookie.
@@ -434,6 +438,15 @@ pub fn texts(headers: &HeaderMap) -> &'static Texts {
     match cookie(headers, LANG_COOKIE).as_deref() {
         Some("en") => &EN,
         _ => &DA,
+    }
+}
+
+/// A code's label in the page's language (the code itself if the list does not know it).
+pub fn label(state: &AppState, t: &Texts, list: ListName, code: &str, on: Date) -> String {
+    match state.codes.get(list, code, on) {
+        Some(e) if t.en() => e.label_en.clone(),
+        Some(e) => e.label_da.clone(),
+        None => code.to_owned(),
     }
 }
 

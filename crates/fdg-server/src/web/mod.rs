@@ -9,6 +9,7 @@ pub mod i18n;
 pub mod login;
 pub mod pages;
 pub mod supervision;
+pub mod timeline;
 
 use axum::Router;
 use axum::routing::get;
