@@ -16,6 +16,7 @@ use serde::Deserialize;
 use crate::edge::oidc;
 use crate::edge::session::{CITIZEN_COOKIE, Citizen, start_citizen};
 use crate::service::read::AccessEntry;
+use crate::web::i18n::{plain_action, plain_purpose};
 use crate::{ApiError, AppState};
 
 /// The development login form.
@@ -78,41 +79,6 @@ pub async fn logout(
         crate::edge::session::cookie_header(&state, CITIZEN_COOKIE, "", "/; SameSite=Strict", 0),
     );
     Ok(res)
-}
-
-/// What an audited action means, in words a citizen understands.
-fn plain_action(action: &str, en: bool) -> &str {
-    let (da, en_text) = match action.split_once('.').map_or(action, |(kind, _)| kind) {
-        "person" if action == "person.search" => (
-            "Slog dig op på dit CPR-nummer",
-            "Looked you up by your CPR number",
-        ),
-        "person" => ("Så dine oplysninger", "Looked at your data"),
-        "write" => ("Registrerede oplysninger om dig", "Recorded data about you"),
-        "feed" | "webhook" => (
-            "Modtog ændringer i dine oplysninger",
-            "Received changes in your data",
-        ),
-        "me" => ("Du så dine egne oplysninger", "You looked at your own data"),
-        _ => return action,
-    };
-    if en { en_text } else { da }
-}
-
-/// Why, in the citizen's language where the purpose is one of the service's own.
-fn plain_purpose(purpose: &str, en: bool) -> String {
-    let da = match purpose {
-        "case handling" => "Sagsbehandling",
-        "registration" => "Registrering",
-        "the citizen's own insight" => "Din egen indsigt",
-        "self-registration (§ 4, stk. 2)" => "Din egen registrering (§ 4, stk. 2)",
-        "self-deregistration" => "Din egen afmelding",
-        "reuse of registered data (§ 1, nr. 1)" => {
-            "Genbrug af registrerede oplysninger (§ 1, nr. 1)"
-        }
-        other => other,
-    };
-    if en { purpose } else { da }.to_owned()
 }
 
 /// The citizen's page.

@@ -450,6 +450,41 @@ pub fn label(state: &AppState, t: &Texts, list: ListName, code: &str, on: Date) 
     }
 }
 
+/// What an audited action means, in words a citizen understands.
+pub fn plain_action(action: &str, en: bool) -> &str {
+    let (da, en_text) = match action.split_once('.').map_or(action, |(kind, _)| kind) {
+        "person" if action == "person.search" => (
+            "Slog dig op på dit CPR-nummer",
+            "Looked you up by your CPR number",
+        ),
+        "person" => ("Så dine oplysninger", "Looked at your data"),
+        "write" => ("Registrerede oplysninger om dig", "Recorded data about you"),
+        "feed" | "webhook" => (
+            "Modtog ændringer i dine oplysninger",
+            "Received changes in your data",
+        ),
+        "me" => ("Du så dine egne oplysninger", "You looked at your own data"),
+        _ => return action,
+    };
+    if en { en_text } else { da }
+}
+
+/// Why, in the citizen's language where the purpose is one of the service's own.
+pub fn plain_purpose(purpose: &str, en: bool) -> String {
+    let da = match purpose {
+        "case handling" => "Sagsbehandling",
+        "registration" => "Registrering",
+        "the citizen's own insight" => "Din egen indsigt",
+        "self-registration (§ 4, stk. 2)" => "Din egen registrering (§ 4, stk. 2)",
+        "self-deregistration" => "Din egen afmelding",
+        "reuse of registered data (§ 1, nr. 1)" => {
+            "Genbrug af registrerede oplysninger (§ 1, nr. 1)"
+        }
+        other => other,
+    };
+    if en { purpose } else { da }.to_owned()
+}
+
 impl Texts {
     /// Whether the page is in English.
     pub fn en(&self) -> bool {
