@@ -25,27 +25,34 @@ fn parse_scope(json: Option<&str>) -> Result<PersonScope> {
         .map(Option::unwrap_or_default)
 }
 
-/// A person by CPR number or by id (`by_cpr`), with the overview built from the stored state.
-pub(crate) fn person(db: &mut dyn Db, by_cpr: bool, key: &str) -> Result<Option<PersonRecord>> {
-    let sql = if by_cpr {
-        "SELECT person_id, state FROM persons WHERE cpr = ?1"
-    } else {
-        "SELECT person_id, state FROM persons WHERE person_id = ?1"
-    };
-    db.query_opt(sql, args![key], |r| {
-        let person_id = r.string(0)?;
-        let state: PersonState = serde_json::from_str(r.text(1)?)
-            .map_err(|e| StoreError::Corrupt(format!("person state: {e}")))?;
-        let overview = PersonOverview::build(&person_id, &state)
-            .ok_or_else(|| StoreError::Corrupt(format!("person {person_id} has no identity")))?;
-        Ok(PersonRecord {
-            version: state.version,
-            overview,
-            // Derived afresh, so a change to how scopes are derived holds for every person at
-            // once, not only for those written since.
-            scope: PersonScope::of(&state),
-            person_id,
-        })
+/// The query behind a person read: the person's id and stored state, by CPR digits or id.
+pub(crate) const PERSON_BY_CPR: &str = "SELECT person_id, state FROM persons WHERE cpr = ?1";
+/// As [`PERSON_BY_CPR`], by person id.
+pub(crate) const PERSON_BY_ID: &str = "SELECT person_id, state FROM persons WHERE person_id = ?1";
+
+/// A person's id and stored state (JSON), by CPR digits or person id.
+pub(crate) fn person_row(
+    db: &mut dyn Db,
+    by_cpr: bool,
+    key: &str,
+) -> Result<Option<(String, String)>> {
+    let sql = if by_cpr { PERSON_BY_CPR } else { PERSON_BY_ID };
+    db.query_opt(sql, args![key], |r| Ok((r.string(0)?, r.string(1)?)))
+}
+
+/// The person as a reader gets them, from their stored state.
+pub(crate) fn person_record(person_id: String, state: &str) -> Result<PersonRecord> {
+    let state: PersonState = serde_json::from_str(state)
+        .map_err(|e| StoreError::Corrupt(format!("person state: {e}")))?;
+    let overview = PersonOverview::build(&person_id, &state)
+        .ok_or_else(|| StoreError::Corrupt(format!("person {person_id} has no identity")))?;
+    Ok(PersonRecord {
+        version: state.version,
+        overview,
+        // Derived afresh, so a change to how scopes are derived holds for every person at
+        // once, not only for those written since.
+        scope: PersonScope::of(&state),
+        person_id,
     })
 }
 

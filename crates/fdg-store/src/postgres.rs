@@ -8,8 +8,10 @@
 //!   newest committed one: a position is allocated only after every smaller one has
 //!   committed, so positions become visible in order and a feed reader paging by position
 //!   never skips an event that commits later.
-//! - Reads run on a few reader threads, each with its own connection, outside the async
-//!   runtime (the synchronous client runs a small runtime of its own).
+//! - Person reads, the hot read, run on the async runtime itself over a few `tokio-postgres`
+//!   connections, queries pipelined on each ([`AsyncReads`]): no thread hop. Every other read
+//!   runs on a few reader threads, each with its own connection, outside the async runtime
+//!   (the synchronous client runs a small runtime of its own).
 //! - A node learns of other nodes' commits through `LISTEN`/`NOTIFY` on one connection of its
 //!   own: each write batch notifies `fdg_head` with its newest position as it commits (long
 //!   polls on every node wake on it), and each change of an agreement or token notifies
@@ -46,6 +48,10 @@ pub(crate) const WRITE_LOCK: i64 = 0x66_64_67;
 /// Connections that serve reads on one node.
 const READERS: usize = 8;
 
+/// Connections that serve person reads on one node's async runtime (queries are pipelined on
+/// each, so a few keep the database's cores busy).
+const ASYNC_READERS: usize = 4;
+
 impl From<postgres::Error> for StoreError {
     fn from(e: postgres::Error) -> Self {
         use postgres::error::SqlState;
@@ -65,6 +71,7 @@ pub type PostgresStore = Registry<Postgres>;
 /// The PostgreSQL side of the store: this node's writer, readers and head watcher.
 pub struct Postgres {
     readers: Readers,
+    person_reads: AsyncReads,
     writer: WriterHandle,
     /// Dropping it stops the thread that listens for other nodes' commits and changes.
     _listener: std::sync::mpsc::Sender<()>,
@@ -125,6 +132,7 @@ impl PostgresStore {
         let listener = listen(url, writer.head_sender(), credentials.clone())?;
         let backend = Postgres {
             readers,
+            person_reads: AsyncReads::new(url, ASYNC_READERS),
             writer,
             _listener: listener,
         };
@@ -275,6 +283,73 @@ impl Readers {
     }
 }
 
+/// One connection of [`AsyncReads`], with its statements prepared.
+struct AsyncConn {
+    client: tokio_postgres::Client,
+    by_id: tokio_postgres::Statement,
+    by_cpr: tokio_postgres::Statement,
+}
+
+/// Person reads on the async runtime: a few `tokio-postgres` connections, opened when first
+/// needed (from inside the runtime that drives them) and again when one closes, taken in
+/// turn; concurrent queries on one connection are pipelined.
+pub(crate) struct AsyncReads {
+    url: String,
+    slots: Vec<Mutex<Option<Arc<AsyncConn>>>>,
+    next: std::sync::atomic::AtomicUsize,
+}
+
+impl AsyncReads {
+    fn new(url: &str, n: usize) -> Self {
+        AsyncReads {
+            url: url.to_owned(),
+            slots: (0..n).map(|_| Mutex::new(None)).collect(),
+            next: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+
+    /// The next connection, opened if it is not (or no longer) open.
+    async fn conn(&self) -> Result<Arc<AsyncConn>> {
+        let i = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % self.slots.len();
+        let slot = &self.slots[i];
+        let open = slot
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+            .filter(|c| !c.client.is_closed());
+        if let Some(conn) = open {
+            return Ok(conn);
+        }
+        let (client, connection) = tokio_postgres::connect(&self.url, NoTls).await?;
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::warn!(error = %e, "a person-read connection closed");
+            }
+        });
+        let (by_id, by_cpr) = (
+            crate::ops::PERSON_BY_ID.replace("?1", "$1"),
+            crate::ops::PERSON_BY_CPR.replace("?1", "$1"),
+        );
+        let conn = Arc::new(AsyncConn {
+            by_id: client.prepare(&by_id).await?,
+            by_cpr: client.prepare(&by_cpr).await?,
+            client,
+        });
+        *slot
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(conn.clone());
+        Ok(conn)
+    }
+
+    /// A person's id and stored state, as [`crate::ops::person_row`] reads them.
+    async fn person_row(&self, by_cpr: bool, key: String) -> Result<Option<(String, String)>> {
+        let conn = self.conn().await?;
+        let statement = if by_cpr { &conn.by_cpr } else { &conn.by_id };
+        let row = conn.client.query_opt(statement, &[&key]).await?;
+        row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
+    }
+}
+
 impl Backend for Postgres {
     fn read<T: Send + 'static>(
         &self,
@@ -285,6 +360,14 @@ impl Backend for Postgres {
 
     fn writer(&self) -> &WriterHandle {
         &self.writer
+    }
+
+    fn person_row(
+        &self,
+        by_cpr: bool,
+        key: String,
+    ) -> BoxFut<'_, Result<Option<(String, String)>>> {
+        Box::pin(self.person_reads.person_row(by_cpr, key))
     }
 
     /// A suspension or revocation through any node (or the CLI) reaches every node's cache

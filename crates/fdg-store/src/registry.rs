@@ -50,6 +50,15 @@ pub trait Backend: Send + Sync + 'static {
     fn watch_head(&self) -> tokio::sync::watch::Receiver<u64> {
         self.writer().watch_head()
     }
+    /// A person's id and stored state, by CPR digits or person id: the hot read. By default
+    /// the shared query on a reader; a backend may answer it without leaving the runtime.
+    fn person_row(
+        &self,
+        by_cpr: bool,
+        key: String,
+    ) -> BoxFut<'_, Result<Option<(String, String)>>> {
+        self.read(move |db| ops::person_row(db, by_cpr, &key))
+    }
     /// How long an authenticated credential is trusted without asking the database again.
     /// Changes made through this store (suspension, revocation) take effect at once; changes
     /// a backend is not told of (the CLI's, on SQLite) within this time.
@@ -184,16 +193,24 @@ impl<B: Backend> Store for Registry<B> {
     }
 
     fn person_by_cpr<'a>(&'a self, cpr: &'a Cpr) -> BoxFut<'a, Result<Option<PersonRecord>>> {
-        let digits = cpr.digits();
-        self.backend.read(move |db| ops::person(db, true, &digits))
+        let row = self.backend.person_row(true, cpr.digits());
+        Box::pin(async move {
+            row.await?
+                .map(|(id, state)| ops::person_record(id, &state))
+                .transpose()
+        })
     }
 
     fn person<'a>(&'a self, person_id: &'a str) -> BoxFut<'a, Result<Option<PersonRecord>>> {
         if !fdg_domain::ids::is_person_id(person_id) {
             return Box::pin(async { Ok(None) });
         }
-        let id = person_id.to_owned();
-        self.backend.read(move |db| ops::person(db, false, &id))
+        let row = self.backend.person_row(false, person_id.to_owned());
+        Box::pin(async move {
+            row.await?
+                .map(|(id, state)| ops::person_record(id, &state))
+                .transpose()
+        })
     }
 
     fn events_after(&self, after: u64, limit: u32) -> BoxFut<'_, Result<Vec<StoredEvent>>> {
