@@ -266,6 +266,21 @@ pub enum Event {
 }
 
 impl Event {
+    /// Every event type's name, as [`Event::type_name`] gives it.
+    pub const TYPE_NAMES: &[&str] = &[
+        "person_identified",
+        "municipality_set",
+        "job_seeker_registered",
+        "job_seeker_deregistered",
+        "first_contact_recorded",
+        "cash_benefit_ceased",
+        "periodic_condition_started",
+        "periodic_condition_ended",
+        "contact_interview_recorded",
+        "other_actor_assigned",
+        "fact_corrected",
+    ];
+
     /// The event type as a stable snake_case name.
     pub fn type_name(&self) -> &'static str {
         match self {

@@ -33,6 +33,7 @@
 //!   - `api::records`: the record types as `POST`s.
 //!   - `api::persons`: search, overview, history.
 //!   - `api::feed`: the event feed, cursors, long polls and the stream.
+//!   - `api::subscriptions`: an agreement subscribing itself to event types.
 //!   - `api::webhook`: pushing the feed to subscribers.
 //!   - `api::supervision`: supervision reports for the supervision authority's systems.
 //!   - `api::reference`: code lists and rules.

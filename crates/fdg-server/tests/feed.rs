@@ -525,3 +525,145 @@ async fn a_webhook_may_not_reach_inside_the_network() {
         "the receiver heard nothing"
     );
 }
+
+/// An agreement subscribes itself to the event types it wants, idempotently, and its URL
+/// receives only those; the operator is not needed. Refused for an organisation whose
+/// agreement does not read the feed, and for nonsense.
+#[tokio::test]
+async fn an_agreement_subscribes_itself_to_event_types_and_receives_only_those() {
+    let app = spawn_app().await;
+    let (got, mut received) = tokio::sync::mpsc::unbounded_channel::<Vec<u8>>();
+    let receiver = Router::new().route(
+        "/hook",
+        axum::routing::post(move |body: axum::body::Bytes| {
+            let got = got.clone();
+            async move {
+                let _ = got.send(body.to_vec());
+                StatusCode::OK
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, receiver).await });
+    let put = |body: Value| {
+        let app = &app;
+        async move {
+            app.call(
+                Request::put("/api/v1/subscription")
+                    .header(header::AUTHORIZATION, format!("Bearer {}", app.state_token))
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .body(Body::from(body.to_string()))
+                    .unwrap(),
+            )
+            .await
+        }
+    };
+    // Nonsense is refused, naming what is wrong, in both languages.
+    for bad in [
+        json!({"url": "ftp://x", "types": ["job_seeker_deregistered"]}),
+        json!({"url": url, "types": ["no_such_event"]}),
+        json!({"url": url, "types": []}),
+        json!({"url": format!("https://x/{}", "a".repeat(2000))}),
+    ] {
+        let r = put(bad).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.text);
+        assert!(r.body["detail_da"].is_string(), "{}", r.text);
+    }
+    let wanted = json!({"url": url, "types": ["job_seeker_deregistered"]});
+    let first = put(wanted.clone()).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+    assert_eq!(
+        first.body["secret"].as_str().unwrap().len(),
+        64,
+        "{}",
+        first.text
+    );
+    // The same again changes nothing and shows no secret.
+    let again = put(wanted).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.text);
+    assert!(again.body.get("secret").is_none(), "{}", again.text);
+    assert_eq!(again.body["position"], first.body["position"]);
+    // Another URL is signed with a new secret and carries on from the same position.
+    let moved =
+        put(json!({"url": format!("{url}/moved"), "types": ["job_seeker_deregistered"]})).await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.text);
+    assert_ne!(moved.body["secret"], first.body["secret"]);
+    assert_eq!(moved.body["position"], first.body["position"]);
+    let back = put(json!({"url": url, "types": ["job_seeker_deregistered"]})).await;
+    assert!(back.body["secret"].is_string(), "{}", back.text);
+    let shown = app.get(&app.state_token, "/api/v1/subscription").await;
+    assert_eq!(shown.body["types"], json!(["job_seeker_deregistered"]));
+    // The supervision authority never reads persons, so it may not subscribe to them.
+    let refused = app
+        .call(
+            Request::put("/api/v1/subscription")
+                .header(
+                    header::AUTHORIZATION,
+                    format!("Bearer {}", app.supervisor_token),
+                )
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(json!({"url": url}).to_string()))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.text);
+
+    fdg_server::webhook::spawn(
+        app.state.clone(),
+        fdg_server::webhook::WebhookConfig {
+            poll: std::time::Duration::from_millis(20),
+            batch: 100,
+            allow_http: true,
+            allow_private: true,
+            ..Default::default()
+        },
+    );
+    let cpr = "070761-4285";
+    let r = app
+        .post(
+            &app.state_token,
+            "/api/v1/jobseeker-registrations",
+            &registration(cpr),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let r = app
+        .post(
+            &app.state_token,
+            "/api/v1/jobseeker-deregistrations",
+            &json!({"cpr": cpr, "name": "Jens Hansen", "deregistration_date": "2026-11-25",
+                    "reason": "beskaeftigelse"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let body = tokio::time::timeout(std::time::Duration::from_secs(20), received.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    let delivered: Value = serde_json::from_slice(&body).unwrap();
+    let types: Vec<&str> = delivered["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["job_seeker_deregistered"], "{delivered}");
+    // Every type the feed carries is one a subscription may name.
+    let feed = app.get(&app.state_token, "/api/v1/events?after=0").await;
+    for e in feed.body["events"].as_array().unwrap() {
+        assert!(fdg_domain::Event::TYPE_NAMES.contains(&e["type"].as_str().unwrap()));
+    }
+    // Ended: nothing is subscribed any more.
+    let end = app
+        .call(
+            Request::delete("/api/v1/subscription")
+                .header(header::AUTHORIZATION, format!("Bearer {}", app.state_token))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(end.status, StatusCode::NO_CONTENT, "{}", end.text);
+    let gone = app.get(&app.state_token, "/api/v1/subscription").await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND);
+}

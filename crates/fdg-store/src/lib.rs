@@ -346,6 +346,9 @@ pub struct Webhook {
     pub next_attempt: Option<Timestamp>,
     /// The last failure.
     pub last_error: Option<String>,
+    /// The event types delivered (`None`: every type).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub types: Option<Vec<String>>,
 }
 
 /// A batch that failed every retry and was set aside.
@@ -517,6 +520,20 @@ pub trait Store: Send + Sync + 'static {
         url: &'a str,
         from_position: u64,
     ) -> BoxFut<'a, Result<String>>;
+    /// Subscribes an agreement to its own feed at `url`, for `types` (every type when
+    /// `None`), from after `from_position` if it has no subscription yet. Idempotent: the same
+    /// URL again keeps its secret and position and returns `None`; another URL gets a new
+    /// secret (returned, shown once) and keeps the position, so nothing is skipped or sent
+    /// twice.
+    fn subscribe<'a>(
+        &'a self,
+        agreement_id: i64,
+        url: &'a str,
+        types: Option<Vec<String>>,
+        from_position: u64,
+    ) -> BoxFut<'a, Result<Option<String>>>;
+    /// Ends an agreement's subscription (its webhook); whether it had one.
+    fn unsubscribe(&self, agreement_id: i64) -> BoxFut<'_, Result<bool>>;
     /// Every webhook.
     fn webhooks(&self) -> BoxFut<'_, Result<Vec<Webhook>>>;
     /// Records the result of a delivery attempt.

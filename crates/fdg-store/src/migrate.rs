@@ -89,6 +89,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "0015_user_external_id",
         sql: include_str!("../migrations/sqlite/0015_user_external_id.sql"),
     },
+    Migration {
+        version: 16,
+        name: "0016_subscription_types",
+        sql: include_str!("../migrations/sqlite/0016_subscription_types.sql"),
+    },
 ];
 
 /// The audit database's migrations, in order.
@@ -191,6 +196,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 2,
         name: "0002_user_external_id",
         sql: include_str!("../migrations/postgres/0002_user_external_id.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "0003_subscription_types",
+        sql: include_str!("../migrations/postgres/0003_subscription_types.sql"),
     },
 ];
 

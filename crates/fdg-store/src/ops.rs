@@ -158,17 +158,80 @@ pub(crate) fn set_webhook(
              VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (agreement_id) DO UPDATE SET url = excluded.url,
                secret = excluded.secret, position = excluded.position, attempts = 0,
-               next_attempt = NULL, last_error = NULL, lease_holder = NULL, lease_until = NULL",
+               next_attempt = NULL, last_error = NULL, lease_holder = NULL, lease_until = NULL,
+               types = NULL",
             args![agreement_id, url, secret, from_position, now],
         )?;
         Ok(())
     })
 }
 
+/// What [`subscribe`] did.
+pub(crate) enum Subscribed {
+    /// The agreement was subscribed at this URL already: its secret and position are kept.
+    Kept,
+    /// A new subscription, or a new URL: it is signed with the new secret.
+    NewSecret,
+}
+
+/// Subscribes an agreement to its feed (see [`crate::Store::subscribe`]); `sealed` is the new
+/// secret as stored, used only when the URL is new.
+pub(crate) fn subscribe(
+    db: &mut dyn Db,
+    agreement_id: i64,
+    url: &str,
+    types: Option<&str>,
+    sealed: &str,
+    from_position: u64,
+    now: &str,
+) -> Result<Subscribed> {
+    db.transaction(Begin::Write, |db| {
+        load_agreement(db, agreement_id)?.ok_or(StoreError::NoSuchAgreement(agreement_id))?;
+        let current = db.query_opt(
+            "SELECT url FROM webhooks WHERE agreement_id = ?1",
+            args![agreement_id],
+            |r| r.string(0),
+        )?;
+        match current {
+            Some(same) if same == url => {
+                db.execute(
+                    "UPDATE webhooks SET types = ?2 WHERE agreement_id = ?1",
+                    args![agreement_id, types],
+                )?;
+                Ok(Subscribed::Kept)
+            }
+            Some(_) => {
+                db.execute(
+                    "UPDATE webhooks SET url = ?2, secret = ?3, types = ?4, attempts = 0,
+                       next_attempt = NULL, last_error = NULL WHERE agreement_id = ?1",
+                    args![agreement_id, url, sealed, types],
+                )?;
+                Ok(Subscribed::NewSecret)
+            }
+            None => {
+                db.execute(
+                    "INSERT INTO webhooks (agreement_id, url, secret, position, created_at, types)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    args![agreement_id, url, sealed, from_position, now, types],
+                )?;
+                Ok(Subscribed::NewSecret)
+            }
+        }
+    })
+}
+
+/// Ends an agreement's subscription; whether it had one.
+pub(crate) fn unsubscribe(db: &mut dyn Db, agreement_id: i64) -> Result<bool> {
+    Ok(db.execute(
+        "DELETE FROM webhooks WHERE agreement_id = ?1",
+        args![agreement_id],
+    )? == 1)
+}
+
 /// Every webhook.
 pub(crate) fn webhooks(db: &mut dyn Db) -> Result<Vec<Webhook>> {
     db.query_all(
-        "SELECT agreement_id, url, secret, position, attempts, next_attempt, last_error
+        "SELECT agreement_id, url, secret, position, attempts, next_attempt, last_error, types
          FROM webhooks ORDER BY agreement_id",
         args![],
         |r| {
@@ -180,6 +243,9 @@ pub(crate) fn webhooks(db: &mut dyn Db) -> Result<Vec<Webhook>> {
                 attempts: u32::try_from(r.int(4)?).unwrap_or(u32::MAX),
                 next_attempt: r.opt_time(5)?,
                 last_error: r.opt_string(6)?,
+                types: r
+                    .opt_string(7)?
+                    .map(|t| t.split(',').map(str::to_owned).collect()),
             })
         },
     )

@@ -266,6 +266,47 @@ impl<B: Backend> Store for Registry<B> {
         })
     }
 
+    fn subscribe<'a>(
+        &'a self,
+        agreement_id: i64,
+        url: &'a str,
+        types: Option<Vec<String>>,
+        from_position: u64,
+    ) -> BoxFut<'a, Result<Option<String>>> {
+        let (now, url) = (self.now(), url.to_owned());
+        let secret = random_hex(32);
+        let sealed = match &self.secrets_key {
+            Some(key) => key.seal(&secret, agreement_id.to_string().as_bytes()),
+            None => secret.clone(),
+        };
+        let types = types.map(|t| t.join(","));
+        Box::pin(async move {
+            let done = self
+                .backend
+                .admin(move |db| {
+                    ops::subscribe(
+                        db,
+                        agreement_id,
+                        &url,
+                        types.as_deref(),
+                        &sealed,
+                        from_position,
+                        &now,
+                    )
+                })
+                .await?;
+            Ok(match done {
+                ops::Subscribed::Kept => None,
+                ops::Subscribed::NewSecret => Some(secret),
+            })
+        })
+    }
+
+    fn unsubscribe(&self, agreement_id: i64) -> BoxFut<'_, Result<bool>> {
+        self.backend
+            .admin(move |db| ops::unsubscribe(db, agreement_id))
+    }
+
     fn webhooks(&self) -> BoxFut<'_, Result<Vec<Webhook>>> {
         Box::pin(async move {
             let mut hooks = self.backend.read(ops::webhooks).await?;

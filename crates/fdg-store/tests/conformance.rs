@@ -1604,3 +1604,69 @@ async fn a_user_and_a_citizen_have_at_most_ten_sessions_open() {
     }
     assert_eq!(open, (10, 10));
 }
+
+#[tokio::test]
+async fn a_subscription_is_idempotent_keeps_its_position_and_ends() {
+    let b = backend();
+    b.store
+        .create_org(OrgKind::StateJobcenter, "STAT", "Staten")
+        .await
+        .unwrap();
+    let token = b.store.create_token("STAT", None).await.unwrap();
+    let agreement = b
+        .store
+        .authenticate(&token)
+        .await
+        .unwrap()
+        .unwrap()
+        .agreement
+        .id;
+    let types = || Some(vec!["job_seeker_registered".to_owned()]);
+    assert!(
+        b.store
+            .subscribe(999, "https://x.test/", None, 0)
+            .await
+            .is_err()
+    );
+    let secret = b
+        .store
+        .subscribe(agreement, "https://vendor.test/a", types(), 7)
+        .await
+        .unwrap()
+        .expect("a new subscription's secret");
+    // The same URL again: secret and position kept, the types as asked now.
+    assert_eq!(
+        b.store
+            .subscribe(agreement, "https://vendor.test/a", None, 99)
+            .await
+            .unwrap(),
+        None
+    );
+    let hook = b.store.webhooks().await.unwrap().remove(0);
+    assert_eq!(
+        (hook.position, hook.types, &hook.secret),
+        (7, None, &secret)
+    );
+    // Another URL: a new secret, the same position.
+    let moved = b
+        .store
+        .subscribe(agreement, "https://vendor.test/b", types(), 99)
+        .await
+        .unwrap()
+        .expect("a new secret for a new URL");
+    assert_ne!(moved, secret);
+    let hook = b.store.webhooks().await.unwrap().remove(0);
+    assert_eq!(
+        (hook.url.as_str(), hook.position, hook.types, hook.secret),
+        ("https://vendor.test/b", 7, types(), moved)
+    );
+    // The operator's whole-feed webhook replaces the types.
+    b.store
+        .set_webhook(agreement, "https://vendor.test/b", 7)
+        .await
+        .unwrap();
+    assert_eq!(b.store.webhooks().await.unwrap()[0].types, None);
+    assert!(b.store.unsubscribe(agreement).await.unwrap());
+    assert!(!b.store.unsubscribe(agreement).await.unwrap());
+    assert!(b.store.webhooks().await.unwrap().is_empty());
+}

@@ -10,6 +10,7 @@ pub mod openapi;
 pub mod persons;
 pub mod records;
 pub mod reference;
+pub mod subscriptions;
 pub mod supervision;
 pub mod webhook;
 
@@ -41,4 +42,10 @@ pub fn routes() -> Router<AppState> {
         .route("/rules", get(rules_table))
         .route("/openapi.json", get(openapi::document))
         .route("/me/access-log", get(citizen::access_log))
+        .route(
+            "/subscription",
+            get(subscriptions::get)
+                .put(subscriptions::put)
+                .delete(subscriptions::delete),
+        )
 }

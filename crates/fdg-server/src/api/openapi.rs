@@ -8,7 +8,7 @@ use utoipa::{Modify, OpenApi};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::api::{citizen, feed, persons, records, reference, supervision};
+use crate::api::{citizen, feed, persons, records, reference, subscriptions, supervision};
 
 struct Bearer;
 
@@ -130,6 +130,7 @@ impl Modify for Problems {
         persons::search, persons::person, persons::history,
         reference::code_lists, reference::rules_table,
         feed::events, feed::stream, feed::get_cursor, feed::put_cursor, feed::next,
+        subscriptions::put, subscriptions::get, subscriptions::delete,
         citizen::access_log,
         supervision::api_report, supervision::definitions,
     ),

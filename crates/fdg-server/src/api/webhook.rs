@@ -156,7 +156,13 @@ pub async fn deliver_range(
     let Some(scanned_to) = rows.last().map(|e| e.position) else {
         return Ok(None);
     };
-    let (events, delivered) = view(&target.actor, target.today, rows, None)
+    // A subscription to some event types gets only those (positions move on past the rest).
+    let types: Option<Vec<&str>> = target
+        .hook
+        .types
+        .as_ref()
+        .map(|t| t.iter().map(String::as_str).collect());
+    let (events, delivered) = view(&target.actor, target.today, rows, types.as_deref())
         .map_err(|e| (format!("{:?}", e.problem().r#type), scanned_to))?;
     if events.is_empty() {
         return Ok(Some(scanned_to));
