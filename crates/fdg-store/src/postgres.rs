@@ -9,7 +9,7 @@
 //!   committed, so positions become visible in order and a feed reader paging by position
 //!   never skips an event that commits later.
 //! - Person reads, the hot read, run on the async runtime itself over a few `tokio-postgres`
-//!   connections, queries pipelined on each ([`AsyncReads`]): no thread hop. Every other read
+//!   connections, queries pipelined on each (`AsyncReads`): no thread hop. Every other read
 //!   runs on a few reader threads, each with its own connection, outside the async runtime
 //!   (the synchronous client runs a small runtime of its own).
 //! - A node learns of other nodes' commits through `LISTEN`/`NOTIFY` on one connection of its

@@ -428,7 +428,7 @@ pub struct Download {
 }
 
 impl Report {
-    /// The report as a file in `format` (`json`, `csv` or `xlsx`, from [`format_of`]).
+    /// The report as a file in `format` (`json`, `csv` or `xlsx`, from `format_of`).
     pub fn download(&self, names: &[(String, String)], format: &str) -> Download {
         let file = format!("tilsyn-{}-{}", self.scope.to_lowercase(), self.cutoff.as_of);
         match format {

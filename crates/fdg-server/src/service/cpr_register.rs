@@ -2,7 +2,7 @@
 //!
 //! The responsible municipality decides which municipal job centre and which benefit centre
 //! see a person, so it must not come from the caller of a write. Before a write that names a
-//! person by CPR number, [`crate::service::write::record`] asks the register for the person's
+//! person by CPR number, `service::write::record` asks the register for the person's
 //! municipality of residence and passes it to the store; the rules (`fdg_domain::decide`)
 //! then record it and refuse any other municipality the caller names
 //! (`fdg.s2.municipality_not_responsible`). A person the register does not know keeps the
