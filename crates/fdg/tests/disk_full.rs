@@ -1,10 +1,12 @@
-//! A full disk (SQLite): writes are refused with 503 and `Retry-After` naming the full
-//! storage — never a 500 — nothing acknowledged is lost, nothing is half-written (the audit
-//! chain verifies), and when space returns the same server takes writes again by itself.
+//! A full disk: writes are refused with 503 and `Retry-After` naming the full storage — never
+//! a 500 — nothing acknowledged is lost, nothing is half-written (the audit chain verifies), and
+//! when space returns the same server takes writes again by itself. On both backends.
 //!
-//! The data directory is a small tmpfs mounted for the test, which needs the right to mount
-//! (root, as `.ci/run` runs): without it, or on PostgreSQL (whose disk the test cannot fill),
-//! the test says so and passes.
+//! SQLite: the data directory is a small tmpfs mounted for the test. PostgreSQL: the test's
+//! database lives in a tablespace on a small tmpfs (the write-ahead log stays on the server's
+//! own disk), nearly filled by a ballast file the test removes to give the space back. Both
+//! need the right to mount (root, as `.ci/run` runs) and, for PostgreSQL, `psql`; without
+//! them the test says so and passes.
 
 #![allow(clippy::unwrap_used)]
 
@@ -45,19 +47,10 @@ impl Drop for Tmpfs {
     }
 }
 
-#[test]
-fn a_full_disk_refuses_writes_with_503_and_the_server_recovers_when_space_returns() {
-    if std::env::var("FDG_TEST_BACKEND").as_deref() == Ok("postgres") {
-        eprintln!("skipped: the test fills a SQLite data directory's disk");
-        return;
-    }
-    let scratch = std::env::temp_dir().join(format!("fdg-disk-full-{}", std::process::id()));
-    std::fs::create_dir_all(&scratch).unwrap();
-    let Some(disk) = Tmpfs::mount(&scratch, "8m") else {
-        eprintln!("skipped: mounting a tmpfs needs root");
-        return;
-    };
-    let url = format!("sqlite://{}", scratch.display());
+/// Writes through a server on `url` until its storage is full, checks the refusals, calls
+/// `make_room`, and checks that the same server recovers and lost nothing.
+fn fill_and_recover(url: &str, make_room: impl FnOnce()) {
+    let url = url.to_owned();
     let token = state_jobcenter(&url);
     let mut node = Node::start(&url);
 
@@ -98,7 +91,7 @@ fn a_full_disk_refuses_writes_with_503_and_the_server_recovers_when_space_return
     assert_eq!(http(&node.addr, "GET", "/healthz", &[], "").status, 200);
 
     // Space returns: the same server takes writes again by itself.
-    disk.resize("64m");
+    make_room();
     let started = Instant::now();
     loop {
         let a = try_register(&node.addr, &token, refused).unwrap();
@@ -117,6 +110,86 @@ fn a_full_disk_refuses_writes_with_503_and_the_server_recovers_when_space_return
     }
     node.kill();
     fdg(&url, &["audit", "verify"]);
-    drop(disk);
+}
+
+#[test]
+fn a_full_disk_refuses_writes_with_503_and_the_server_recovers_when_space_returns() {
+    let scratch = std::env::temp_dir().join(format!("fdg-disk-full-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).unwrap();
+    if std::env::var("FDG_TEST_BACKEND").as_deref() == Ok("postgres") {
+        postgres_tablespace_fills(&scratch);
+    } else {
+        let Some(disk) = Tmpfs::mount(&scratch, "8m") else {
+            eprintln!("skipped: mounting a tmpfs needs root");
+            return;
+        };
+        let url = format!("sqlite://{}", scratch.display());
+        fill_and_recover(&url, || disk.resize("64m"));
+        drop(disk);
+    }
     let _ = std::fs::remove_dir_all(&scratch);
+}
+
+fn psql(admin: &str, sql: &str) -> bool {
+    Command::new("psql")
+        .args([admin, "-qAtc", sql])
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn postgres_tablespace_fills(scratch: &Path) {
+    let admin = std::env::var("FDG_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgresql://postgres@127.0.0.1:5432/postgres".into());
+    let Some(disk) = Tmpfs::mount(scratch, "48m") else {
+        eprintln!("skipped: mounting a tmpfs needs root");
+        return;
+    };
+    // The server's own user must own a tablespace's directory; a server on another machine
+    // cannot use this one at all.
+    let owned = Command::new("chown")
+        .args(["postgres:postgres"])
+        .arg(scratch)
+        .status()
+        .is_ok_and(|s| s.success());
+    let name = format!("fdg_full_{}", std::process::id());
+    let location = scratch.display().to_string();
+    if !owned
+        || !psql(
+            &admin,
+            &format!("CREATE TABLESPACE {name} LOCATION '{location}'"),
+        )
+        || !psql(&admin, &format!("CREATE DATABASE {name} TABLESPACE {name}"))
+    {
+        eprintln!("skipped: no tablespace on a local tmpfs (a local server and psql are needed)");
+        return;
+    }
+    let url = format!("{}/{name}", admin.rsplit_once('/').unwrap().0);
+    // Nearly fill what is left, so the test writes a little, not tens of megabytes.
+    let ballast = scratch.join("ballast");
+    let free = Command::new("df")
+        .args(["--output=avail", "-B1"])
+        .arg(scratch)
+        .output()
+        .unwrap();
+    let free: u64 = String::from_utf8_lossy(&free.stdout)
+        .lines()
+        .nth(1)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    // Room for the migrations and a few hundred registrations.
+    let keep = 3 * 1024 * 1024;
+    std::fs::write(
+        &ballast,
+        vec![0u8; usize::try_from(free.saturating_sub(keep)).unwrap()],
+    )
+    .unwrap();
+    fill_and_recover(&url, || std::fs::remove_file(&ballast).unwrap());
+    psql(
+        &admin,
+        &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+    );
+    psql(&admin, &format!("DROP TABLESPACE IF EXISTS {name}"));
+    drop(disk);
 }
