@@ -2,7 +2,8 @@
 
 use std::sync::OnceLock;
 
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{RefOr, Schema};
 use utoipa::{Modify, OpenApi};
 
 use axum::http::{HeaderValue, header};
@@ -26,6 +27,48 @@ impl Modify for Bearer {
                     .build(),
             ),
         );
+        components.add_security_scheme(
+            "clientCertificate",
+            SecurityScheme::MutualTls {
+                description: Some(
+                    "A TLS client certificate bound to the agreement (`fdg agreement certificate`), \
+                     when the registry serves HTTPS: instead of a bearer token."
+                        .into(),
+                ),
+                deprecated: None,
+                extensions: None,
+            },
+        );
+        // Every operation that takes a token takes a bound client certificate instead.
+        for item in doc.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                if let Some(security) = op.security.as_mut() {
+                    security.push(SecurityRequirement::new(
+                        "clientCertificate",
+                        Vec::<String>::new(),
+                    ));
+                }
+            }
+        }
+        // A problem's `type` is one of the registry's problem types, each in docs/problems.md.
+        if let Some(RefOr::T(Schema::Object(problem))) = components.schemas.get_mut("Problem")
+            && let Some(RefOr::T(Schema::Object(kind))) = problem.properties.get_mut("type")
+        {
+            kind.enum_values = Some(
+                crate::edge::error::PROBLEM_TYPES
+                    .iter()
+                    .map(|t| format!("urn:fdg:problem:{}", t.code).into())
+                    .collect(),
+            );
+        }
     }
 }
 
@@ -168,6 +211,41 @@ pub async fn document() -> Response {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_document_names_every_problem_type_and_the_client_certificate() {
+        let doc: serde_json::Value = serde_json::from_str(&super::json()).expect("the document");
+        let types: Vec<String> =
+            doc["components"]["schemas"]["Problem"]["properties"]["type"]["enum"]
+                .as_array()
+                .expect("the problem types as an enum")
+                .iter()
+                .map(|t| t.as_str().unwrap_or_default().to_owned())
+                .collect();
+        let known: Vec<String> = crate::edge::error::PROBLEM_TYPES
+            .iter()
+            .map(|t| format!("urn:fdg:problem:{}", t.code))
+            .collect();
+        assert_eq!(types, known);
+        let schemes = &doc["components"]["securitySchemes"];
+        assert_eq!(schemes["clientCertificate"]["type"], "mutualTLS");
+        let mut with_token = 0;
+        for item in doc["paths"].as_object().expect("paths").values() {
+            for op in item.as_object().expect("operations").values() {
+                let Some(security) = op["security"].as_array() else {
+                    continue;
+                };
+                with_token += 1;
+                let names: Vec<&str> = security
+                    .iter()
+                    .flat_map(|r| r.as_object().into_iter().flat_map(|o| o.keys()))
+                    .map(String::as_str)
+                    .collect();
+                assert_eq!(names, ["bearer", "clientCertificate"], "{op}");
+            }
+        }
+        assert!(with_token > 20, "{with_token} operations take a token");
+    }
+
     #[test]
     fn query_parameters_are_declared_in_the_query_and_path_parameters_in_the_path() {
         let doc: serde_json::Value = serde_json::from_str(&super::json()).expect("the document");
