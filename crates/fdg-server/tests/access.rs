@@ -100,6 +100,7 @@ impl Registry {
                     may_read: vec!["*".into()],
                     valid_from: None,
                     valid_to: None,
+                    requires_acting_person: false,
                     reason: "integration test".into(),
                 },
                 "operator",

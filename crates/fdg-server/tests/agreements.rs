@@ -340,3 +340,69 @@ async fn an_operator_onboards_and_suspends_a_vendor_in_the_browser_and_the_api_f
         StatusCode::FORBIDDEN
     );
 }
+
+/// An agreement that requires the acting caseworker refuses a write that names nobody (403,
+/// audited as denied, nothing stored) and takes the same write naming them.
+#[tokio::test]
+async fn an_agreement_may_require_every_write_to_name_the_acting_caseworker() {
+    let app = spawn_app().await;
+    let (_, token) = app
+        .store
+        .create_agreement(
+            fdg_store::NewAgreement {
+                org_code: "STAT".into(),
+                org_kind: Some(OrgKind::StateJobcenter),
+                state: fdg_domain::agreement::AgreementState::Active,
+                processors: vec!["KMD".into()],
+                may_write: vec!["*".into()],
+                may_read: vec!["*".into()],
+                valid_from: None,
+                valid_to: None,
+                requires_acting_person: true,
+                reason: "the data-responsible authority wants every caseworker named".into(),
+            },
+            "test",
+        )
+        .await
+        .unwrap();
+    let cpr = "070761-4285";
+    let anonymous = app
+        .post(
+            &token,
+            "/api/v1/jobseeker-registrations",
+            &registration(cpr),
+        )
+        .await;
+    assert_eq!(
+        anonymous.status,
+        StatusCode::FORBIDDEN,
+        "{}",
+        anonymous.text
+    );
+    assert_eq!(anonymous.body["type"], "urn:fdg:problem:not-in-agreement");
+    assert!(
+        anonymous.body["detail_da"]
+            .as_str()
+            .unwrap()
+            .contains("X-Caseworker-Id"),
+        "{}",
+        anonymous.text
+    );
+    let found = app
+        .post(
+            &app.state_token,
+            "/api/v1/persons/search",
+            &json!({"cpr": cpr}),
+        )
+        .await;
+    assert_eq!(found.status, StatusCode::NOT_FOUND, "nothing stored");
+    let named = app
+        .post_with(
+            &token,
+            "/api/v1/jobseeker-registrations",
+            &registration(cpr),
+            &[("x-caseworker-id", "cw-17")],
+        )
+        .await;
+    assert_eq!(named.status, StatusCode::CREATED, "{}", named.text);
+}

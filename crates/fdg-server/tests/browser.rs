@@ -491,6 +491,7 @@ async fn an_operator_suspends_an_agreement_and_the_api_refuses_it() {
                 may_read: vec!["*".into()],
                 valid_from: None,
                 valid_to: None,
+                requires_acting_person: false,
                 reason: "signed".into(),
             },
             "test",

@@ -130,6 +130,7 @@ async fn a_client_certificate_bound_to_an_agreement_authenticates_over_tls() {
                 may_read: vec!["*".into()],
                 valid_from: None,
                 valid_to: None,
+                requires_acting_person: false,
                 reason: "test".into(),
             },
             "test",

@@ -58,6 +58,7 @@ const STORE_TABLES: &[Table] = &[
             ("valid_from", OptText),
             ("valid_to", OptText),
             ("created_at", Text),
+            ("requires_acting_person", Int),
         ],
     ),
     (
@@ -154,6 +155,7 @@ const STORE_TABLES: &[Table] = &[
             ("next_attempt", OptText),
             ("last_error", OptText),
             ("created_at", Text),
+            ("types", OptText),
         ],
     ),
     (

@@ -243,6 +243,9 @@ pub struct Agreement {
     pub valid_from: Option<Date>,
     /// Last day of validity.
     pub valid_to: Option<Date>,
+    /// Every write must name the acting caseworker (`X-Caseworker-Id` or
+    /// `X-Caseworker-Name`).
+    pub requires_acting_person: bool,
 }
 
 impl Agreement {
@@ -295,6 +298,8 @@ pub struct NewAgreement {
     pub may_read: Vec<String>,
     pub valid_from: Option<Date>,
     pub valid_to: Option<Date>,
+    /// Every write must name the acting caseworker.
+    pub requires_acting_person: bool,
     /// Why it is created (recorded as the first change).
     pub reason: String,
 }

@@ -94,6 +94,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "0016_subscription_types",
         sql: include_str!("../migrations/sqlite/0016_subscription_types.sql"),
     },
+    Migration {
+        version: 17,
+        name: "0017_acting_person_required",
+        sql: include_str!("../migrations/sqlite/0017_acting_person_required.sql"),
+    },
 ];
 
 /// The audit database's migrations, in order.
@@ -201,6 +206,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 3,
         name: "0003_subscription_types",
         sql: include_str!("../migrations/postgres/0003_subscription_types.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "0004_acting_person_required",
+        sql: include_str!("../migrations/postgres/0004_acting_person_required.sql"),
     },
 ];
 

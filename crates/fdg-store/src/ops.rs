@@ -507,6 +507,7 @@ fn agreement_row(r: &dyn RowRef, id: i64) -> Result<Agreement> {
         may_read: list(r.text(7)?)?,
         valid_from: date(r.opt_text(8)?)?,
         valid_to: date(r.opt_text(9)?)?,
+        requires_acting_person: r.int(10)? != 0,
     })
 }
 
@@ -514,7 +515,8 @@ fn agreement_row(r: &dyn RowRef, id: i64) -> Result<Agreement> {
 pub(crate) fn load_agreement(db: &mut dyn Db, id: i64) -> Result<Option<Agreement>> {
     db.query_opt(
         "SELECT o.id, o.kind, o.code, o.name,
-                a.state, a.processors, a.may_write, a.may_read, a.valid_from, a.valid_to
+                a.state, a.processors, a.may_write, a.may_read, a.valid_from, a.valid_to,
+                a.requires_acting_person
          FROM agreements a JOIN orgs o ON o.id = a.org_id WHERE a.id = ?1",
         args![id],
         |r| agreement_row(r, id),
@@ -537,8 +539,8 @@ pub(crate) fn create_agreement(
         );
         let id = db.query_one(
             "INSERT INTO agreements (org_id, state, processors, may_write, may_read,
-                                     valid_from, valid_to, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
+                                     valid_from, valid_to, created_at, requires_acting_person)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id",
             args![
                 org.id,
                 new.state.as_str(),
@@ -547,7 +549,8 @@ pub(crate) fn create_agreement(
                 &json(&new.may_read),
                 from.as_deref(),
                 to.as_deref(),
-                now
+                now,
+                i64::from(new.requires_acting_person)
             ],
             |r| r.int(0),
         )?;
@@ -677,15 +680,15 @@ pub(crate) fn token_principal(db: &mut dyn Db, hash: &[u8]) -> Result<Option<Pri
     db.query_opt(
         "SELECT o.id, o.kind, o.code, o.name,
                 a.state, a.processors, a.may_write, a.may_read, a.valid_from, a.valid_to,
-                a.id, t.id
+                a.requires_acting_person, a.id, t.id
          FROM tokens t JOIN agreements a ON a.id = t.agreement_id JOIN orgs o ON o.id = a.org_id
          WHERE t.token_hash = ?1 AND t.revoked_at IS NULL",
         args![hash],
         |r| {
-            let agreement = agreement_row(r, r.int(10)?)?;
+            let agreement = agreement_row(r, r.int(11)?)?;
             Ok(Principal {
                 org: agreement.org.clone(),
-                token_id: r.int(11)?,
+                token_id: r.int(12)?,
                 agreement,
             })
         },

@@ -377,6 +377,7 @@ impl<B: Backend> Store for Registry<B> {
             may_read: vec!["*".into()],
             valid_from: None,
             valid_to: None,
+            requires_acting_person: false,
             reason: "fdg token create (active agreement with one token)".into(),
         };
         Box::pin(async move {

@@ -534,6 +534,7 @@ async fn sessions_and_recorded_times_follow_the_store_clock() {
                 may_read: vec!["*".into()],
                 valid_from: None,
                 valid_to: None,
+                requires_acting_person: false,
                 reason: "signed".into(),
             },
             "operator",
@@ -998,6 +999,7 @@ fn agreement_for(
         may_read: vec!["persons".into()],
         valid_from: Some("2026-01-01".parse().unwrap()),
         valid_to: None,
+        requires_acting_person: false,
         reason: "signed".into(),
     }
 }

@@ -434,6 +434,10 @@ enum AgreementCmd {
         /// Last day of validity (YYYY-MM-DD).
         #[arg(long)]
         valid_to: Option<jiff::civil::Date>,
+        /// Every write must name the acting caseworker (`X-Caseworker-Id` or
+        /// `X-Caseworker-Name`); writes without are refused.
+        #[arg(long)]
+        require_acting_person: bool,
         /// Why (recorded).
         #[arg(long, default_value = "connection agreement signed")]
         reason: String,
@@ -1425,6 +1429,7 @@ async fn agreement(command: AgreementCmd) -> anyhow::Result<()> {
             may_read,
             valid_from,
             valid_to,
+            require_acting_person,
             reason,
         } => {
             if !matches!(state, AgreementState::Test | AgreementState::Active) {
@@ -1449,6 +1454,7 @@ async fn agreement(command: AgreementCmd) -> anyhow::Result<()> {
                         may_read: all(may_read),
                         valid_from,
                         valid_to,
+                        requires_acting_person: require_acting_person,
                         reason,
                     },
                     &operator(),

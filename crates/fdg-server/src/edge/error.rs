@@ -108,6 +108,9 @@ pub enum ApiError {
     AgreementEnded,
     /// The agreement does not cover this record type or read (403).
     NotInAgreement(String),
+    /// The agreement requires every write to name the acting caseworker, and this one names
+    /// nobody (403, `not-in-agreement`).
+    ActingPersonRequired,
     /// If-Match does not match the person's version (409).
     Conflict {
         /// The current version.
@@ -199,7 +202,7 @@ impl ApiError {
             ApiError::NotFound => &NOT_FOUND,
             ApiError::AccessClosed => &ACCESS_CLOSED,
             ApiError::AgreementEnded => &AGREEMENT_ENDED,
-            ApiError::NotInAgreement(_) => &NOT_IN_AGREEMENT,
+            ApiError::NotInAgreement(_) | ApiError::ActingPersonRequired => &NOT_IN_AGREEMENT,
             ApiError::Conflict { .. } => &VERSION_CONFLICT,
             ApiError::Rejected(_) => &RULE_VIOLATION,
             ApiError::IdempotencyMismatch => &IDEMPOTENCY_KEY_REUSED,
@@ -267,6 +270,10 @@ impl ApiError {
             ApiError::NotInAgreement(what) => (
                 format!("The connection agreement does not cover {what} (§ 10)."),
                 format!("Tilslutningsaftalen omfatter ikke {what} (§ 10)."),
+            ),
+            ApiError::ActingPersonRequired => (
+                "The connection agreement requires every write to name the acting caseworker: send X-Caseworker-Id or X-Caseworker-Name (§ 10).".to_owned(),
+                "Tilslutningsaftalen kræver, at hver registrering navngiver den handlende sagsbehandler: send X-Caseworker-Id eller X-Caseworker-Name (§ 10).".to_owned(),
             ),
             ApiError::Conflict { current } => (
                 format!("The person has changed since you read it (now version {current}). Read the person again and retry."),
@@ -414,6 +421,7 @@ impl From<crate::service::write::Refusal> for ApiError {
             Refusal::Conflict { current } => ApiError::Conflict { current },
             Refusal::PersonNotFound => ApiError::NotFound,
             Refusal::IdempotencyMismatch => ApiError::IdempotencyMismatch,
+            Refusal::ActingPersonRequired => ApiError::ActingPersonRequired,
         }
     }
 }
@@ -475,6 +483,7 @@ mod tests {
             ApiError::AccessClosed,
             ApiError::AgreementEnded,
             ApiError::NotInAgreement("recording first_contact".into()),
+            ApiError::ActingPersonRequired,
             ApiError::Conflict { current: 7 },
             ApiError::Rejected(vec![
                 Violation::new(&rules::S8_1_NAME_REQUIRED, "name"),

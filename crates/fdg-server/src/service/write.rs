@@ -70,6 +70,9 @@ pub enum Refusal {
     PersonNotFound,
     /// The idempotency key came before with another request.
     IdempotencyMismatch,
+    /// The connection agreement requires every write to name the acting caseworker, and
+    /// this one names nobody.
+    ActingPersonRequired,
 }
 
 /// The store or the audit log failed: nothing is acknowledged.
@@ -111,7 +114,7 @@ pub fn audit_word(outcome: &Result<Recorded, Refusal>) -> &'static str {
         Ok(Recorded::Accepted(a)) if a.dry_run => "dry_run",
         Ok(Recorded::Accepted(_)) => "ok",
         Ok(Recorded::Replayed(_)) => "replayed",
-        Err(Refusal::NotInAgreement(_)) => "denied",
+        Err(Refusal::NotInAgreement(_) | Refusal::ActingPersonRequired) => "denied",
         Err(Refusal::Rejected(_) | Refusal::IdempotencyMismatch) => "refused",
         Err(Refusal::Conflict { .. }) => "conflict",
         Err(Refusal::PersonNotFound) => "not_found",
@@ -155,6 +158,13 @@ pub async fn record(
         .is_some_and(|a| !a.may_write(kind))
     {
         Err(Refusal::NotInAgreement(kind))
+    } else if acting
+        .agreement
+        .as_ref()
+        .is_some_and(|a| a.requires_acting_person)
+        && acting.audit_person.is_none()
+    {
+        Err(Refusal::ActingPersonRequired)
     } else {
         let (store, dry_run) = match (&state.sandbox, acting.test_before_use) {
             (_, false) => (&state.store, false),

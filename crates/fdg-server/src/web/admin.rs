@@ -311,6 +311,7 @@ pub async fn create_org(
                 may_read: vec!["*".into()],
                 valid_from: None,
                 valid_to: None,
+                requires_acting_person: false,
                 reason: "created in the administration pages".into(),
             },
             &by(&user),

@@ -253,6 +253,7 @@ impl App {
                     may_read: vec!["*".into()],
                     valid_from: None,
                     valid_to: None,
+                    requires_acting_person: false,
                     reason: "test".into(),
                 },
                 "test",
