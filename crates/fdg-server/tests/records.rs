@@ -747,3 +747,60 @@ async fn as_of_reads_answer_from_history() {
     assert_eq!(annulled[0]["fact_id"], interview.as_str());
     assert_eq!(entries.last().unwrap()["type"], "fact_corrected");
 }
+
+/// The code lists as a service a consumer syncs daily: an ETag naming their content (304 on
+/// `If-None-Match` while nothing changed), and `changed_since` for what changed after a day.
+#[tokio::test]
+async fn the_code_lists_sync_by_etag_and_by_what_changed_since_a_day() {
+    let app = spawn_app().await;
+    let all = app.get(&app.state_token, "/api/v1/code-lists").await;
+    assert_eq!(all.status, StatusCode::OK, "{}", all.text);
+    let etag = all.headers[header::ETAG].to_str().unwrap().to_owned();
+    let again = app
+        .call(
+            Request::get("/api/v1/code-lists")
+                .header(header::AUTHORIZATION, format!("Bearer {}", app.state_token))
+                .header(header::IF_NONE_MATCH, &etag)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    assert!(again.text.is_empty());
+    // Only entries whose validity begins or ends on or after the day.
+    let day = "2010-01-01";
+    let changed = app
+        .get(
+            &app.state_token,
+            &format!("/api/v1/code-lists?changed_since={day}"),
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.text);
+    let mut expected = 0;
+    for entries in all.body.as_object().unwrap().values() {
+        for e in entries.as_array().unwrap() {
+            let from = e["valid_from"].as_str().unwrap();
+            let to = e["valid_to"].as_str().unwrap_or("");
+            if from >= day || (!to.is_empty() && to >= day) {
+                expected += 1;
+            }
+        }
+    }
+    let got: usize = changed
+        .body
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_array().unwrap().len())
+        .sum();
+    assert_eq!(got, expected);
+    assert!(got > 0, "the shipped lists change after {day}");
+    let bad = app
+        .get(
+            &app.state_token,
+            "/api/v1/code-lists?changed_since=yesterday",
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body["detail_da"].as_str().unwrap().contains("ÅÅÅÅ"));
+}
