@@ -72,6 +72,38 @@ impl Modify for Bearer {
     }
 }
 
+/// Links from what returns a `person_id` (every record's `201`, a search's `200`) to the
+/// person reads, so a generated client (and schemathesis's stateful phase) can follow them.
+struct Links;
+
+impl Modify for Links {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::link::LinkBuilder;
+        for item in doc.paths.paths.values_mut() {
+            let Some(op) = item.post.as_mut() else {
+                continue;
+            };
+            for status in ["201", "200"] {
+                let Some(RefOr::T(response)) = op.responses.responses.get_mut(status) else {
+                    continue;
+                };
+                for (name, target) in [("person", "person"), ("history", "history")] {
+                    response.links.insert(
+                        name.to_owned(),
+                        RefOr::T(
+                            LinkBuilder::new()
+                                .operation_id(target)
+                                .parameter("person_id", "$response.body#/person_id")
+                                .description("The person the answer names")
+                                .build(),
+                        ),
+                    );
+                }
+            }
+        }
+    }
+}
+
 /// Every operation documents the problem documents it can answer with (RFC 9457, schema
 /// `Problem`, `docs/problems.md`), so a generated client gets every answer typed: added here
 /// where the operation's own `responses` does not name the status.
@@ -178,7 +210,7 @@ impl Modify for Problems {
         supervision::api_report, supervision::definitions,
     ),
     components(schemas(crate::edge::error::Problem, crate::edge::error::ViolationBody, fdg_domain::command::Replacement)),
-    modifiers(&Bearer, &Problems),
+    modifiers(&Bearer, &Problems, &Links),
     tags(
         (name = "records", description = "Recording the facts of §§ 3–9"),
         (name = "persons", description = "Reading a person"),
@@ -244,6 +276,14 @@ mod tests {
             }
         }
         assert!(with_token > 20, "{with_token} operations take a token");
+        // A record's answer links to the person it names.
+        let links =
+            &doc["paths"]["/api/v1/jobseeker-registrations"]["post"]["responses"]["201"]["links"];
+        assert_eq!(links["person"]["operationId"], "person");
+        assert_eq!(
+            links["person"]["parameters"]["person_id"],
+            "$response.body#/person_id"
+        );
     }
 
     #[test]
