@@ -734,6 +734,17 @@ async fn as_of_reads_answer_from_history() {
     assert_eq!(earlier.body["registered"], false);
     let bad = at("valid_at=yesterday".into()).await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    // Before the person was known there is nothing to show: 404, and the audit names the
+    // person asked about, for the purpose of history.
+    let before = at("known_at=2020-01-01T00:00:00Z".into()).await;
+    assert_eq!(before.status, StatusCode::NOT_FOUND);
+    let entries = app.audit.for_person(&id, 100).await.unwrap();
+    assert!(
+        entries.iter().any(|e| e.entry.action == "person.read"
+            && e.entry.purpose == "history"
+            && e.entry.outcome == "not_found"),
+        "{entries:?}"
+    );
 
     let history = app
         .get(&app.state_token, &format!("/api/v1/persons/{id}/history"))

@@ -161,13 +161,24 @@ pub async fn person(
         Lookup::Nobody => Ok(None),
     }
     .map_err(|cause| Failure::new("store", cause))?;
+    let now = state.clock.now();
     let found = match found {
         Some(p) if as_of.known_at.is_some() || as_of.valid_at.is_some() => {
-            as_of_then(store.as_ref(), p, as_of).await?
+            let id = p.person_id.clone();
+            let Some(then) = as_of_then(store.as_ref(), p, as_of).await? else {
+                // Asked about a time before the person was known: the audit names the person,
+                // for the purpose of history (unless the caller stated another).
+                let mut entry = acting.audit_entry(now, action, Some(id), "not_found");
+                if entry.purpose == "case handling" {
+                    "history".clone_into(&mut entry.purpose);
+                }
+                audit(state, vec![entry]).await?;
+                return Ok(Err(ReadRefusal::NotFound));
+            };
+            Some(then)
         }
         other => other,
     };
-    let now = state.clock.now();
     let Some(record) = found else {
         audit(
             state,
