@@ -559,7 +559,7 @@ mod tests {
         let db = crate::testing::TestDatabase::new("copy-columns").unwrap();
         let config = db.config();
         let postgres = matches!(config.database, Database::Postgres { .. });
-        let (mut store, mut audit) = open_raw(&config).unwrap();
+        let (mut store, mut audit) = open_raw(config).unwrap();
         for (tables, db) in [
             (STORE_TABLES, store.as_mut()),
             (AUDIT_TABLES, audit.as_mut()),
