@@ -541,6 +541,8 @@ pub trait Store: Send + Sync + 'static {
     fn unsubscribe(&self, agreement_id: i64) -> BoxFut<'_, Result<bool>>;
     /// Every webhook.
     fn webhooks(&self) -> BoxFut<'_, Result<Vec<Webhook>>>;
+    /// One agreement's webhook, if it has one.
+    fn webhook(&self, agreement_id: i64) -> BoxFut<'_, Result<Option<Webhook>>>;
     /// Records the result of a delivery attempt.
     fn record_delivery(&self, agreement_id: i64, result: DeliveryResult) -> BoxFut<'_, Result<()>>;
     /// Claims (or renews) an agreement's webhook for delivery by `holder` until `until`,

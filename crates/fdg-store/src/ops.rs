@@ -228,12 +228,12 @@ pub(crate) fn unsubscribe(db: &mut dyn Db, agreement_id: i64) -> Result<bool> {
     )? == 1)
 }
 
-/// Every webhook.
-pub(crate) fn webhooks(db: &mut dyn Db) -> Result<Vec<Webhook>> {
+/// Every webhook, or one agreement's.
+pub(crate) fn webhooks(db: &mut dyn Db, agreement_id: Option<i64>) -> Result<Vec<Webhook>> {
     db.query_all(
         "SELECT agreement_id, url, secret, position, attempts, next_attempt, last_error, types
-         FROM webhooks ORDER BY agreement_id",
-        args![],
+         FROM webhooks WHERE agreement_id = coalesce(?1, agreement_id) ORDER BY agreement_id",
+        args![agreement_id],
         |r| {
             Ok(Webhook {
                 agreement_id: r.int(0)?,

@@ -120,6 +120,16 @@ pub struct Registry<B> {
 }
 
 impl<B: Backend> Registry<B> {
+    /// A webhook as stored, with its signing secret opened.
+    fn unsealed(&self, mut hook: Webhook) -> Result<Webhook> {
+        hook.secret = crate::secrets::unseal(
+            self.secrets_key.as_ref(),
+            &hook.secret,
+            hook.agreement_id.to_string().as_bytes(),
+        )?;
+        Ok(hook)
+    }
+
     pub(crate) fn new(
         backend: B,
         clock: Arc<dyn TimeSource>,
@@ -309,15 +319,22 @@ impl<B: Backend> Store for Registry<B> {
 
     fn webhooks(&self) -> BoxFut<'_, Result<Vec<Webhook>>> {
         Box::pin(async move {
-            let mut hooks = self.backend.read(ops::webhooks).await?;
-            for h in &mut hooks {
-                h.secret = crate::secrets::unseal(
-                    self.secrets_key.as_ref(),
-                    &h.secret,
-                    h.agreement_id.to_string().as_bytes(),
-                )?;
-            }
-            Ok(hooks)
+            let hooks = self.backend.read(|db| ops::webhooks(db, None)).await?;
+            hooks.into_iter().map(|h| self.unsealed(h)).collect()
+        })
+    }
+
+    fn webhook(&self, agreement_id: i64) -> BoxFut<'_, Result<Option<Webhook>>> {
+        Box::pin(async move {
+            let hooks = self
+                .backend
+                .read(move |db| ops::webhooks(db, Some(agreement_id)))
+                .await?;
+            hooks
+                .into_iter()
+                .next()
+                .map(|h| self.unsealed(h))
+                .transpose()
         })
     }
 

@@ -40,6 +40,22 @@ fn backend() -> Backend {
     }
 }
 
+/// The state job centre (`STAT`) with one active agreement: the agreement's id.
+async fn state_agreement(store: &dyn fdg_store::Store) -> i64 {
+    store
+        .create_org(OrgKind::StateJobcenter, "STAT", "Staten")
+        .await
+        .unwrap();
+    let token = store.create_token("STAT", None).await.unwrap();
+    store
+        .authenticate(&token)
+        .await
+        .unwrap()
+        .unwrap()
+        .agreement
+        .id
+}
+
 fn state() -> Actor {
     Actor {
         kind: OrgKind::StateJobcenter,
@@ -885,19 +901,7 @@ async fn feed_cursors_are_kept_per_agreement() {
 #[tokio::test]
 async fn webhooks_record_deliveries_failures_and_parked_batches() {
     let b = backend();
-    b.store
-        .create_org(OrgKind::StateJobcenter, "STAT", "Staten")
-        .await
-        .unwrap();
-    let token = b.store.create_token("STAT", None).await.unwrap();
-    let agreement = b
-        .store
-        .authenticate(&token)
-        .await
-        .unwrap()
-        .unwrap()
-        .agreement
-        .id;
+    let agreement = state_agreement(b.store.as_ref()).await;
     assert!(
         b.store
             .set_webhook(999, "https://x.test/", 0)
@@ -1545,18 +1549,7 @@ async fn webhook_secrets_are_stored_encrypted_under_the_operator_s_key() {
         fdg_store::open(&config, context()).unwrap()
     };
     let keyed = with(Some(key.clone()));
-    keyed
-        .create_org(OrgKind::StateJobcenter, "STAT", "Staten")
-        .await
-        .unwrap();
-    let token = keyed.create_token("STAT", None).await.unwrap();
-    let agreement = keyed
-        .authenticate(&token)
-        .await
-        .unwrap()
-        .unwrap()
-        .agreement
-        .id;
+    let agreement = state_agreement(keyed.as_ref()).await;
     let secret = keyed
         .set_webhook(agreement, "https://vendor.test/hook", 0)
         .await
@@ -1610,19 +1603,7 @@ async fn a_user_and_a_citizen_have_at_most_ten_sessions_open() {
 #[tokio::test]
 async fn a_subscription_is_idempotent_keeps_its_position_and_ends() {
     let b = backend();
-    b.store
-        .create_org(OrgKind::StateJobcenter, "STAT", "Staten")
-        .await
-        .unwrap();
-    let token = b.store.create_token("STAT", None).await.unwrap();
-    let agreement = b
-        .store
-        .authenticate(&token)
-        .await
-        .unwrap()
-        .unwrap()
-        .agreement
-        .id;
+    let agreement = state_agreement(b.store.as_ref()).await;
     let types = || Some(vec!["job_seeker_registered".to_owned()]);
     assert!(
         b.store
@@ -1645,6 +1626,11 @@ async fn a_subscription_is_idempotent_keeps_its_position_and_ends() {
         None
     );
     let hook = b.store.webhooks().await.unwrap().remove(0);
+    assert_eq!(
+        b.store.webhook(agreement).await.unwrap().as_ref(),
+        Some(&hook)
+    );
+    assert_eq!(b.store.webhook(agreement + 1).await.unwrap(), None);
     assert_eq!(
         (hook.position, hook.types, &hook.secret),
         (7, None, &secret)

@@ -1341,10 +1341,8 @@ async fn webhook(command: WebhookCmd) -> anyhow::Result<()> {
                 bail!("no parked batch {id} waiting for replay");
             };
             let hook = store
-                .webhooks()
+                .webhook(batch.agreement_id)
                 .await?
-                .into_iter()
-                .find(|h| h.agreement_id == batch.agreement_id)
                 .context("the agreement has no webhook any more")?;
             let Some((agreement, _)) = store.agreement(batch.agreement_id).await? else {
                 bail!("no agreement {}", batch.agreement_id);

@@ -114,10 +114,8 @@ async fn may_subscribe(state: &AppState, caller: &Caller, action: &str) -> Resul
 async fn current(state: &AppState, agreement: i64) -> Result<Option<SubscriptionState>, ApiError> {
     Ok(state
         .store
-        .webhooks()
+        .webhook(agreement)
         .await?
-        .into_iter()
-        .find(|h| h.agreement_id == agreement)
         .map(|h| SubscriptionState {
             url: h.url,
             types: h.types,

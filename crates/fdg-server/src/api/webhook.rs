@@ -243,13 +243,7 @@ async fn run_once(
         {
             continue;
         }
-        let Some(hook) = state
-            .store
-            .webhooks()
-            .await?
-            .into_iter()
-            .find(|h| h.agreement_id == hook.agreement_id)
-        else {
+        let Some(hook) = state.store.webhook(hook.agreement_id).await? else {
             continue;
         };
         let actor = Actor {

@@ -83,13 +83,8 @@ impl Caller {
     /// its test before use, production otherwise. An agreement in test never reaches
     /// production data: without a sandbox its reads are refused here.
     pub fn data<'a>(&self, state: &'a AppState) -> Result<&'a Arc<dyn Store>, ApiError> {
-        match (&state.sandbox, self.in_test()) {
-            (_, false) => Ok(&state.store),
-            (Some(sandbox), true) => Ok(sandbox),
-            (None, true) => Err(ApiError::NotInAgreement(
-                "reading persons while the agreement is in its test before use (§ 10), as this registry has no sandbox".into(),
-            )),
-        }
+        crate::service::read::data_of(state, &self.reading())
+            .ok_or_else(|| ApiError::NotInAgreement(crate::service::read::NO_SANDBOX.into()))
     }
 
     /// Who acts, for the write path and the audited read: the agreement's organisation under

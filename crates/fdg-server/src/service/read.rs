@@ -131,6 +131,9 @@ pub async fn may_read(
     }
 }
 
+/// What an agreement in its test before use cannot do on a registry without a sandbox.
+pub const NO_SANDBOX: &str = "reading persons while the agreement is in its test before use (§ 10), as this registry has no sandbox";
+
 /// The store `acting` reads persons from: the sandbox for an agreement in its test before use,
 /// production otherwise; `None` for an agreement in test on a registry without a sandbox.
 pub fn data_of<'a>(state: &'a AppState, acting: &Acting) -> Option<&'a Arc<dyn Store>> {
@@ -151,9 +154,7 @@ pub async fn person(
     as_of: AsOf,
 ) -> Result<Result<Read, ReadRefusal>, Failure> {
     let Some(store) = data_of(state, acting) else {
-        return Ok(Err(ReadRefusal::NotInAgreement(
-            "reading persons while the agreement is in its test before use (§ 10), as this registry has no sandbox".into(),
-        )));
+        return Ok(Err(ReadRefusal::NotInAgreement(NO_SANDBOX.into())));
     };
     let found = match lookup {
         Lookup::Id(id) => store.person(id.as_str()).await,
