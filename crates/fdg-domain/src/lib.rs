@@ -13,7 +13,8 @@
 //! - [`codes`]: versioned code lists, shipped as CSV and replaceable; [`codes_const`] names the
 //!   few codes rules refer to.
 //! - [`command`], [`event`], [`state`]: inputs, facts and the folded person.
-//! - [`decide()`]: the rules; [`view`]: the person overview answered to callers.
+//! - [`decide()`]: the rules; [`view`]: the person overview answered to callers;
+//!   [`worklist`]: the days that put a person on a job centre's worklist.
 
 pub mod access;
 pub mod actor;
@@ -29,6 +30,7 @@ pub mod rules;
 pub mod state;
 pub mod supervision;
 pub mod view;
+pub mod worklist;
 
 pub use access::{PersonScope, Visibility};
 pub use actor::{Actor, Clock, OrgKind, Role};

@@ -346,7 +346,16 @@ fn contacts(state: &PersonState) -> impl Iterator<Item = (Date, Option<&str>, &C
 
 /// What this person adds to every figure, summed by key, zero entries left out, in key order.
 pub fn contributions(state: &PersonState, params: &Params) -> Vec<Count> {
+    contributions_and_due(state, params).0
+}
+
+/// [`contributions`], and the day the person's next contact interview is due in the contact
+/// course they are in (open-ended), if any: the day after which the `overdue` stock counts them.
+/// One computation serves both, so the caseworker's worklist and the supervision figures cannot
+/// disagree about who is overdue.
+pub fn contributions_and_due(state: &PersonState, params: &Params) -> (Vec<Count>, Option<Date>) {
     let mut c = Counts::default();
+    let mut next_due = None;
     // Registration periods, with their benefit category.
     let periods: Vec<(Span, String)> = state
         .periods()
@@ -577,6 +586,9 @@ pub fn contributions(state: &PersonState, params: &Params) -> Vec<Count> {
             let Ok(due) = from.checked_add(i32::from(params.interval_months).months()) else {
                 continue;
             };
+            if next.is_none() {
+                next_due = Some(due);
+            }
             for (days, name) in OVERDUE_THRESHOLDS {
                 if let Ok(start) = due.checked_add(days.days()) {
                     c.span(&OVERDUE, start, next, name);
@@ -584,7 +596,7 @@ pub fn contributions(state: &PersonState, params: &Params) -> Vec<Count> {
             }
         }
     }
-    c.into_vec()
+    (c.into_vec(), next_due)
 }
 
 /// `after − before`, for a store to add to its sums: entries in key order, zeros left out.

@@ -35,6 +35,7 @@ mod sql;
 pub mod sqlite;
 pub mod supervision;
 pub mod testing;
+pub mod worklist;
 mod writer;
 
 pub use writer::DEFAULT_WRITE_QUEUE;
@@ -688,6 +689,13 @@ pub trait Store: Send + Sync + 'static {
         &'a self,
         query: &'a SupervisionQuery,
     ) -> BoxFut<'a, Result<SupervisionInput>>;
+
+    /// One list of the caseworkers' worklist: persons whose day on it falls in the query's
+    /// window, in day order, each with their scope (the caller decides who may see whom).
+    fn worklist(
+        &self,
+        query: worklist::WorklistQuery,
+    ) -> BoxFut<'_, Result<Vec<worklist::WorkRow>>>;
 
     /// The same as [`Store::supervision`] would have answered when `position` was the newest
     /// event: the log replayed up to it. Slow (it reads the whole log); for reproducing and

@@ -99,6 +99,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "0017_acting_person_required",
         sql: include_str!("../migrations/sqlite/0017_acting_person_required.sql"),
     },
+    Migration {
+        version: 18,
+        name: "0018_worklist",
+        sql: include_str!("../migrations/sqlite/0018_worklist.sql"),
+    },
 ];
 
 /// The audit database's migrations, in order.
@@ -211,6 +216,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 4,
         name: "0004_acting_person_required",
         sql: include_str!("../migrations/postgres/0004_acting_person_required.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "0005_worklist",
+        sql: include_str!("../migrations/postgres/0005_worklist.sql"),
     },
 ];
 

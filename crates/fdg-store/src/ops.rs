@@ -18,7 +18,7 @@ use crate::{
     Principal, Result, Session, StoreError, StoredEvent, User, Webhook,
 };
 
-fn parse_scope(json: Option<&str>) -> Result<PersonScope> {
+pub(crate) fn parse_scope(json: Option<&str>) -> Result<PersonScope> {
     json.map(serde_json::from_str)
         .transpose()
         .map_err(|e| StoreError::Corrupt(format!("scope: {e}")))
@@ -1099,12 +1099,26 @@ pub(crate) fn citizen_session(
 /// when read, so a command rewrites one copy of the history, not two.
 pub(crate) fn save_person(db: &mut dyn Db, row: &PersonRow<'_>) -> Result<()> {
     db.execute(
-        "INSERT INTO persons (person_id, cpr, version, state, scope)
-         VALUES (?1, ?2, ?3, ?4, ?5)
+        "INSERT INTO persons (person_id, cpr, version, state, scope, municipality,
+                              interview_due, first_contact_open, exemption_from)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
          ON CONFLICT (person_id) DO UPDATE SET
            cpr = excluded.cpr, version = excluded.version, state = excluded.state,
-           scope = excluded.scope",
-        args![row.person_id, &row.cpr, row.version, &row.state, &row.scope],
+           scope = excluded.scope, municipality = excluded.municipality,
+           interview_due = excluded.interview_due,
+           first_contact_open = excluded.first_contact_open,
+           exemption_from = excluded.exemption_from",
+        args![
+            row.person_id,
+            &row.cpr,
+            row.version,
+            &row.state,
+            &row.scope,
+            row.municipality.as_deref(),
+            row.days[0].as_deref(),
+            row.days[1].as_deref(),
+            row.days[2].as_deref()
+        ],
     )?;
     Ok(())
 }
@@ -1127,7 +1141,8 @@ pub(crate) fn rebuild(db: &mut dyn Db, params: &Params) -> Result<u64> {
         )?;
         db.execute("DELETE FROM persons", args![])?;
         for (person_id, state) in &states {
-            save_person(db, &PersonRow::of(person_id, state)?)?;
+            let days = fdg_domain::worklist::Days::compute(state, params);
+            save_person(db, &PersonRow::of(person_id, state, &days)?)?;
         }
         crate::supervision::recompute(db, params)?;
         Ok(count)

@@ -58,12 +58,21 @@ pub(crate) struct PersonRow<'a> {
     pub state: String,
     /// The access scope, as JSON.
     pub scope: String,
+    /// The responsible municipality.
+    pub municipality: Option<String>,
+    /// The worklist's days (`worklist::texts`): interview due, open first contact,
+    /// exemption from.
+    pub days: [Option<String>; 3],
 }
 
 impl<'a> PersonRow<'a> {
     /// The row for a person's folded state; a state without an identity is corrupt (every
     /// stream starts with an event that names the person).
-    pub fn of(person_id: &'a str, state: &PersonState) -> Result<Self> {
+    pub fn of(
+        person_id: &'a str,
+        state: &PersonState,
+        days: &fdg_domain::worklist::Days,
+    ) -> Result<Self> {
         let Some(cpr) = &state.cpr else {
             return Err(StoreError::Corrupt(format!(
                 "person {person_id} has events but no identity"
@@ -75,6 +84,8 @@ impl<'a> PersonRow<'a> {
             version: state.version,
             state: json(state, "state")?,
             scope: json(&PersonScope::of(state), "scope")?,
+            municipality: state.municipality.clone(),
+            days: crate::worklist::texts(days),
         })
     }
 }
@@ -301,9 +312,11 @@ pub(crate) fn process(
             r#type: row.r#type.to_owned(),
         })
         .collect();
-    tx.save_person(&PersonRow::of(&person_id, &state)?)?;
+    let (after_counts, due) = supervision::contributions_and_due(&state, d.params);
+    let days = fdg_domain::worklist::Days::of(&state, due);
+    tx.save_person(&PersonRow::of(&person_id, &state, &days)?)?;
     let delta =
-        crate::supervision::person_delta(before_municipality, before_counts, &state, d.params);
+        crate::supervision::person_delta(before_municipality, before_counts, &state, after_counts);
     let accepted = Accepted {
         person_id,
         version: state.version,

@@ -114,6 +114,11 @@ impl PostgresStore {
             })? {
                 tracing::info!(params = %params.describe(), "recomputed the supervision figures");
             }
+            if conn.transaction(Begin::Write, |db| {
+                crate::worklist::ensure_current(db, &params)
+            })? {
+                tracing::info!("derived the worklist days afresh");
+            }
             let head = crate::ops::head(conn)?.map_or(0, |(p, _)| p);
             Ok((db, head))
         })?;

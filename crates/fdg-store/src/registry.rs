@@ -674,6 +674,14 @@ impl<B: Backend> Store for Registry<B> {
         })
     }
 
+    fn worklist(
+        &self,
+        query: crate::worklist::WorklistQuery,
+    ) -> BoxFut<'_, Result<Vec<crate::worklist::WorkRow>>> {
+        self.backend
+            .read(move |db| crate::worklist::query(db, &query))
+    }
+
     fn supervision<'a>(
         &'a self,
         query: &'a SupervisionQuery,

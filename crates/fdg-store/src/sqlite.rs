@@ -135,6 +135,12 @@ impl SqliteStore {
                 "recomputed the supervision figures"
             );
         }
+        // Worklist days derived under other rules are derived anew.
+        if conn_db.transaction(Begin::Write, |db| {
+            crate::worklist::ensure_current(db, &opts.supervision)
+        })? {
+            tracing::info!("derived the worklist days afresh");
+        }
         // Checkpoints run on their own thread and connection, so the writer's commits do not
         // wait for the database file to be written and synced.
         db.0.execute_batch("PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864;")?;

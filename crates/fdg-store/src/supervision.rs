@@ -90,9 +90,8 @@ pub(crate) fn person_delta(
     before_municipality: Option<String>,
     before_counts: Vec<Count>,
     after: &PersonState,
-    params: &Params,
+    after_counts: Vec<Count>,
 ) -> PersonDelta {
-    let after_counts = contributions(after, params);
     if before_municipality == after.municipality {
         let m = after.municipality.clone();
         difference(&before_counts, &after_counts)

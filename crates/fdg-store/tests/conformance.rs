@@ -1658,3 +1658,116 @@ async fn a_subscription_is_idempotent_keeps_its_position_and_ends() {
     assert!(!b.store.unsubscribe(agreement).await.unwrap());
     assert!(b.store.webhooks().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn the_worklist_lists_persons_by_their_day_and_municipality_and_pages() {
+    use fdg_domain::worklist::Kind;
+    use fdg_store::worklist::WorklistQuery;
+    let b = backend();
+    // Registered on 1, 2, 3 November in 101 and on 1 November in 147: interviews are due
+    // three months later (the default interval).
+    let mut ids = Vec::new();
+    for (i, (day, municipality)) in [("01", "101"), ("03", "101"), ("02", "101"), ("01", "147")]
+        .into_iter()
+        .enumerate()
+    {
+        let mut command = register(&cpr(100 + i), &format!("2026-11-{day}"));
+        if let Command::Register(r) = &mut command {
+            r.municipality = Some(municipality.into());
+        }
+        ids.push(accepted(&b.store, command).await.person_id);
+    }
+    // An exemption from availability from 15 December for the first.
+    accepted(
+        &b.store,
+        Command::StartCondition(fdg_domain::command::StartPeriodicCondition {
+            cpr: cpr(100),
+            kind: Some("fritagelse_raadighed".into()),
+            start_date: Some("2026-12-15".into()),
+            end_date: None,
+        }),
+    )
+    .await;
+    let query = |kind, municipality: Option<&str>, to: &str, after, limit| WorklistQuery {
+        kind,
+        municipality: municipality.map(str::to_owned),
+        from: None,
+        to: Some(to.parse().unwrap()),
+        after,
+        limit,
+    };
+    let list = |rows: Vec<fdg_store::worklist::WorkRow>| -> Vec<(String, String)> {
+        rows.into_iter()
+            .map(|r| (r.person_id, r.day.to_string()))
+            .collect()
+    };
+    let due = b
+        .store
+        .worklist(query(
+            Kind::InterviewDue,
+            Some("101"),
+            "2027-02-02",
+            None,
+            10,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        list(due.clone()),
+        vec![
+            (ids[0].clone(), "2027-02-01".to_owned()),
+            (ids[2].clone(), "2027-02-02".to_owned())
+        ],
+        "101's persons due by 2 February, in day order; 147's and the later one left out"
+    );
+    assert_eq!(due[0].scope.municipality.as_deref(), Some("101"));
+    // Paging after the first row gives the second.
+    let next = b
+        .store
+        .worklist(query(
+            Kind::InterviewDue,
+            Some("101"),
+            "2027-12-31",
+            Some((due[0].day, due[0].person_id.clone())),
+            1,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(list(next), vec![(ids[2].clone(), "2027-02-02".to_owned())]);
+    // Every municipality at once.
+    let all = b
+        .store
+        .worklist(query(Kind::InterviewDue, None, "2027-12-31", None, 10))
+        .await
+        .unwrap();
+    assert_eq!(all.len(), 4);
+    let exemptions = b
+        .store
+        .worklist(query(
+            Kind::ExemptionFrom,
+            Some("101"),
+            "2026-12-31",
+            None,
+            10,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        list(exemptions),
+        vec![(ids[0].clone(), "2026-12-15".to_owned())]
+    );
+    // Rebuilding the projections from the log gives the same lists.
+    b.store.rebuild().await.unwrap();
+    let again = b
+        .store
+        .worklist(query(
+            Kind::InterviewDue,
+            Some("101"),
+            "2027-02-02",
+            None,
+            10,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(again, due);
+}

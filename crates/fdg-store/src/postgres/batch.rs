@@ -52,6 +52,8 @@ struct HeldPerson {
     version: i64,
     state: String,
     scope: String,
+    municipality: Option<String>,
+    days: [Option<String>; 3],
 }
 
 struct HeldAnswer {
@@ -208,6 +210,8 @@ impl WriteTx for Batch<'_> {
             version: int(row.version),
             state: row.state.clone(),
             scope: row.scope.clone(),
+            municipality: row.municipality.clone(),
+            days: row.days.clone(),
         });
         Ok(())
     }
@@ -281,18 +285,41 @@ impl CommandTx for Batch<'_> {
             db.query_arrays(sql, &params)?;
         }
         if !persons.is_empty() {
-            let sql = "INSERT INTO persons (person_id, cpr, version, state, scope)
-                 SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[])
+            let sql = "INSERT INTO persons (person_id, cpr, version, state, scope, municipality,
+                                     interview_due, first_contact_open, exemption_from)
+                 SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[],
+                                      $6::text[], $7::text[], $8::text[], $9::text[])
                  ON CONFLICT (person_id) DO UPDATE SET
                    cpr = excluded.cpr, version = excluded.version, state = excluded.state,
-                   scope = excluded.scope";
+                   scope = excluded.scope, municipality = excluded.municipality,
+                   interview_due = excluded.interview_due,
+                   first_contact_open = excluded.first_contact_open,
+                   exemption_from = excluded.exemption_from";
             let mut rows: Vec<&HeldPerson> = persons.values().collect();
             rows.sort_unstable_by(|a, b| a.person_id.cmp(&b.person_id));
             let col = |f: fn(&HeldPerson) -> &str| rows.iter().map(|p| f(p)).collect::<Vec<_>>();
             let versions: Vec<i64> = rows.iter().map(|p| p.version).collect();
             let (ids, cprs) = (col(|p| &p.person_id), col(|p| &p.cpr));
             let (states, scopes) = (col(|p| &p.state), col(|p| &p.scope));
-            db.execute_arrays(sql, &[&ids, &cprs, &versions, &states, &scopes])?;
+            let opt =
+                |f: fn(&HeldPerson) -> Option<&str>| rows.iter().map(|p| f(p)).collect::<Vec<_>>();
+            let municipalities = opt(|p| p.municipality.as_deref());
+            let (due, open) = (opt(|p| p.days[0].as_deref()), opt(|p| p.days[1].as_deref()));
+            let exempt = opt(|p| p.days[2].as_deref());
+            db.execute_arrays(
+                sql,
+                &[
+                    &ids,
+                    &cprs,
+                    &versions,
+                    &states,
+                    &scopes,
+                    &municipalities,
+                    &due,
+                    &open,
+                    &exempt,
+                ],
+            )?;
         }
         if !answers.is_empty() {
             let sql = "INSERT INTO idempotency (scope, key, request_hash, outcome, created_at)
