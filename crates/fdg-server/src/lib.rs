@@ -16,6 +16,7 @@
 //!   - `service::cpr_register`: where municipalities of residence come from.
 //!   - `service::passwords`: what makes a password too weak.
 //!   - `service::witness`: signed checkpoints of the audit chain.
+//!   - `service::worklist`: the caseworkers' worklist, scoped and audited.
 //! - `report` — supervision reports as data and files, with no HTTP in it: the model
 //!   (`report`), `report::csv`, `report::xlsx` (workbooks), `report::chart` (inline SVG charts).
 //! - `edge` — HTTP in and out:
@@ -38,6 +39,7 @@
 //!   - `api::supervision`: supervision reports for the supervision authority's systems.
 //!   - `api::reference`: code lists and rules.
 //!   - `api::citizen`: the citizen's access log.
+//!   - `api::worklist`: the caseworkers' worklist.
 //!   - `api::openapi`: the OpenAPI 3.1 document generated from the same types.
 //! - `web` — the browser (§ 7, stk. 2, nr. 1):
 //!   - `web::i18n`: every page's words in Danish and English.
@@ -48,6 +50,7 @@
 //!   - `web::admin`: administration of organisations, users and agreements.
 //!   - `web::citizen`: the citizen's own pages (Jobnet self-service).
 //!   - `web::supervision`: the supervisor's pages.
+//!   - `web::worklist`: the caseworkers' worklist page.
 
 use std::future::Future;
 use std::sync::Arc;

@@ -13,6 +13,7 @@ pub mod reference;
 pub mod subscriptions;
 pub mod supervision;
 pub mod webhook;
+pub mod worklist;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -42,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         .route("/rules", get(rules_table))
         .route("/openapi.json", get(openapi::document))
         .route("/me/access-log", get(citizen::access_log))
+        .route("/worklist", get(worklist::worklist))
         .route(
             "/subscription",
             get(subscriptions::get)

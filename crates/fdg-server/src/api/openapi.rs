@@ -9,7 +9,9 @@ use utoipa::{Modify, OpenApi};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::api::{citizen, feed, persons, records, reference, subscriptions, supervision};
+use crate::api::{
+    citizen, feed, persons, records, reference, subscriptions, supervision, worklist,
+};
 
 struct Bearer;
 
@@ -207,6 +209,7 @@ impl Modify for Problems {
         feed::events, feed::stream, feed::get_cursor, feed::put_cursor, feed::next,
         subscriptions::put, subscriptions::get, subscriptions::delete,
         citizen::access_log,
+        worklist::worklist,
         supervision::api_report, supervision::definitions,
     ),
     components(schemas(crate::edge::error::Problem, crate::edge::error::ViolationBody, fdg_domain::command::Replacement)),
@@ -214,6 +217,7 @@ impl Modify for Problems {
     tags(
         (name = "records", description = "Recording the facts of §§ 3–9"),
         (name = "persons", description = "Reading a person"),
+        (name = "worklist", description = "The caseworkers' worklist: interviews due, open first contacts, exemptions taking effect"),
         (name = "feed", description = "The event log"),
         (name = "reference", description = "Code lists and rules"),
         (name = "citizen", description = "The citizen's own view (self-service)"),

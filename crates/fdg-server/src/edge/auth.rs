@@ -235,6 +235,7 @@ pub(crate) fn attempted(method: &axum::http::Method, route: &str) -> String {
         ("PUT", "/subscription") => "subscription.set".into(),
         ("GET", "/subscription") => "subscription.read".into(),
         ("DELETE", "/subscription") => "subscription.end".into(),
+        ("GET", "/worklist") => "worklist.read".into(),
         ("GET", "/code-lists") => "reference.code_lists".into(),
         ("GET", "/rules") => "reference.rules".into(),
         (_, t) if t.starts_with("/supervision/") => "supervision.read".into(),

@@ -403,6 +403,13 @@ impl From<crate::service::read::ReadRefusal> for ApiError {
     }
 }
 
+impl From<crate::service::worklist::OutOfBounds> for ApiError {
+    fn from(_: crate::service::worklist::OutOfBounds) -> Self {
+        let [en, da] = crate::service::worklist::OutOfBounds::MESSAGE;
+        ApiError::bad(en, da)
+    }
+}
+
 impl From<crate::service::write::Failure> for ApiError {
     fn from(e: crate::service::write::Failure) -> Self {
         match e.unavailable() {

@@ -5,4 +5,5 @@ pub mod passwords;
 pub mod read;
 pub mod scope;
 pub mod witness;
+pub mod worklist;
 pub mod write;

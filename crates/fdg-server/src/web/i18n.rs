@@ -25,6 +25,8 @@ pub struct Texts {
     pub other_lang_name: &'static str,
     /// The words of the supervision pages.
     pub supervision: &'static SvTexts,
+    /// The words of the worklist page.
+    pub worklist: &'static WlTexts,
     /// Application name.
     pub app: &'static str,
     /// Skip link.
@@ -217,6 +219,7 @@ pub const DA: Texts = Texts {
     other_lang: "en",
     other_lang_name: "English",
     supervision: &SV_DA,
+    worklist: &WL_DA,
     app: "Det Fælles Datagrundlag",
     skip: "Gå til indhold",
     nav: "Hovedmenu",
@@ -328,6 +331,7 @@ pub const EN: Texts = Texts {
     other_lang: "da",
     other_lang_name: "Dansk",
     supervision: &SV_EN,
+    worklist: &WL_EN,
     app: "The Common Data Foundation",
     skip: "Skip to content",
     nav: "Main menu",
@@ -609,3 +613,68 @@ pub async fn switch_lang(Path(lang): Path<String>, headers: HeaderMap) -> Respon
     }
     res
 }
+
+/// The words of the worklist page.
+#[derive(Debug)]
+pub struct WlTexts {
+    /// Page title and the link to it.
+    pub title: &'static str,
+    /// What the page shows.
+    pub intro: &'static str,
+    /// The horizon field.
+    pub within_days: &'static str,
+    /// Show button.
+    pub show: &'static str,
+    /// The lists' headings: interviews due, open first contacts, exemptions.
+    pub headings: [&'static str; 3],
+    /// The day column of each list.
+    pub day_columns: [&'static str; 3],
+    /// The days column.
+    pub days_from_today: &'static str,
+    /// An empty list.
+    pub empty: &'static str,
+    /// A list holding more than shown.
+    pub more: &'static str,
+    /// Overdue by (days).
+    pub overdue: &'static str,
+    /// An organisation without a worklist.
+    pub none_for_org: &'static str,
+}
+
+/// Danish.
+pub const WL_DA: WlTexts = WlTexts {
+    title: "Arbejdsliste",
+    intro: "Personer med samtaler, der er overskredet eller forfalder, åbne første kontakter uden tilmelding, og fritagelser for rådighed, der snart træder i kraft. Kun personer, din organisation har adgang til; opslaget logges.",
+    within_days: "Inden for antal dage",
+    show: "Vis",
+    headings: [
+        "Kontaktsamtaler, der forfalder (§ 9, kontaktforløbet)",
+        "Åbne sager om kontant- eller starthjælp uden tilmelding (§ 3, § 4, stk. 1)",
+        "Fritagelser for rådighed, der træder i kraft (§ 5)",
+    ],
+    day_columns: ["Forfalder", "Åben siden", "Træder i kraft"],
+    days_from_today: "Dage fra i dag",
+    empty: "Ingen.",
+    more: "Der er flere end vist.",
+    overdue: "overskredet",
+    none_for_org: "Arbejdslisten er jobcentrenes og de andre aktørers.",
+};
+
+/// English.
+pub const WL_EN: WlTexts = WlTexts {
+    title: "Worklist",
+    intro: "Persons whose contact interview is overdue or due, open first contacts without a registration, and exemptions from availability about to take effect. Only persons your organisation may see; the lookup is logged.",
+    within_days: "Within days",
+    show: "Show",
+    headings: [
+        "Contact interviews due (§ 9, the contact course)",
+        "Open cash or start benefit cases without a registration (§ 3, § 4, stk. 1)",
+        "Exemptions from availability taking effect (§ 5)",
+    ],
+    day_columns: ["Due", "Open since", "Takes effect"],
+    days_from_today: "Days from today",
+    empty: "None.",
+    more: "There are more than shown.",
+    overdue: "overdue",
+    none_for_org: "The worklist is the job centres' and the other actors'.",
+};

@@ -10,6 +10,7 @@ pub mod login;
 pub mod pages;
 pub mod supervision;
 pub mod timeline;
+pub mod worklist;
 
 use axum::Router;
 use axum::routing::get;
@@ -25,5 +26,6 @@ pub fn routes() -> Router<AppState> {
         .merge(admin::routes())
         .merge(citizen::routes())
         .merge(supervision::routes())
+        .merge(worklist::routes())
         .route("/lang/{lang}", get(i18n::switch_lang))
 }

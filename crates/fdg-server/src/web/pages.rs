@@ -58,7 +58,7 @@ pub fn user_view(u: &SessionUser) -> UserView {
     }
 }
 
-fn render(status: StatusCode, page: &impl Template) -> Response {
+pub fn render(status: StatusCode, page: &impl Template) -> Response {
     match page.render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => ApiError::internal(e).into_response(),
