@@ -127,6 +127,7 @@ pub fn shown(kind: Kind, day: Date, today: Date, within_days: u16) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::event::Event;

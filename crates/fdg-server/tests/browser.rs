@@ -426,6 +426,28 @@ async fn a_caseworker_records_and_a_citizen_sees_who_looked() {
     b.submit().await;
     assert!(b.on_person_page().await.contains("1 – "));
 
+    // The worklist: the interview is due in three months, so Jens is listed once the horizon
+    // reaches it, and his line leads to his page.
+    b.go("/worklist").await;
+    assert_eq!(b.unlabelled().await, json!([]), "/worklist");
+    assert!(
+        !b.source().await.contains("070761-4285"),
+        "not due within 14 days"
+    );
+    b.type_into("within_days", "100").await;
+    b.submit().await;
+    assert!(
+        b.text_of("#interview_due table")
+            .await
+            .contains("070761-4285"),
+        "due on 27 February"
+    );
+    b.screenshot("worklist").await;
+    b.script("window.fdgBeforeSubmit = true;").await;
+    b.click("#interview_due table a").await;
+    b.wait_for_load().await;
+    assert!(b.on_person_page().await.contains("Jens Hansen"));
+
     // Sickness from 20 November, ended from the person page on the 24th.
     b.go("/conditions/new").await;
     b.type_into("cpr", "070761-4285").await;

@@ -119,7 +119,7 @@ pub(crate) fn ensure_current(db: &mut dyn Db, params: &Params) -> Result<bool> {
         let state: PersonState = serde_json::from_str(r.text(1)?)
             .map_err(|e| StoreError::Corrupt(format!("person state: {e}")))?;
         let days = Days::compute(&state, params);
-        rows.push((r.string(0)?, state.municipality.clone(), texts(&days)));
+        rows.push((r.string(0)?, state.municipality, texts(&days)));
         Ok(())
     })?;
     for (person_id, municipality, [due, open, exempt]) in &rows {
