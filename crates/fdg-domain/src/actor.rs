@@ -91,6 +91,15 @@ impl Actor {
         }
     }
 
+    /// The registry itself, recording the consequences that fall due on a day (a future-dated
+    /// exemption from availability taking effect, § 5): never an organisation that logs in.
+    pub fn registry() -> Actor {
+        Actor {
+            kind: OrgKind::Operator,
+            code: "FDG".into(),
+        }
+    }
+
     /// `kind:code`, as recorded on every event.
     pub fn label(&self) -> String {
         format!("{}:{}", self.kind, self.code)

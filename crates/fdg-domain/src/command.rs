@@ -367,6 +367,10 @@ pub enum Command {
     AssignOtherActor(AssignOtherActor),
     /// § 2, stk. 2: the responsible municipality hands the person over to another.
     HandOver(HandOverPerson),
+    /// The consequences that have fallen due for the person by today (§ 5: an exemption from
+    /// availability recorded ahead of its start deregisters when it takes effect). Recorded by
+    /// the registry itself (`Actor::registry`), never by a caller.
+    TakeEffect,
     /// A correction of the fact with this number in the person's stream.
     Correct {
         /// The fact number.
@@ -393,7 +397,10 @@ impl Command {
             Command::StartCondition(c) => Some(&c.cpr),
             Command::Interview(c) => Some(&c.cpr),
             Command::AssignOtherActor(c) => Some(&c.cpr),
-            Command::EndCondition { .. } | Command::Correct { .. } | Command::HandOver(_) => None,
+            Command::EndCondition { .. }
+            | Command::Correct { .. }
+            | Command::HandOver(_)
+            | Command::TakeEffect => None,
         }
     }
 
@@ -410,6 +417,7 @@ impl Command {
             Command::AssignOtherActor(_) => "other_actor_assignment",
             Command::HandOver(_) => "municipality_handover",
             Command::Correct { .. } => "correction",
+            Command::TakeEffect => "dated_consequence",
         }
     }
 }

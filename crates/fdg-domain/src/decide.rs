@@ -493,6 +493,7 @@ impl<'a> Decider<'a> {
             Command::AssignOtherActor(c) => self.assign(c),
             Command::HandOver(c) => self.hand_over(c),
             Command::Correct { fact, body } => self.correct(*fact, body),
+            Command::TakeEffect => self.take_effect(),
         }
     }
 
@@ -952,6 +953,29 @@ impl<'a> Decider<'a> {
             self.events.push(Event::CashBenefitCeased {
                 cessation_date: date,
             });
+        }
+    }
+
+    /// § 5 on the day an exemption from availability recorded ahead of its start takes
+    /// effect: the registration with cash or start benefit ends that day, as it would have had
+    /// the exemption been in force when it was recorded.
+    fn take_effect(&mut self) {
+        self.permit(*self.ctx.actor == Actor::registry(), &rules::S5_DATED_ACTOR);
+        match self.state.exemption_pending() {
+            Some((condition, start)) if start <= self.today() => {
+                let state = self.state.clone();
+                self.push_deregistration(
+                    &state,
+                    start,
+                    k::REASON_EXEMPTED.into(),
+                    Some(Consequence {
+                        rule: rules::S5_DEREGISTERED_AS_CONSEQUENCE.id.into(),
+                        fact: condition,
+                    }),
+                    Some(condition),
+                );
+            }
+            _ => self.violate(&rules::S5_NOTHING_DUE, ""),
         }
     }
 

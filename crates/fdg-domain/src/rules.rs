@@ -167,6 +167,12 @@ rules! {
     S5_DEREGISTERED_AS_CONSEQUENCE = "fdg.s5.deregistered", "§ 5", Consequence,
         "Afmeldt som arbejdssøgende, fordi hjælpen ikke længere modtages alene på grund af ledighed, eller personen er fritaget for rådighed. Meddelelsen til staten sker ved denne afmelding.",
         "Deregistered as a job seeker because the benefit is no longer received solely because of unemployment, or the person is exempted from availability. This deregistration is the notification to the state.";
+    S5_DATED_ACTOR = "fdg.s5.dated_consequence_actor", "§ 5", Input,
+        "Kun registret selv gennemfører følger, der indtræder på en dato.",
+        "Only the registry itself records consequences that take effect on a date.";
+    S5_NOTHING_DUE = "fdg.s5.nothing_due", "§ 5", Input,
+        "Der indtræder ingen følge for personen i dag.",
+        "No consequence takes effect for the person today.";
     S6_DEFAULT_MATCH = "fdg.s6.default_immediate_match", "§ 6", Consequence,
         "Forsikret ledig uden matchkategori er automatisk i straksmatch (kategori 1).",
         "An insured unemployed person without a match category is automatically in immediate match (category 1).";

@@ -363,6 +363,31 @@ impl PersonState {
             .any(|c| c.kind == codes_const::EXEMPT_AVAILABILITY && c.in_force_on(day))
     }
 
+    /// The exemption from availability (§ 5) that is to end the current registration with
+    /// cash or start benefit when it takes effect: its fact number and first day. `None` when
+    /// the person is not registered on cash or start benefit, or no exemption begins during
+    /// the registration. Recorded ahead of its start, it falls due on that day
+    /// (`Command::TakeEffect`); in force when recorded, it deregistered at once.
+    pub fn exemption_pending(&self) -> Option<(u64, Date)> {
+        let reg = self.current_registration()?;
+        let Event::JobSeekerRegistered {
+            registration_date,
+            benefit_category,
+            ..
+        } = &reg.event
+        else {
+            return None;
+        };
+        if !codes_const::is_cash_benefit(benefit_category) || self.cash_benefit_since().is_none() {
+            return None;
+        }
+        self.conditions()
+            .into_iter()
+            .filter(|c| c.kind == codes_const::EXEMPT_AVAILABILITY && c.start >= *registration_date)
+            .map(|c| (c.id, c.start))
+            .min_by_key(|(id, start)| (*start, *id))
+    }
+
     /// Live contact interviews.
     pub fn interviews(&self) -> impl Iterator<Item = (&Fact, Date, &str, &ContactRecord)> {
         self.live().filter_map(|f| match &f.event {

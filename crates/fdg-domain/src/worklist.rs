@@ -82,6 +82,10 @@ pub struct Days {
     pub first_contact_open: Option<Date>,
     /// When the latest exemption from availability begins.
     pub exemption_from: Option<Date>,
+    /// When a consequence falls due that the registry records by itself (§ 5: an exemption
+    /// recorded ahead of its start ends the registration with cash benefit that day;
+    /// `PersonState::exemption_pending`). Not a list of its own.
+    pub consequence_due: Option<Date>,
 }
 
 impl Days {
@@ -101,6 +105,7 @@ impl Days {
             interview_due,
             first_contact_open,
             exemption_from,
+            consequence_due: state.exemption_pending().map(|(_, day)| day),
         }
     }
 

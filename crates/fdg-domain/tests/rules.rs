@@ -1274,6 +1274,39 @@ fn breaking_cases() -> Vec<Case> {
         again.clone(),
         again.with_state(exemption_over),
     ));
+    // § 5 on the day: an exemption recorded ahead of its start deregisters when it takes
+    // effect, recorded by the registry itself and not before.
+    let mut pending = cash_registered();
+    given(
+        &mut pending,
+        MunicipalJobcenter,
+        Command::StartCondition(condition(
+            CASH_CPR,
+            "fritagelse_raadighed",
+            "2026-12-10",
+            None,
+        )),
+    );
+    let due = Scenario {
+        actor: Some(Actor::registry()),
+        ..Scenario::new(pending, Operator, Command::TakeEffect)
+    }
+    .on("2026-12-10");
+    cases.push(case(
+        &rules::S5_DATED_ACTOR,
+        None,
+        Scenario {
+            actor: None,
+            ..due.by(MunicipalJobcenter)
+        },
+        due.clone(),
+    ));
+    cases.push(case(
+        &rules::S5_NOTHING_DUE,
+        None,
+        due.clone().on("2026-12-09"),
+        due,
+    ));
     // Match 4: not to be registered; after an interview assessing match 3 the person must be.
     let mut ready_again = cash_applicant();
     given(
@@ -2758,6 +2791,62 @@ fn s5_an_exemption_that_is_not_in_force_today_does_not_deregister() {
         );
         assert!(st.current_registration().is_some());
     }
+}
+
+#[test]
+fn s5_an_exemption_recorded_ahead_deregisters_on_the_day_it_takes_effect() {
+    let mut s = cash_registered();
+    let start = apply(
+        &mut s,
+        &Command::StartCondition(condition(
+            CASH_CPR,
+            "fritagelse_raadighed",
+            "2026-12-10",
+            None,
+        )),
+        OrgKind::MunicipalJobcenter,
+    )
+    .expect("accepted");
+    let condition_id = s.version;
+    assert_eq!(start.events.len(), 1, "nothing deregistered yet");
+    assert_eq!(
+        s.exemption_pending(),
+        Some((condition_id, d_("2026-12-10")))
+    );
+    let registry = Actor::registry();
+    let on = |day: &str| Context {
+        actor: &registry,
+        clock: Clock { today: d_(day) },
+        codes: &CODES,
+        residence: None,
+    };
+    assert!(decide(&s, &Command::TakeEffect, on("2026-12-09")).is_err());
+    let d = decide(&s, &Command::TakeEffect, on("2026-12-12")).expect("due");
+    let dereg = d
+        .events
+        .iter()
+        .find_map(|e| match e {
+            Event::JobSeekerDeregistered {
+                deregistration_date,
+                reason,
+                consequence_of,
+            } => Some((*deregistration_date, reason.clone(), consequence_of.clone())),
+            _ => None,
+        })
+        .expect("deregistered");
+    assert_eq!(dereg.0, d_("2026-12-10"), "from the day it took effect");
+    assert_eq!(dereg.1, "fritaget_raadighed");
+    let cause = dereg.2.expect("a consequence");
+    assert_eq!(cause.rule, rules::S5_DEREGISTERED_AS_CONSEQUENCE.id);
+    assert_eq!(cause.fact, condition_id, "caused by the exemption");
+    // The exemption itself stays open.
+    assert!(
+        !d.events
+            .iter()
+            .any(|e| matches!(e, Event::PeriodicConditionEnded { condition, .. } if *condition == condition_id))
+    );
+    fold(&mut s, &d.events, OrgKind::Operator);
+    assert_eq!(s.exemption_pending(), None, "nothing left to take effect");
 }
 
 fn d_(s: &str) -> Date {

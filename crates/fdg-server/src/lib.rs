@@ -16,6 +16,7 @@
 //!   - `service::cpr_register`: where municipalities of residence come from.
 //!   - `service::passwords`: what makes a password too weak.
 //!   - `service::witness`: signed checkpoints of the audit chain.
+//!   - `service::dated`: the registry's own round, recording consequences that fall due.
 //!   - `service::worklist`: the caseworkers' worklist, scoped and audited.
 //! - `report` — supervision reports as data and files, with no HTTP in it: the model
 //!   (`report`), `report::csv`, `report::xlsx` (workbooks), `report::chart` (inline SVG charts).
@@ -73,7 +74,7 @@ pub use api::{openapi, webhook};
 pub use edge::error::{ApiError, PROBLEM_TYPES, ProblemType};
 pub use edge::{conn, headers, oidc, tls};
 pub use report::Report;
-pub use service::{cpr_register, witness};
+pub use service::{cpr_register, dated, witness};
 
 /// Everything a request handler needs, passed in (no globals).
 #[derive(Clone)]

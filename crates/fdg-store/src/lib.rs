@@ -697,6 +697,10 @@ pub trait Store: Send + Sync + 'static {
         query: worklist::WorklistQuery,
     ) -> BoxFut<'_, Result<Vec<worklist::WorkRow>>>;
 
+    /// The persons (ids) for whom a consequence the registry records by itself has fallen due
+    /// by `today` (`Command::TakeEffect`), the longest due first, at most `limit`.
+    fn consequences_due(&self, today: Date, limit: u32) -> BoxFut<'_, Result<Vec<String>>>;
+
     /// The same as [`Store::supervision`] would have answered when `position` was the newest
     /// event: the log replayed up to it. Slow (it reads the whole log); for reproducing and
     /// contesting a report.

@@ -1100,14 +1100,15 @@ pub(crate) fn citizen_session(
 pub(crate) fn save_person(db: &mut dyn Db, row: &PersonRow<'_>) -> Result<()> {
     db.execute(
         "INSERT INTO persons (person_id, cpr, version, state, scope, municipality,
-                              interview_due, first_contact_open, exemption_from)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                              interview_due, first_contact_open, exemption_from, consequence_due)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
          ON CONFLICT (person_id) DO UPDATE SET
            cpr = excluded.cpr, version = excluded.version, state = excluded.state,
            scope = excluded.scope, municipality = excluded.municipality,
            interview_due = excluded.interview_due,
            first_contact_open = excluded.first_contact_open,
-           exemption_from = excluded.exemption_from",
+           exemption_from = excluded.exemption_from,
+           consequence_due = excluded.consequence_due",
         args![
             row.person_id,
             &row.cpr,
@@ -1117,7 +1118,8 @@ pub(crate) fn save_person(db: &mut dyn Db, row: &PersonRow<'_>) -> Result<()> {
             row.municipality.as_deref(),
             row.days[0].as_deref(),
             row.days[1].as_deref(),
-            row.days[2].as_deref()
+            row.days[2].as_deref(),
+            row.days[3].as_deref()
         ],
     )?;
     Ok(())

@@ -61,8 +61,8 @@ pub(crate) struct PersonRow<'a> {
     /// The responsible municipality.
     pub municipality: Option<String>,
     /// The worklist's days (`worklist::texts`): interview due, open first contact,
-    /// exemption from.
-    pub days: [Option<String>; 3],
+    /// exemption from, consequence due.
+    pub days: [Option<String>; 4],
 }
 
 impl<'a> PersonRow<'a> {

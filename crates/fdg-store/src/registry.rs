@@ -682,6 +682,15 @@ impl<B: Backend> Store for Registry<B> {
             .read(move |db| crate::worklist::query(db, &query))
     }
 
+    fn consequences_due(
+        &self,
+        today: jiff::civil::Date,
+        limit: u32,
+    ) -> BoxFut<'_, Result<Vec<String>>> {
+        self.backend
+            .read(move |db| crate::worklist::consequences_due(db, today, limit))
+    }
+
     fn supervision<'a>(
         &'a self,
         query: &'a SupervisionQuery,

@@ -94,9 +94,26 @@ pub(crate) fn query(db: &mut dyn Db, q: &WorklistQuery) -> Result<Vec<WorkRow>> 
     })
 }
 
-/// The stored columns of a person's days, as text (`YYYY-MM-DD`).
-pub(crate) fn texts(days: &Days) -> [Option<String>; 3] {
-    Kind::ALL.map(|k| days.get(k).map(|d| d.to_string()))
+/// The stored columns of a person's days, as text (`YYYY-MM-DD`): the lists' days in
+/// `Kind::ALL` order, then the day a consequence falls due.
+pub(crate) fn texts(days: &Days) -> [Option<String>; 4] {
+    let [due, open, exempt] = Kind::ALL.map(|k| days.get(k).map(|d| d.to_string()));
+    [
+        due,
+        open,
+        exempt,
+        days.consequence_due.map(|d| d.to_string()),
+    ]
+}
+
+/// Persons for whom a consequence has fallen due by `today`, the longest due first.
+pub(crate) fn consequences_due(db: &mut dyn Db, today: Date, limit: u32) -> Result<Vec<String>> {
+    db.query_all(
+        "SELECT person_id FROM persons WHERE consequence_due IS NOT NULL AND consequence_due <= ?1
+         ORDER BY consequence_due, person_id LIMIT ?2",
+        args![&today.to_string(), limit],
+        |r| r.string(0),
+    )
 }
 
 fn meta_text(params: &Params) -> String {
@@ -114,7 +131,7 @@ pub(crate) fn ensure_current(db: &mut dyn Db, params: &Params) -> Result<bool> {
     if stored.as_deref() == Some(meta_text(params).as_str()) {
         return Ok(false);
     }
-    let mut rows: Vec<(String, Option<String>, [Option<String>; 3])> = Vec::new();
+    let mut rows: Vec<(String, Option<String>, [Option<String>; 4])> = Vec::new();
     db.query_each("SELECT person_id, state FROM persons", args![], &mut |r| {
         let state: PersonState = serde_json::from_str(r.text(1)?)
             .map_err(|e| StoreError::Corrupt(format!("person state: {e}")))?;
@@ -122,16 +139,17 @@ pub(crate) fn ensure_current(db: &mut dyn Db, params: &Params) -> Result<bool> {
         rows.push((r.string(0)?, state.municipality, texts(&days)));
         Ok(())
     })?;
-    for (person_id, municipality, [due, open, exempt]) in &rows {
+    for (person_id, municipality, [due, open, exempt, consequence]) in &rows {
         db.execute(
             "UPDATE persons SET municipality = ?1, interview_due = ?2, first_contact_open = ?3,
-                                exemption_from = ?4
-             WHERE person_id = ?5",
+                                exemption_from = ?4, consequence_due = ?5
+             WHERE person_id = ?6",
             args![
                 municipality.as_deref(),
                 due.as_deref(),
                 open.as_deref(),
                 exempt.as_deref(),
+                consequence.as_deref(),
                 person_id
             ],
         )?;

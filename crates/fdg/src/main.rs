@@ -915,6 +915,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     ..Default::default()
                 },
             );
+            fdg_server::dated::spawn(state.clone());
             match tls {
                 Some(tls) => {
                     fdg_server::tls::serve_tls(listener, state, tls, shutdown_signal()).await?;

@@ -53,7 +53,7 @@ struct HeldPerson {
     state: String,
     scope: String,
     municipality: Option<String>,
-    days: [Option<String>; 3],
+    days: [Option<String>; 4],
 }
 
 struct HeldAnswer {
@@ -286,15 +286,17 @@ impl CommandTx for Batch<'_> {
         }
         if !persons.is_empty() {
             let sql = "INSERT INTO persons (person_id, cpr, version, state, scope, municipality,
-                                     interview_due, first_contact_open, exemption_from)
+                                     interview_due, first_contact_open, exemption_from,
+                                     consequence_due)
                  SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[],
-                                      $6::text[], $7::text[], $8::text[], $9::text[])
+                                      $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
                  ON CONFLICT (person_id) DO UPDATE SET
                    cpr = excluded.cpr, version = excluded.version, state = excluded.state,
                    scope = excluded.scope, municipality = excluded.municipality,
                    interview_due = excluded.interview_due,
                    first_contact_open = excluded.first_contact_open,
-                   exemption_from = excluded.exemption_from";
+                   exemption_from = excluded.exemption_from,
+                   consequence_due = excluded.consequence_due";
             let mut rows: Vec<&HeldPerson> = persons.values().collect();
             rows.sort_unstable_by(|a, b| a.person_id.cmp(&b.person_id));
             let col = |f: fn(&HeldPerson) -> &str| rows.iter().map(|p| f(p)).collect::<Vec<_>>();
@@ -306,6 +308,7 @@ impl CommandTx for Batch<'_> {
             let municipalities = opt(|p| p.municipality.as_deref());
             let (due, open) = (opt(|p| p.days[0].as_deref()), opt(|p| p.days[1].as_deref()));
             let exempt = opt(|p| p.days[2].as_deref());
+            let consequence = opt(|p| p.days[3].as_deref());
             db.execute_arrays(
                 sql,
                 &[
@@ -318,6 +321,7 @@ impl CommandTx for Batch<'_> {
                     &due,
                     &open,
                     &exempt,
+                    &consequence,
                 ],
             )?;
         }
