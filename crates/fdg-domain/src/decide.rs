@@ -37,6 +37,9 @@ pub struct Context<'a> {
     /// register knows the person. The responsible municipality follows it; a caller never
     /// decides it for a person the registry knows.
     pub residence: Option<&'a str>,
+    /// The rule sets the registry implements, oldest first (`ruleset::SHIPPED`); each rule
+    /// that differs between them reads the one in force on the record's business date.
+    pub rule_sets: &'a [crate::ruleset::RuleSet],
 }
 
 /// Validated § 8, stk. 1, nr. 4–7: benefit, degree, hours, job titles, fund.
@@ -229,7 +232,15 @@ impl<'a> Decider<'a> {
         }
     }
 
-    fn match_category(&mut self, field: &str, value: Option<u8>, required: bool) -> Option<u8> {
+    /// A match category, valid on the record's business date `on` (today when the record has
+    /// none that parses).
+    fn match_category(
+        &mut self,
+        field: &str,
+        value: Option<u8>,
+        required: bool,
+        on: Option<Date>,
+    ) -> Option<u8> {
         match value {
             None => {
                 if required {
@@ -238,7 +249,7 @@ impl<'a> Decider<'a> {
                 None
             }
             Some(c) => {
-                let on = self.today();
+                let on = on.unwrap_or_else(|| self.today());
                 if self
                     .ctx
                     .codes
@@ -517,7 +528,7 @@ impl<'a> Decider<'a> {
             birth,
         );
         let details = self.registration_details(&c.details, date);
-        let explicit = self.match_category("match_category", c.match_category, false);
+        let explicit = self.match_category("match_category", c.match_category, false, date);
         // § 3: a cash-benefit case opens at a first contact with its assessment, never by a
         // registration; the § 4, stk. 1 registration comes with or after that first contact.
         if k::is_cash_benefit(benefit) && self.projected().cash_benefit_since().is_none() {
@@ -542,11 +553,15 @@ impl<'a> Decider<'a> {
         };
         // § 6: insured unemployed without a category are in immediate match, unless the
         // registration sets one; a category they already have is kept until the first interview.
-        let (match_category, match_rule) = match explicit {
-            Some(m) => (Some(m), None),
-            None if self.projected().current_match().is_some() => (None, None),
-            None if benefit == k::A_DAGPENGE => (Some(1), Some(rules::S6_DEFAULT_MATCH.id.into())),
-            None => (None, None),
+        // The default is the rule set's in force on the registration date.
+        let default = crate::ruleset::for_day(self.ctx.rule_sets, date).insured_default_match;
+        let (match_category, match_rule) = match (explicit, default) {
+            (Some(m), _) => (Some(m), None),
+            (None, _) if self.projected().current_match().is_some() => (None, None),
+            (None, Some(m)) if benefit == k::A_DAGPENGE => {
+                (Some(m), Some(rules::S6_DEFAULT_MATCH.id.into()))
+            }
+            (None, _) => (None, None),
         };
         self.events.push(Event::JobSeekerRegistered {
             registration_date: date,
@@ -717,7 +732,7 @@ impl<'a> Decider<'a> {
                 areas.insert(area.clone(), n);
             }
         }
-        let match_category = self.match_category("match_category", c.match_category, true);
+        let match_category = self.match_category("match_category", c.match_category, true, on);
         let mut decisive = Vec::new();
         for (i, a) in c.decisive_areas.iter().enumerate() {
             if let Some(code) = self.code(

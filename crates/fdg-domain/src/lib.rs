@@ -5,7 +5,9 @@
 //! rules of *Bekendtgørelse om det fælles datagrundlag* (2007) to one command.
 //!
 //! This crate does no IO, has no async, no SQL and no HTTP; CI checks that with `cargo tree`.
-//! Every rule is in [`rules`] with its stable id, provision and Danish and English messages.
+//! Every rule is in [`rules`] with its stable id, provision and Danish and English messages;
+//! [`ruleset`] names the legal baseline (the 2007 order) and chooses it by each record's
+//! business date.
 //!
 //! ## Layout
 //! - [`cpr`]: the CPR number, parsed once; [`ids`]: person ids, fact ids, idempotency keys and
@@ -27,6 +29,7 @@ pub mod decide;
 pub mod event;
 pub mod ids;
 pub mod rules;
+pub mod ruleset;
 pub mod state;
 pub mod supervision;
 pub mod view;

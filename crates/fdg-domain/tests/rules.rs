@@ -88,6 +88,7 @@ fn ctx_on(kind: OrgKind, today: Date) -> Context<'static> {
         clock: Clock { today },
         codes: &CODES,
         residence: None,
+        rule_sets: fdg_domain::ruleset::SHIPPED,
     }
 }
 
@@ -2819,6 +2820,7 @@ fn s5_an_exemption_recorded_ahead_deregisters_on_the_day_it_takes_effect() {
         clock: Clock { today: d_(day) },
         codes: &CODES,
         residence: None,
+        rule_sets: fdg_domain::ruleset::SHIPPED,
     };
     assert!(decide(&s, &Command::TakeEffect, on("2026-12-09")).is_err());
     let d = decide(&s, &Command::TakeEffect, on("2026-12-12")).expect("due");
@@ -2847,6 +2849,81 @@ fn s5_an_exemption_recorded_ahead_deregisters_on_the_day_it_takes_effect() {
     );
     fold(&mut s, &d.events, OrgKind::Operator);
     assert_eq!(s.exemption_pending(), None, "nothing left to take effect");
+}
+
+#[test]
+fn a_later_rule_set_changes_a_rule_for_records_dated_after_it_and_not_before() {
+    use fdg_domain::ruleset::{BEK_2007, RuleSet};
+    // A made-up order from 1 July 2027 without the § 6 default of immediate match.
+    let until = RuleSet {
+        valid_to: Some(d_("2027-06-30")),
+        ..BEK_2007
+    };
+    let later = RuleSet {
+        id: "made-up-2027",
+        name: "A made-up later order",
+        valid_from: d_("2027-07-01"),
+        valid_to: None,
+        insured_default_match: None,
+    };
+    let sets = [until, later];
+    let state_jobcenter = actor(OrgKind::StateJobcenter);
+    // Sent on the same day; only the registration date differs.
+    let ctx = Context {
+        actor: state_jobcenter,
+        clock: Clock {
+            today: d_("2027-07-15"),
+        },
+        codes: &CODES,
+        residence: None,
+        rule_sets: &sets,
+    };
+    let category = |date: &str| {
+        let d = decide(
+            &PersonState::default(),
+            &Command::Register(RegisterJobSeeker {
+                registration_date: Some(date.into()),
+                ..registration()
+            }),
+            ctx,
+        )
+        .expect("accepted");
+        d.events.iter().find_map(|e| match e {
+            Event::JobSeekerRegistered { match_category, .. } => Some(*match_category),
+            _ => None,
+        })
+    };
+    assert_eq!(
+        category("2027-06-30"),
+        Some(Some(1)),
+        "the 2007 order's § 6"
+    );
+    assert_eq!(
+        category("2027-07-01"),
+        Some(None),
+        "the later order has no default"
+    );
+    // With the shipped rule sets the same registration gets the default.
+    let shipped = Context {
+        rule_sets: fdg_domain::ruleset::SHIPPED,
+        ..ctx
+    };
+    let d = decide(
+        &PersonState::default(),
+        &Command::Register(RegisterJobSeeker {
+            registration_date: Some("2027-07-01".into()),
+            ..registration()
+        }),
+        shipped,
+    )
+    .expect("accepted");
+    assert!(d.events.iter().any(|e| matches!(
+        e,
+        Event::JobSeekerRegistered {
+            match_category: Some(1),
+            ..
+        }
+    )));
 }
 
 fn d_(s: &str) -> Date {
@@ -2928,6 +3005,7 @@ fn with_residence<'a>(actor: &'a Actor, residence: Option<&'a str>) -> Context<'
         clock: Clock { today: today() },
         codes: &CODES,
         residence,
+        rule_sets: fdg_domain::ruleset::SHIPPED,
     }
 }
 

@@ -257,6 +257,31 @@ async fn malformed_bodies_are_400_and_never_echo_the_cpr() {
 }
 
 #[tokio::test]
+async fn the_rules_say_which_rule_set_decides_records_of_which_dates() {
+    let app = spawn_app().await;
+    let r = app.get(&app.municipal_token, "/api/v1/rules").await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let sets = r.body["rule_sets"].as_array().unwrap();
+    assert_eq!(sets.len(), 1);
+    assert_eq!(sets[0]["id"], "bek-2007");
+    assert_eq!(sets[0]["valid_from"], "2007-01-01");
+    assert!(sets[0]["valid_to"].is_null(), "still the baseline");
+    assert!(
+        sets[0]["name"]
+            .as_str()
+            .unwrap()
+            .contains("fælles datagrundlag")
+    );
+    let rules = r.body["rules"].as_array().unwrap();
+    assert_eq!(rules.len(), fdg_domain::rules::ALL.len());
+    assert!(
+        rules
+            .iter()
+            .any(|r| r["id"] == "fdg.s6.default_immediate_match")
+    );
+}
+
+#[tokio::test]
 async fn every_api_call_requires_a_valid_bearer_token() {
     let app = spawn_app().await;
     let r = app

@@ -197,6 +197,7 @@ pub(crate) fn process(
         clock: fdg_domain::Clock { today: d.today },
         codes: d.codes,
         residence: req.residence.as_deref(),
+        rule_sets: fdg_domain::ruleset::SHIPPED,
     };
     // A person outside the caller's scope is answered exactly as if unknown: decided against
     // an empty history (so the same rule refusals and If-Match answer come back), and where

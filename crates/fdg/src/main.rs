@@ -269,7 +269,8 @@ enum Cmd {
         #[command(subcommand)]
         command: AuditCmd,
     },
-    /// Print every rule with its provision.
+    /// Print the legal baseline (which rule set decides records of which dates) and every rule
+    /// with its provision.
     Rules {
         /// Output format.
         #[arg(long, value_enum, default_value = "table")]
@@ -1118,8 +1119,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         },
         Cmd::Rules { format, lang } => match format {
-            RulesFormat::Json => println!("{}", serde_json::to_string_pretty(rules::ALL)?),
+            RulesFormat::Json => println!(
+                "{}",
+                serde_json::to_string_pretty(&serde_json::json!({
+                    "rule_sets": fdg_domain::ruleset::SHIPPED,
+                    "rules": rules::ALL,
+                }))?
+            ),
             RulesFormat::Table => {
+                for set in fdg_domain::ruleset::SHIPPED {
+                    let to = set.valid_to.map_or_else(String::new, |d| d.to_string());
+                    println!(
+                        "# {} ({}): records dated {} – {to}",
+                        set.name, set.id, set.valid_from
+                    );
+                }
                 for r in rules::ALL {
                     let msg = match lang {
                         Lang::En => r.message_en,

@@ -86,10 +86,24 @@ pub async fn code_lists(
     Ok(res)
 }
 
-/// Every rule the registry enforces, with its provision and messages.
+/// The legal baseline and the rules it is enforced by.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct RulesAnswer {
+    /// The rule sets, oldest first: each decides the records whose business date (the
+    /// registration, contact or start date they carry) falls in its period.
+    pub rule_sets: &'static [fdg_domain::ruleset::RuleSet],
+    /// Every rule, with its provision, kind and Danish and English messages.
+    pub rules: &'static [Rule],
+}
+
+/// Which rule set applies when, and every rule the registry enforces with its provision and
+/// messages.
 #[utoipa::path(get, path = "/api/v1/rules", tag = "reference",
-    responses((status = 200, body = Vec<Rule>)),
+    responses((status = 200, body = RulesAnswer)),
     security(("bearer" = [])))]
-pub async fn rules_table(_caller: Caller) -> axum::Json<&'static [Rule]> {
-    axum::Json(rules::ALL)
+pub async fn rules_table(_caller: Caller) -> axum::Json<RulesAnswer> {
+    axum::Json(RulesAnswer {
+        rule_sets: fdg_domain::ruleset::SHIPPED,
+        rules: rules::ALL,
+    })
 }
