@@ -462,13 +462,17 @@ pub enum Unavailable {
     /// The database takes no writes (a read-only disk, or a standby that is not yet the
     /// primary).
     ReadOnly,
+    /// The connection to the database was lost (the server restarted, failed over, or ended
+    /// the connection); the next request is served on a new one. A write lost with its
+    /// connection while it was being committed may or may not have been recorded.
+    Disconnected,
 }
 
 impl Unavailable {
     /// Seconds a client should wait before sending the request again.
     pub fn retry_after(self) -> u64 {
         match self {
-            Unavailable::Overloaded => 1,
+            Unavailable::Overloaded | Unavailable::Disconnected => 1,
             Unavailable::DiskFull | Unavailable::ReadOnly => 30,
         }
     }
@@ -480,6 +484,7 @@ impl std::fmt::Display for Unavailable {
             Unavailable::Overloaded => "the writer's queue is full",
             Unavailable::DiskFull => "the database's disk is full",
             Unavailable::ReadOnly => "the database takes no writes",
+            Unavailable::Disconnected => "the connection to the database was lost",
         })
     }
 }

@@ -60,6 +60,17 @@ impl From<postgres::Error> for StoreError {
             Some(c) if *c == SqlState::READ_ONLY_SQL_TRANSACTION => {
                 StoreError::Unavailable(Unavailable::ReadOnly)
             }
+            // The server ended the connection (shut down, failed over, or an operator ended
+            // it), or it cannot be used: the next request gets a new one.
+            Some(c)
+                if *c == SqlState::ADMIN_SHUTDOWN
+                    || *c == SqlState::CRASH_SHUTDOWN
+                    || *c == SqlState::CANNOT_CONNECT_NOW
+                    || c.code().starts_with("08") =>
+            {
+                StoreError::Unavailable(Unavailable::Disconnected)
+            }
+            None if e.is_closed() => StoreError::Unavailable(Unavailable::Disconnected),
             _ => StoreError::Database(Box::new(e)),
         }
     }

@@ -301,12 +301,25 @@ impl ApiError {
                         "The registry's database takes no changes just now",
                         "Registrets database modtager ingen ændringer lige nu",
                     ),
+                    fdg_store::Unavailable::Disconnected => (
+                        "The registry lost its connection to its database",
+                        "Registret mistede forbindelsen til sin database",
+                    ),
                 };
                 let seconds = why.retry_after();
-                (
-                    format!("{en}; nothing was recorded. Send the same request again in {seconds} second(s) (with the same Idempotency-Key)."),
-                    format!("{da}; intet er registreret. Send samme forespørgsel igen om {seconds} sekund(er) (med samme Idempotency-Key)."),
-                )
+                if *why == fdg_store::Unavailable::Disconnected {
+                    // Lost while being committed, a write may have been recorded: only the
+                    // idempotency key makes the retry safe.
+                    (
+                        format!("{en}; the request may not have been recorded. Send the same request again in {seconds} second(s) with the same Idempotency-Key, which never records it twice."),
+                        format!("{da}; forespørgslen er muligvis ikke registreret. Send samme forespørgsel igen om {seconds} sekund(er) med samme Idempotency-Key, som aldrig registrerer den to gange."),
+                    )
+                } else {
+                    (
+                        format!("{en}; nothing was recorded. Send the same request again in {seconds} second(s) (with the same Idempotency-Key)."),
+                        format!("{da}; intet er registreret. Send samme forespørgsel igen om {seconds} sekund(er) (med samme Idempotency-Key)."),
+                    )
+                }
             }
             ApiError::Internal(reference) => (
                 format!("Something went wrong on our side. Quote reference {reference} to support; a retry with the same Idempotency-Key is safe."),
@@ -500,6 +513,7 @@ mod tests {
             ApiError::Unavailable(fdg_store::Unavailable::Overloaded),
             ApiError::Unavailable(fdg_store::Unavailable::DiskFull),
             ApiError::Unavailable(fdg_store::Unavailable::ReadOnly),
+            ApiError::Unavailable(fdg_store::Unavailable::Disconnected),
             ApiError::Internal("0a1b2c3d4e5f".into()),
         ]
     }
