@@ -1099,28 +1099,12 @@ pub(crate) fn citizen_session(
 /// when read, so a command rewrites one copy of the history, not two.
 pub(crate) fn save_person(db: &mut dyn Db, row: &PersonRow<'_>) -> Result<()> {
     db.execute(
-        "INSERT INTO persons (person_id, cpr, version, state, scope, municipality,
-                              interview_due, first_contact_open, exemption_from, consequence_due)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+        "INSERT INTO persons (person_id, cpr, version, state, scope)
+         VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (person_id) DO UPDATE SET
            cpr = excluded.cpr, version = excluded.version, state = excluded.state,
-           scope = excluded.scope, municipality = excluded.municipality,
-           interview_due = excluded.interview_due,
-           first_contact_open = excluded.first_contact_open,
-           exemption_from = excluded.exemption_from,
-           consequence_due = excluded.consequence_due",
-        args![
-            row.person_id,
-            &row.cpr,
-            row.version,
-            &row.state,
-            &row.scope,
-            row.municipality.as_deref(),
-            row.days[0].as_deref(),
-            row.days[1].as_deref(),
-            row.days[2].as_deref(),
-            row.days[3].as_deref()
-        ],
+           scope = excluded.scope",
+        args![row.person_id, &row.cpr, row.version, &row.state, &row.scope],
     )?;
     Ok(())
 }
@@ -1142,9 +1126,11 @@ pub(crate) fn rebuild(db: &mut dyn Db, params: &Params) -> Result<u64> {
             },
         )?;
         db.execute("DELETE FROM persons", args![])?;
+        db.execute("DELETE FROM worklist", args![])?;
         for (person_id, state) in &states {
-            let days = fdg_domain::worklist::Days::compute(state, params);
-            save_person(db, &PersonRow::of(person_id, state, &days)?)?;
+            save_person(db, &PersonRow::of(person_id, state)?)?;
+            let row = crate::worklist::WorklistRow::compute(state, params);
+            crate::worklist::save(db, person_id, &row)?;
         }
         crate::supervision::recompute(db, params)?;
         Ok(count)

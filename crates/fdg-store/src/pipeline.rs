@@ -19,6 +19,7 @@ use jiff::civil::Date;
 
 use crate::secrets::random_hex;
 use crate::supervision::PersonDelta;
+use crate::worklist::WorklistRow;
 use crate::{
     Accepted, Appended, Idempotency, Remark, Result, StoreError, WriteContext, WriteOutcome,
     WriteRequest,
@@ -58,21 +59,12 @@ pub(crate) struct PersonRow<'a> {
     pub state: String,
     /// The access scope, as JSON.
     pub scope: String,
-    /// The responsible municipality.
-    pub municipality: Option<String>,
-    /// The worklist's days (`worklist::texts`): interview due, open first contact,
-    /// exemption from, consequence due.
-    pub days: [Option<String>; 4],
 }
 
 impl<'a> PersonRow<'a> {
     /// The row for a person's folded state; a state without an identity is corrupt (every
     /// stream starts with an event that names the person).
-    pub fn of(
-        person_id: &'a str,
-        state: &PersonState,
-        days: &fdg_domain::worklist::Days,
-    ) -> Result<Self> {
+    pub fn of(person_id: &'a str, state: &PersonState) -> Result<Self> {
         let Some(cpr) = &state.cpr else {
             return Err(StoreError::Corrupt(format!(
                 "person {person_id} has events but no identity"
@@ -84,8 +76,6 @@ impl<'a> PersonRow<'a> {
             version: state.version,
             state: json(state, "state")?,
             scope: json(&PersonScope::of(state), "scope")?,
-            municipality: state.municipality.clone(),
-            days: crate::worklist::texts(days),
         })
     }
 }
@@ -103,6 +93,8 @@ pub(crate) trait WriteTx {
     fn append(&mut self, events: &[NewEvent<'_>]) -> Result<Vec<u64>>;
     /// Inserts or replaces the person's projection row.
     fn save_person(&mut self, row: &PersonRow<'_>) -> Result<()>;
+    /// Replaces the person's worklist days (removes them when `row` has none).
+    fn save_worklist(&mut self, person_id: &str, row: &WorklistRow) -> Result<()>;
     /// Stores the answer to a write under its idempotency key.
     fn save_idempotent(&mut self, idem: &Idempotency, outcome: &str, at: &str) -> Result<()>;
 }
@@ -266,7 +258,8 @@ pub(crate) fn process(
     };
     let first_version = state.version + 1;
     let before_municipality = state.municipality.clone();
-    let before_counts = supervision::contributions(&state, d.params);
+    let (before_counts, before_due) = supervision::contributions_and_due(&state, d.params);
+    let before_work = WorklistRow::of(&state, before_due);
     for event in &decision.events {
         let meta = EventMeta {
             version: state.version + 1,
@@ -313,9 +306,13 @@ pub(crate) fn process(
             r#type: row.r#type.to_owned(),
         })
         .collect();
-    let (after_counts, due) = supervision::contributions_and_due(&state, d.params);
-    let days = fdg_domain::worklist::Days::of(&state, due);
-    tx.save_person(&PersonRow::of(&person_id, &state, &days)?)?;
+    let (after_counts, after_due) = supervision::contributions_and_due(&state, d.params);
+    tx.save_person(&PersonRow::of(&person_id, &state)?)?;
+    // The worklist row is written only when its days change (most commands change none).
+    let after_work = WorklistRow::of(&state, after_due);
+    if after_work != before_work {
+        tx.save_worklist(&person_id, &after_work)?;
+    }
     let delta =
         crate::supervision::person_delta(before_municipality, before_counts, &state, after_counts);
     let accepted = Accepted {
@@ -461,6 +458,10 @@ impl WriteTx for DbTx<'_> {
 
     fn save_person(&mut self, row: &PersonRow<'_>) -> Result<()> {
         crate::ops::save_person(self.0, row)
+    }
+
+    fn save_worklist(&mut self, person_id: &str, row: &WorklistRow) -> Result<()> {
+        crate::worklist::save(self.0, person_id, row)
     }
 
     fn save_idempotent(&mut self, idem: &Idempotency, outcome: &str, at: &str) -> Result<()> {

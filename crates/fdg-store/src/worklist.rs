@@ -1,7 +1,10 @@
-//! The worklist's stored days: `persons.municipality`, `interview_due`, `first_contact_open`
-//! and `exemption_from`, written with every person row (`PersonRow`), indexed by
-//! municipality and day, and recomputed for every person when the rules that derive them
-//! change (a new `WORKLIST_VERSION` or other parameters) or were never applied.
+//! The worklist's stored days: the `worklist` table (municipality, `interview_due`,
+//! `first_contact_open`, `exemption_from`, `consequence_due`), one row for each person with a
+//! day, written in the command's transaction when the days change (`pipeline::process`
+//! compares them before and after), indexed by municipality and day, and derived again for
+//! every person when the rules that derive them change (a new `WORKLIST_VERSION` or other
+//! parameters) or were never applied. A table of its own, so updating a person never touches
+//! an index of `persons` (on PostgreSQL such an update stays a cheap heap-only one).
 
 use fdg_domain::PersonState;
 use fdg_domain::supervision::Params;
@@ -58,30 +61,33 @@ pub(crate) fn query(db: &mut dyn Db, q: &WorklistQuery) -> Result<Vec<WorkRow>> 
         .iter()
         .map(|d| d.map(|d| d.to_string()).unwrap_or_default())
         .collect();
-    let mut sql =
-        format!("SELECT person_id, cpr, {col}, scope FROM persons WHERE {col} IS NOT NULL");
+    let mut sql = format!(
+        "SELECT w.person_id, p.cpr, w.{col}, p.scope
+         FROM worklist w JOIN persons p ON p.person_id = w.person_id
+         WHERE w.{col} IS NOT NULL"
+    );
     let mut params: Vec<Param<'_>> = Vec::new();
     if let Some(m) = &q.municipality {
         params.push(Param::Text(m));
-        sql.push_str(&format!(" AND municipality = ?{}", params.len()));
+        sql.push_str(&format!(" AND w.municipality = ?{}", params.len()));
     }
     if q.from.is_some() {
         params.push(Param::Text(&texts[0]));
-        sql.push_str(&format!(" AND {col} >= ?{}", params.len()));
+        sql.push_str(&format!(" AND w.{col} >= ?{}", params.len()));
     }
     if q.to.is_some() {
         params.push(Param::Text(&texts[1]));
-        sql.push_str(&format!(" AND {col} <= ?{}", params.len()));
+        sql.push_str(&format!(" AND w.{col} <= ?{}", params.len()));
     }
     if let Some((_, id)) = &q.after {
         params.push(Param::Text(&texts[2]));
         params.push(Param::Text(id));
         let n = params.len();
-        sql.push_str(&format!(" AND ({col}, person_id) > (?{}, ?{n})", n - 1));
+        sql.push_str(&format!(" AND (w.{col}, w.person_id) > (?{}, ?{n})", n - 1));
     }
     params.push(Param::from(q.limit));
     sql.push_str(&format!(
-        " ORDER BY {col}, person_id LIMIT ?{}",
+        " ORDER BY w.{col}, w.person_id LIMIT ?{}",
         params.len()
     ));
     db.query_all(&sql, &params, |r| {
@@ -94,22 +100,72 @@ pub(crate) fn query(db: &mut dyn Db, q: &WorklistQuery) -> Result<Vec<WorkRow>> 
     })
 }
 
-/// The stored columns of a person's days, as text (`YYYY-MM-DD`): the lists' days in
-/// `Kind::ALL` order, then the day a consequence falls due.
-pub(crate) fn texts(days: &Days) -> [Option<String>; 4] {
-    let [due, open, exempt] = Kind::ALL.map(|k| days.get(k).map(|d| d.to_string()));
-    [
-        due,
-        open,
-        exempt,
-        days.consequence_due.map(|d| d.to_string()),
-    ]
+/// A person's worklist row as stored: the responsible municipality and the days as text
+/// (`YYYY-MM-DD`): the lists' days in `Kind::ALL` order, then the day a consequence falls due.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct WorklistRow {
+    pub municipality: Option<String>,
+    pub days: [Option<String>; 4],
+}
+
+impl WorklistRow {
+    /// The row of a person whose next interview `interview_due` gives.
+    pub fn of(state: &PersonState, interview_due: Option<Date>) -> WorklistRow {
+        let days = Days::of(state, interview_due);
+        let [due, open, exempt] = Kind::ALL.map(|k| days.get(k).map(|d| d.to_string()));
+        let consequence = days.consequence_due.map(|d| d.to_string());
+        WorklistRow {
+            municipality: state.municipality.clone(),
+            days: [due, open, exempt, consequence],
+        }
+    }
+
+    /// The row of a person, computed afresh.
+    pub fn compute(state: &PersonState, params: &Params) -> WorklistRow {
+        let (_, due) = fdg_domain::supervision::contributions_and_due(state, params);
+        WorklistRow::of(state, due)
+    }
+
+    /// Whether the person has no day on any list (and so no row).
+    pub fn is_empty(&self) -> bool {
+        self.days.iter().all(Option::is_none)
+    }
+}
+
+/// Replaces a person's row, or removes it when it has no day.
+pub(crate) fn save(db: &mut dyn Db, person_id: &str, row: &WorklistRow) -> Result<()> {
+    if row.is_empty() {
+        db.execute(
+            "DELETE FROM worklist WHERE person_id = ?1",
+            args![person_id],
+        )?;
+        return Ok(());
+    }
+    let [due, open, exempt, consequence] = &row.days;
+    db.execute(
+        "INSERT INTO worklist (person_id, municipality, interview_due, first_contact_open,
+                               exemption_from, consequence_due)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (person_id) DO UPDATE SET
+           municipality = excluded.municipality, interview_due = excluded.interview_due,
+           first_contact_open = excluded.first_contact_open,
+           exemption_from = excluded.exemption_from, consequence_due = excluded.consequence_due",
+        args![
+            person_id,
+            row.municipality.as_deref(),
+            due.as_deref(),
+            open.as_deref(),
+            exempt.as_deref(),
+            consequence.as_deref()
+        ],
+    )?;
+    Ok(())
 }
 
 /// Persons for whom a consequence has fallen due by `today`, the longest due first.
 pub(crate) fn consequences_due(db: &mut dyn Db, today: Date, limit: u32) -> Result<Vec<String>> {
     db.query_all(
-        "SELECT person_id FROM persons WHERE consequence_due IS NOT NULL AND consequence_due <= ?1
+        "SELECT person_id FROM worklist WHERE consequence_due IS NOT NULL AND consequence_due <= ?1
          ORDER BY consequence_due, person_id LIMIT ?2",
         args![&today.to_string(), limit],
         |r| r.string(0),
@@ -131,28 +187,16 @@ pub(crate) fn ensure_current(db: &mut dyn Db, params: &Params) -> Result<bool> {
     if stored.as_deref() == Some(meta_text(params).as_str()) {
         return Ok(false);
     }
-    let mut rows: Vec<(String, Option<String>, [Option<String>; 4])> = Vec::new();
+    let mut rows: Vec<(String, WorklistRow)> = Vec::new();
     db.query_each("SELECT person_id, state FROM persons", args![], &mut |r| {
         let state: PersonState = serde_json::from_str(r.text(1)?)
             .map_err(|e| StoreError::Corrupt(format!("person state: {e}")))?;
-        let days = Days::compute(&state, params);
-        rows.push((r.string(0)?, state.municipality, texts(&days)));
+        rows.push((r.string(0)?, WorklistRow::compute(&state, params)));
         Ok(())
     })?;
-    for (person_id, municipality, [due, open, exempt, consequence]) in &rows {
-        db.execute(
-            "UPDATE persons SET municipality = ?1, interview_due = ?2, first_contact_open = ?3,
-                                exemption_from = ?4, consequence_due = ?5
-             WHERE person_id = ?6",
-            args![
-                municipality.as_deref(),
-                due.as_deref(),
-                open.as_deref(),
-                exempt.as_deref(),
-                consequence.as_deref(),
-                person_id
-            ],
-        )?;
+    db.execute("DELETE FROM worklist", args![])?;
+    for (person_id, row) in &rows {
+        save(db, person_id, row)?;
     }
     db.execute(
         "INSERT INTO supervision_meta (key, value) VALUES ('worklist', ?1)

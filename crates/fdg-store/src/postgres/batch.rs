@@ -22,6 +22,7 @@ use postgres::types::ToSql;
 
 use super::PgDb;
 use crate::pipeline::{DbTx, Names, NewEvent, PersonRow, WriteTx, names};
+use crate::worklist::WorklistRow;
 use crate::writer::{Batching, CommandTx};
 use crate::{Idempotency, Result, WriteRequest};
 
@@ -52,8 +53,6 @@ struct HeldPerson {
     version: i64,
     state: String,
     scope: String,
-    municipality: Option<String>,
-    days: [Option<String>; 4],
 }
 
 struct HeldAnswer {
@@ -70,6 +69,7 @@ struct Held {
     events: Vec<HeldEvent>,
     persons: Vec<HeldPerson>,
     answers: Vec<HeldAnswer>,
+    worklist: Vec<(String, WorklistRow)>,
 }
 
 /// One batch on the writer's connection.
@@ -90,6 +90,8 @@ pub(crate) struct Batch<'a> {
     kept_events: Vec<HeldEvent>,
     kept_persons: HashMap<String, HeldPerson>,
     kept_answers: Vec<HeldAnswer>,
+    /// Kept commands' worklist rows, the last of each person.
+    kept_worklist: HashMap<String, WorklistRow>,
 }
 
 fn int(v: u64) -> i64 {
@@ -156,6 +158,7 @@ impl Batching<PgDb> for ReadAhead {
             command: Held::default(),
             kept_events: Vec::new(),
             kept_persons: HashMap::new(),
+            kept_worklist: HashMap::new(),
             kept_answers: Vec::new(),
         })
     }
@@ -210,9 +213,14 @@ impl WriteTx for Batch<'_> {
             version: int(row.version),
             state: row.state.clone(),
             scope: row.scope.clone(),
-            municipality: row.municipality.clone(),
-            days: row.days.clone(),
         });
+        Ok(())
+    }
+
+    fn save_worklist(&mut self, person_id: &str, row: &WorklistRow) -> Result<()> {
+        self.command
+            .worklist
+            .push((person_id.to_owned(), row.clone()));
         Ok(())
     }
 
@@ -238,6 +246,7 @@ impl CommandTx for Batch<'_> {
             self.by_id.insert(p.person_id.clone(), found);
             self.kept_persons.insert(p.person_id.clone(), p);
         }
+        self.kept_worklist.extend(command.worklist);
         for a in command.answers {
             let stored = Some((a.request_hash.clone(), a.outcome.clone()));
             self.answers
@@ -260,6 +269,7 @@ impl CommandTx for Batch<'_> {
             kept_events: events,
             kept_persons: persons,
             kept_answers: answers,
+            kept_worklist: worklist,
             ..
         } = self;
         if !events.is_empty() {
@@ -285,45 +295,47 @@ impl CommandTx for Batch<'_> {
             db.query_arrays(sql, &params)?;
         }
         if !persons.is_empty() {
-            let sql = "INSERT INTO persons (person_id, cpr, version, state, scope, municipality,
-                                     interview_due, first_contact_open, exemption_from,
-                                     consequence_due)
-                 SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[],
-                                      $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
+            let sql = "INSERT INTO persons (person_id, cpr, version, state, scope)
+                 SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[])
                  ON CONFLICT (person_id) DO UPDATE SET
                    cpr = excluded.cpr, version = excluded.version, state = excluded.state,
-                   scope = excluded.scope, municipality = excluded.municipality,
-                   interview_due = excluded.interview_due,
-                   first_contact_open = excluded.first_contact_open,
-                   exemption_from = excluded.exemption_from,
-                   consequence_due = excluded.consequence_due";
+                   scope = excluded.scope";
             let mut rows: Vec<&HeldPerson> = persons.values().collect();
             rows.sort_unstable_by(|a, b| a.person_id.cmp(&b.person_id));
             let col = |f: fn(&HeldPerson) -> &str| rows.iter().map(|p| f(p)).collect::<Vec<_>>();
             let versions: Vec<i64> = rows.iter().map(|p| p.version).collect();
             let (ids, cprs) = (col(|p| &p.person_id), col(|p| &p.cpr));
             let (states, scopes) = (col(|p| &p.state), col(|p| &p.scope));
-            let opt =
-                |f: fn(&HeldPerson) -> Option<&str>| rows.iter().map(|p| f(p)).collect::<Vec<_>>();
-            let municipalities = opt(|p| p.municipality.as_deref());
-            let (due, open) = (opt(|p| p.days[0].as_deref()), opt(|p| p.days[1].as_deref()));
-            let exempt = opt(|p| p.days[2].as_deref());
-            let consequence = opt(|p| p.days[3].as_deref());
-            db.execute_arrays(
-                sql,
-                &[
-                    &ids,
-                    &cprs,
-                    &versions,
-                    &states,
-                    &scopes,
-                    &municipalities,
-                    &due,
-                    &open,
-                    &exempt,
-                    &consequence,
-                ],
-            )?;
+            db.execute_arrays(sql, &[&ids, &cprs, &versions, &states, &scopes])?;
+        }
+        if !worklist.is_empty() {
+            let (gone, kept): (Vec<_>, Vec<_>) = worklist.iter().partition(|(_, r)| r.is_empty());
+            if !gone.is_empty() {
+                let ids: Vec<&str> = gone.iter().map(|(id, _)| id.as_str()).collect();
+                db.execute_arrays("DELETE FROM worklist WHERE person_id = ANY($1)", &[&ids])?;
+            }
+            if !kept.is_empty() {
+                let sql = "INSERT INTO worklist (person_id, municipality, interview_due,
+                                          first_contact_open, exemption_from, consequence_due)
+                     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[],
+                                          $5::text[], $6::text[])
+                     ON CONFLICT (person_id) DO UPDATE SET
+                       municipality = excluded.municipality,
+                       interview_due = excluded.interview_due,
+                       first_contact_open = excluded.first_contact_open,
+                       exemption_from = excluded.exemption_from,
+                       consequence_due = excluded.consequence_due";
+                let ids: Vec<&str> = kept.iter().map(|(id, _)| id.as_str()).collect();
+                let m: Vec<Option<&str>> = kept
+                    .iter()
+                    .map(|(_, r)| r.municipality.as_deref())
+                    .collect();
+                let day = |i: usize| -> Vec<Option<&str>> {
+                    kept.iter().map(|(_, r)| r.days[i].as_deref()).collect()
+                };
+                let (due, open, exempt, consequence) = (day(0), day(1), day(2), day(3));
+                db.execute_arrays(sql, &[&ids, &m, &due, &open, &exempt, &consequence])?;
+            }
         }
         if !answers.is_empty() {
             let sql = "INSERT INTO idempotency (scope, key, request_hash, outcome, created_at)
