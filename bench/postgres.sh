@@ -6,6 +6,7 @@
 #
 #   bench/postgres.sh [SECONDS] [CLIENTS]
 #
+# FDG_BIN=PATH measures that fdg binary instead of this tree's.
 # FDG_BENCH_PG names the server (default postgresql://postgres@127.0.0.1:5432/postgres); a fresh
 # database is created on it and dropped afterwards. Servers take free ports; everything runs on
 # this machine (loopback only).
@@ -13,8 +14,13 @@ set -euo pipefail
 SECONDS_PER_RUN=${1:-10}
 CLIENTS=${2:-64}
 cd "$(dirname "$0")/.."
-cargo build --release -p fdg -p fdg-loadgen >&2
-FDG=target/release/fdg
+# FDG_BIN runs another fdg binary (to compare two builds in one sitting, alternating).
+if [[ -z "${FDG_BIN:-}" ]]; then
+    cargo build --release -p fdg -p fdg-loadgen >&2
+else
+    cargo build --release -p fdg-loadgen >&2
+fi
+FDG=${FDG_BIN:-target/release/fdg}
 LOAD=target/release/fdg-loadgen
 ADMIN=${FDG_BENCH_PG:-postgresql://postgres@127.0.0.1:5432/postgres}
 NAME=fdg_bench_$$
