@@ -1678,16 +1678,15 @@ async fn the_worklist_lists_persons_by_their_day_and_municipality_and_pages() {
         ids.push(accepted(&b.store, command).await.person_id);
     }
     // An exemption from availability from 15 December for the first.
-    accepted(
-        &b.store,
+    let exemption = |person: usize, start: &str| {
         Command::StartCondition(fdg_domain::command::StartPeriodicCondition {
-            cpr: cpr(100),
+            cpr: cpr(person),
             kind: Some("fritagelse_raadighed".into()),
-            start_date: Some("2026-12-15".into()),
+            start_date: Some(start.into()),
             end_date: None,
-        }),
-    )
-    .await;
+        })
+    };
+    accepted(&b.store, exemption(100, "2026-12-15")).await;
     let query = |kind, municipality: Option<&str>, to: &str, after, limit| WorklistQuery {
         kind,
         municipality: municipality.map(str::to_owned),
@@ -1769,16 +1768,7 @@ async fn the_worklist_lists_persons_by_their_day_and_municipality_and_pages() {
         panic!("first contact refused")
     };
     let exempted = first.person_id;
-    accepted(
-        &b.store,
-        Command::StartCondition(fdg_domain::command::StartPeriodicCondition {
-            cpr: cpr(110),
-            kind: Some("fritagelse_raadighed".into()),
-            start_date: Some("2026-12-20".into()),
-            end_date: None,
-        }),
-    )
-    .await;
+    accepted(&b.store, exemption(110, "2026-12-20")).await;
     let falls_due = |day: &str| b.store.consequences_due(day.parse().unwrap(), 10);
     assert!(falls_due("2026-12-19").await.unwrap().is_empty());
     assert_eq!(
