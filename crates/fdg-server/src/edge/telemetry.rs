@@ -72,7 +72,9 @@ async fn metrics() -> Response {
 async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> Response {
     match state.store.ping().await {
         Ok(()) => "ok".into_response(),
-        Err(e) => crate::ApiError::internal(e).into_response(),
+        // Unreachable or refusing (a connection just ended, a full disk): 503, so a load
+        // balancer takes the node out until it answers again; anything else is a 500.
+        Err(e) => crate::ApiError::from(e).into_response(),
     }
 }
 
