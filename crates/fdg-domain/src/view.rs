@@ -37,8 +37,15 @@ pub struct RegistrationView {
     /// § 8, stk. 1, nr. 3.
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub registration_date: Date,
-    /// § 8, stk. 1, nr. 4.
+    /// § 8, stk. 1, nr. 4, as recorded at registration.
     pub benefit_category: String,
+    /// For a registration with cash or start benefit: the day the municipality recorded that
+    /// the benefit ceased (§ 3, stk. 3; § 8, stk. 4) during the registration. The registration
+    /// stays as recorded (the cessation is the notice to the state, and does not deregister);
+    /// this says it no longer describes what the person receives.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
+    pub benefit_ceased: Option<Date>,
     /// § 8, stk. 1, nr. 5.
     pub unemployment_degree: String,
     /// § 8, stk. 1, nr. 5.
@@ -271,6 +278,7 @@ impl PersonOverview {
                 fact_id: fact_id(person_id, c.fact),
             })
         };
+        let cash_cases = s.cash_benefit_cases();
         let registrations: Vec<RegistrationView> = s
             .periods()
             .into_iter()
@@ -287,6 +295,18 @@ impl PersonOverview {
                 } => Some(RegistrationView {
                     recorded: rec(p.registration),
                     registration_date: *registration_date,
+                    benefit_ceased: benefit_ceased(
+                        &cash_cases,
+                        benefit_category,
+                        *registration_date,
+                        p.deregistration.and_then(|d| match &d.event {
+                            Event::JobSeekerDeregistered {
+                                deregistration_date,
+                                ..
+                            } => Some(*deregistration_date),
+                            _ => None,
+                        }),
+                    ),
                     benefit_category: benefit_category.clone(),
                     unemployment_degree: unemployment_degree.clone(),
                     hours_per_week: *hours_per_week,
@@ -431,4 +451,23 @@ impl PersonOverview {
             annulled,
         })
     }
+}
+
+/// The day a registration's cash or start benefit ceased while it was open: the cessation of
+/// the benefit case the registration date falls in, when it came before the registration
+/// ended.
+fn benefit_ceased(
+    cases: &[(Date, Option<Date>)],
+    benefit_category: &str,
+    registered: Date,
+    deregistered: Option<Date>,
+) -> Option<Date> {
+    if !crate::codes_const::is_cash_benefit(benefit_category) {
+        return None;
+    }
+    cases.iter().find_map(|(from, to)| {
+        let to = (*to)?;
+        (*from <= registered && registered <= to && deregistered.is_none_or(|d| to <= d))
+            .then_some(to)
+    })
 }

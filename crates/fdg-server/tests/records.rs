@@ -257,6 +257,44 @@ async fn malformed_bodies_are_400_and_never_echo_the_cpr() {
 }
 
 #[tokio::test]
+async fn after_a_cessation_the_registration_says_the_cash_benefit_has_ceased() {
+    let app = spawn_app().await;
+    let m = &app.municipal_token;
+    let cpr = "020285-2345";
+    let r = app
+        .post(m, "/api/v1/first-contacts", &first_contact(cpr, 2, true))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let id = r.body["person_id"].as_str().unwrap().to_owned();
+    let before = app.get(m, &format!("/api/v1/persons/{id}")).await;
+    assert!(before.body["registrations"][0]["benefit_ceased"].is_null());
+    let r = app
+        .post(
+            m,
+            "/api/v1/benefit-cessations",
+            &json!({"cpr": cpr, "cessation_date": "2026-11-20"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    // § 3, stk. 3: the cessation is the notice; the registration stays, as recorded, and says
+    // the benefit it names has ceased.
+    let after = app.get(m, &format!("/api/v1/persons/{id}")).await;
+    assert_eq!(after.body["registered"], true);
+    assert!(after.body["cash_benefit_since"].is_null());
+    let reg = &after.body["registrations"][0];
+    assert_eq!(reg["benefit_category"], "kontanthjaelp");
+    assert_eq!(reg["benefit_ceased"], "2026-11-20");
+    // The person page says so.
+    let cookie = browser_login(&app, OrgKind::MunicipalJobcenter, "101", "Kim").await;
+    let page = page(&app, &cookie, &format!("/persons/{id}")).await;
+    assert!(
+        page.text.contains("Kontanthjælp (ophørt 2026-11-20)"),
+        "{}",
+        page.text
+    );
+}
+
+#[tokio::test]
 async fn the_rules_say_which_rule_set_decides_records_of_which_dates() {
     let app = spawn_app().await;
     let r = app.get(&app.municipal_token, "/api/v1/rules").await;

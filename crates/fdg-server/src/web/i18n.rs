@@ -73,6 +73,8 @@ pub struct Texts {
     pub registered: &'static str,
     /// Benefit label.
     pub benefit: &'static str,
+    /// A registration's cash benefit that has ceased (§ 3, stk. 3).
+    pub benefit_ceased: &'static str,
     /// Match category label.
     pub match_category: &'static str,
     /// Open conditions label.
@@ -243,6 +245,7 @@ pub const DA: Texts = Texts {
     status: "Status",
     registered: "Registreret som arbejdssøgende",
     benefit: "Ydelse",
+    benefit_ceased: "ophørt",
     match_category: "Matchkategori",
     open_conditions: "Åbne periodiske forhold",
     next_interview: "Næste kontaktsamtale senest",
@@ -355,6 +358,7 @@ pub const EN: Texts = Texts {
     status: "Status",
     registered: "Registered as a job seeker",
     benefit: "Benefit",
+    benefit_ceased: "ceased",
     match_category: "Match category",
     open_conditions: "Open periodic conditions",
     next_interview: "Next contact interview due",

@@ -318,13 +318,19 @@ pub async fn person_page(
         None => t.no.to_owned(),
     };
     let benefit = match (current, o.cash_benefit_since) {
-        (Some(r), _) => label(
-            &state,
-            t,
-            ListName::BenefitCategory,
-            &r.benefit_category,
-            today,
-        ),
+        (Some(r), _) => {
+            let recorded = label(
+                &state,
+                t,
+                ListName::BenefitCategory,
+                &r.benefit_category,
+                today,
+            );
+            match r.benefit_ceased {
+                Some(day) => format!("{recorded} ({} {day})", t.benefit_ceased),
+                None => recorded,
+            }
+        }
         (None, Some(_)) => label(&state, t, ListName::BenefitCategory, "kontanthjaelp", today),
         _ => t.none.to_owned(),
     };
