@@ -49,6 +49,15 @@ pub enum ListName {
     Occupation,
 }
 
+/// Where a code list's values come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Provenance {
+    /// The source, in a sentence.
+    pub source: &'static str,
+    /// The values are stand-ins (codes of fdg's own where an authority's list is needed).
+    pub synthetic: bool,
+}
+
 impl ListName {
     /// Every list, in a stable order.
     pub const ALL: [ListName; 15] = [
@@ -88,6 +97,44 @@ impl ListName {
             ListName::UnemploymentFund => "unemployment_fund",
             ListName::Occupation => "occupation",
         }
+    }
+
+    /// Where the shipped list's values come from, and whether they are synthetic (stand-ins a
+    /// deployment must replace with the authority's list before production).
+    pub fn provenance(self) -> Provenance {
+        let (source, synthetic) = match self {
+            ListName::MatchCategory => (
+                "the five match categories of the contact course (LAB; § 6, § 9, nr. 6)",
+                false,
+            ),
+            ListName::TargetGroup => ("LAB § 2, nr. 1–3, as the order uses them", false),
+            ListName::Municipality => (
+                "the 98 municipality codes in force from 1 January 2007",
+                false,
+            ),
+            ListName::Occupation => (
+                "a subset of DISCO-88 (to 2010) and DISCO-08 (from 2011) occupation codes",
+                false,
+            ),
+            ListName::UnemploymentFund => (
+                "the names of unemployment funds; the three-digit numbers are fdg's own, not the funds' official numbers",
+                true,
+            ),
+            ListName::BenefitCategory
+            | ListName::CaseType
+            | ListName::UnemploymentDegree
+            | ListName::ContactForm
+            | ListName::InterviewType
+            | ListName::AttentionArea
+            | ListName::DeregistrationReason
+            | ListName::PeriodicConditionKind
+            | ListName::FrequentContactReason
+            | ListName::ExemptionReason => (
+                "fdg's codes for the values the order names or implies (§§ 4–9); not the incumbent's code values, which are not published with the order",
+                true,
+            ),
+        };
+        Provenance { source, synthetic }
     }
 
     /// Looks a list up by its snake_case name.
@@ -309,6 +356,25 @@ fn parse_csv(text: &str) -> Result<Vec<CodeEntry>, CodeListError> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn every_list_says_where_it_comes_from_as_docs_compliance_md_has_it() {
+        let doc = include_str!("../../../docs/compliance.md");
+        for list in ListName::ALL {
+            let p = list.provenance();
+            assert!(!p.source.is_empty(), "{}", list.as_str());
+            let row = format!(
+                "| `{}` | {} | {} |",
+                list.as_str(),
+                p.source,
+                if p.synthetic { "yes" } else { "no" }
+            );
+            assert!(
+                doc.contains(&row),
+                "docs/compliance.md lacks the row\n{row}"
+            );
+        }
+    }
+
     use super::*;
 
     fn d(s: &str) -> Date {
