@@ -125,12 +125,6 @@ impl Days {
     }
 }
 
-/// Whether `day` is shown on `kind`'s list on `today` with a horizon of `within_days`.
-pub fn shown(kind: Kind, day: Date, today: Date, within_days: u16) -> bool {
-    let (from, to) = kind.window(today, within_days);
-    from.is_none_or(|f| day >= f) && to.is_none_or(|t| day <= t)
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -138,6 +132,12 @@ mod tests {
     use crate::event::Event;
     use crate::state::EventMeta;
     use jiff::civil::date;
+
+    /// Whether `day` is shown on `kind`'s list on `today` with a horizon of `within_days`.
+    fn shown(kind: Kind, day: Date, today: Date, within_days: u16) -> bool {
+        let (from, to) = kind.window(today, within_days);
+        from.is_none_or(|f| day >= f) && to.is_none_or(|t| day <= t)
+    }
 
     fn state_of(events: &[Event]) -> PersonState {
         let mut s = PersonState::default();

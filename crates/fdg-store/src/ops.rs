@@ -1129,7 +1129,8 @@ pub(crate) fn rebuild(db: &mut dyn Db, params: &Params) -> Result<u64> {
         db.execute("DELETE FROM worklist", args![])?;
         for (person_id, state) in &states {
             save_person(db, &PersonRow::of(person_id, state)?)?;
-            let row = crate::worklist::WorklistRow::compute(state, params);
+            let days = fdg_domain::worklist::Days::compute(state, params);
+            let row = crate::worklist::WorklistRow::of(state, days);
             crate::worklist::save(db, person_id, &row)?;
         }
         crate::supervision::recompute(db, params)?;

@@ -24,6 +24,7 @@ use crate::{
     Accepted, Appended, Idempotency, Remark, Result, StoreError, WriteContext, WriteOutcome,
     WriteRequest,
 };
+use fdg_domain::worklist::Days;
 
 /// One event to append, as every backend stores it.
 #[derive(Debug)]
@@ -259,7 +260,7 @@ pub(crate) fn process(
     let first_version = state.version + 1;
     let before_municipality = state.municipality.clone();
     let (before_counts, before_due) = supervision::contributions_and_due(&state, d.params);
-    let before_work = WorklistRow::of(&state, before_due);
+    let before_work = WorklistRow::of(&state, Days::of(&state, before_due));
     for event in &decision.events {
         let meta = EventMeta {
             version: state.version + 1,
@@ -309,7 +310,7 @@ pub(crate) fn process(
     let (after_counts, after_due) = supervision::contributions_and_due(&state, d.params);
     tx.save_person(&PersonRow::of(&person_id, &state)?)?;
     // The worklist row is written only when its days change (most commands change none).
-    let after_work = WorklistRow::of(&state, after_due);
+    let after_work = WorklistRow::of(&state, Days::of(&state, after_due));
     if after_work != before_work {
         tx.save_worklist(&person_id, &after_work)?;
     }

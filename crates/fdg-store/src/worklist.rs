@@ -109,21 +109,14 @@ pub(crate) struct WorklistRow {
 }
 
 impl WorklistRow {
-    /// The row of a person whose next interview `interview_due` gives.
-    pub fn of(state: &PersonState, interview_due: Option<Date>) -> WorklistRow {
-        let days = Days::of(state, interview_due);
+    /// The row of a person with `days` (`Days::of`, or `Days::compute` afresh).
+    pub fn of(state: &PersonState, days: Days) -> WorklistRow {
         let [due, open, exempt] = Kind::ALL.map(|k| days.get(k).map(|d| d.to_string()));
         let consequence = days.consequence_due.map(|d| d.to_string());
         WorklistRow {
             municipality: state.municipality.clone(),
             days: [due, open, exempt, consequence],
         }
-    }
-
-    /// The row of a person, computed afresh.
-    pub fn compute(state: &PersonState, params: &Params) -> WorklistRow {
-        let (_, due) = fdg_domain::supervision::contributions_and_due(state, params);
-        WorklistRow::of(state, due)
     }
 
     /// Whether the person has no day on any list (and so no row).
@@ -191,7 +184,10 @@ pub(crate) fn ensure_current(db: &mut dyn Db, params: &Params) -> Result<bool> {
     db.query_each("SELECT person_id, state FROM persons", args![], &mut |r| {
         let state: PersonState = serde_json::from_str(r.text(1)?)
             .map_err(|e| StoreError::Corrupt(format!("person state: {e}")))?;
-        rows.push((r.string(0)?, WorklistRow::compute(&state, params)));
+        rows.push((
+            r.string(0)?,
+            WorklistRow::of(&state, Days::compute(&state, params)),
+        ));
         Ok(())
     })?;
     db.execute("DELETE FROM worklist", args![])?;

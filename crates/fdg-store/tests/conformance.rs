@@ -1700,17 +1700,17 @@ async fn the_worklist_lists_persons_by_their_day_and_municipality_and_pages() {
             .map(|r| (r.person_id, r.day.to_string()))
             .collect()
     };
-    let due = b
-        .store
-        .worklist(query(
+    // 101's interviews due by 2 February.
+    let due_in_101 = || {
+        b.store.worklist(query(
             Kind::InterviewDue,
             Some("101"),
             "2027-02-02",
             None,
             10,
         ))
-        .await
-        .unwrap();
+    };
+    let due = due_in_101().await.unwrap();
     assert_eq!(
         list(due.clone()),
         vec![
@@ -1776,30 +1776,10 @@ async fn the_worklist_lists_persons_by_their_day_and_municipality_and_pages() {
         vec![exempted.clone()]
     );
     // Rebuilding the projections from the log gives the same lists.
-    let before = b
-        .store
-        .worklist(query(
-            Kind::InterviewDue,
-            Some("101"),
-            "2027-02-02",
-            None,
-            10,
-        ))
-        .await
-        .unwrap();
+    let before = due_in_101().await.unwrap();
     assert_eq!(before.len(), 3, "the cash-benefit registration is due too");
     b.store.rebuild().await.unwrap();
     assert_eq!(falls_due("2026-12-31").await.unwrap(), vec![exempted]);
-    let again = b
-        .store
-        .worklist(query(
-            Kind::InterviewDue,
-            Some("101"),
-            "2027-02-02",
-            None,
-            10,
-        ))
-        .await
-        .unwrap();
+    let again = due_in_101().await.unwrap();
     assert_eq!(again, before);
 }
