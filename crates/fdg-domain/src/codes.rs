@@ -1,10 +1,13 @@
 //! Code lists (kodelister) as versioned data.
 //!
 //! Every list is a CSV file shipped in `crates/fdg-domain/codes/` with the header
-//! `code,label_da,label_en,valid_from,valid_to` (an empty `valid_to` means still valid). The files
-//! are compiled into the binary as defaults; a deployment may replace a list with its own file
-//! (for example the full official occupation table) through [`CodeLists::replace_from_csv`] — the
-//! caller reads the file, this module only parses text.
+//! `code,label_da,label_en,valid_from,valid_to` (an empty `valid_to` means still valid),
+//! optionally followed by a sixth column `attributes`: the meanings the rules read from a code
+//! ([`Attribute`], space-separated), so that a replaced list changes behaviour where it should
+//! instead of the rules holding code numbers. The files are compiled into the binary as
+//! defaults; a deployment may replace a list with its own file (for example the full official
+//! occupation table) through [`CodeLists::replace_from_csv`] — the caller reads the file, this
+//! module only parses text.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -56,6 +59,120 @@ pub struct Provenance {
     pub source: &'static str,
     /// The values are stand-ins (codes of fdg's own where an authority's list is needed).
     pub synthetic: bool,
+}
+
+/// A meaning a code carries that a rule reads. Each belongs to one list; a code's attributes
+/// are the same in every validity period of the code (the parser refuses otherwise), so the
+/// meaning of a recorded code never depends on which period is looked at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Attribute {
+    /// Match category: the person is matched "alene pga. ledighed" — ready for a job, so a
+    /// cash or start benefit recipient in it is registered as a job seeker (§ 4, stk. 1) and
+    /// one outside it is deregistered (§ 5). Categories 1–3 in the shipped list.
+    OnlyUnemployment,
+    /// Match category: "straksmatch", the category an insured unemployed person without one
+    /// gets at registration (§ 6). Category 1 in the shipped list.
+    Immediate,
+}
+
+impl Attribute {
+    /// Every attribute.
+    pub const ALL: [Attribute; 2] = [Attribute::OnlyUnemployment, Attribute::Immediate];
+
+    /// The name used in the CSV files and the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Attribute::OnlyUnemployment => "only_unemployment",
+            Attribute::Immediate => "immediate",
+        }
+    }
+
+    /// The list whose codes may carry it.
+    pub fn list(self) -> ListName {
+        match self {
+            Attribute::OnlyUnemployment | Attribute::Immediate => ListName::MatchCategory,
+        }
+    }
+
+    fn from_name(name: &str) -> Option<Attribute> {
+        Attribute::ALL.into_iter().find(|a| a.as_str() == name)
+    }
+}
+
+/// A set of match categories (codes 0–255, as recorded).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CategorySet([u64; 4]);
+
+impl CategorySet {
+    /// The set of the given categories.
+    pub const fn of(categories: &[u8]) -> CategorySet {
+        let mut bits = [0u64; 4];
+        let mut i = 0;
+        while i < categories.len() {
+            let c = categories[i];
+            bits[(c / 64) as usize] |= 1 << (c % 64);
+            i += 1;
+        }
+        CategorySet(bits)
+    }
+
+    /// Whether `category` is in the set.
+    pub const fn contains(&self, category: u8) -> bool {
+        self.0[(category / 64) as usize] & (1 << (category % 64)) != 0
+    }
+
+    fn insert(&mut self, category: u8) {
+        self.0[(category / 64) as usize] |= 1 << (category % 64);
+    }
+
+    /// The categories, lowest first.
+    pub fn iter(&self) -> impl Iterator<Item = u8> + '_ {
+        (0..=u8::MAX).filter(|c| self.contains(*c))
+    }
+}
+
+impl Serialize for CategorySet {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+/// What the match categories mean to the rules, read from the match category list's
+/// attributes: which are "alene pga. ledighed" (§ 4, stk. 1, § 5) and which is straksmatch
+/// (§ 6). Small and `Copy`, so the supervision parameters and the person's state can carry it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct MatchMeaning {
+    /// Categories with [`Attribute::OnlyUnemployment`].
+    pub only_unemployment: CategorySet,
+    /// Categories with [`Attribute::Immediate`].
+    pub immediate: CategorySet,
+}
+
+impl MatchMeaning {
+    /// The meaning of the shipped match category list (1–3 only because of unemployment,
+    /// 1 straksmatch); a test keeps it equal to what the shipped file says.
+    pub const SHIPPED: MatchMeaning = MatchMeaning {
+        only_unemployment: CategorySet::of(&[1, 2, 3]),
+        immediate: CategorySet::of(&[1]),
+    };
+
+    /// Whether a person in `category` is matched only because of unemployment (§ 4, stk. 1).
+    pub fn only_unemployment(&self, category: u8) -> bool {
+        self.only_unemployment.contains(category)
+    }
+
+    /// The straksmatch category (§ 6): the lowest with [`Attribute::Immediate`], if any.
+    pub fn immediate(&self) -> Option<u8> {
+        self.immediate.iter().next()
+    }
+}
+
+impl Default for MatchMeaning {
+    fn default() -> Self {
+        MatchMeaning::SHIPPED
+    }
 }
 
 impl ListName {
@@ -189,6 +306,8 @@ pub struct CodeEntry {
     /// Last day the code may be used; `None` while still valid.
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
     pub valid_to: Option<Date>,
+    /// The meanings the rules read from this code (empty for most codes).
+    pub attributes: Vec<Attribute>,
 }
 
 impl CodeEntry {
@@ -226,7 +345,7 @@ impl CodeLists {
     pub fn shipped() -> Self {
         let mut lists = BTreeMap::new();
         for name in ListName::ALL {
-            let entries = parse_csv(name.default_csv())
+            let entries = parse_csv(name, name.default_csv())
                 .unwrap_or_else(|e| panic!("shipped code list {name} is broken: {e}"));
             lists.insert(name, entries);
         }
@@ -234,8 +353,11 @@ impl CodeLists {
     }
 
     /// Replaces one list with the entries of a CSV text (same header as the shipped files).
+    /// What its attributes say replaces what the old list's said: a match category list
+    /// without `only_unemployment` on a code means no one in that category is registered
+    /// because of § 4, stk. 1.
     pub fn replace_from_csv(&mut self, name: ListName, csv: &str) -> Result<usize, CodeListError> {
-        let entries = parse_csv(csv)?;
+        let entries = parse_csv(name, csv)?;
         let n = entries.len();
         self.lists.insert(name, entries);
         Ok(n)
@@ -252,6 +374,27 @@ impl CodeLists {
         matching()
             .find(|e| e.valid_on(on))
             .or_else(|| matching().max_by_key(|e| e.valid_from))
+    }
+
+    /// What the match categories mean to the rules, from the match category list's attributes.
+    pub fn match_meaning(&self) -> MatchMeaning {
+        let mut m = MatchMeaning {
+            only_unemployment: CategorySet::default(),
+            immediate: CategorySet::default(),
+        };
+        for e in self.entries(ListName::MatchCategory) {
+            // The parser keeps only codes that are numbers 0–255 in this list.
+            let Ok(c) = e.code.parse::<u8>() else {
+                continue;
+            };
+            for a in &e.attributes {
+                match a {
+                    Attribute::OnlyUnemployment => m.only_unemployment.insert(c),
+                    Attribute::Immediate => m.immediate.insert(c),
+                }
+            }
+        }
+        m
     }
 
     /// Whether `code` is in the list and valid on `on`.
@@ -287,17 +430,22 @@ fn split_csv_line(line: &str) -> Result<Vec<String>, String> {
     Ok(fields)
 }
 
-fn parse_csv(text: &str) -> Result<Vec<CodeEntry>, CodeListError> {
+fn parse_csv(list: ListName, text: &str) -> Result<Vec<CodeEntry>, CodeListError> {
+    const HEADER: &str = "code,label_da,label_en,valid_from,valid_to";
     let mut lines = text.lines().enumerate();
     let header = lines
         .next()
         .map(|(_, l)| l.trim_start_matches('\u{feff}').trim());
-    if header != Some("code,label_da,label_en,valid_from,valid_to") {
-        return Err(CodeListError {
-            line: 1,
-            message: "header must be code,label_da,label_en,valid_from,valid_to".into(),
-        });
-    }
+    let fields = match header {
+        Some(HEADER) => 5,
+        Some(h) if h.strip_prefix(HEADER) == Some(",attributes") => 6,
+        _ => {
+            return Err(CodeListError {
+                line: 1,
+                message: format!("header must be {HEADER} (optionally ,attributes)"),
+            });
+        }
+    };
     let mut out: Vec<CodeEntry> = Vec::new();
     for (i, raw) in lines {
         let line_no = i + 1;
@@ -310,8 +458,8 @@ fn parse_csv(text: &str) -> Result<Vec<CodeEntry>, CodeListError> {
             continue;
         }
         let f = split_csv_line(line).map_err(err)?;
-        if f.len() != 5 {
-            return Err(err(format!("expected 5 fields, found {}", f.len())));
+        if f.len() != fields {
+            return Err(err(format!("expected {fields} fields, found {}", f.len())));
         }
         let date = |s: &str| -> Result<Date, CodeListError> {
             s.trim()
@@ -322,6 +470,27 @@ fn parse_csv(text: &str) -> Result<Vec<CodeEntry>, CodeListError> {
         if code.is_empty() {
             return Err(err("empty code".into()));
         }
+        // Match categories are recorded as numbers (§ 9, nr. 6).
+        if list == ListName::MatchCategory && code.parse::<u8>().is_err() {
+            return Err(err(format!(
+                "a match category is a number from 0 to 255, not {code:?}"
+            )));
+        }
+        let mut attributes = Vec::new();
+        for name in f.get(5).map_or("", |a| a.as_str()).split_whitespace() {
+            let a = Attribute::from_name(name)
+                .ok_or_else(|| err(format!("unknown attribute {name:?}")))?;
+            if a.list() != list {
+                return Err(err(format!(
+                    "attribute {name:?} belongs to the list {}, not {list}",
+                    a.list()
+                )));
+            }
+            if !attributes.contains(&a) {
+                attributes.push(a);
+            }
+        }
+        attributes.sort();
         let valid_from = date(&f[3])?;
         let valid_to = if f[4].trim().is_empty() {
             None
@@ -343,12 +512,21 @@ fn parse_csv(text: &str) -> Result<Vec<CodeEntry>, CodeListError> {
                 "code {code:?} appears twice with overlapping validity"
             )));
         }
+        if out
+            .iter()
+            .any(|e| e.code == code && e.attributes != attributes)
+        {
+            return Err(err(format!(
+                "code {code:?} has other attributes in another validity period; a code keeps its meaning"
+            )));
+        }
         out.push(CodeEntry {
             code,
             label_da: f[1].trim().to_owned(),
             label_en: f[2].trim().to_owned(),
             valid_from,
             valid_to,
+            attributes,
         });
     }
     Ok(out)
@@ -425,5 +603,59 @@ mod tests {
             .replace_from_csv(ListName::Occupation, "x,y\n")
             .expect_err("bad header");
         assert_eq!(e.line, 1);
+    }
+
+    #[test]
+    fn the_shipped_match_categories_mean_what_the_rules_assumed() {
+        let m = CodeLists::shipped().match_meaning();
+        assert_eq!(m, MatchMeaning::SHIPPED);
+        assert!((1..=3).all(|c| m.only_unemployment(c)));
+        assert!(!m.only_unemployment(4) && !m.only_unemployment(5));
+        assert_eq!(m.immediate(), Some(1));
+        let e = CodeLists::shipped();
+        let one = e
+            .get(ListName::MatchCategory, "1", d("2026-01-01"))
+            .expect("category 1");
+        assert_eq!(
+            one.attributes,
+            [Attribute::OnlyUnemployment, Attribute::Immediate]
+        );
+    }
+
+    #[test]
+    fn attributes_are_checked_when_a_list_is_read() {
+        let header = "code,label_da,label_en,valid_from,valid_to,attributes\n";
+        let refuse = |list: ListName, rows: &str| {
+            CodeLists::shipped()
+                .replace_from_csv(list, &format!("{header}{rows}"))
+                .expect_err("refused")
+                .message
+        };
+        let m = ListName::MatchCategory;
+        assert!(refuse(m, "1,a,b,2005-01-01,,ready\n").contains("unknown attribute"));
+        assert!(
+            refuse(ListName::Occupation, "2512,a,b,2005-01-01,,immediate\n")
+                .contains("belongs to the list match_category")
+        );
+        assert!(refuse(m, "x,a,b,2005-01-01,,\n").contains("number"));
+        assert!(
+            refuse(
+                m,
+                "4,a,b,2005-01-01,2009-12-31,\n4,a,b,2010-01-01,,only_unemployment\n"
+            )
+            .contains("keeps its meaning")
+        );
+        // Five fields still read (no attributes), and a sixth needs the header.
+        let mut c = CodeLists::shipped();
+        c.replace_from_csv(m, "code,label_da,label_en,valid_from,valid_to\n1,a,b,2005-01-01,\n")
+            .expect("five fields");
+        assert_eq!(c.match_meaning().immediate(), None);
+        assert!(
+            c.replace_from_csv(
+                m,
+                "code,label_da,label_en,valid_from,valid_to\n1,a,b,2005-01-01,,immediate\n"
+            )
+            .is_err()
+        );
     }
 }

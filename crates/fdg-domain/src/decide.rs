@@ -553,8 +553,12 @@ impl<'a> Decider<'a> {
         };
         // § 6: insured unemployed without a category are in immediate match, unless the
         // registration sets one; a category they already have is kept until the first interview.
-        // The default is the rule set's in force on the registration date.
-        let default = crate::ruleset::for_day(self.ctx.rule_sets, date).insured_default_match;
+        // The default is the rule set's in force on the registration date; the category is
+        // the one the match category list marks straksmatch.
+        let default = crate::ruleset::for_day(self.ctx.rule_sets, date)
+            .insured_default_immediate
+            .then(|| self.ctx.codes.match_meaning().immediate())
+            .flatten();
         let (match_category, match_rule) = match (explicit, default) {
             (Some(m), _) => (Some(m), None),
             (None, _) if self.projected().current_match().is_some() => (None, None),
@@ -837,11 +841,14 @@ impl<'a> Decider<'a> {
             }
             return;
         }
-        let category = after.current_match();
+        // What the category means is the match category list's (`only_unemployment`).
+        let ready = after
+            .current_match()
+            .map(|m| self.ctx.codes.match_meaning().only_unemployment(m));
         let registered = after.current_registration();
         let on_cash = matches!(registered.map(|f| &f.event), Some(Event::JobSeekerRegistered { benefit_category, .. }) if k::is_cash_benefit(benefit_category));
-        match (category, registered) {
-            (Some(m), Some(_)) if m >= 4 && on_cash => {
+        match (ready, registered) {
+            (Some(false), Some(_)) if on_cash => {
                 if registration.is_some() {
                     self.violate(&rules::S4_1_NOT_READY, "registration");
                 }
@@ -856,7 +863,7 @@ impl<'a> Decider<'a> {
                     None,
                 );
             }
-            (Some(m), None) if m <= 3 && !after.exempted_from_availability_on(date) => {
+            (Some(true), None) if !after.exempted_from_availability_on(date) => {
                 if let Some(details) = registration {
                     let saved = std::mem::replace(&mut self.prefix, "registration.".into());
                     let cmd = RegisterJobSeeker {
@@ -899,7 +906,7 @@ impl<'a> Decider<'a> {
                     self.prefix = saved;
                 }
             }
-            (Some(m), _) if m >= 4 && registration.is_some() => {
+            (Some(false), _) if registration.is_some() => {
                 self.violate(&rules::S4_1_NOT_READY, "registration");
             }
             _ => {}
@@ -1372,7 +1379,8 @@ impl<'a> Decider<'a> {
         let mut v = self.v;
         if v.is_empty() {
             // Never leave registration and match category out of step silently (§ 4, § 5).
-            let before = self.state.out_of_step(self.ctx.clock.today);
+            let meaning = self.ctx.codes.match_meaning();
+            let before = self.state.out_of_step(self.ctx.clock.today, &meaning);
             let mut after_state = self.state.clone();
             for (i, e) in self.events.iter().enumerate() {
                 after_state.apply(
@@ -1384,7 +1392,7 @@ impl<'a> Decider<'a> {
                     e,
                 );
             }
-            let after = after_state.out_of_step(self.ctx.clock.today);
+            let after = after_state.out_of_step(self.ctx.clock.today, &meaning);
             if let Some(rule) = after
                 && after != before
             {

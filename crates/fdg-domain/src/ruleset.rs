@@ -26,9 +26,10 @@ pub struct RuleSet {
     /// Last business date it decides (inclusive); `None` while in force.
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
     pub valid_to: Option<Date>,
-    /// § 6: the match category an insured unemployed person gets at registration when none
-    /// is given and they have none ("straksmatch"); `None` when the rule set has no default.
-    pub insured_default_match: Option<u8>,
+    /// § 6: an insured unemployed person registered without a match category, who has none,
+    /// is in straksmatch — the category the match category list marks `immediate`
+    /// ([`crate::codes::Attribute::Immediate`]). `false` when the rule set has no such default.
+    pub insured_default_immediate: bool,
 }
 
 /// *Bekendtgørelse om det fælles datagrundlag ved registrering og afmelding som arbejdssøgende
@@ -39,7 +40,7 @@ pub const BEK_2007: RuleSet = RuleSet {
     name: "Bekendtgørelse om det fælles datagrundlag (i kraft 1. januar 2007)",
     valid_from: date(2007, 1, 1),
     valid_to: None,
-    insured_default_match: Some(1),
+    insured_default_immediate: true,
 };
 
 /// The rule sets this build implements, oldest first.
@@ -76,7 +77,7 @@ mod tests {
             name: "A made-up later order",
             valid_from: date(2027, 7, 1),
             valid_to: None,
-            insured_default_match: None,
+            insured_default_immediate: false,
         };
         let mut first = BEK_2007;
         first.valid_to = Some(date(2027, 6, 30));

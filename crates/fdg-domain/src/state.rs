@@ -401,28 +401,33 @@ impl PersonState {
     }
 
     /// Whether the registration and the match category are out of step (§ 4, stk. 1, § 5),
-    /// judged on `day`. Returns the rule that is broken.
-    pub fn out_of_step(&self, day: Date) -> Option<&'static crate::rules::Rule> {
+    /// judged on `day` with what the match categories mean (`meaning`, from the match
+    /// category list). Returns the rule that is broken.
+    pub fn out_of_step(
+        &self,
+        day: Date,
+        meaning: &crate::codes::MatchMeaning,
+    ) -> Option<&'static crate::rules::Rule> {
         use crate::rules;
         let cash = self.cash_benefit_since().is_some();
         if !cash {
             return None;
         }
         let exempted = self.exempted_from_availability_on(day);
-        let ready = self.current_match().is_some_and(|m| m <= 3);
+        let ready = self.current_match().map(|m| meaning.only_unemployment(m));
         match self.current_registration() {
             Some(reg) => {
                 let on_cash = matches!(&reg.event, Event::JobSeekerRegistered { benefit_category, .. }
                     if codes_const::is_cash_benefit(benefit_category));
                 if on_cash && exempted {
                     Some(&rules::S5_EXEMPTED)
-                } else if on_cash && self.current_match().is_some_and(|m| m >= 4) {
+                } else if on_cash && ready == Some(false) {
                     Some(&rules::S4_1_NOT_READY)
                 } else {
                     None
                 }
             }
-            None if ready && !exempted => Some(&rules::S4_1_MUST_REGISTER),
+            None if ready == Some(true) && !exempted => Some(&rules::S4_1_MUST_REGISTER),
             None => None,
         }
     }

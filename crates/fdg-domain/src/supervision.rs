@@ -24,6 +24,7 @@ use jiff::ToSpan;
 use jiff::civil::Date;
 use serde::Serialize;
 
+use crate::codes::MatchMeaning;
 use crate::codes_const;
 use crate::event::{ContactRecord, Event};
 use crate::state::PersonState;
@@ -38,18 +39,47 @@ pub struct Params {
     /// A person in a contact course is overdue when more than this many months have passed
     /// since their last contact interview (or since the course began). Default 3.
     pub interval_months: u8,
+    /// What the match categories mean (from the match category list in force): who is out
+    /// of step, in target group 3, ready at first contact. The store sets it from its code
+    /// lists when it opens ([`Params::with_codes`]).
+    pub matches: MatchMeaning,
 }
 
 impl Default for Params {
     fn default() -> Self {
-        Params { interval_months: 3 }
+        Params {
+            interval_months: 3,
+            matches: MatchMeaning::SHIPPED,
+        }
     }
 }
 
 impl Params {
+    /// The parameters with the match meaning of `codes`.
+    pub fn with_codes(self, codes: &crate::CodeLists) -> Params {
+        Params {
+            matches: codes.match_meaning(),
+            ..self
+        }
+    }
+
     /// The parameters as one stable text, stored beside the figures and named in reports.
+    /// The match meaning is named only when it is not the shipped list's, so the figures of a
+    /// deployment with the shipped lists are not recomputed for it; a replaced list that
+    /// means something else makes the store recompute them at start.
     pub fn describe(&self) -> String {
-        format!("interval_months={}", self.interval_months)
+        let mut text = format!("interval_months={}", self.interval_months);
+        if self.matches != MatchMeaning::SHIPPED {
+            let codes = |set: crate::codes::CategorySet| {
+                set.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(" ")
+            };
+            text.push_str(&format!(
+                ";only_unemployment={};immediate={}",
+                codes(self.matches.only_unemployment),
+                codes(self.matches.immediate)
+            ));
+        }
+        text
     }
 }
 
@@ -282,6 +312,9 @@ struct Situation {
     registered: Option<String>,
     cash: bool,
     category: Option<u8>,
+    /// Whether the match category in force is "alene pga. ledighed" (§ 4, stk. 1); `None`
+    /// without a category.
+    only_unemployment: Option<bool>,
     exempt_availability: bool,
 }
 
@@ -291,9 +324,9 @@ impl Situation {
     }
 
     fn target_group(&self) -> &'static str {
-        match (&self.registered, self.cash, self.category) {
+        match (&self.registered, self.cash, self.only_unemployment) {
             (Some(b), _, _) if b == codes_const::A_DAGPENGE => "1",
-            (_, true, Some(c)) if c >= 4 => "3",
+            (_, true, Some(false)) => "3",
             (_, true, _) => "2",
             _ => "0",
         }
@@ -308,11 +341,11 @@ impl Situation {
             Some(b) if codes_const::is_cash_benefit(b) && self.exempt_availability => {
                 Some("exempted")
             }
-            Some(b) if codes_const::is_cash_benefit(b) && self.category.is_some_and(|c| c >= 4) => {
+            Some(b) if codes_const::is_cash_benefit(b) && self.only_unemployment == Some(false) => {
                 Some("not_ready")
             }
             Some(_) => None,
-            None if self.category.is_some_and(|c| c <= 3) && !self.exempt_availability => {
+            None if self.only_unemployment == Some(true) && !self.exempt_availability => {
                 Some("must_register")
             }
             None => None,
@@ -430,7 +463,7 @@ pub fn contributions_and_due(state: &PersonState, params: &Params) -> (Vec<Count
                     1,
                     0,
                 );
-                if contact.match_category <= 3 {
+                if params.matches.only_unemployment(contact.match_category) {
                     let registered = periods.iter().any(|(span, _)| covers(span, day));
                     let dim = if registered {
                         "same_day"
@@ -500,17 +533,21 @@ pub fn contributions_and_due(state: &PersonState, params: &Params) -> (Vec<Count
     bounds.extend(matches.iter().map(|m| m.valid_from));
     bounds.sort();
     bounds.dedup();
+    let category = |day: Date| {
+        matches
+            .iter()
+            .rev()
+            .find(|m| m.valid_from <= day)
+            .map(|m| m.category)
+    };
     let situation = |day: Date| Situation {
         registered: periods
             .iter()
             .find(|(span, _)| covers(span, day))
             .map(|(_, b)| b.clone()),
         cash: cash.iter().any(|s| covers(s, day)),
-        category: matches
-            .iter()
-            .rev()
-            .find(|m| m.valid_from <= day)
-            .map(|m| m.category),
+        category: category(day),
+        only_unemployment: category(day).map(|c| params.matches.only_unemployment(c)),
         exempt_availability: exemptions
             .iter()
             .any(|(s, k)| k == codes_const::EXEMPT_AVAILABILITY && covers(s, day)),

@@ -2864,7 +2864,7 @@ fn a_later_rule_set_changes_a_rule_for_records_dated_after_it_and_not_before() {
         name: "A made-up later order",
         valid_from: d_("2027-07-01"),
         valid_to: None,
-        insured_default_match: None,
+        insured_default_immediate: false,
     };
     let sets = [until, later];
     let state_jobcenter = actor(OrgKind::StateJobcenter);
@@ -3268,4 +3268,91 @@ fn s9_7_an_interview_may_leave_out_the_decisive_areas() {
         OrgKind::StateJobcenter,
     ));
     assert!(type_names(&d.events).contains(&"contact_interview_recorded"));
+}
+
+#[test]
+fn a_replaced_match_category_list_changes_who_is_registered_and_the_straksmatch_default() {
+    use fdg_domain::codes::ListName;
+    use fdg_domain::supervision::{Params, contributions};
+    // A made-up list: 2 and 4 are "alene pga. ledighed", 2 is straksmatch; 1 and 3 are not.
+    let mut replaced = CodeLists::shipped();
+    replaced
+        .replace_from_csv(
+            ListName::MatchCategory,
+            "code,label_da,label_en,valid_from,valid_to,attributes\n\
+             1,a,a,2005-01-01,,\n\
+             2,b,b,2005-01-01,,only_unemployment immediate\n\
+             3,c,c,2005-01-01,,\n\
+             4,d,d,2005-01-01,,only_unemployment\n\
+             5,e,e,2005-01-01,,\n",
+        )
+        .expect("a valid list");
+    let with = |codes: &'static CodeLists| Context {
+        codes,
+        ..ctx(OrgKind::MunicipalJobcenter)
+    };
+    let replaced: &'static CodeLists = Box::leak(Box::new(replaced));
+
+    // § 4, stk. 1: category 4 without a registration is fine with the shipped list, and
+    // must register with the replaced one.
+    let cat4 = Command::FirstContact(first_contact());
+    accepted(decide(&PersonState::default(), &cat4, with(&CODES)));
+    assert_eq!(
+        refused(decide(&PersonState::default(), &cat4, with(replaced))),
+        vec![Violation::new(&rules::S4_1_MUST_REGISTER, "registration")]
+    );
+    // Category 3 with the § 4, stk. 1 registration: registered with the shipped list,
+    // refused as not ready (§ 5) with the replaced one.
+    let cat3 = Command::FirstContact(variant(&first_contact_ready(), |c| {
+        c.contact.match_category = Some(3);
+        c.contact.decisive_areas = vec!["uddannelse".into()];
+    }));
+    accepted(decide(&PersonState::default(), &cat3, with(&CODES)));
+    assert_eq!(
+        ids(&refused(decide(
+            &PersonState::default(),
+            &cat3,
+            with(replaced)
+        ))),
+        vec![rules::S4_1_NOT_READY.id]
+    );
+
+    // § 6: the straksmatch default is the category the list marks immediate.
+    let state_ctx = |codes: &'static CodeLists| Context {
+        codes,
+        ..ctx(OrgKind::StateJobcenter)
+    };
+    let default_category = |codes: &'static CodeLists| {
+        let d = accepted(decide(
+            &PersonState::default(),
+            &Command::Register(registration()),
+            state_ctx(codes),
+        ));
+        d.events.iter().find_map(|e| match e {
+            Event::JobSeekerRegistered { match_category, .. } => *match_category,
+            _ => None,
+        })
+    };
+    assert_eq!(default_category(&CODES), Some(1));
+    assert_eq!(default_category(replaced), Some(2));
+
+    // Supervision reads the same meaning: the category-4 person with cash benefit and no
+    // registration is out of step ("must_register") only under the replaced list, and in
+    // target group 3 (LAB § 2, nr. 3) only under the shipped one.
+    let mut s = PersonState::default();
+    let d = accepted(decide(&s, &cat4, with(&CODES)));
+    fold(&mut s, &d.events, OrgKind::MunicipalJobcenter);
+    let figures = |params: &Params| {
+        contributions(&s, params)
+            .into_iter()
+            .filter(|c| ["out_of_step", "in_course"].contains(&c.indicator))
+            .map(|c| format!("{}:{}", c.indicator, c.dim))
+            .collect::<std::collections::BTreeSet<_>>()
+    };
+    let shipped = figures(&Params::default());
+    let other = figures(&Params::default().with_codes(replaced));
+    assert!(shipped.contains("in_course:3"), "{shipped:?}");
+    assert!(!shipped.iter().any(|f| f.starts_with("out_of_step")), "{shipped:?}");
+    assert!(other.contains("out_of_step:must_register"), "{other:?}");
+    assert!(other.contains("in_course:2"), "{other:?}");
 }

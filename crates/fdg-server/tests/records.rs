@@ -841,6 +841,21 @@ async fn the_code_lists_sync_by_etag_and_by_what_changed_since_a_day() {
         .await;
     assert_eq!(again.status, StatusCode::NOT_MODIFIED);
     assert!(again.text.is_empty());
+    // Each code says what the rules read from it: straksmatch and "alene pga. ledighed".
+    let attributes = |code: &str| {
+        all.body["match_category"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["code"] == code)
+            .map(|e| e["attributes"].clone())
+    };
+    assert_eq!(
+        attributes("1"),
+        Some(serde_json::json!(["only_unemployment", "immediate"]))
+    );
+    assert_eq!(attributes("3"), Some(serde_json::json!(["only_unemployment"])));
+    assert_eq!(attributes("4"), Some(serde_json::json!([])));
     // Only entries whose validity begins or ends on or after the day.
     let day = "2010-01-01";
     let changed = app

@@ -115,6 +115,8 @@ impl PostgresStore {
     /// `write_queue` write requests may wait for this node's writer before more are refused
     /// as overloaded.
     pub fn open(url: &str, params: Params, ctx: StoreContext, write_queue: usize) -> Result<Self> {
+        // What the match categories mean comes from the code lists the store decides with.
+        let params = params.with_codes(&ctx.codes);
         let owned = url.to_owned();
         let (db, head) = off_runtime(move || {
             let mut db = connect(&owned)?;

@@ -114,6 +114,8 @@ impl SqliteStore {
         crate::migrate::run(&mut conn, crate::migrate::SQLITE)?;
         let mut db = SqliteDb(conn);
         let conn_db: &mut dyn Db = &mut db;
+        // What the match categories mean comes from the code lists the store decides with.
+        let supervision = opts.supervision.with_codes(&ctx.codes);
         // Projections written before a column existed are rebuilt from the log.
         let stale = conn_db
             .query_opt(
@@ -123,21 +125,21 @@ impl SqliteStore {
             )?
             .is_some();
         if stale {
-            let n = crate::ops::rebuild(conn_db, &opts.supervision)?;
+            let n = crate::ops::rebuild(conn_db, &supervision)?;
             tracing::info!(events = n, "rebuilt projections after a migration");
         }
         // Supervision sums made under other definitions or parameters are made anew.
         if conn_db.transaction(Begin::Write, |db| {
-            crate::supervision::ensure_current(db, &opts.supervision)
+            crate::supervision::ensure_current(db, &supervision)
         })? {
             tracing::info!(
-                params = %opts.supervision.describe(),
+                params = %supervision.describe(),
                 "recomputed the supervision figures"
             );
         }
         // Worklist days derived under other rules are derived anew.
         if conn_db.transaction(Begin::Write, |db| {
-            crate::worklist::ensure_current(db, &opts.supervision)
+            crate::worklist::ensure_current(db, &supervision)
         })? {
             tracing::info!("derived the worklist days afresh");
         }
@@ -154,7 +156,7 @@ impl SqliteStore {
             .spawn(move || checkpoint_loop(checkpointer, ticks, frames))?;
         let head = crate::ops::head(&mut db)?.map_or(0, |(p, _)| p);
         let clock = ctx.clock.clone();
-        let params = opts.supervision;
+        let params = supervision;
         let writer = WriterHandle::start(
             "fdg-sqlite-writer",
             db,

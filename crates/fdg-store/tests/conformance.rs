@@ -1783,3 +1783,60 @@ async fn the_worklist_lists_persons_by_their_day_and_municipality_and_pages() {
     let again = due_in_101().await.unwrap();
     assert_eq!(again, before);
 }
+
+#[tokio::test]
+async fn a_store_counts_by_the_match_meaning_of_its_code_lists_and_recounts_when_it_changes() {
+    let db = TestDatabase::new("store-test").unwrap();
+    let replaced = || {
+        let mut codes = CodeLists::shipped();
+        codes
+            .replace_from_csv(
+                fdg_domain::codes::ListName::MatchCategory,
+                "code,label_da,label_en,valid_from,valid_to,attributes\n\
+                 1,a,a,2005-01-01,,only_unemployment immediate\n\
+                 2,b,b,2005-01-01,,only_unemployment\n\
+                 3,c,c,2005-01-01,,only_unemployment\n\
+                 4,d,d,2005-01-01,,only_unemployment\n\
+                 5,e,e,2005-01-01,,\n",
+            )
+            .unwrap();
+        codes
+    };
+    // Which dimensions of "in course" and "out of step" the person is counted under.
+    let counted = |store: Arc<dyn Store>| async move {
+        let sums = store.supervision(&figures()).await.unwrap();
+        sums.rows
+            .iter()
+            .filter(|r| ["in_course", "out_of_step"].contains(&&*r.indicator) && r.n > 0)
+            .map(|r| format!("{}:{}", r.indicator, r.dim))
+            .collect::<std::collections::BTreeSet<_>>()
+    };
+    {
+        // A cash-benefit applicant assessed as 4 without a registration: with the shipped
+        // list in target group 3 (LAB § 2, nr. 3) and in step.
+        let store = db.open(context()).unwrap();
+        let first_contact = Command::FirstContact(RecordFirstContact {
+            cpr: cpr(1),
+            first_contact_date: Some(day(2)),
+            contact: contact(4),
+            municipality: None,
+            registration: None,
+        });
+        let outcome = store.execute(req(first_contact, municipality())).await.unwrap();
+        assert!(matches!(outcome, WriteOutcome::Accepted(_)), "{outcome:?}");
+        let shipped = counted(store.clone()).await;
+        assert!(shipped.contains("in_course:3"), "{shipped:?}");
+        assert!(!shipped.iter().any(|f| f.starts_with("out_of_step")));
+    }
+    // Opened again with a list in which 4 is "alene pga. ledighed": the figures are recounted
+    // at start, and the same person is out of step (not registered) and in target group 2.
+    let store = db
+        .open(StoreContext {
+            codes: Arc::new(replaced()),
+            ..context()
+        })
+        .unwrap();
+    let recounted = counted(store.clone()).await;
+    assert!(recounted.contains("out_of_step:must_register"), "{recounted:?}");
+    assert!(recounted.contains("in_course:2"), "{recounted:?}");
+}

@@ -86,8 +86,10 @@ impl DataArgs {
                 .database
                 .clone()
                 .unwrap_or_else(|| Database::in_dir(&self.data_dir)),
+            // The match meaning is the code lists' (the store sets it when it opens).
             supervision: fdg_domain::supervision::Params {
                 interval_months: self.supervision_interval_months,
+                ..Default::default()
             },
             secrets_key: self.secrets_key.clone(),
             write_queue: self.write_queue,
