@@ -73,14 +73,11 @@ impl PersonScope {
         let mut s = PersonScope {
             municipality: state.municipality.clone(),
             member_of: Some(
+                // The a-kasse in force now: a change of registration moves the person to the
+                // new fund (§ 8, stk. 1, nr. 7).
                 state
-                    .current_registration()
-                    .and_then(|f| match &f.event {
-                        Event::JobSeekerRegistered {
-                            unemployment_fund, ..
-                        } => unemployment_fund.clone(),
-                        _ => None,
-                    })
+                    .current_details()
+                    .and_then(|d| d.unemployment_fund.map(str::to_owned))
                     .into_iter()
                     .collect(),
             ),
@@ -387,6 +384,7 @@ pub fn benefit_centre_receives(e: &Event) -> bool {
         | Event::MunicipalitySet { .. }
         | Event::JobSeekerRegistered { .. }
         | Event::JobSeekerDeregistered { .. }
+        | Event::RegistrationChanged { .. }
         | Event::FirstContactRecorded { .. }
         | Event::CashBenefitCeased { .. } => true,
         // Corrections are withheld: they can concern facts it may not see and carry a reason.

@@ -647,8 +647,11 @@ mod tests {
         );
         // Five fields still read (no attributes), and a sixth needs the header.
         let mut c = CodeLists::shipped();
-        c.replace_from_csv(m, "code,label_da,label_en,valid_from,valid_to\n1,a,b,2005-01-01,\n")
-            .expect("five fields");
+        c.replace_from_csv(
+            m,
+            "code,label_da,label_en,valid_from,valid_to\n1,a,b,2005-01-01,\n",
+        )
+        .expect("five fields");
         assert_eq!(c.match_meaning().immediate(), None);
         assert!(
             c.replace_from_csv(

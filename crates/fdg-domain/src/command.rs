@@ -90,6 +90,29 @@ pub struct DeregisterJobSeeker {
     pub reason: Option<String>,
 }
 
+/// Change the details of an open registration from a day on (§ 8, stk. 1, nr. 4–7): what
+/// the person receives, the degree of unemployment, the job titles and the a-kasse, given
+/// whole as at registration. A change is not a correction: the registration as first recorded
+/// stays, and the new details apply from `change_date`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(example = json!({
+    "cpr": "010190-1234", "change_date": "2026-11-23", "benefit_category": "a_dagpenge",
+    "unemployment_degree": "delvis", "hours_per_week": 20, "job_titles": ["4110", "4120"],
+    "unemployment_fund": "002"
+})))]
+pub struct ChangeRegistration {
+    /// CPR-nummer of the registered person.
+    pub cpr: String,
+    /// The first day the new details apply, `YYYY-MM-DD`: on or after the registration date
+    /// and the last change, not after today.
+    #[cfg_attr(feature = "openapi", schema(format = Date))]
+    pub change_date: Option<String>,
+    /// § 8, stk. 1, nr. 4–7, whole.
+    #[serde(flatten)]
+    pub details: RegistrationDetails,
+}
+
 /// The § 9 fields shared by a first contact and a contact interview.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -348,6 +371,8 @@ pub enum Command {
     Register(RegisterJobSeeker),
     /// § 8, stk. 2.
     Deregister(DeregisterJobSeeker),
+    /// § 8, stk. 1, nr. 4–7: new details of an open registration from a day on.
+    ChangeRegistration(ChangeRegistration),
     /// § 3, § 8, stk. 3.
     FirstContact(RecordFirstContact),
     /// § 3, stk. 3, § 8, stk. 4.
@@ -392,6 +417,7 @@ impl Command {
         match self {
             Command::Register(c) => Some(&c.cpr),
             Command::Deregister(c) => Some(&c.cpr),
+            Command::ChangeRegistration(c) => Some(&c.cpr),
             Command::FirstContact(c) => Some(&c.cpr),
             Command::Cessation(c) => Some(&c.cpr),
             Command::StartCondition(c) => Some(&c.cpr),
@@ -409,6 +435,7 @@ impl Command {
         match self {
             Command::Register(_) => "jobseeker_registration",
             Command::Deregister(_) => "jobseeker_deregistration",
+            Command::ChangeRegistration(_) => "registration_change",
             Command::FirstContact(_) => "first_contact",
             Command::Cessation(_) => "benefit_cessation",
             Command::StartCondition(_) => "periodic_condition_start",

@@ -496,6 +496,7 @@ impl<'a> Decider<'a> {
         match command {
             Command::Register(c) => self.register(c, None),
             Command::Deregister(c) => self.deregister(c),
+            Command::ChangeRegistration(c) => self.change_registration(c),
             Command::FirstContact(c) => self.first_contact(c),
             Command::Cessation(c) => self.cessation(c),
             Command::StartCondition(c) => self.start_condition(c),
@@ -609,6 +610,65 @@ impl<'a> Decider<'a> {
         }
     }
 
+    /// § 8, stk. 1, nr. 4–7: new details of the open registration from a day on.
+    fn change_registration(&mut self, c: &ChangeRegistration) {
+        let benefit = c.details.benefit_category.as_deref().unwrap_or_default();
+        let kind = self.ctx.actor.kind;
+        // Who may record a registration with these details may change it to them.
+        self.permit(
+            kind == OrgKind::StateJobcenter
+                || (kind == OrgKind::MunicipalJobcenter
+                    && (benefit.is_empty() || k::is_cash_benefit(benefit))),
+            &rules::S8_1_ACTOR,
+        );
+        let cpr = self.cpr(&c.cpr);
+        let birth = self.birth_date(cpr.as_ref());
+        let date = self.date(
+            "change_date",
+            c.change_date.as_deref(),
+            Some(&rules::S8_1_CHANGE_DATE_REQUIRED),
+            None,
+            birth,
+        );
+        let details = self.registration_details(&c.details, date);
+        let periods = self.state.periods();
+        let Some(open) = periods.last().filter(|p| p.deregistration.is_none()) else {
+            self.violate(&rules::S8_1_CHANGE_NOT_REGISTERED, "");
+            return;
+        };
+        let Some(current) = open.latest_details() else {
+            return;
+        };
+        if date.is_some_and(|d| d < current.since) {
+            self.violate(&rules::S8_1_CHANGE_BEFORE, "change_date");
+        }
+        if !benefit.is_empty()
+            && k::is_cash_benefit(benefit) != k::is_cash_benefit(current.benefit_category)
+        {
+            self.violate(&rules::S8_1_CHANGE_CASH, "benefit_category");
+        }
+        let (Some(date), Some((benefit, degree, hours, titles, fund))) = (date, details) else {
+            return;
+        };
+        let same = benefit == current.benefit_category
+            && degree == current.unemployment_degree
+            && hours == current.hours_per_week
+            && titles.as_slice() == current.job_titles
+            && fund.as_deref() == current.unemployment_fund;
+        if same {
+            self.violate(&rules::S8_1_CHANGE_NOTHING, "");
+        }
+        self.events.push(Event::RegistrationChanged {
+            registration: open.registration.id,
+            change_date: date,
+            benefit_category: benefit,
+            unemployment_degree: degree,
+            hours_per_week: hours,
+            job_titles: titles,
+            unemployment_fund: fund,
+        });
+    }
+
     fn deregister(&mut self, c: &DeregisterJobSeeker) {
         let kind = self.ctx.actor.kind;
         let current = self.state.current_registration();
@@ -644,6 +704,13 @@ impl<'a> Decider<'a> {
                 self.violate(&rules::S8_2_BEFORE_REGISTRATION, "deregistration_date");
             }
             _ => {}
+        }
+        // The registration's details as changed last: not before that change either.
+        if let (Some(d), Some(changed)) = (date, self.state.current_details())
+            && current.is_some_and(|r| r.id != changed.fact)
+            && d < changed.since
+        {
+            self.violate(&rules::S8_2_BEFORE_CHANGE, "deregistration_date");
         }
         self.identify(cpr.as_ref(), name.as_deref());
         if let (Some(date), Some(reason)) = (date, reason) {
@@ -1235,6 +1302,9 @@ impl<'a> Decider<'a> {
             // As for recording them: the municipality only for cash and start benefit.
             Event::JobSeekerRegistered {
                 benefit_category, ..
+            }
+            | Event::RegistrationChanged {
+                benefit_category, ..
             } => {
                 kind == StateJobcenter
                     || (kind == MunicipalJobcenter && k::is_cash_benefit(benefit_category))
@@ -1302,6 +1372,8 @@ impl<'a> Decider<'a> {
                         *condition == cause
                             || consequence_of.as_ref().is_some_and(|c| c.fact == cause)
                     }
+                    // A registration's changes go with it.
+                    Event::RegistrationChanged { registration, .. } => *registration == cause,
                     _ => false,
                 };
                 if caused && !annulled.contains(&f.id) {

@@ -191,6 +191,28 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         consequence_of: Option<Consequence>,
     },
+    /// The details of an open registration changed from a day on (§ 8, stk. 1, nr. 4–7),
+    /// given whole: in force from `change_date` until the next change or the deregistration.
+    /// The registration itself (its date, and the facts it caused) is unchanged.
+    RegistrationChanged {
+        /// The fact number of the registration it changes.
+        registration: u64,
+        /// The first day the new details apply.
+        #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
+        change_date: Date,
+        /// § 8, stk. 1, nr. 4.
+        benefit_category: String,
+        /// § 8, stk. 1, nr. 5.
+        unemployment_degree: String,
+        /// § 8, stk. 1, nr. 5 (partly unemployed).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        hours_per_week: Option<u8>,
+        /// § 8, stk. 1, nr. 6.
+        job_titles: Vec<String>,
+        /// § 8, stk. 1, nr. 7.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        unemployment_fund: Option<String>,
+    },
     /// First contact of a cash-benefit applicant (§ 3, stk. 1–2, § 8, stk. 3).
     FirstContactRecorded {
         /// § 8, stk. 3.
@@ -272,6 +294,7 @@ impl Event {
         "municipality_set",
         "job_seeker_registered",
         "job_seeker_deregistered",
+        "registration_changed",
         "first_contact_recorded",
         "cash_benefit_ceased",
         "periodic_condition_started",
@@ -288,6 +311,7 @@ impl Event {
             Event::MunicipalitySet { .. } => "municipality_set",
             Event::JobSeekerRegistered { .. } => "job_seeker_registered",
             Event::JobSeekerDeregistered { .. } => "job_seeker_deregistered",
+            Event::RegistrationChanged { .. } => "registration_changed",
             Event::FirstContactRecorded { .. } => "first_contact_recorded",
             Event::CashBenefitCeased { .. } => "cash_benefit_ceased",
             Event::PeriodicConditionStarted { .. } => "periodic_condition_started",

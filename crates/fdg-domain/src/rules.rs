@@ -148,6 +148,26 @@ rules! {
         "Kun staten i jobcenteret registrerer arbejdssøgende; kommunen kun kontant- og starthjælpsmodtagere.",
         "Only the state job centre registers job seekers; the municipality only cash and start benefit recipients.";
 
+    // § 8, stk. 1, nr. 4–7: changing an open registration's details.
+    S8_1_CHANGE_NOT_REGISTERED = "fdg.s8.1.change_not_registered", "§ 8, stk. 1", Input,
+        "Personen er ikke registreret som arbejdssøgende; der er ingen registrering at ændre.",
+        "The person is not registered as a job seeker; there is no registration to change.";
+    S8_1_CHANGE_DATE_REQUIRED = "fdg.s8.1.change_date_required", "§ 8, stk. 1", Input,
+        "Datoen for ændringen skal angives.",
+        "The date of the change must be given.";
+    S8_1_CHANGE_BEFORE = "fdg.s8.1.change_before_registration", "§ 8, stk. 1, nr. 3", Input,
+        "Ændringsdatoen ligger før registreringsdatoen eller før registreringens seneste ændring.",
+        "The change date is before the registration date or the registration's latest change.";
+    S8_1_CHANGE_CASH = "fdg.s8.1.change_cash_benefit", "§ 3; § 8, stk. 1, nr. 4; § 8, stk. 4", Input,
+        "Kontant- eller starthjælp kan ikke vælges til eller fra ved en ændring af registreringen: sagen åbnes ved første henvendelse (§ 3), og ophøret meddeles efter § 3, stk. 3.",
+        "Cash or start benefit cannot be changed to or from by a change of registration: the case opens at first contact (§ 3), and its end is notified under § 3, stk. 3.";
+    S8_1_CHANGE_NOTHING = "fdg.s8.1.change_nothing", "§ 8, stk. 1, nr. 4–7", Input,
+        "Ændringen er den samme som registreringens nuværende oplysninger.",
+        "The change is the same as the registration's current details.";
+    S8_2_BEFORE_CHANGE = "fdg.s8.2.before_change", "§ 8, stk. 2, nr. 3", Input,
+        "Afmeldingsdatoen ligger før en ændring af registreringen.",
+        "The deregistration date is before a change of the registration.";
+
     // § 4 and § 5: registration must follow the match category of cash-benefit recipients.
     S4_1_MUST_REGISTER = "fdg.s4.1.must_be_registered", "§ 4, stk. 1", Input,
         "Personen modtager kontant- eller starthjælp alene på grund af ledighed (matchkategori 1–3) og skal registreres som arbejdssøgende samtidig: angiv registreringsoplysningerne (ydelseskategori, ledighedsgrad, stillingsbetegnelser).",

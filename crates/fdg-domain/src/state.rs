@@ -60,6 +60,113 @@ pub struct Period<'a> {
     pub registration: &'a Fact,
     /// Its deregistration, if any.
     pub deregistration: Option<&'a Fact>,
+    /// Changes of its details (`Event::RegistrationChanged`), in date order.
+    pub changes: Vec<&'a Fact>,
+}
+
+/// A registration's details (§ 8, stk. 1, nr. 4–7) as in force from a day: the registration's
+/// own or a change's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Details<'a> {
+    /// The first day they apply (the registration or change date).
+    pub since: Date,
+    /// The fact that recorded them.
+    pub fact: u64,
+    /// § 8, stk. 1, nr. 4.
+    pub benefit_category: &'a str,
+    /// § 8, stk. 1, nr. 5.
+    pub unemployment_degree: &'a str,
+    /// § 8, stk. 1, nr. 5 (partly unemployed).
+    pub hours_per_week: Option<u8>,
+    /// § 8, stk. 1, nr. 6.
+    pub job_titles: &'a [String],
+    /// § 8, stk. 1, nr. 7.
+    pub unemployment_fund: Option<&'a str>,
+}
+
+impl<'a> Details<'a> {
+    /// The details a registration or change fact recorded.
+    pub fn of(fact: &'a Fact) -> Option<Details<'a>> {
+        match &fact.event {
+            Event::JobSeekerRegistered {
+                registration_date: since,
+                benefit_category,
+                unemployment_degree,
+                hours_per_week,
+                job_titles,
+                unemployment_fund,
+                ..
+            }
+            | Event::RegistrationChanged {
+                change_date: since,
+                benefit_category,
+                unemployment_degree,
+                hours_per_week,
+                job_titles,
+                unemployment_fund,
+                ..
+            } => Some(Details {
+                since: *since,
+                fact: fact.id,
+                benefit_category,
+                unemployment_degree,
+                hours_per_week: *hours_per_week,
+                job_titles,
+                unemployment_fund: unemployment_fund.as_deref(),
+            }),
+            _ => None,
+        }
+    }
+}
+
+impl<'a> Period<'a> {
+    /// The first day of the period.
+    pub fn start(&self) -> Option<Date> {
+        Details::of(self.registration).map(|d| d.since)
+    }
+
+    /// The day it ended, if it has.
+    pub fn end(&self) -> Option<Date> {
+        self.deregistration.and_then(|d| match &d.event {
+            Event::JobSeekerDeregistered {
+                deregistration_date,
+                ..
+            } => Some(*deregistration_date),
+            _ => None,
+        })
+    }
+
+    /// The details in force on `day`: the latest change dated on or before it, else the
+    /// registration's.
+    pub fn details_on(&self, day: Date) -> Option<Details<'a>> {
+        self.changes
+            .iter()
+            .rev()
+            .filter_map(|f| Details::of(f))
+            .find(|d| d.since <= day)
+            .or_else(|| Details::of(self.registration))
+    }
+
+    /// The latest details (changes are never dated after the day they are recorded).
+    pub fn latest_details(&self) -> Option<Details<'a>> {
+        self.changes
+            .last()
+            .and_then(|f| Details::of(f))
+            .or_else(|| Details::of(self.registration))
+    }
+
+    /// The details one after another, each with the day the next began (`None` for the last):
+    /// the registration's, then each change's.
+    pub fn details_spans(&self) -> Vec<(Details<'a>, Option<Date>)> {
+        let all: Vec<Details<'a>> = std::iter::once(self.registration)
+            .chain(self.changes.iter().copied())
+            .filter_map(Details::of)
+            .collect();
+        all.iter()
+            .enumerate()
+            .map(|(i, d)| (*d, all.get(i + 1).map(|n| n.since)))
+            .collect()
+    }
 }
 
 /// A periodic condition with its effective end.
@@ -190,6 +297,7 @@ impl PersonState {
                 Event::JobSeekerRegistered { .. } => out.push(Period {
                     registration: f,
                     deregistration: None,
+                    changes: Vec::new(),
                 }),
                 _ => {
                     if let Some(last) = out.last_mut().filter(|p| p.deregistration.is_none()) {
@@ -198,7 +306,33 @@ impl PersonState {
                 }
             }
         }
+        let mut changes: Vec<(Date, u64, u64, &Fact)> = self
+            .live()
+            .filter_map(|f| match &f.event {
+                Event::RegistrationChanged {
+                    registration,
+                    change_date,
+                    ..
+                } => Some((*change_date, f.id, *registration, f)),
+                _ => None,
+            })
+            .collect();
+        changes.sort_by_key(|(d, id, _, _)| (*d, *id));
+        for (_, _, registration, f) in changes {
+            if let Some(p) = out.iter_mut().find(|p| p.registration.id == registration) {
+                p.changes.push(f);
+            }
+        }
         out
+    }
+
+    /// The details of the open registration as they are now (after any change), if the person
+    /// is registered.
+    pub fn current_details(&self) -> Option<Details<'_>> {
+        self.periods()
+            .last()
+            .filter(|p| p.deregistration.is_none())?
+            .latest_details()
     }
 
     /// The open registration, if the person is registered as a job seeker now.
@@ -446,6 +580,7 @@ impl PersonState {
                 deregistration_date: d,
                 ..
             }
+            | Event::RegistrationChanged { change_date: d, .. }
             | Event::FirstContactRecorded {
                 first_contact_date: d,
                 ..
@@ -495,6 +630,22 @@ impl PersonState {
                 return true;
             }
             registered = is_reg;
+        }
+        // A change of registration lies within its period, after the registration date and
+        // not after the deregistration.
+        let periods = self.periods();
+        let changed_outside = periods.iter().any(|p| {
+            p.changes.iter().filter_map(|f| Details::of(f)).any(|c| {
+                p.start().is_some_and(|s| c.since < s) || p.end().is_some_and(|e| c.since > e)
+            })
+        });
+        let live_changes = self
+            .live()
+            .filter(|f| matches!(f.event, Event::RegistrationChanged { .. }))
+            .count();
+        let attached: usize = periods.iter().map(|p| p.changes.len()).sum();
+        if changed_outside || attached != live_changes {
+            return true;
         }
         // Conditions: end not before start, and no overlap within a kind.
         let conds = self.conditions();

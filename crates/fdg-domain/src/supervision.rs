@@ -71,7 +71,10 @@ impl Params {
         let mut text = format!("interval_months={}", self.interval_months);
         if self.matches != MatchMeaning::SHIPPED {
             let codes = |set: crate::codes::CategorySet| {
-                set.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(" ")
+                set.iter()
+                    .map(|c| c.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" ")
             };
             text.push_str(&format!(
                 ";only_unemployment={};immediate={}",
@@ -389,26 +392,16 @@ pub fn contributions(state: &PersonState, params: &Params) -> Vec<Count> {
 pub fn contributions_and_due(state: &PersonState, params: &Params) -> (Vec<Count>, Option<Date>) {
     let mut c = Counts::default();
     let mut next_due = None;
-    // Registration periods, with their benefit category.
+    // Registration periods, with their benefit category: one span per registration and per
+    // change of its details (§ 8, stk. 1, nr. 4), the last ending with the period.
     let periods: Vec<(Span, String)> = state
         .periods()
         .iter()
-        .filter_map(|p| match &p.registration.event {
-            Event::JobSeekerRegistered {
-                registration_date,
-                benefit_category,
-                ..
-            } => {
-                let until = p.deregistration.and_then(|d| match &d.event {
-                    Event::JobSeekerDeregistered {
-                        deregistration_date,
-                        ..
-                    } => Some(*deregistration_date),
-                    _ => None,
-                });
-                Some(((*registration_date, until), benefit_category.clone()))
-            }
-            _ => None,
+        .flat_map(|p| {
+            let end = p.end();
+            p.details_spans()
+                .into_iter()
+                .map(move |(d, next)| ((d.since, next.or(end)), d.benefit_category.to_owned()))
         })
         .collect();
     let cash = state.cash_benefit_cases();

@@ -62,6 +62,33 @@ pub struct RegistrationView {
     /// The deregistration that ended the period.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub deregistration: Option<DeregistrationView>,
+    /// Changes of the details (§ 8, stk. 1, nr. 4–7) during the period, in date order; the
+    /// last one is what is in force now. The fields above stay as registered.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<RegistrationChangeView>,
+}
+
+/// A change of a registration's details from a day on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RegistrationChangeView {
+    /// The change fact.
+    pub recorded: Recorded,
+    /// The first day the details apply.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
+    pub change_date: Date,
+    /// § 8, stk. 1, nr. 4.
+    pub benefit_category: String,
+    /// § 8, stk. 1, nr. 5.
+    pub unemployment_degree: String,
+    /// § 8, stk. 1, nr. 5.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hours_per_week: Option<u8>,
+    /// § 8, stk. 1, nr. 6.
+    pub job_titles: Vec<String>,
+    /// § 8, stk. 1, nr. 7.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unemployment_fund: Option<String>,
 }
 
 /// A deregistration.
@@ -326,6 +353,22 @@ impl PersonOverview {
                         }),
                         _ => None,
                     }),
+                    changes: p
+                        .changes
+                        .iter()
+                        .filter_map(|f| {
+                            let d = crate::state::Details::of(f)?;
+                            Some(RegistrationChangeView {
+                                recorded: rec(f),
+                                change_date: d.since,
+                                benefit_category: d.benefit_category.to_owned(),
+                                unemployment_degree: d.unemployment_degree.to_owned(),
+                                hours_per_week: d.hours_per_week,
+                                job_titles: d.job_titles.to_vec(),
+                                unemployment_fund: d.unemployment_fund.map(str::to_owned),
+                            })
+                        })
+                        .collect(),
                 }),
                 _ => None,
             })

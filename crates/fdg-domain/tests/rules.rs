@@ -13,10 +13,10 @@ use std::sync::LazyLock;
 
 use fdg_domain::Visibility;
 use fdg_domain::command::{
-    AssignOtherActor, ConsentInput, ContactFields, Correct, DeregisterJobSeeker,
-    EndPeriodicCondition, HandOverPerson, RecordBenefitCessation, RecordContactInterview,
-    RecordFirstContact, RegisterJobSeeker, RegistrationDetails, Replacement,
-    StartPeriodicCondition,
+    AssignOtherActor, ChangeRegistration, ConsentInput, ContactFields, Correct,
+    DeregisterJobSeeker, EndPeriodicCondition, HandOverPerson, RecordBenefitCessation,
+    RecordContactInterview, RecordFirstContact, RegisterJobSeeker, RegistrationDetails,
+    Replacement, StartPeriodicCondition,
 };
 use fdg_domain::event::MunicipalityBasis;
 use fdg_domain::rules::{self, Rule, RuleKind};
@@ -410,6 +410,33 @@ fn registered() -> PersonState {
     s
 }
 
+/// A change of the insured person's registration from 2026-11-23: partly unemployed, 20
+/// hours, another job title, another a-kasse.
+fn change() -> ChangeRegistration {
+    ChangeRegistration {
+        cpr: A_CPR.into(),
+        change_date: Some("2026-11-23".into()),
+        details: RegistrationDetails {
+            unemployment_degree: Some("delvis".into()),
+            hours_per_week: Some(20),
+            job_titles: vec!["4110".into(), "4120".into()],
+            unemployment_fund: Some("002".into()),
+            ..a_dagpenge_details()
+        },
+    }
+}
+
+/// As [`registered`], with [`change`] recorded.
+fn registered_then_changed() -> PersonState {
+    let mut s = registered();
+    given(
+        &mut s,
+        OrgKind::StateJobcenter,
+        Command::ChangeRegistration(change()),
+    );
+    s
+}
+
 /// As [`registered`], deregistered 2026-11-20.
 fn registered_then_deregistered() -> PersonState {
     let mut s = registered();
@@ -791,6 +818,92 @@ fn breaking_cases() -> Vec<Case> {
             None,
             dereg.by(MunicipalJobcenter),
             dereg.clone(),
+        ),
+    ]);
+
+    // --- § 8, stk. 1, nr. 4–7: a change of the registration's details ---
+    let chg = Scenario::new(
+        registered(),
+        StateJobcenter,
+        Command::ChangeRegistration(change()),
+    );
+    let ch = |f: fn(&mut ChangeRegistration)| {
+        chg.with_cmd(Command::ChangeRegistration(variant(&change(), f)))
+    };
+    let dereg_after_change = Scenario::new(
+        registered_then_changed(),
+        StateJobcenter,
+        Command::Deregister(variant(&deregistration(), |c| {
+            c.deregistration_date = Some("2026-11-24".into());
+        })),
+    );
+    cases.extend([
+        case(
+            &rules::S8_1_CHANGE_NOT_REGISTERED,
+            None,
+            chg.with_state(PersonState::default()),
+            chg.clone(),
+        ),
+        case(
+            &rules::S8_1_CHANGE_NOT_REGISTERED,
+            None,
+            chg.with_state(registered_then_deregistered()),
+            chg.clone(),
+        ),
+        case(
+            &rules::S8_1_CHANGE_DATE_REQUIRED,
+            Some("change_date"),
+            ch(|c| c.change_date = None),
+            chg.clone(),
+        ),
+        case(
+            &rules::S8_1_CHANGE_BEFORE,
+            Some("change_date"),
+            ch(|c| c.change_date = Some("2026-11-01".into())),
+            chg.clone(),
+        ),
+        case(
+            &rules::S8_1_CHANGE_BEFORE,
+            Some("change_date"),
+            chg.with_state(registered_then_changed())
+                .with_cmd(Command::ChangeRegistration(variant(&change(), |c| {
+                    c.change_date = Some("2026-11-22".into());
+                    c.details.unemployment_fund = Some("003".into());
+                }))),
+            chg.with_state(registered_then_changed())
+                .with_cmd(Command::ChangeRegistration(variant(&change(), |c| {
+                    c.details.unemployment_fund = Some("003".into());
+                }))),
+        ),
+        case(
+            &rules::S8_1_CHANGE_CASH,
+            Some("benefit_category"),
+            ch(|c| {
+                c.details.benefit_category = Some("kontanthjaelp".into());
+                c.details.unemployment_fund = None;
+            }),
+            ch(|c| {
+                c.details.benefit_category = Some("selvforsoergende".into());
+                c.details.unemployment_fund = None;
+            }),
+        ),
+        case(
+            &rules::S8_1_CHANGE_NOTHING,
+            None,
+            ch(|c| c.details = a_dagpenge_details()),
+            chg.clone(),
+        ),
+        case(
+            &rules::S8_1_ACTOR,
+            None,
+            chg.by(MunicipalJobcenter),
+            chg.clone(),
+        ),
+        case(
+            &rules::S8_2_BEFORE_CHANGE,
+            Some("deregistration_date"),
+            dereg_after_change.with_cmd(Command::Deregister(deregistration())),
+            dereg_after_change,
         ),
     ]);
 
@@ -3352,7 +3465,113 @@ fn a_replaced_match_category_list_changes_who_is_registered_and_the_straksmatch_
     let shipped = figures(&Params::default());
     let other = figures(&Params::default().with_codes(replaced));
     assert!(shipped.contains("in_course:3"), "{shipped:?}");
-    assert!(!shipped.iter().any(|f| f.starts_with("out_of_step")), "{shipped:?}");
+    assert!(
+        !shipped.iter().any(|f| f.starts_with("out_of_step")),
+        "{shipped:?}"
+    );
     assert!(other.contains("out_of_step:must_register"), "{other:?}");
     assert!(other.contains("in_course:2"), "{other:?}");
+}
+
+#[test]
+fn s8_1_a_change_of_registration_applies_from_its_day_and_annuls_nothing() {
+    use fdg_domain::access::PersonScope;
+    let mut s = registered();
+    let d = accepted(apply(
+        &mut s,
+        &Command::ChangeRegistration(change()),
+        OrgKind::StateJobcenter,
+    ));
+    assert_eq!(type_names(&d.events), ["registration_changed"]);
+    // The registration stays as recorded; the change is listed under it.
+    let o = PersonOverview::build("p1", &s).expect("exists");
+    let [reg] = o.registrations.as_slice() else {
+        panic!("one registration: {:?}", o.registrations);
+    };
+    assert_eq!(reg.unemployment_degree, "fuld");
+    assert_eq!(reg.unemployment_fund.as_deref(), Some("001"));
+    let [c] = reg.changes.as_slice() else {
+        panic!("one change: {:?}", reg.changes);
+    };
+    assert_eq!(c.change_date, d_("2026-11-23"));
+    assert_eq!(c.unemployment_degree, "delvis");
+    assert_eq!(c.hours_per_week, Some(20));
+    assert_eq!(c.job_titles, ["4110", "4120"]);
+    assert!(o.registered, "still registered, from the same day");
+    assert!(o.annulled.is_empty() && o.corrections.is_empty());
+    // Now the new a-kasse sees the person and the old one does not (§ 8, stk. 1, nr. 7) ...
+    assert_eq!(PersonScope::of(&s).member_of, Some(vec!["002".to_owned()]));
+    // ... and on a day before the change the old details were in force.
+    let before = s.in_force_on(d_("2026-11-22"));
+    assert_eq!(
+        before.current_details().and_then(|d| d.unemployment_fund),
+        Some("001")
+    );
+    assert_eq!(
+        s.current_details().map(|d| d.unemployment_degree),
+        Some("delvis")
+    );
+    // Annulling the change brings the registration's details back; annulling the
+    // registration takes its changes with it.
+    let change_fact = fact_of(&s, "registration_changed");
+    let mut annulled_change = s.clone();
+    accepted(apply(
+        &mut annulled_change,
+        &annul(change_fact),
+        OrgKind::StateJobcenter,
+    ));
+    assert_eq!(
+        annulled_change
+            .current_details()
+            .and_then(|d| d.unemployment_fund),
+        Some("001")
+    );
+    let registration_fact = fact_of(&s, "job_seeker_registered");
+    let d = accepted(apply(
+        &mut s,
+        &annul(registration_fact),
+        OrgKind::StateJobcenter,
+    ));
+    let Some(Event::FactCorrected { annulled, .. }) = d.events.first() else {
+        panic!("a correction: {:?}", d.events);
+    };
+    assert!(annulled.contains(&change_fact), "{annulled:?}");
+    assert!(s.current_details().is_none());
+}
+
+#[test]
+fn a_change_of_benefit_category_moves_the_supervision_target_group_from_its_day() {
+    use fdg_domain::supervision::{Params, contributions};
+    let mut s = registered();
+    accepted(apply(
+        &mut s,
+        &Command::ChangeRegistration(variant(&change(), |c| {
+            c.details.benefit_category = Some("selvforsoergende".into());
+            c.details.unemployment_fund = None;
+        })),
+        OrgKind::StateJobcenter,
+    ));
+    // "In course" is a stock kept as +1 on the first day and -1 after the last, per group.
+    let in_course: Vec<(Date, String, i64)> = contributions(&s, &Params::default())
+        .into_iter()
+        .filter(|c| c.indicator == "in_course")
+        .map(|c| (c.day, c.dim, c.n))
+        .collect();
+    // Target group 1 (insured) up to the change, not after it (self-supporting).
+    let group_on = |day: &str| {
+        let day = d_(day);
+        let mut by_group = std::collections::BTreeMap::<&str, i64>::new();
+        for (d, g, n) in &in_course {
+            if *d <= day {
+                *by_group.entry(g.as_str()).or_default() += n;
+            }
+        }
+        by_group
+            .into_iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(g, _)| g.to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(group_on("2026-11-22"), ["1"], "{in_course:?}");
+    assert_eq!(group_on("2026-11-23"), ["0"], "{in_course:?}");
 }

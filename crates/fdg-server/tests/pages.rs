@@ -341,6 +341,7 @@ async fn the_other_record_forms_record_through_the_same_rules() {
     let home = page(&app, &cookie, "/").await;
     for link in [
         "/deregister",
+        "/registration-changes/new",
         "/conditions/new",
         "/cessations/new",
         "/assignments/new",
@@ -441,6 +442,37 @@ async fn the_other_record_forms_record_through_the_same_rules() {
         .await;
     assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.text.contains("§ 3, stk. 1–3; § 8, stk. 3–4"));
+    // The registration's details change from a day on (§ 8, stk. 1, nr. 4–7): no annulment.
+    let change = "cpr=070761-4285&benefit_category=a_dagpenge&unemployment_degree=delvis&hours_per_week=20&job_title=4110&unemployment_fund=002";
+    let undated = app
+        .call(post(
+            "/registration-changes/new",
+            format!("csrf={csrf}&{change}"),
+        ))
+        .await;
+    assert_eq!(undated.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        undated
+            .text
+            .contains(r#"id="change_date-error">Datoen for ændringen skal angives."#),
+        "{}",
+        undated.text
+    );
+    assert!(undated.text.contains(r#"value="002""#), "the input is kept");
+    let changed = app
+        .call(post(
+            "/registration-changes/new",
+            format!("csrf={csrf}&{change}&change_date=2026-11-25"),
+        ))
+        .await;
+    let person = follow(&app, &cookie, &changed).await;
+    assert!(
+        person.text.contains(
+            "Registrering ændret (Arbejdsløshedsdagpenge, Delvist ledig, Akademikernes A-kasse)"
+        ),
+        "{}",
+        person.text
+    );
     let dereg = app
         .call(post("/deregister", format!("csrf={csrf}&cpr=070761-4285&name=Jens+Hansen&deregistration_date=2026-11-26&reason=beskaeftigelse")))
         .await;

@@ -854,7 +854,10 @@ async fn the_code_lists_sync_by_etag_and_by_what_changed_since_a_day() {
         attributes("1"),
         Some(serde_json::json!(["only_unemployment", "immediate"]))
     );
-    assert_eq!(attributes("3"), Some(serde_json::json!(["only_unemployment"])));
+    assert_eq!(
+        attributes("3"),
+        Some(serde_json::json!(["only_unemployment"]))
+    );
     assert_eq!(attributes("4"), Some(serde_json::json!([])));
     // Only entries whose validity begins or ends on or after the day.
     let day = "2010-01-01";
@@ -892,4 +895,116 @@ async fn the_code_lists_sync_by_etag_and_by_what_changed_since_a_day() {
         .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert!(bad.body["detail_da"].as_str().unwrap().contains("ÅÅÅÅ"));
+}
+
+#[tokio::test]
+async fn a_change_of_registration_moves_the_person_to_the_new_a_kasse_and_is_in_the_feed() {
+    let app = spawn_app().await;
+    let r = app
+        .post(
+            &app.state_token,
+            "/api/v1/jobseeker-registrations",
+            &registration("070761-4285"),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let id = r.body["person_id"].as_str().unwrap().to_owned();
+    let old_fund = app.token(OrgKind::UnemploymentFund, "001").await;
+    let new_fund = app.token(OrgKind::UnemploymentFund, "002").await;
+    let person = format!("/api/v1/persons/{id}");
+    assert_eq!(
+        app.get(&new_fund, &person).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let change = json!({
+        "cpr": "070761-4285", "change_date": "2026-11-23", "benefit_category": "a_dagpenge",
+        "unemployment_degree": "delvis", "hours_per_week": 20, "job_titles": ["4110", "4120"],
+        "unemployment_fund": "002"
+    });
+    // A hostile a-kasse cannot move a person to itself: writes are not an a-kasse's.
+    let hostile = app
+        .post(&new_fund, "/api/v1/registration-changes", &change)
+        .await;
+    assert_eq!(hostile.status, StatusCode::FORBIDDEN, "{}", hostile.text);
+    assert_eq!(
+        app.get(&new_fund, &person).await.status,
+        StatusCode::NOT_FOUND
+    );
+    // Bad input names its rules and stores nothing.
+    let mut early = change.clone();
+    early["change_date"] = json!("2026-10-01");
+    early["benefit_category"] = json!("kontanthjaelp");
+    let refused = app
+        .post(&app.state_token, "/api/v1/registration-changes", &early)
+        .await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.text
+    );
+    let ids = rule_ids(&refused);
+    assert!(
+        ids.contains(&"fdg.s8.1.change_before_registration".to_owned()),
+        "{ids:?}"
+    );
+    assert!(
+        ids.contains(&"fdg.s8.1.change_cash_benefit".to_owned()),
+        "{ids:?}"
+    );
+    assert!(refused.body["detail_da"].is_string());
+    let mut misspelt = change.clone();
+    misspelt["change_dato"] = json!("2026-11-23");
+    let unknown = app
+        .post(&app.state_token, "/api/v1/registration-changes", &misspelt)
+        .await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST, "{}", unknown.text);
+    // The state job centre records the change.
+    let changed = app
+        .post(&app.state_token, "/api/v1/registration-changes", &change)
+        .await;
+    assert_eq!(changed.status, StatusCode::CREATED, "{}", changed.text);
+    assert_eq!(changed.body["facts"][0]["type"], "registration_changed");
+    let o = app.get(&app.state_token, &person).await;
+    let reg = &o.body["registrations"][0];
+    assert_eq!(
+        reg["unemployment_fund"], "001",
+        "the registration as recorded"
+    );
+    assert_eq!(reg["changes"][0]["change_date"], "2026-11-23");
+    assert_eq!(reg["changes"][0]["unemployment_fund"], "002");
+    assert_eq!(reg["changes"][0]["hours_per_week"], 20);
+    assert_eq!(o.body["registered"], true);
+    // The new a-kasse sees the person, the old one no longer does.
+    assert_eq!(app.get(&new_fund, &person).await.status, StatusCode::OK);
+    assert_eq!(
+        app.get(&old_fund, &person).await.status,
+        StatusCode::NOT_FOUND
+    );
+    // The same change again changes nothing and is refused.
+    let again = app
+        .post(&app.state_token, "/api/v1/registration-changes", &change)
+        .await;
+    assert_eq!(
+        again.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        again.text
+    );
+    assert_eq!(rule_ids(&again), ["fdg.s8.1.change_nothing"]);
+    // The feed carries it.
+    let feed = app
+        .get(
+            &app.state_token,
+            "/api/v1/events?after=0&types=registration_changed",
+        )
+        .await;
+    let events = feed.body["events"].as_array().unwrap();
+    assert_eq!(events.len(), 1, "{}", feed.text);
+    assert_eq!(events[0]["data"]["unemployment_fund"], "002");
+    // It names the registration it changes by its fact number.
+    assert_eq!(
+        format!("{id}.{}", events[0]["data"]["registration"]),
+        reg["recorded"]["fact_id"].as_str().unwrap()
+    );
 }

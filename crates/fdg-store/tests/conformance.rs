@@ -578,6 +578,9 @@ enum Step {
     Interview(usize, u8, u8),
     Condition(usize, u8, u8),
     Cessation(usize, u8),
+    /// A change of the registration's details: to self-supporting (`true`) or to another
+    /// a-kasse.
+    Change(usize, u8, bool),
     AnnulLatest(usize),
 }
 
@@ -590,6 +593,7 @@ fn step() -> impl Strategy<Value = Step> {
         (p.clone(), 1u8..25, 1u8..6).prop_map(|(p, d, m)| Step::Interview(p, d, m)),
         (p.clone(), 1u8..25, 0u8..3).prop_map(|(p, d, k)| Step::Condition(p, d, k)),
         (p.clone(), 1u8..25).prop_map(|(p, d)| Step::Cessation(p, d)),
+        (p.clone(), 1u8..25, any::<bool>()).prop_map(|(p, d, s)| Step::Change(p, d, s)),
         p.prop_map(Step::AnnulLatest),
     ]
 }
@@ -679,6 +683,27 @@ fn to_request(s: &Step, last_fact: &BTreeMap<usize, (String, u64)>) -> Option<Wr
             }),
             municipality(),
         ),
+        Step::Change(p, d, self_supporting) => req(
+            Command::ChangeRegistration(ChangeRegistration {
+                cpr: c(*p),
+                change_date: Some(day(*d)),
+                details: RegistrationDetails {
+                    benefit_category: Some(
+                        if *self_supporting {
+                            "selvforsoergende"
+                        } else {
+                            "a_dagpenge"
+                        }
+                        .into(),
+                    ),
+                    unemployment_degree: Some("delvis".into()),
+                    hours_per_week: Some(20),
+                    job_titles: vec!["4110".into()],
+                    unemployment_fund: Some("002".into()),
+                },
+            }),
+            state(),
+        ),
         Step::AnnulLatest(p) => {
             let (person_id, fact) = last_fact.get(p)?;
             let mut r = req(
@@ -717,7 +742,7 @@ proptest! {
                 let p = match s {
                     Step::Register(p, _) | Step::Deregister(p, _) | Step::FirstContact(p, _, _)
                     | Step::Interview(p, _, _) | Step::Condition(p, _, _) | Step::Cessation(p, _)
-                    | Step::AnnulLatest(p) => *p,
+                    | Step::Change(p, _, _) | Step::AnnulLatest(p) => *p,
                 };
                 if let WriteOutcome::Accepted(a) = b.store.execute(r).await.unwrap() {
                     persons.insert(a.person_id.clone());
@@ -1822,7 +1847,10 @@ async fn a_store_counts_by_the_match_meaning_of_its_code_lists_and_recounts_when
             municipality: None,
             registration: None,
         });
-        let outcome = store.execute(req(first_contact, municipality())).await.unwrap();
+        let outcome = store
+            .execute(req(first_contact, municipality()))
+            .await
+            .unwrap();
         assert!(matches!(outcome, WriteOutcome::Accepted(_)), "{outcome:?}");
         let shipped = counted(store.clone()).await;
         assert!(shipped.contains("in_course:3"), "{shipped:?}");
@@ -1837,6 +1865,9 @@ async fn a_store_counts_by_the_match_meaning_of_its_code_lists_and_recounts_when
         })
         .unwrap();
     let recounted = counted(store.clone()).await;
-    assert!(recounted.contains("out_of_step:must_register"), "{recounted:?}");
+    assert!(
+        recounted.contains("out_of_step:must_register"),
+        "{recounted:?}"
+    );
     assert!(recounted.contains("in_course:2"), "{recounted:?}");
 }

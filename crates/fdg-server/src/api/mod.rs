@@ -28,6 +28,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/jobseeker-registrations", post(register))
         .route("/jobseeker-deregistrations", post(deregister))
+        .route("/registration-changes", post(change_registration))
         .route("/first-contacts", post(first_contact))
         .route("/benefit-cessations", post(cessation))
         .route("/periodic-conditions", post(start_condition))

@@ -201,7 +201,7 @@ impl Modify for Problems {
         license(name = "EUPL-1.2")
     ),
     paths(
-        records::register, records::deregister, records::first_contact, records::cessation,
+        records::register, records::deregister, records::change_registration, records::first_contact, records::cessation,
         records::start_condition, records::end_condition, records::interview, records::assign,
         records::hand_over, records::correct,
         persons::search, persons::person, persons::history,

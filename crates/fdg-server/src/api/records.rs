@@ -208,6 +208,33 @@ pub async fn deregister(
     .await
 }
 
+/// Change the details of a job seeker's open registration from a day on (§ 8, stk. 1,
+/// nr. 4–7): benefit category, degree of unemployment (and hours), job titles, a-kasse, given
+/// whole. Nothing is annulled: the registration stays as recorded, the overview lists the
+/// change under the registration and the feed carries `registration_changed`. A change to or
+/// from cash or start benefit is refused (§ 3: the case opens at first contact; its end is a
+/// cessation).
+#[utoipa::path(post, path = "/api/v1/registration-changes", tag = "records",
+    request_body = ChangeRegistration, params(WriteHeaders),
+    responses((status = 201, body = WriteResponse), (status = 422, body = crate::edge::error::Problem, content_type = "application/problem+json")),
+    security(("bearer" = [])))]
+pub async fn change_registration(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    body: JsonBody<ChangeRegistration>,
+) -> Result<Response, ApiError> {
+    write(
+        &state,
+        &caller,
+        &headers,
+        Command::ChangeRegistration(body.value),
+        None,
+        body.hash,
+    )
+    .await
+}
+
 /// Record the first contact of a cash-benefit applicant (§ 3, § 8, stk. 3). With match
 /// category 1–3 the person is registered as a job seeker at the same time (§ 4, stk. 1):
 /// include `registration`.

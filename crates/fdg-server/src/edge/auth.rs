@@ -219,6 +219,7 @@ pub(crate) fn attempted(method: &axum::http::Method, route: &str) -> String {
     match (method.as_str(), tail) {
         ("POST", "/jobseeker-registrations") => write("jobseeker_registration"),
         ("POST", "/jobseeker-deregistrations") => write("jobseeker_deregistration"),
+        ("POST", "/registration-changes") => write("registration_change"),
         ("POST", "/first-contacts") => write("first_contact"),
         ("POST", "/benefit-cessations") => write("benefit_cessation"),
         ("POST", "/periodic-conditions") => write("periodic_condition_start"),

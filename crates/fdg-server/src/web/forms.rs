@@ -11,9 +11,10 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use fdg_domain::command::{
-    AssignOtherActor, ConsentInput, ContactFields, Correct, DeregisterJobSeeker,
-    EndPeriodicCondition, RecordBenefitCessation, RecordContactInterview, RecordFirstContact,
-    RegisterJobSeeker, RegistrationDetails, Replacement, StartPeriodicCondition,
+    AssignOtherActor, ChangeRegistration, ConsentInput, ContactFields, Correct,
+    DeregisterJobSeeker, EndPeriodicCondition, RecordBenefitCessation, RecordContactInterview,
+    RecordFirstContact, RegisterJobSeeker, RegistrationDetails, Replacement,
+    StartPeriodicCondition,
 };
 use fdg_domain::{Command, ListName, Violation};
 
@@ -392,6 +393,38 @@ fn build_registration(values: &Values, _: Option<&Fact>) -> Result<Command, Vec<
         details: details(values)?,
         municipality: text(values, "municipality"),
         match_category: None,
+    }))
+}
+
+const REGISTRATION_CHANGE: [Spec; 8] = [
+    CPR,
+    Spec {
+        hint: Some((
+            "Den første dag de nye oplysninger gælder. Registreringen bevares; ændringen annullerer intet.",
+            "The first day the new details apply. The registration is kept; the change annuls nothing.",
+        )),
+        ..spec!(
+            "change_date",
+            "Ændret fra",
+            "Changed from",
+            "date",
+            true,
+            None
+        )
+    },
+    BENEFIT_CATEGORY,
+    UNEMPLOYMENT_DEGREE,
+    HOURS,
+    JOB_TITLE,
+    JOB_TITLE_2,
+    FUND,
+];
+
+fn build_registration_change(values: &Values, _: Option<&Fact>) -> Result<Command, Vec<Violation>> {
+    Ok(Command::ChangeRegistration(ChangeRegistration {
+        cpr: values.get("cpr").cloned().unwrap_or_default(),
+        change_date: text(values, "change_date"),
+        details: details(values)?,
     }))
 }
 
@@ -1007,7 +1040,7 @@ fn build_assignment(values: &Values, _: Option<&Fact>) -> Result<Command, Vec<Vi
 }
 
 /// Every record form of the tool.
-pub static FORMS: [FormDef; 7] = [
+pub static FORMS: [FormDef; 8] = [
     FormDef {
         path: "/first-contacts/new",
         title_da: "Registrér første henvendelse om kontant- eller starthjælp",
@@ -1040,6 +1073,17 @@ pub static FORMS: [FormDef; 7] = [
         specs: &[&REGISTRATION],
         date_field: Some("registration_date"),
         build: build_registration,
+    },
+    FormDef {
+        path: "/registration-changes/new",
+        title_da: "Ændr registreringsoplysninger",
+        title_en: "Change registration details",
+        submit_da: "Ændr",
+        submit_en: "Change",
+        provision: "§ 8, stk. 1, nr. 4–7",
+        specs: &[&REGISTRATION_CHANGE],
+        date_field: Some("change_date"),
+        build: build_registration_change,
     },
     FormDef {
         path: "/deregister",

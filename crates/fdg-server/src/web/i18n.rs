@@ -111,6 +111,10 @@ pub struct Texts {
     pub record_heading: &'static str,
     /// Link to the deregistration form.
     pub deregister_link: &'static str,
+    /// Link to the form changing a registration's details.
+    pub change_registration_link: &'static str,
+    /// History row: a registration's details changed.
+    pub row_registration_changed: &'static str,
     /// Link to the periodic condition form.
     pub condition_link: &'static str,
     /// Link to the cessation form.
@@ -264,6 +268,8 @@ pub const DA: Texts = Texts {
     register_link: "Registrér en arbejdssøgende (§ 8, stk. 1)",
     record_heading: "Registrér",
     deregister_link: "Afmeld en arbejdssøgende (§ 8, stk. 2)",
+    change_registration_link: "Ændr en registrerings oplysninger (§ 8, stk. 1, nr. 4–7)",
+    row_registration_changed: "Registrering ændret",
     condition_link: "Periodisk forhold (§ 8, stk. 5)",
     cessation_link: "Ophør af kontant- eller starthjælp (§ 8, stk. 4)",
     end_condition: "Afslut",
@@ -377,6 +383,8 @@ pub const EN: Texts = Texts {
     register_link: "Register a job seeker (§ 8, stk. 1)",
     record_heading: "Record",
     deregister_link: "Deregister a job seeker (§ 8, stk. 2)",
+    change_registration_link: "Change a registration's details (§ 8, stk. 1, nr. 4–7)",
+    row_registration_changed: "Registration changed",
     condition_link: "Periodic condition (§ 8, stk. 5)",
     cessation_link: "Cash or start benefit ceased (§ 8, stk. 4)",
     end_condition: "End",

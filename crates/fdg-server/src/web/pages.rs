@@ -261,6 +261,37 @@ pub fn history_rows(
             fact: r.recorded.fact_id.clone(),
             editable: true,
         });
+        for c in &r.changes {
+            let mut what = vec![
+                label(
+                    state,
+                    t,
+                    ListName::BenefitCategory,
+                    &c.benefit_category,
+                    today,
+                ),
+                label(
+                    state,
+                    t,
+                    ListName::UnemploymentDegree,
+                    &c.unemployment_degree,
+                    today,
+                ),
+            ];
+            what.extend(
+                c.unemployment_fund
+                    .as_deref()
+                    .map(|f| label(state, t, ListName::UnemploymentFund, f, today)),
+            );
+            rows.push(HistoryRow {
+                date: c.change_date.to_string(),
+                what: format!("{} ({})", t.row_registration_changed, what.join(", ")),
+                by: c.recorded.recorded_by.clone(),
+                fact: c.recorded.fact_id.clone(),
+                // Annulled, not replaced: a wrong change is annulled and recorded again.
+                editable: false,
+            });
+        }
         if let Some(d) = &r.deregistration {
             rows.push(HistoryRow {
                 date: d.deregistration_date.to_string(),
@@ -319,13 +350,12 @@ pub async fn person_page(
     };
     let benefit = match (current, o.cash_benefit_since) {
         (Some(r), _) => {
-            let recorded = label(
-                &state,
-                t,
-                ListName::BenefitCategory,
-                &r.benefit_category,
-                today,
-            );
+            // What the person receives now: the latest change's, else the registration's.
+            let now = r
+                .changes
+                .last()
+                .map_or(&r.benefit_category, |c| &c.benefit_category);
+            let recorded = label(&state, t, ListName::BenefitCategory, now, today);
             match r.benefit_ceased {
                 Some(day) => format!("{recorded} ({} {day})", t.benefit_ceased),
                 None => recorded,
