@@ -914,6 +914,27 @@ impl<'a> Decider<'a> {
             .map(|m| self.ctx.codes.match_meaning().only_unemployment(m));
         let registered = after.current_registration();
         let on_cash = matches!(registered.map(|f| &f.event), Some(Event::JobSeekerRegistered { benefit_category, .. }) if k::is_cash_benefit(benefit_category));
+        // § 9, nr. 9 with § 5: a record giving a reason for exemption from registration ends a
+        // registration with cash or start benefit, as an exemption from availability does,
+        // and brings no registration along.
+        if after.exempted_by_reason_on(date) == Some(fact) {
+            if registration.is_some() {
+                self.violate(&rules::S4_1_REGISTRATION_NOT_EXPECTED, "registration");
+            }
+            if on_cash {
+                self.push_deregistration(
+                    &after,
+                    date,
+                    k::REASON_EXEMPTED.into(),
+                    Some(Consequence {
+                        rule: rules::S5_DEREGISTERED_AS_CONSEQUENCE.id.into(),
+                        fact,
+                    }),
+                    None,
+                );
+            }
+            return;
+        }
         match (ready, registered) {
             (Some(false), Some(_)) if on_cash => {
                 if registration.is_some() {

@@ -495,6 +495,38 @@ impl PersonState {
         self.conditions()
             .iter()
             .any(|c| c.kind == codes_const::EXEMPT_AVAILABILITY && c.in_force_on(day))
+            || self.exempted_by_reason_on(day).is_some()
+    }
+
+    /// The contact record (first contact or interview) whose reason for exemption from
+    /// registration (§ 9, nr. 9, under rådighedsbekendtgørelsen § 15) is in force on `day`:
+    /// the latest record dated on or before it, when it gives a reason. Such an exemption has
+    /// the effect of an exemption from availability (§ 5) and lasts until a later record that
+    /// gives none — the order names no period, so the next assessment says whether it holds.
+    pub fn exempted_by_reason_on(&self, day: Date) -> Option<u64> {
+        self.contact_records()
+            .filter(|(d, _, _)| *d <= day)
+            .max_by_key(|(d, id, _)| (*d, *id))
+            .filter(|(_, _, reason)| *reason)
+            .map(|(_, id, _)| id)
+    }
+
+    /// Every first contact and interview that counts: its date, fact number and whether it
+    /// gives a § 9, nr. 9 exemption reason.
+    pub fn contact_records(&self) -> impl Iterator<Item = (Date, u64, bool)> + '_ {
+        self.live().filter_map(|f| match &f.event {
+            Event::FirstContactRecorded {
+                first_contact_date: d,
+                contact,
+                ..
+            }
+            | Event::ContactInterviewRecorded {
+                interview_date: d,
+                contact,
+                ..
+            } => Some((*d, f.id, contact.exemption_reason.is_some())),
+            _ => None,
+        })
     }
 
     /// The exemption from availability (§ 5) that is to end the current registration with

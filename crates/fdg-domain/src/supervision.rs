@@ -31,7 +31,7 @@ use crate::state::PersonState;
 
 /// The version of the indicator definitions. Changing any counting rule changes it, and a store
 /// whose figures were summed under another version recomputes them.
-pub const DEFINITIONS_VERSION: &str = "fdg-supervision-1";
+pub const DEFINITIONS_VERSION: &str = "fdg-supervision-2";
 
 /// Parameters of the counting rules, configured for the deployment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -152,7 +152,7 @@ indicators! {
     IN_COURSE = "in_course", "§ 2; § 4; § 9", Stock, Some("target_group"),
         "Personer i kontaktforløb efter målgruppe",
         "Persons in a contact course, by target group",
-        "A person is in a contact course on a day when a registration period as job seeker or an open cash or start benefit case (from first contact or a cash-benefit registration to cessation) covers it. Dimension: target group 1 (registered with unemployment insurance benefit), 2 (open cash/start benefit case, match category 1–3), 3 (open cash/start benefit case, match category 4–5), `0` (registered without benefit).";
+        "A person is in a contact course on a day when a registration period as job seeker or an open cash or start benefit case (from first contact or a cash-benefit registration to cessation) covers it. Dimension: target group 1 (registered with unemployment insurance benefit), 2 (open cash/start benefit case, in a match category the code list marks `only_unemployment` — 1–3 in the shipped list — or none), 3 (open cash/start benefit case, in any other category — 4–5), `0` (registered without benefit). A change of the registration's benefit category moves the person from its day.";
     OVERDUE = "overdue", "§ 9 (kontaktforløbet)", Stock, None,
         "Personer uden kontaktsamtale inden for intervallet, efter mindst antal dage over tid",
         "Persons overdue for a contact interview, by at least so many days",
@@ -188,7 +188,7 @@ indicators! {
     OUT_OF_STEP = "out_of_step", "§ 4, stk. 1; § 5", Stock, None,
         "Registrering ude af trit med matchkategorien",
         "Registration out of step with the match category",
-        "A person with an open cash or start benefit case counts on a day when, that day: they are not registered although assessed in match category 1–3 and not exempted (`must_register`); or registered on cash/start benefit although in match category 4–5 (`not_ready`); or registered on cash/start benefit although exempted from availability (`exempted`).";
+        "A person with an open cash or start benefit case counts on a day when, that day: they are not registered although assessed in a match category marked `only_unemployment` (1–3) and not exempted (`must_register`); or registered on cash/start benefit although in another category (4–5, `not_ready`); or registered on cash/start benefit although exempted from availability (`exempted`). Exempted means a periodic condition `fritagelse_raadighed` in force, or a first contact or interview giving a § 9, nr. 9 exemption reason, until the next one that gives none.";
     OUT_OF_STEP_ENDED = "out_of_step_ended", "§ 4, stk. 1; § 5", Flow, None,
         "Afsluttede perioder ude af trit, efter varighed",
         "Ended periods out of step, by duration",
@@ -418,6 +418,17 @@ pub fn contributions_and_due(state: &PersonState, params: &Params) -> (Vec<Count
         })
         .collect();
 
+    // § 9, nr. 9: a contact record's exemption reason holds until the next record, which says
+    // again whether it does (`PersonState::exempted_by_reason_on`).
+    let mut records: Vec<(Date, u64, bool)> = state.contact_records().collect();
+    records.sort_unstable();
+    let exempt_by_reason: Vec<Span> = records
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, _, reason))| *reason)
+        .map(|(i, (from, _, _))| (*from, records.get(i + 1).map(|(next, _, _)| *next)))
+        .collect();
+
     // Flows read straight from the facts.
     for f in state.live() {
         match &f.event {
@@ -519,7 +530,7 @@ pub fn contributions_and_due(state: &PersonState, params: &Params) -> (Vec<Count
         bounds.push(*from);
         bounds.extend(until);
     }
-    for (from, until) in &cash {
+    for (from, until) in cash.iter().chain(&exempt_by_reason) {
         bounds.push(*from);
         bounds.extend(until);
     }
@@ -543,7 +554,8 @@ pub fn contributions_and_due(state: &PersonState, params: &Params) -> (Vec<Count
         only_unemployment: category(day).map(|c| params.matches.only_unemployment(c)),
         exempt_availability: exemptions
             .iter()
-            .any(|(s, k)| k == codes_const::EXEMPT_AVAILABILITY && covers(s, day)),
+            .any(|(s, k)| k == codes_const::EXEMPT_AVAILABILITY && covers(s, day))
+            || exempt_by_reason.iter().any(|s| covers(s, day)),
     };
     let segments: Vec<(Date, Option<Date>, Situation)> = bounds
         .iter()

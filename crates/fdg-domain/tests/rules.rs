@@ -3575,3 +3575,88 @@ fn a_change_of_benefit_category_moves_the_supervision_target_group_from_its_day(
     assert_eq!(group_on("2026-11-22"), ["1"], "{in_course:?}");
     assert_eq!(group_on("2026-11-23"), ["0"], "{in_course:?}");
 }
+
+#[test]
+fn s9_9_an_exemption_reason_deregisters_a_cash_benefit_registration_until_a_record_without_one() {
+    use fdg_domain::codes::MatchMeaning;
+    use fdg_domain::supervision::{Params, contributions};
+    let mut s = PersonState::default();
+    given(
+        &mut s,
+        OrgKind::MunicipalJobcenter,
+        Command::FirstContact(first_contact_ready()),
+    );
+    assert!(
+        s.current_registration().is_some(),
+        "registered at first contact"
+    );
+    let with_reason = Command::Interview(variant(
+        &cash_interview("2026-11-16", 2, &["erhvervserfaring"]),
+        |c| c.contact.exemption_reason = Some("barsel".into()),
+    ));
+    let d = accepted(apply(&mut s, &with_reason, OrgKind::MunicipalJobcenter));
+    let interview = fact_of(&s, "contact_interview_recorded");
+    let dereg = d.events.iter().find_map(|e| match e {
+        Event::JobSeekerDeregistered {
+            deregistration_date,
+            reason,
+            consequence_of,
+        } => Some((*deregistration_date, reason.clone(), consequence_of.clone())),
+        _ => None,
+    });
+    let (day, reason, cause) = dereg.expect("deregistered as a consequence (§ 5)");
+    assert_eq!(day, d_("2026-11-16"));
+    assert_eq!(reason, "fritaget_raadighed");
+    let cause = cause.expect("a consequence");
+    assert_eq!(cause.rule, rules::S5_DEREGISTERED_AS_CONSEQUENCE.id);
+    assert_eq!(
+        cause.fact, interview,
+        "caused by the interview giving the reason"
+    );
+    assert!(s.current_registration().is_none());
+    // Exempted, match 2 without a registration is in step: § 4, stk. 1 asks for nothing, and
+    // the supervision figures agree.
+    assert_eq!(s.out_of_step(today(), &MatchMeaning::SHIPPED), None);
+    assert!(
+        !contributions(&s, &Params::default())
+            .iter()
+            .any(|c| c.indicator == "out_of_step" && c.n > 0 && c.day >= d_("2026-11-16")),
+        "no period out of step after the exemption"
+    );
+    // The next interview gives no reason: the exemption is over, and § 4, stk. 1 asks for the
+    // registration again.
+    let without = cash_interview("2026-11-23", 2, &["erhvervserfaring"]);
+    assert_eq!(
+        refused(decide(
+            &s,
+            &Command::Interview(without.clone()),
+            ctx(OrgKind::MunicipalJobcenter)
+        )),
+        vec![Violation::new(&rules::S4_1_MUST_REGISTER, "registration")]
+    );
+    let d = accepted(apply(
+        &mut s,
+        &Command::Interview(variant(&without, |c| c.registration = Some(cash_details()))),
+        OrgKind::MunicipalJobcenter,
+    ));
+    assert!(
+        rules_carried(&d.events).contains(&rules::S4_1_REGISTERED_AS_CONSEQUENCE.id.to_owned())
+    );
+    assert!(s.current_registration().is_some(), "registered again");
+    // A reason with registration details is refused: an exempted person is not registered.
+    let both = variant(
+        &cash_interview("2026-11-24", 2, &["erhvervserfaring"]),
+        |c| {
+            c.contact.exemption_reason = Some("sygdom".into());
+            c.registration = Some(cash_details());
+        },
+    );
+    assert!(
+        ids(&refused(decide(
+            &s,
+            &Command::Interview(both),
+            ctx(OrgKind::MunicipalJobcenter)
+        )))
+        .contains(&rules::S4_1_REGISTRATION_NOT_EXPECTED.id)
+    );
+}

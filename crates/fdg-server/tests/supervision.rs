@@ -19,7 +19,7 @@ async fn the_supervisor_reads_a_municipality_s_figures_with_cut_off_and_hash_and
     assert_eq!(report["months"], json!(["2026-10", "2026-11"]));
     assert_eq!(report["cutoff"]["as_of"], "2026-11-27");
     assert!(report["cutoff"]["position"].as_u64().unwrap() >= 3);
-    assert_eq!(report["definitions_version"], "fdg-supervision-1");
+    assert_eq!(report["definitions_version"], "fdg-supervision-2");
     assert_eq!(report["input_hash"].as_str().unwrap().len(), 64);
     // Two persons in a contact course in November, none in October.
     assert_eq!(
@@ -76,7 +76,7 @@ async fn the_supervisor_reads_a_municipality_s_figures_with_cut_off_and_hash_and
     );
     let hash = report["input_hash"].as_str().unwrap();
     assert!(csv.text.contains(&format!(
-        "101,interviews,§ 9; nr. 2–3,flow,2026-11,efterfoelgende/telefon,1,0,{position},2026-11-27,fdg-supervision-1,{hash}"
+        "101,interviews,§ 9; nr. 2–3,flow,2026-11,efterfoelgende/telefon,1,0,{position},2026-11-27,fdg-supervision-2,{hash}"
     ).replace("§ 9; nr. 2–3", "\"§ 9, nr. 2–3\"")), "{}", csv.text);
     assert!(!csv.text.contains("020285"));
     let xlsx = app.get(s, "/api/v1/supervision/101?format=xlsx").await;

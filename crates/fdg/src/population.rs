@@ -526,7 +526,10 @@ fn contact_fields(p: &mut Person, today: Date, category: u8) -> ContactFields {
         match_category: Some(category),
         decisive_areas,
         frequent_contact_reason: p.rng.chance(8).then(|| (*p.rng.pick(&FREQUENT)).to_owned()),
-        exemption_reason: (p.group == 3 && p.rng.chance(10))
+        // Only while the person is not to be registered (match 4–5): a reason for exemption
+        // from registration ends a registration with cash benefit (§ 9, nr. 9; § 5), which
+        // the simulated course does not model.
+        exemption_reason: (p.group == 3 && category >= 4 && p.rng.chance(10))
             .then(|| (*p.rng.pick(&EXEMPTION)).to_owned()),
         further_course: Some("Ny samtale aftalt.".into()),
         ..Default::default()
