@@ -72,6 +72,7 @@ mod web;
 
 pub use api::{openapi, webhook};
 pub use edge::error::{ApiError, PROBLEM_TYPES, ProblemType};
+pub use edge::json::unknown_field;
 pub use edge::{conn, headers, oidc, tls};
 pub use report::Report;
 pub use service::{cpr_register, dated, witness};

@@ -517,6 +517,13 @@ pub trait Store: Send + Sync + 'static {
     fn watch_head(&self) -> tokio::sync::watch::Receiver<u64>;
     /// The last position recorded before `at` (replay "from a recorded time" starts after it).
     fn position_before(&self, at: Timestamp) -> BoxFut<'_, Result<u64>>;
+    /// The request hash stored under an idempotency key, if the key has been used: whether a
+    /// write was already recorded under it (a resumed `fdg import` skips such lines).
+    fn idempotency_hash<'a>(
+        &'a self,
+        scope: &'a str,
+        key: &'a fdg_domain::IdempotencyKey,
+    ) -> BoxFut<'a, Result<Option<Vec<u8>>>>;
     /// One person's events, in stream order (for history and as-of reads).
     fn person_events<'a>(&'a self, person_id: &'a str) -> BoxFut<'a, Result<Vec<StoredEvent>>>;
     /// An agreement's acknowledged feed position (0 when none).

@@ -106,6 +106,15 @@ pub(crate) fn position_before(db: &mut dyn Db, at: jiff::Timestamp) -> Result<u6
     )
 }
 
+/// The request hash stored under an idempotency key, if the key has been used.
+pub(crate) fn idempotency_hash(db: &mut dyn Db, scope: &str, key: &str) -> Result<Option<Vec<u8>>> {
+    db.query_opt(
+        "SELECT request_hash FROM idempotency WHERE scope = ?1 AND key = ?2",
+        args![scope, key],
+        |r| Ok(r.bytes(0)?.to_vec()),
+    )
+}
+
 /// The newest event's position and recorded time, if any.
 pub(crate) fn head(db: &mut dyn Db) -> Result<Option<(u64, jiff::Timestamp)>> {
     db.query_opt(

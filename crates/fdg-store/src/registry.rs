@@ -236,6 +236,16 @@ impl<B: Backend> Store for Registry<B> {
         self.backend.read(move |db| ops::position_before(db, at))
     }
 
+    fn idempotency_hash<'a>(
+        &'a self,
+        scope: &'a str,
+        key: &'a fdg_domain::IdempotencyKey,
+    ) -> BoxFut<'a, Result<Option<Vec<u8>>>> {
+        let (scope, key) = (scope.to_owned(), key.as_str().to_owned());
+        self.backend
+            .read(move |db| ops::idempotency_hash(db, &scope, &key))
+    }
+
     fn person_events<'a>(&'a self, person_id: &'a str) -> BoxFut<'a, Result<Vec<StoredEvent>>> {
         if !fdg_domain::ids::is_person_id(person_id) {
             return Box::pin(async { Ok(Vec::new()) });

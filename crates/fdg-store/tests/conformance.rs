@@ -242,11 +242,19 @@ async fn an_idempotent_retry_replays_and_a_reused_key_is_detected() {
         key: IdempotencyKey::parse("k-1").unwrap(),
         request_hash: [hash; 32],
     };
+    let key = IdempotencyKey::parse("k-1").unwrap();
+    assert_eq!(b.store.idempotency_hash("org:1", &key).await.unwrap(), None);
     let mut r = req(register(&cpr(2), "2026-11-02"), state());
     r.idempotency = Some(idem(1));
     let WriteOutcome::Accepted(first) = b.store.execute(r.clone()).await.unwrap() else {
         panic!()
     };
+    // The key is known, with the hash of the request it came with, in its scope only.
+    assert_eq!(
+        b.store.idempotency_hash("org:1", &key).await.unwrap(),
+        Some(vec![1; 32])
+    );
+    assert_eq!(b.store.idempotency_hash("org:2", &key).await.unwrap(), None);
     let WriteOutcome::Replayed(again) = b.store.execute(r.clone()).await.unwrap() else {
         panic!("expected a replay")
     };

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use anyhow::{Context as _, bail};
 
 mod demo;
+mod import;
 mod population;
 use clap::{Parser, Subcommand};
 use fdg_domain::agreement::{AgreementAction, AgreementState};
@@ -285,6 +286,19 @@ enum Cmd {
     Rebuild {
         #[command(flatten)]
         data: DataArgs,
+    },
+    /// Import records from the incumbent registry: NDJSON, one command per line, through the
+    /// same rules as the web services, at their original recording times (docs/import.md).
+    /// Refused lines go to the reject file; running it again skips what was imported.
+    Import {
+        #[command(flatten)]
+        data: DataArgs,
+        /// The NDJSON file, or `-` for standard input.
+        file: String,
+        /// Where refused lines are written (NDJSON); default `FILE.rejects.ndjson`, or
+        /// `rejects.ndjson` when reading standard input.
+        #[arg(long)]
+        rejects: Option<PathBuf>,
     },
     /// Write a deterministic synthetic national population into an empty data directory,
     /// day by day through the rules (see docs/supervision.md).
@@ -1163,6 +1177,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             seed,
             years,
         } => demo_population(&data, persons, seed, years).await?,
+        Cmd::Import {
+            data,
+            file,
+            rejects,
+        } => import_file(&data, &file, rejects).await?,
         Cmd::Supervision {
             command: SupervisionCmd::Indicators,
         } => print!("{}", fdg_domain::supervision::markdown()),
@@ -1208,6 +1227,79 @@ async fn first_start(store: &dyn Store) -> anyhow::Result<(String, String)> {
         )
         .await?;
     Ok((user.username, password))
+}
+
+/// `fdg import`: the incumbent's records, line by line, at their recording times.
+async fn import_file(data: &DataArgs, file: &str, rejects: Option<PathBuf>) -> anyhow::Result<()> {
+    use std::io::IsTerminal as _;
+    let codes = Arc::new(code_lists(data)?);
+    let wall = DanishClock::new();
+    let clock = Arc::new(import::ImportClock::new(wall.now()));
+    let store = fdg_store::open(
+        &data.store(),
+        StoreContext {
+            codes,
+            clock: clock.clone(),
+        },
+    )
+    .with_context(|| format!("opening the database ({})", data.describe()))?;
+    let audit = data.audit()?;
+    let (mut input, total, source): (Box<dyn std::io::BufRead>, Option<u64>, String) =
+        if file == "-" {
+            (Box::new(std::io::stdin().lock()), None, "stdin".into())
+        } else {
+            let f = std::fs::File::open(file).with_context(|| format!("reading {file}"))?;
+            let size = f.metadata().ok().map(|m| m.len());
+            let name = std::path::Path::new(file)
+                .file_name()
+                .map_or_else(|| file.to_owned(), |n| n.to_string_lossy().into_owned());
+            (
+                Box::new(std::io::BufReader::with_capacity(1 << 20, f)),
+                size,
+                name,
+            )
+        };
+    let rejects = rejects.unwrap_or_else(|| match file {
+        "-" => PathBuf::from("rejects.ndjson"),
+        f => PathBuf::from(format!("{f}.rejects.ndjson")),
+    });
+    let mut out = std::io::BufWriter::new(
+        std::fs::File::create(&rejects)
+            .with_context(|| format!("writing {}", rejects.display()))?,
+    );
+    // Ctrl-C stops after the line being stored; the next run resumes after it.
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = stop.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            flag.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    });
+    let run = import::Import {
+        store: store.as_ref(),
+        audit: audit.as_ref(),
+        clock: &clock,
+        wall: &wall,
+        source: &source,
+        stop: &stop,
+        progress: import::Progress {
+            total_bytes: total,
+            terminal: std::io::stderr().is_terminal(),
+            quiet: false,
+        },
+    };
+    let summary = run.run(&mut *input, &mut out).await?;
+    if summary.rejected > 0 {
+        eprintln!(
+            "{} lines refused, each with its rules: {}",
+            summary.rejected,
+            rejects.display()
+        );
+    }
+    if summary.interrupted {
+        eprintln!("stopped; run the same command again to resume (imported lines are skipped)");
+    }
+    Ok(())
 }
 
 /// `fdg demo`: the national synthetic population, on a simulated clock.

@@ -62,7 +62,11 @@ fn describe(e: &serde_json::Error) -> ApiError {
 /// The first field of `given` (the body as sent) that `known` (the body as understood) does
 /// not have, as a dotted path: a misspelt optional field would otherwise be dropped silently.
 /// Only field names that look like field names are echoed.
-fn unknown_field(given: &serde_json::Value, known: &serde_json::Value, at: &str) -> Option<String> {
+pub fn unknown_field(
+    given: &serde_json::Value,
+    known: &serde_json::Value,
+    at: &str,
+) -> Option<String> {
     let (serde_json::Value::Object(given), serde_json::Value::Object(known)) = (given, known)
     else {
         return None;

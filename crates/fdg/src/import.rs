@@ -1,0 +1,910 @@
+//! `fdg import`: records from the incumbent registry, one command per NDJSON line, through
+//! the same rules as the web services, at the time each was originally recorded.
+//!
+//! A line is `{"id", "type", "organisation", "recorded_at", "acting_person", "record"}`
+//! (docs/import.md). Each line is decided and stored on its own, as one write: accepted whole
+//! or refused whole, a refusal going to the reject file with its line number and every rule it
+//! broke (id, provision, Danish and English message). A line's identity (`id`, or the SHA-256
+//! of the line) is its idempotency key in the scope `import`: a line already imported is
+//! skipped, so running the same file again does nothing and an interrupted run resumes where
+//! it stopped. The registry's clock is set to each line's `recorded_at`, so the rules judge a
+//! record as of the day it was made and bitemporal reads (`known_at`) and supervision reports
+//! over the imported years are right; lines must therefore come in the order they were
+//! recorded, and none may be older than the newest record already in the registry.
+
+use std::io::{BufRead, Write};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use fdg_domain::command::*;
+use fdg_domain::{Actor, Command, IdempotencyKey};
+use fdg_store::audit::{AuditEntry, AuditLog};
+use fdg_store::{Idempotency, Store, TimeSource, WriteContext, WriteOutcome, WriteRequest};
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// The idempotency scope of imported lines.
+pub const SCOPE: &str = "import";
+
+/// The longest line read, in bytes: a record is a few kilobytes at most.
+pub const MAX_LINE_BYTES: usize = 64 * 1024;
+
+/// How many audit entries are gathered before they are appended.
+const AUDIT_BATCH: usize = 500;
+
+/// The record types a line may carry, as `type`: the write kinds that name their person by
+/// CPR number (corrections and ends of conditions name facts, which an import cannot know).
+pub const TYPES: [&str; 8] = [
+    "jobseeker_registration",
+    "jobseeker_deregistration",
+    "registration_change",
+    "first_contact",
+    "benefit_cessation",
+    "periodic_condition_start",
+    "contact_interview",
+    "other_actor_assignment",
+];
+
+/// A clock the import sets to each line's recording time.
+pub struct ImportClock {
+    now: Mutex<Timestamp>,
+    tz: TimeZone,
+}
+
+impl ImportClock {
+    /// A clock standing at `now`.
+    pub fn new(now: Timestamp) -> Self {
+        ImportClock {
+            now: Mutex::new(now),
+            tz: TimeZone::get("Europe/Copenhagen").unwrap_or(TimeZone::UTC),
+        }
+    }
+
+    fn set(&self, at: Timestamp) {
+        *self.now.lock().unwrap_or_else(|e| e.into_inner()) = at;
+    }
+}
+
+impl TimeSource for ImportClock {
+    fn now(&self) -> Timestamp {
+        *self.now.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn today(&self) -> jiff::civil::Date {
+        // The business day in Denmark at the recording time.
+        self.tz.to_datetime(self.now()).date()
+    }
+}
+
+/// One line as written by the exporting system.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Line {
+    id: Option<String>,
+    r#type: String,
+    organisation: String,
+    recorded_at: Timestamp,
+    #[serde(default)]
+    acting_person: Option<String>,
+    record: serde_json::Value,
+}
+
+/// One refused line, as written to the reject file.
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Rejected {
+    /// 1-based line number in the input.
+    pub line: u64,
+    /// The line's identity, when it had one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Every problem, each with its rule and provision.
+    pub violations: Vec<Problem>,
+}
+
+/// One reason a line was refused.
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Problem {
+    /// The rule id (`fdg.…` for the order's rules, `import.…` for the file format).
+    pub rule: String,
+    /// The provision, or `docs/import.md` for the file format.
+    pub provision: String,
+    /// The field, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// In Danish.
+    pub message_da: String,
+    /// In English.
+    pub message_en: String,
+}
+
+impl Problem {
+    fn format(rule: &str, field: Option<&str>, da: &str, en: &str) -> Problem {
+        Problem {
+            rule: format!("import.{rule}"),
+            provision: "docs/import.md".into(),
+            field: field.map(str::to_owned),
+            message_da: da.to_owned(),
+            message_en: en.to_owned(),
+        }
+    }
+}
+
+/// What a run did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Summary {
+    /// Lines read (blank lines not counted).
+    pub lines: u64,
+    /// Lines stored by this run.
+    pub imported: u64,
+    /// Lines already imported by an earlier run, skipped.
+    pub skipped: u64,
+    /// Lines refused (in the reject file).
+    pub rejected: u64,
+    /// Stopped before the end (Ctrl-C); running the same command again resumes.
+    pub interrupted: bool,
+}
+
+/// Where the run reports its progress.
+pub struct Progress {
+    /// The input's size in bytes, when known (a file), for the share done and time left.
+    pub total_bytes: Option<u64>,
+    /// Redraw one line in place (a terminal) instead of printing a line every ten seconds.
+    pub terminal: bool,
+    /// Say nothing (tests).
+    pub quiet: bool,
+}
+
+/// Everything a run needs.
+pub struct Import<'a> {
+    /// The registry.
+    pub store: &'a dyn Store,
+    /// Its audit log.
+    pub audit: &'a dyn AuditLog,
+    /// The clock the store was opened with.
+    pub clock: &'a ImportClock,
+    /// The real time, for the audit: when the import happened, not the recording time.
+    pub wall: &'a dyn TimeSource,
+    /// The input's name, for the audit (`import:<name>`).
+    pub source: &'a str,
+    /// Set (by Ctrl-C) to stop after the current line.
+    pub stop: &'a AtomicBool,
+    /// Progress reporting.
+    pub progress: Progress,
+}
+
+impl Import<'_> {
+    /// Reads `input` to its end (or until `stop`), storing what passes and writing each
+    /// refused line to `rejects`.
+    pub async fn run(
+        &self,
+        input: &mut dyn BufRead,
+        rejects: &mut dyn Write,
+    ) -> anyhow::Result<Summary> {
+        let mut summary = Summary::default();
+        // The registry's newest record: an imported line may not come before it.
+        let head = *self.store.watch_head().borrow();
+        let mut newest = match head {
+            0 => None,
+            h => self
+                .store
+                .events_after(h - 1, 1)
+                .await?
+                .first()
+                .map(|e| e.recorded_at),
+        };
+        let mut audit: Vec<AuditEntry> = Vec::new();
+        let (mut bytes, mut number) = (0u64, 0u64);
+        let started = Instant::now();
+        let mut reported = Instant::now();
+        let mut buf = Vec::new();
+        loop {
+            if self.stop.load(Ordering::SeqCst) {
+                summary.interrupted = true;
+                break;
+            }
+            buf.clear();
+            let n = read_line(input, &mut buf)?;
+            if n == 0 {
+                break;
+            }
+            bytes += n as u64;
+            number += 1;
+            if buf.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            summary.lines += 1;
+            match self.line(number, &buf, &mut newest, &mut audit).await? {
+                Outcome::Imported => summary.imported += 1,
+                Outcome::Skipped => summary.skipped += 1,
+                Outcome::Rejected(r) => {
+                    summary.rejected += 1;
+                    serde_json::to_writer(&mut *rejects, &r)?;
+                    rejects.write_all(b"\n")?;
+                }
+            }
+            if audit.len() >= AUDIT_BATCH {
+                self.audit.append(std::mem::take(&mut audit)).await?;
+            }
+            if reported.elapsed() >= self.progress.every() {
+                self.progress
+                    .report(&summary, bytes, started.elapsed(), false);
+                reported = Instant::now();
+            }
+        }
+        self.audit.append(audit).await?;
+        rejects.flush()?;
+        self.progress
+            .report(&summary, bytes, started.elapsed(), true);
+        Ok(summary)
+    }
+
+    async fn line(
+        &self,
+        number: u64,
+        raw: &[u8],
+        newest: &mut Option<Timestamp>,
+        audit: &mut Vec<AuditEntry>,
+    ) -> anyhow::Result<Outcome> {
+        let reject = |id: Option<String>, violations: Vec<Problem>| {
+            Ok(Outcome::Rejected(Rejected {
+                line: number,
+                id,
+                violations,
+            }))
+        };
+        if raw.len() > MAX_LINE_BYTES {
+            return reject(
+                None,
+                vec![Problem::format(
+                    "line_too_long",
+                    None,
+                    &format!("Linjen er længere end {MAX_LINE_BYTES} byte."),
+                    &format!("The line is longer than {MAX_LINE_BYTES} bytes."),
+                )],
+            );
+        }
+        let line: Line = match serde_json::from_slice(raw) {
+            Ok(l) => l,
+            Err(e) => {
+                // serde's message names the field and the position, never a value.
+                let what = e.to_string();
+                let what = what.split(" at line").next().unwrap_or_default();
+                let safe = !what.contains('"') || what.starts_with("unknown field");
+                return reject(
+                    None,
+                    vec![Problem::format(
+                        "malformed",
+                        None,
+                        "Linjen er ikke et JSON-objekt med felterne id, type, organisation, recorded_at, acting_person og record.",
+                        &format!(
+                            "The line is not a JSON object with the fields id, type, organisation, recorded_at, acting_person and record{}",
+                            if safe {
+                                format!(" ({what}).")
+                            } else {
+                                ".".into()
+                            }
+                        ),
+                    )],
+                );
+            }
+        };
+        let id = match &line.id {
+            Some(id) => id.clone(),
+            None => fdg_store::hex(&Sha256::digest(raw)),
+        };
+        let Some(key) = IdempotencyKey::parse(&id) else {
+            return reject(
+                None,
+                vec![Problem::format(
+                    "id",
+                    Some("id"),
+                    "id skal være 1–255 synlige ASCII-tegn.",
+                    "id must be 1–255 visible ASCII characters.",
+                )],
+            );
+        };
+        let hash: [u8; 32] = Sha256::digest(raw).into();
+        // Imported before (by this run or an earlier one): the same line is skipped, another
+        // line with the same id is refused.
+        if let Some(stored) = self.store.idempotency_hash(SCOPE, &key).await? {
+            if stored == hash {
+                return Ok(Outcome::Skipped);
+            }
+            return reject(
+                Some(id),
+                vec![Problem::format(
+                    "id_reused",
+                    Some("id"),
+                    "En anden linje med samme id er allerede importeret.",
+                    "Another line with the same id has already been imported.",
+                )],
+            );
+        }
+        let mut problems = Vec::new();
+        let actor = Actor::parse_label(&line.organisation);
+        if actor.is_none() {
+            problems.push(Problem::format(
+                "organisation",
+                Some("organisation"),
+                "organisation skal navngive en organisation som art:kode, fx municipal-jobcenter:101.",
+                "organisation must name an organisation as kind:code, e.g. municipal-jobcenter:101.",
+            ));
+        }
+        if newest.is_some_and(|n| line.recorded_at < n) {
+            problems.push(Problem::format(
+                "out_of_order",
+                Some("recorded_at"),
+                "recorded_at ligger før den nyeste registrering i registret eller i filen: linjerne skal komme i den rækkefølge, de blev registreret.",
+                "recorded_at is before the newest record in the registry or the file: lines must come in the order they were recorded.",
+            ));
+        }
+        if line
+            .acting_person
+            .as_deref()
+            .is_some_and(|p| p.trim().is_empty() || p.len() > 300)
+        {
+            problems.push(Problem::format(
+                "acting_person",
+                Some("acting_person"),
+                "acting_person skal være 1–300 byte tekst.",
+                "acting_person must be 1–300 bytes of text.",
+            ));
+        }
+        let command = match command(&line.r#type, &line.record) {
+            Ok(c) => Some(c),
+            Err(p) => {
+                problems.push(p);
+                None
+            }
+        };
+        let (Some(actor), Some(command), true) = (actor, command, problems.is_empty()) else {
+            return reject(Some(id), problems);
+        };
+        let kind = command.kind();
+        self.clock.set(line.recorded_at);
+        let outcome = self
+            .store
+            .execute(WriteRequest {
+                command,
+                actor: actor.clone(),
+                person_id: None,
+                expected_version: None,
+                idempotency: Some(Idempotency {
+                    scope: SCOPE.into(),
+                    key,
+                    request_hash: hash,
+                }),
+                dry_run: false,
+                context: WriteContext {
+                    agreement: None,
+                    acting_person: line.acting_person.clone(),
+                    on_behalf_of: None,
+                },
+                residence: None,
+            })
+            .await?;
+        let entry = |person_id: Option<String>, outcome: &str| AuditEntry {
+            at: self.wall.now(),
+            org: actor.label(),
+            credential: format!("import:{}", self.source),
+            acting_person: line.acting_person.clone(),
+            on_behalf_of: None,
+            action: format!("write.{kind}"),
+            person_id,
+            purpose: "import".into(),
+            outcome: outcome.into(),
+        };
+        match outcome {
+            WriteOutcome::Accepted(a) => {
+                audit.push(entry(Some(a.person_id), "ok"));
+                *newest = Some(line.recorded_at);
+                Ok(Outcome::Imported)
+            }
+            WriteOutcome::Replayed(_) => Ok(Outcome::Skipped),
+            WriteOutcome::Rejected(vs) => {
+                audit.push(entry(None, "refused"));
+                reject(
+                    Some(id),
+                    vs.iter()
+                        .map(|v| Problem {
+                            rule: v.rule.id.into(),
+                            provision: v.rule.provision.into(),
+                            field: v.field.clone(),
+                            message_da: v.rule.message_da.into(),
+                            message_en: v.rule.message_en.into(),
+                        })
+                        .collect(),
+                )
+            }
+            WriteOutcome::IdempotencyMismatch => reject(
+                Some(id),
+                vec![Problem::format(
+                    "id_reused",
+                    Some("id"),
+                    "En anden linje med samme id er allerede importeret.",
+                    "Another line with the same id has already been imported.",
+                )],
+            ),
+            other => anyhow::bail!("line {number}: unexpected answer {other:?}"),
+        }
+    }
+}
+
+enum Outcome {
+    Imported,
+    Skipped,
+    Rejected(Rejected),
+}
+
+/// Reads one line (without its end) into `buf`, at most [`MAX_LINE_BYTES`] + 1 bytes kept;
+/// the bytes read, 0 at the end.
+fn read_line(input: &mut dyn BufRead, buf: &mut Vec<u8>) -> std::io::Result<usize> {
+    let mut total = 0;
+    loop {
+        let available = input.fill_buf()?;
+        if available.is_empty() {
+            return Ok(total);
+        }
+        let (chunk, done) = match available.iter().position(|b| *b == b'\n') {
+            Some(i) => (&available[..=i], true),
+            None => (available, false),
+        };
+        let len = chunk.len();
+        let room = (MAX_LINE_BYTES + 1).saturating_sub(buf.len());
+        let keep = if done { &chunk[..len - 1] } else { chunk };
+        buf.extend_from_slice(&keep[..keep.len().min(room)]);
+        input.consume(len);
+        total += len;
+        if done {
+            if buf.last() == Some(&b'\r') {
+                buf.pop();
+            }
+            return Ok(total);
+        }
+    }
+}
+
+/// The command a line's `type` and `record` make, read as the web services read the same
+/// body: unknown fields are refused by name.
+fn command(kind: &str, record: &serde_json::Value) -> Result<Command, Problem> {
+    fn read<T: serde::de::DeserializeOwned + Serialize>(
+        record: &serde_json::Value,
+    ) -> Result<T, Problem> {
+        let value: T = serde_json::from_value(record.clone()).map_err(|e| {
+            let what = e.to_string();
+            // A struct that refuses unknown fields names the field: say which, as below.
+            if let Some(name) = what
+                .strip_prefix("unknown field `")
+                .and_then(|rest| rest.split('`').next())
+            {
+                return unknown(name);
+            }
+            let safe = !what.contains('"') || what.starts_with("unknown field");
+            Problem::format(
+                "record",
+                Some("record"),
+                "record er ikke en gyldig registrering af den angivne type.",
+                &if safe {
+                    format!("record is not a valid record of the given type ({what}).")
+                } else {
+                    "record is not a valid record of the given type.".into()
+                },
+            )
+        })?;
+        let known = serde_json::to_value(&value).map_err(|_| {
+            Problem::format(
+                "record",
+                Some("record"),
+                "record kunne ikke læses.",
+                "record could not be read.",
+            )
+        })?;
+        if let Some(path) = fdg_server::unknown_field(record, &known, "") {
+            return Err(unknown(&path));
+        }
+        Ok(value)
+    }
+    /// A field the record type does not have, named when it looks like a field name (a CPR
+    /// number used as a key is not echoed).
+    fn unknown(path: &str) -> Problem {
+        let plain = path.len() <= 64
+            && path
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b == b'_' || b == b'.' || b.is_ascii_digit());
+        let shown = if plain { path } else { "?" };
+        Problem::format(
+            "unknown_field",
+            Some(&format!("record.{shown}")),
+            &format!("Feltet record.{shown} kendes ikke."),
+            &format!("The field record.{shown} is not known."),
+        )
+    }
+    Ok(match kind {
+        "jobseeker_registration" => Command::Register(read(record)?),
+        "jobseeker_deregistration" => Command::Deregister(read(record)?),
+        "registration_change" => Command::ChangeRegistration(read::<ChangeRegistration>(record)?),
+        "first_contact" => Command::FirstContact(read(record)?),
+        "benefit_cessation" => Command::Cessation(read(record)?),
+        "periodic_condition_start" => Command::StartCondition(read(record)?),
+        "contact_interview" => Command::Interview(read(record)?),
+        "other_actor_assignment" => Command::AssignOtherActor(read(record)?),
+        _ => {
+            return Err(Problem::format(
+                "type",
+                Some("type"),
+                &format!("type skal være en af {}.", TYPES.join(", ")),
+                &format!("type must be one of {}.", TYPES.join(", ")),
+            ));
+        }
+    })
+}
+
+impl Progress {
+    fn every(&self) -> Duration {
+        if self.terminal {
+            Duration::from_millis(500)
+        } else {
+            Duration::from_secs(10)
+        }
+    }
+
+    /// Lines, rate, share done and time left.
+    fn report(&self, s: &Summary, bytes: u64, elapsed: Duration, last: bool) {
+        if self.quiet {
+            return;
+        }
+        let secs = elapsed.as_secs_f64().max(0.001);
+        let rate = s.lines as f64 / secs;
+        let share = self
+            .total_bytes
+            .filter(|t| *t > 0)
+            .map(|t| bytes as f64 / t as f64);
+        let left = share
+            .filter(|f| *f > 0.0 && !last)
+            .map(|f| format!(", about {:.0} s left", secs * (1.0 - f) / f))
+            .unwrap_or_default();
+        let done = share
+            .map(|f| format!(" ({:.1} %)", 100.0 * f.min(1.0)))
+            .unwrap_or_default();
+        let text = format!(
+            "{} lines{done}: {} imported, {} already imported, {} refused; {rate:.0} lines/s{left}",
+            s.lines, s.imported, s.skipped, s.rejected
+        );
+        if self.terminal {
+            eprint!("\r\x1b[2K{text}");
+            if last {
+                eprintln!();
+            }
+        } else {
+            eprintln!("{text}");
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::sync::Arc;
+
+    use fdg_domain::{CodeLists, Cpr};
+    use fdg_store::StoreContext;
+    use fdg_store::testing::TestDatabase;
+    use serde_json::json;
+
+    use super::*;
+
+    /// The day the tests import on.
+    static WALL: std::sync::LazyLock<fdg_store::FixedClock> =
+        std::sync::LazyLock::new(|| fdg_store::FixedClock {
+            now: "2026-12-04T12:00:00Z".parse().unwrap(),
+            today: "2026-12-04".parse().unwrap(),
+        });
+
+    const JENS: &str = "010190-1009";
+    const METTE: &str = "070761-4285";
+
+    fn registration(cpr: &str, date: &str) -> serde_json::Value {
+        json!({
+            "cpr": cpr, "name": "Jens Hansen", "registration_date": date,
+            "benefit_category": "a_dagpenge", "unemployment_degree": "fuld",
+            "job_titles": ["4110"], "unemployment_fund": "001", "municipality": "101"
+        })
+    }
+
+    fn line(id: &str, kind: &str, at: &str, record: serde_json::Value) -> String {
+        json!({
+            "id": id, "type": kind, "organisation": "state-jobcenter:STAT",
+            "recorded_at": at, "acting_person": "ab12 Anne Berg", "record": record
+        })
+        .to_string()
+    }
+
+    /// A file of the incumbent's history: four good lines and six refused ones.
+    fn history() -> String {
+        let mut missing_benefit = registration(METTE, "2019-03-04");
+        missing_benefit
+            .as_object_mut()
+            .unwrap()
+            .remove("benefit_category");
+        [
+            line(
+                "l1",
+                "jobseeker_registration",
+                "2019-03-01T09:00:00Z",
+                registration(JENS, "2019-03-01"),
+            ),
+            "{not json".to_owned(),
+            line(
+                "l3",
+                "jobseeker_registration",
+                "2019-03-04T09:00:00Z",
+                missing_benefit,
+            ),
+            line(
+                "l4",
+                "jobseeker_registration",
+                "2019-03-04T10:00:00Z",
+                registration(METTE, "2019-03-09"),
+            ),
+            line(
+                "l5",
+                "registration",
+                "2019-03-05T09:00:00Z",
+                registration(METTE, "2019-03-05"),
+            ),
+            line(
+                "l6",
+                "jobseeker_registration",
+                "2019-03-06T09:00:00Z",
+                registration(METTE, "2019-03-06"),
+            ),
+            line(
+                "l7",
+                "registration_change",
+                "2019-03-20T09:00:00Z",
+                json!({
+                    "cpr": JENS, "change_date": "2019-03-20", "benefit_category": "a_dagpenge",
+                    "unemployment_degree": "delvis", "hours_per_week": 20, "job_titles": ["4110"],
+                    "unemployment_fund": "002"
+                }),
+            ),
+            line(
+                "l8",
+                "jobseeker_deregistration",
+                "2019-03-10T09:00:00Z",
+                json!({
+                    "cpr": METTE, "name": "Jens Hansen", "deregistration_date": "2019-03-10",
+                    "reason": "beskaeftigelse"
+                }),
+            ),
+            line(
+                "l9",
+                "jobseeker_deregistration",
+                "2019-04-01T09:00:00Z",
+                json!({
+                    "cpr": METTE, "name": "Jens Hansen", "deregistration_date": "2019-04-01",
+                    "reason": "beskaeftigelse", "reson": "x"
+                }),
+            ),
+            line(
+                "l10",
+                "jobseeker_deregistration",
+                "2019-04-02T09:00:00Z",
+                json!({
+                    "cpr": METTE, "name": "Jens Hansen", "deregistration_date": "2019-04-02",
+                    "reason": "beskaeftigelse"
+                }),
+            ),
+        ]
+        .join("\n")
+            + "\n"
+    }
+
+    struct Registry {
+        store: Arc<dyn Store>,
+        audit: Arc<dyn AuditLog>,
+        clock: Arc<ImportClock>,
+        _db: TestDatabase,
+    }
+
+    fn registry() -> Registry {
+        let db = TestDatabase::new("import-test").unwrap();
+        let clock = Arc::new(ImportClock::new(WALL.now));
+        let store = db
+            .open(StoreContext {
+                codes: Arc::new(CodeLists::shipped()),
+                clock: clock.clone(),
+            })
+            .unwrap();
+        Registry {
+            audit: db.open_audit().unwrap(),
+            store,
+            clock,
+            _db: db,
+        }
+    }
+
+    async fn import(r: &Registry, text: &str) -> (Summary, Vec<Rejected>) {
+        let stop = AtomicBool::new(false);
+        let run = Import {
+            store: r.store.as_ref(),
+            audit: r.audit.as_ref(),
+            clock: &r.clock,
+            wall: &*WALL,
+            source: "history.ndjson",
+            stop: &stop,
+            progress: Progress {
+                total_bytes: Some(text.len() as u64),
+                terminal: false,
+                quiet: true,
+            },
+        };
+        let mut rejects = Vec::new();
+        let summary = run
+            .run(&mut std::io::Cursor::new(text.as_bytes()), &mut rejects)
+            .await
+            .unwrap();
+        let rejected = String::from_utf8(rejects)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        (summary, rejected)
+    }
+
+    /// Every event as (type, data, recorded at, organisation): what two imports must share.
+    async fn log(r: &Registry) -> Vec<(String, String, Timestamp, String)> {
+        r.store
+            .events_after(0, 10_000)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.r#type, e.data_json, e.recorded_at, e.org))
+            .collect()
+    }
+
+    async fn overview(r: &Registry, cpr: &str) -> fdg_domain::view::PersonOverview {
+        let cpr = Cpr::parse(cpr).unwrap();
+        r.store
+            .person_by_cpr(&cpr)
+            .await
+            .unwrap()
+            .expect("imported")
+            .overview
+    }
+
+    #[tokio::test]
+    async fn a_refused_line_names_its_rules_and_the_others_are_stored_at_their_times() {
+        let r = registry();
+        let (summary, rejected) = import(&r, &history()).await;
+        assert_eq!(
+            (summary.lines, summary.imported, summary.rejected),
+            (10, 4, 6),
+            "{rejected:?}"
+        );
+        let by_line = |n: u64| rejected.iter().find(|r| r.line == n).expect("refused");
+        let rules = |n: u64| -> Vec<&str> {
+            by_line(n)
+                .violations
+                .iter()
+                .map(|v| v.rule.as_str())
+                .collect()
+        };
+        assert_eq!(rules(2), ["import.malformed"]);
+        assert_eq!(rules(3), ["fdg.s8.1.nr4.benefit_category_required"]);
+        let v = &by_line(3).violations[0];
+        assert_eq!(v.provision, "§ 8, stk. 1, nr. 4");
+        assert_eq!(v.field.as_deref(), Some("benefit_category"));
+        let rule = &fdg_domain::rules::S8_1_BENEFIT_REQUIRED;
+        assert_eq!(
+            (v.message_da.as_str(), v.message_en.as_str()),
+            (rule.message_da, rule.message_en)
+        );
+        // Judged as of its recording day: a registration dated after it is in the future.
+        assert_eq!(rules(4), ["fdg.date.not_in_future"]);
+        assert_eq!(rules(5), ["import.type"]);
+        // Recorded before the line stored just before it.
+        assert_eq!(rules(8), ["import.out_of_order"]);
+        assert_eq!(rules(9), ["import.unknown_field"]);
+        assert_eq!(
+            by_line(9).violations[0].field.as_deref(),
+            Some("record.reson")
+        );
+        // Nothing in the reject file names the person.
+        assert!(!serde_json::to_string(&rejected).unwrap().contains("010190"));
+        // The records kept their recording times; the change and deregistration are in force.
+        let events = log(&r).await;
+        assert!(
+            events
+                .iter()
+                .any(|(t, _, at, _)| t == "job_seeker_registered"
+                    && *at == "2019-03-01T09:00:00Z".parse::<Timestamp>().unwrap())
+        );
+        let jens = overview(&r, JENS).await;
+        assert_eq!(
+            jens.registrations[0].changes[0]
+                .unemployment_fund
+                .as_deref(),
+            Some("002")
+        );
+        let mette = overview(&r, METTE).await;
+        assert!(!mette.registered, "deregistered on 2019-04-02");
+    }
+
+    #[tokio::test]
+    async fn running_the_same_file_again_stores_nothing_and_a_reused_id_is_refused() {
+        let r = registry();
+        import(&r, &history()).await;
+        let before = log(&r).await;
+        let (again, rejected) = import(&r, &history()).await;
+        assert_eq!((again.imported, again.skipped), (0, 4), "{rejected:?}");
+        assert_eq!(log(&r).await, before);
+        // Another line under an id already used is refused, not skipped.
+        let other = line(
+            "l1",
+            "jobseeker_registration",
+            "2020-01-01T09:00:00Z",
+            registration(METTE, "2020-01-01"),
+        );
+        let (s, rejected) = import(&r, &(other + "\n")).await;
+        assert_eq!(s.rejected, 1);
+        assert_eq!(rejected[0].violations[0].rule, "import.id_reused");
+    }
+
+    #[tokio::test]
+    async fn a_resumed_import_equals_an_uninterrupted_one_and_rebuild_changes_nothing() {
+        let whole = registry();
+        import(&whole, &history()).await;
+        // Interrupted after six lines, then run again on the whole file.
+        let resumed = registry();
+        let text = history();
+        let first: String = text.lines().take(6).map(|l| format!("{l}\n")).collect();
+        import(&resumed, &first).await;
+        let (s, _) = import(&resumed, &text).await;
+        assert_eq!((s.imported, s.skipped), (2, 2));
+        assert_eq!(log(&resumed).await, log(&whole).await);
+        // The projections rebuilt from the imported log are the ones the import made.
+        let before = (overview(&whole, JENS).await, overview(&whole, METTE).await);
+        whole.store.rebuild().await.unwrap();
+        assert_eq!(
+            (overview(&whole, JENS).await, overview(&whole, METTE).await),
+            before
+        );
+    }
+
+    #[tokio::test]
+    async fn the_audit_says_who_imported_what() {
+        let r = registry();
+        import(&r, &history()).await;
+        let person = overview(&r, JENS).await.person_id;
+        // The audit index follows the log within a second.
+        let mut entries = Vec::new();
+        for _ in 0..50 {
+            entries = r.audit.for_person(&person, 100).await.unwrap();
+            if entries.len() >= 2 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let actions: Vec<&str> = entries.iter().map(|e| e.entry.action.as_str()).collect();
+        assert!(
+            actions.contains(&"write.jobseeker_registration"),
+            "{actions:?}"
+        );
+        assert!(
+            actions.contains(&"write.registration_change"),
+            "{actions:?}"
+        );
+        for e in &entries {
+            assert_eq!(e.entry.credential, "import:history.ndjson");
+            assert_eq!(e.entry.org, "state-jobcenter:STAT");
+            assert_eq!(e.entry.acting_person.as_deref(), Some("ab12 Anne Berg"));
+            assert_eq!(e.entry.purpose, "import");
+            assert_eq!(e.entry.at, WALL.now, "when it was imported, not recorded");
+        }
+        assert!(r.audit.verify().await.unwrap().problems.is_empty());
+    }
+}
