@@ -9,6 +9,8 @@
 //! fdg-loadgen writes   --url http://127.0.0.1:8080 --token T --clients 64 --seconds 20
 //! fdg-loadgen reads    --url http://127.0.0.1:8080 --token T --clients 64 --seconds 20
 //! fdg-loadgen baseline --clients 64 --seconds 10
+//! fdg-loadgen import-file --lines 100000 --out history.ndjson   # a file for `fdg import`
+//! fdg-loadgen sqlite-ceiling --rows 100000 --dir /tmp/ceiling     # the same rows, raw INSERTs
 //! ```
 
 // A load generator reports on standard output.
@@ -82,6 +84,103 @@ enum Cmd {
         #[command(flatten)]
         common: Common,
     },
+    /// Write an NDJSON file for `fdg import`: one registration per person, a second apart,
+    /// from 2019-01-01.
+    ImportFile {
+        /// Lines to write.
+        #[arg(long, default_value_t = 100_000)]
+        lines: u64,
+        /// Where.
+        #[arg(long)]
+        out: std::path::PathBuf,
+    },
+    /// The ceiling for `fdg import`: the same number of event rows (about the size of an
+    /// imported registration's events) INSERTed into a fresh SQLite database, WAL and
+    /// `synchronous=FULL` as fdg runs it, `--batch` rows per transaction, no rules.
+    SqliteCeiling {
+        /// Rows to insert.
+        #[arg(long, default_value_t = 100_000)]
+        rows: u64,
+        /// Rows per transaction.
+        #[arg(long, default_value_t = 1_000)]
+        batch: u64,
+        /// An empty directory for the database.
+        #[arg(long)]
+        dir: std::path::PathBuf,
+    },
+}
+
+/// `import-file`: registrations of distinct persons in recording order.
+fn import_file(lines: u64, out: &std::path::Path) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut w = std::io::BufWriter::new(std::fs::File::create(out)?);
+    let start = 1_546_300_800i64; // 2019-01-01T00:00:00Z
+    for i in 0..lines {
+        let at = start + i as i64;
+        let (days, secs) = (at.div_euclid(86_400), at.rem_euclid(86_400));
+        let (y, m, d) = civil(days);
+        let mut record = registration(&cpr(i));
+        record["registration_date"] = json!(format!("{y:04}-{m:02}-{d:02}"));
+        let line = json!({
+            "id": format!("bench-{i}"), "type": "jobseeker_registration",
+            "organisation": "state-jobcenter:STAT",
+            "recorded_at": format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs / 60 % 60, secs % 60),
+            "record": record
+        });
+        writeln!(w, "{line}")?;
+    }
+    w.flush()?;
+    println!("{lines} lines in {}", out.display());
+    Ok(())
+}
+
+/// The civil date of a day number since 1970-01-01 (Howard Hinnant's algorithm).
+fn civil(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// `sqlite-ceiling`: raw INSERTs of event-sized rows, durable at the end of each batch.
+fn sqlite_ceiling(rows: u64, batch: u64, dir: &std::path::Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let mut db = rusqlite::Connection::open(dir.join("ceiling.db"))?;
+    db.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;
+         CREATE TABLE events (position INTEGER PRIMARY KEY, person_id TEXT NOT NULL,
+             version INTEGER NOT NULL, type TEXT NOT NULL, data TEXT NOT NULL,
+             recorded_at TEXT NOT NULL, org TEXT NOT NULL);",
+    )?;
+    let data = registration(&cpr(0)).to_string();
+    let started = Instant::now();
+    let mut i = 0;
+    while i < rows {
+        let tx = db.transaction()?;
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO events (person_id, version, type, data, recorded_at, org)
+                 VALUES (?1, 1, 'job_seeker_registered', ?2, '2019-01-01T00:00:00Z', 'state-jobcenter:STAT')",
+            )?;
+            for _ in 0..batch.min(rows - i) {
+                insert.execute(rusqlite::params![format!("p{i:020}"), data])?;
+                i += 1;
+            }
+        }
+        tx.commit()?;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "{:<28} {:>10.0} rows/s   {rows} rows in {secs:.2} s, {batch} per transaction",
+        "sqlite ceiling",
+        rows as f64 / secs
+    );
+    Ok(())
 }
 
 /// Latencies in microseconds, one histogram bucket per microsecond up to 1 s.
@@ -488,6 +587,8 @@ fn main() -> anyhow::Result<()> {
                 cpr_offset,
             } => reads(common, url, token, cpr_offset).await,
             Cmd::Baseline { common } => baseline(common).await,
+            Cmd::ImportFile { lines, out } => import_file(lines, &out),
+            Cmd::SqliteCeiling { rows, batch, dir } => sqlite_ceiling(rows, batch, &dir),
         }
     })
 }

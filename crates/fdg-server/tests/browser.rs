@@ -608,6 +608,7 @@ async fn a_supervisor_reads_the_national_overview_and_a_municipality_without_jav
             dry_run: false,
             context: Default::default(),
             residence: None,
+            recorded: None,
         })
         .await
         .unwrap();

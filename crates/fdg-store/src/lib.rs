@@ -95,6 +95,19 @@ pub struct WriteRequest {
     /// the caller of the store before the write (never sent by the client). `None` when the
     /// register does not know the person or none is configured.
     pub residence: Option<String>,
+    /// The record's original recording time, for a record taken over from the incumbent
+    /// registry (`fdg import`): it is decided as of that day and stored with that time instead
+    /// of the clock's. `None` for everything else — the web services never set it.
+    pub recorded: Option<Recorded>,
+}
+
+/// When a record taken over from the incumbent was originally recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Recorded {
+    /// The recording time (transaction time).
+    pub at: Timestamp,
+    /// The business day in Denmark at that time (the rules' "today").
+    pub day: jiff::civil::Date,
 }
 
 /// The context recorded with every event: the agreement used, the person acting inside the
@@ -507,6 +520,13 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub trait Store: Send + Sync + 'static {
     /// Decides and appends a command (or replays an idempotent retry).
     fn execute(&self, req: WriteRequest) -> BoxFut<'_, Result<WriteOutcome>>;
+    /// Decides and appends commands in the order given, as fast as the writer takes them
+    /// (many in one commit): one outcome per request, in order. The queue's bound makes this
+    /// wait rather than refuse. For bulk loads (`fdg import`).
+    fn execute_in_order(
+        &self,
+        reqs: Vec<WriteRequest>,
+    ) -> BoxFut<'_, Result<Vec<Result<WriteOutcome>>>>;
     /// Reads a person by CPR number.
     fn person_by_cpr<'a>(&'a self, cpr: &'a Cpr) -> BoxFut<'a, Result<Option<PersonRecord>>>;
     /// Reads a person by opaque id.

@@ -46,6 +46,13 @@ pub trait Backend: Send + Sync + 'static {
     fn execute(&self, req: WriteRequest) -> BoxFut<'_, Result<WriteOutcome>> {
         self.writer().execute(req)
     }
+    /// Decides and stores commands in order through the write pipeline.
+    fn execute_in_order(
+        &self,
+        reqs: Vec<WriteRequest>,
+    ) -> BoxFut<'_, Result<Vec<Result<WriteOutcome>>>> {
+        self.writer().execute_in_order(reqs)
+    }
     /// The newest committed position, for long polling.
     fn watch_head(&self) -> tokio::sync::watch::Receiver<u64> {
         self.writer().watch_head()
@@ -200,6 +207,13 @@ impl<B: Backend> Registry<B> {
 impl<B: Backend> Store for Registry<B> {
     fn execute(&self, req: WriteRequest) -> BoxFut<'_, Result<WriteOutcome>> {
         self.backend.execute(req)
+    }
+
+    fn execute_in_order(
+        &self,
+        reqs: Vec<WriteRequest>,
+    ) -> BoxFut<'_, Result<Vec<Result<WriteOutcome>>>> {
+        self.backend.execute_in_order(reqs)
     }
 
     fn person_by_cpr<'a>(&'a self, cpr: &'a Cpr) -> BoxFut<'a, Result<Option<PersonRecord>>> {

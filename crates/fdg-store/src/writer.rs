@@ -156,6 +156,30 @@ impl WriterHandle {
         })
     }
 
+    /// Queues commands in the order given (waiting for room rather than refusing) and waits
+    /// for their answers: the writer decides them in that order, many in one commit.
+    pub(crate) fn execute_in_order(
+        &self,
+        reqs: Vec<WriteRequest>,
+    ) -> BoxFut<'_, Result<Vec<Result<WriteOutcome>>>> {
+        Box::pin(async move {
+            let mut answers = Vec::with_capacity(reqs.len());
+            for req in reqs {
+                let (reply, rx) = oneshot::channel();
+                self.jobs
+                    .send(Job::Write(Box::new(req), reply))
+                    .await
+                    .map_err(|_| StoreError::WriterGone)?;
+                answers.push(rx);
+            }
+            let mut out = Vec::with_capacity(answers.len());
+            for rx in answers {
+                out.push(rx.await.map_err(|_| StoreError::WriterGone)?);
+            }
+            Ok(out)
+        })
+    }
+
     /// Runs `f` on the writer's connection, after the writes queued before it.
     pub(crate) fn admin<T: Send + 'static>(
         &self,
@@ -306,7 +330,7 @@ fn decide_batch<D: Db, B: Batching<D>>(
 ) -> Result<Vec<Result<WriteOutcome>>> {
     let ctx = &decider.ctx;
     let result = (|| -> Result<Vec<Result<WriteOutcome>>> {
-        let decide = pipeline::Decide {
+        let clock = pipeline::Decide {
             codes: &ctx.codes,
             params: &decider.params,
             now: ctx.clock.now(),
@@ -319,6 +343,15 @@ fn decide_batch<D: Db, B: Batching<D>>(
             // A bug in the rules must not take the writer (and every later write) down.
             let (outcome, delta) =
                 match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    // A record taken over from the incumbent is decided as of its own time.
+                    let decide = match req.recorded {
+                        Some(r) => pipeline::Decide {
+                            now: r.at,
+                            today: r.day,
+                            ..clock
+                        },
+                        None => clock,
+                    };
                     pipeline::process(&mut tx, req, decide)
                 })) {
                     Ok(Ok((outcome, delta))) => (Ok(outcome), delta),

@@ -106,6 +106,7 @@ fn req(command: Command, actor: Actor) -> WriteRequest {
         dry_run: false,
         context: Default::default(),
         residence: None,
+        recorded: None,
     }
 }
 
@@ -1878,4 +1879,60 @@ async fn a_store_counts_by_the_match_meaning_of_its_code_lists_and_recounts_when
         "{recounted:?}"
     );
     assert!(recounted.contains("in_course:2"), "{recounted:?}");
+}
+
+#[tokio::test]
+async fn writes_in_order_carry_their_recording_times_and_are_decided_as_of_them() {
+    let b = backend();
+    let at = |t: &str| fdg_store::Recorded {
+        at: t.parse().unwrap(),
+        day: t[..10].parse().unwrap(),
+    };
+    let with = |command: Command, t: &str| WriteRequest {
+        recorded: Some(at(t)),
+        ..req(command, state())
+    };
+    let change = Command::ChangeRegistration(ChangeRegistration {
+        cpr: cpr(60),
+        change_date: Some("2019-06-01".into()),
+        details: RegistrationDetails {
+            benefit_category: Some("a_dagpenge".into()),
+            unemployment_degree: Some("delvis".into()),
+            hours_per_week: Some(20),
+            job_titles: vec!["4110".into()],
+            unemployment_fund: Some("002".into()),
+        },
+    });
+    // A registration and its change handed over together are decided in that order; a
+    // registration dated after its own recording day is in the future on that day.
+    let outcomes = b
+        .store
+        .execute_in_order(vec![
+            with(register(&cpr(60), "2019-03-01"), "2019-03-01T09:00:00Z"),
+            with(change, "2019-06-01T09:00:00Z"),
+            with(register(&cpr(61), "2019-03-09"), "2019-03-02T09:00:00Z"),
+        ])
+        .await
+        .unwrap();
+    let accepted: Vec<bool> = outcomes
+        .iter()
+        .map(|o| matches!(o, Ok(WriteOutcome::Accepted(_))))
+        .collect();
+    assert_eq!(accepted, [true, true, false], "{outcomes:?}");
+    let Ok(WriteOutcome::Rejected(vs)) = &outcomes[2] else {
+        panic!("{:?}", outcomes[2])
+    };
+    assert_eq!(vs[0].rule.id, "fdg.date.not_in_future");
+    // Stored with those times, not the clock's (2026-11-27).
+    let events = all_events(b.store.as_ref()).await;
+    let times: Vec<String> = events.iter().map(|e| e.recorded_at.to_string()).collect();
+    assert!(
+        times.contains(&"2019-03-01T09:00:00Z".to_owned()),
+        "{times:?}"
+    );
+    assert!(
+        times.contains(&"2019-06-01T09:00:00Z".to_owned()),
+        "{times:?}"
+    );
+    assert!(!times.iter().any(|t| t.starts_with("2026")), "{times:?}");
 }

@@ -42,6 +42,7 @@ pub(crate) fn synthetic(command: Command, actor: &Actor, acting_person: &str) ->
             on_behalf_of: None,
         },
         residence: None,
+        recorded: None,
     }
 }
 

@@ -7,20 +7,23 @@
 //! broke (id, provision, Danish and English message). A line's identity (`id`, or the SHA-256
 //! of the line) is its idempotency key in the scope `import`: a line already imported is
 //! skipped, so running the same file again does nothing and an interrupted run resumes where
-//! it stopped. The registry's clock is set to each line's `recorded_at`, so the rules judge a
-//! record as of the day it was made and bitemporal reads (`known_at`) and supervision reports
-//! over the imported years are right; lines must therefore come in the order they were
-//! recorded, and none may be older than the newest record already in the registry.
+//! it stopped. Each write carries the line's `recorded_at` (`WriteRequest::recorded`), so the
+//! rules judge a record as of the day it was made and bitemporal reads (`known_at`) and
+//! supervision reports over the imported years are right; lines must therefore come in the
+//! order they were recorded, and none may be older than the newest record already in the
+//! registry. Lines are handed to the writer a window at a time, in file order, so many are
+//! decided in order and made durable in one commit.
 
 use std::io::{BufRead, Write};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use fdg_domain::command::*;
 use fdg_domain::{Actor, Command, IdempotencyKey};
 use fdg_store::audit::{AuditEntry, AuditLog};
-use fdg_store::{Idempotency, Store, TimeSource, WriteContext, WriteOutcome, WriteRequest};
+use fdg_store::{
+    Idempotency, Recorded, Store, TimeSource, WriteContext, WriteOutcome, WriteRequest,
+};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
@@ -32,8 +35,8 @@ pub const SCOPE: &str = "import";
 /// The longest line read, in bytes: a record is a few kilobytes at most.
 pub const MAX_LINE_BYTES: usize = 64 * 1024;
 
-/// How many audit entries are gathered before they are appended.
-const AUDIT_BATCH: usize = 500;
+/// Lines handed to the writer at once (in order); their audit entries are appended together.
+pub const WINDOW: usize = 512;
 
 /// The record types a line may carry, as `type`: the write kinds that name their person by
 /// CPR number (corrections and ends of conditions name facts, which an import cannot know).
@@ -47,37 +50,6 @@ pub const TYPES: [&str; 8] = [
     "contact_interview",
     "other_actor_assignment",
 ];
-
-/// A clock the import sets to each line's recording time.
-pub struct ImportClock {
-    now: Mutex<Timestamp>,
-    tz: TimeZone,
-}
-
-impl ImportClock {
-    /// A clock standing at `now`.
-    pub fn new(now: Timestamp) -> Self {
-        ImportClock {
-            now: Mutex::new(now),
-            tz: TimeZone::get("Europe/Copenhagen").unwrap_or(TimeZone::UTC),
-        }
-    }
-
-    fn set(&self, at: Timestamp) {
-        *self.now.lock().unwrap_or_else(|e| e.into_inner()) = at;
-    }
-}
-
-impl TimeSource for ImportClock {
-    fn now(&self) -> Timestamp {
-        *self.now.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn today(&self) -> jiff::civil::Date {
-        // The business day in Denmark at the recording time.
-        self.tz.to_datetime(self.now()).date()
-    }
-}
 
 /// One line as written by the exporting system.
 #[derive(Debug, Deserialize)]
@@ -163,8 +135,6 @@ pub struct Import<'a> {
     pub store: &'a dyn Store,
     /// Its audit log.
     pub audit: &'a dyn AuditLog,
-    /// The clock the store was opened with.
-    pub clock: &'a ImportClock,
     /// The real time, for the audit: when the import happened, not the recording time.
     pub wall: &'a dyn TimeSource,
     /// The input's name, for the audit (`import:<name>`).
@@ -173,11 +143,14 @@ pub struct Import<'a> {
     pub stop: &'a AtomicBool,
     /// Progress reporting.
     pub progress: Progress,
+    /// Denmark's time zone: a recording time's business day.
+    pub tz: TimeZone,
 }
 
 impl Import<'_> {
     /// Reads `input` to its end (or until `stop`), storing what passes and writing each
-    /// refused line to `rejects`.
+    /// refused line to `rejects`, in line order. While the writer stores one window, the next
+    /// is read and checked.
     pub async fn run(
         &self,
         input: &mut dyn BufRead,
@@ -186,7 +159,7 @@ impl Import<'_> {
         let mut summary = Summary::default();
         // The registry's newest record: an imported line may not come before it.
         let head = *self.store.watch_head().borrow();
-        let mut newest = match head {
+        let newest = match head {
             0 => None,
             h => self
                 .store
@@ -195,65 +168,116 @@ impl Import<'_> {
                 .first()
                 .map(|e| e.recorded_at),
         };
-        let mut audit: Vec<AuditEntry> = Vec::new();
-        let (mut bytes, mut number) = (0u64, 0u64);
+        let mut reader = Reader {
+            input,
+            buf: Vec::new(),
+            bytes: 0,
+            number: 0,
+            lines: 0,
+            at_end: false,
+            newest,
+        };
         let started = Instant::now();
         let mut reported = Instant::now();
-        let mut buf = Vec::new();
+        let mut window = self.window(&mut reader).await?;
         loop {
-            if self.stop.load(Ordering::SeqCst) {
-                summary.interrupted = true;
-                break;
-            }
-            buf.clear();
-            let n = read_line(input, &mut buf)?;
-            if n == 0 {
-                break;
-            }
-            bytes += n as u64;
-            number += 1;
-            if buf.iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
-            summary.lines += 1;
-            match self.line(number, &buf, &mut newest, &mut audit).await? {
-                Outcome::Imported => summary.imported += 1,
-                Outcome::Skipped => summary.skipped += 1,
-                Outcome::Rejected(r) => {
-                    summary.rejected += 1;
-                    serde_json::to_writer(&mut *rejects, &r)?;
-                    rejects.write_all(b"\n")?;
+            let (items, writes) = window;
+            let last = reader.at_end || self.stop.load(Ordering::SeqCst);
+            let store = self.store.execute_in_order(writes);
+            let (answers, next) = if last {
+                (store.await?, None)
+            } else {
+                let (a, n) = tokio::join!(store, self.window(&mut reader));
+                (a?, Some(n?))
+            };
+            let mut answers = answers.into_iter();
+            let mut audit = Vec::new();
+            for (line, item) in items {
+                let outcome = match item {
+                    Item::Done(outcome) => outcome,
+                    Item::Pending(p) => {
+                        let answer = answers
+                            .next()
+                            .ok_or_else(|| anyhow::anyhow!("line {line}: no answer"))??;
+                        self.answered(line, p, answer, &mut audit)?
+                    }
+                };
+                match outcome {
+                    Outcome::Imported => summary.imported += 1,
+                    Outcome::Skipped => summary.skipped += 1,
+                    Outcome::Rejected(id, violations) => {
+                        summary.rejected += 1;
+                        let r = Rejected {
+                            line,
+                            id,
+                            violations,
+                        };
+                        serde_json::to_writer(&mut *rejects, &r)?;
+                        rejects.write_all(b"\n")?;
+                    }
                 }
             }
-            if audit.len() >= AUDIT_BATCH {
-                self.audit.append(std::mem::take(&mut audit)).await?;
-            }
+            self.audit.append(audit).await?;
+            summary.lines = reader.lines;
             if reported.elapsed() >= self.progress.every() {
                 self.progress
-                    .report(&summary, bytes, started.elapsed(), false);
+                    .report(&summary, reader.bytes, started.elapsed(), false);
                 reported = Instant::now();
             }
+            match next {
+                Some(w) => window = w,
+                None => break,
+            }
         }
-        self.audit.append(audit).await?;
+        // Lines read into a window that was not stored (stopped) do not count.
+        summary.lines = summary.imported + summary.skipped + summary.rejected;
+        summary.interrupted = !reader.at_end;
         rejects.flush()?;
         self.progress
-            .report(&summary, bytes, started.elapsed(), true);
+            .report(&summary, reader.bytes, started.elapsed(), true);
         Ok(summary)
     }
 
-    async fn line(
+    /// The next window: up to [`WINDOW`] writes, with the lines checked on the way.
+    async fn window(
         &self,
-        number: u64,
+        r: &mut Reader<'_>,
+    ) -> anyhow::Result<(Vec<(u64, Item)>, Vec<WriteRequest>)> {
+        let mut items: Vec<(u64, Item)> = Vec::new();
+        let mut writes: Vec<WriteRequest> = Vec::new();
+        while writes.len() < WINDOW && items.len() < 4 * WINDOW {
+            r.buf.clear();
+            let n = read_line(r.input, &mut r.buf)?;
+            if n == 0 {
+                r.at_end = true;
+                break;
+            }
+            r.bytes += n as u64;
+            r.number += 1;
+            if r.buf.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            r.lines += 1;
+            let item = match self.prepare(&r.buf, &mut r.newest).await? {
+                Prepared::Done(outcome) => Item::Done(outcome),
+                Prepared::Write(pending, req) => {
+                    writes.push(*req);
+                    Item::Pending(pending)
+                }
+            };
+            items.push((r.number, item));
+        }
+        Ok((items, writes))
+    }
+
+    /// Checks one line as a line, and makes its write.
+    async fn prepare(
+        &self,
         raw: &[u8],
         newest: &mut Option<Timestamp>,
-        audit: &mut Vec<AuditEntry>,
-    ) -> anyhow::Result<Outcome> {
+    ) -> anyhow::Result<Prepared> {
         let reject = |id: Option<String>, violations: Vec<Problem>| {
-            Ok(Outcome::Rejected(Rejected {
-                line: number,
-                id,
-                violations,
-            }))
+            Ok(Prepared::Done(Outcome::Rejected(id, violations)))
         };
         if raw.len() > MAX_LINE_BYTES {
             return reject(
@@ -311,17 +335,9 @@ impl Import<'_> {
         // line with the same id is refused.
         if let Some(stored) = self.store.idempotency_hash(SCOPE, &key).await? {
             if stored == hash {
-                return Ok(Outcome::Skipped);
+                return Ok(Prepared::Done(Outcome::Skipped));
             }
-            return reject(
-                Some(id),
-                vec![Problem::format(
-                    "id_reused",
-                    Some("id"),
-                    "En anden linje med samme id er allerede importeret.",
-                    "Another line with the same id has already been imported.",
-                )],
-            );
+            return reject(Some(id), vec![id_reused()]);
         }
         let mut problems = Vec::new();
         let actor = Actor::parse_label(&line.organisation);
@@ -337,8 +353,8 @@ impl Import<'_> {
             problems.push(Problem::format(
                 "out_of_order",
                 Some("recorded_at"),
-                "recorded_at ligger før den nyeste registrering i registret eller i filen: linjerne skal komme i den rækkefølge, de blev registreret.",
-                "recorded_at is before the newest record in the registry or the file: lines must come in the order they were recorded.",
+                "recorded_at ligger før den nyeste registrering i registret eller en tidligere linje i filen: linjerne skal komme i den rækkefølge, de blev registreret.",
+                "recorded_at is before the newest record in the registry or an earlier line of the file: lines must come in the order they were recorded.",
             ));
         }
         if line
@@ -363,51 +379,68 @@ impl Import<'_> {
         let (Some(actor), Some(command), true) = (actor, command, problems.is_empty()) else {
             return reject(Some(id), problems);
         };
-        let kind = command.kind();
-        self.clock.set(line.recorded_at);
-        let outcome = self
-            .store
-            .execute(WriteRequest {
-                command,
-                actor: actor.clone(),
-                person_id: None,
-                expected_version: None,
-                idempotency: Some(Idempotency {
-                    scope: SCOPE.into(),
-                    key,
-                    request_hash: hash,
-                }),
-                dry_run: false,
-                context: WriteContext {
-                    agreement: None,
-                    acting_person: line.acting_person.clone(),
-                    on_behalf_of: None,
-                },
-                residence: None,
-            })
-            .await?;
+        *newest = Some(line.recorded_at);
+        let pending = Pending {
+            id: id.clone(),
+            kind: command.kind(),
+            org: actor.label(),
+            acting_person: line.acting_person.clone(),
+        };
+        let req = WriteRequest {
+            command,
+            actor,
+            person_id: None,
+            expected_version: None,
+            idempotency: Some(Idempotency {
+                scope: SCOPE.into(),
+                key,
+                request_hash: hash,
+            }),
+            dry_run: false,
+            context: WriteContext {
+                agreement: None,
+                acting_person: line.acting_person,
+                on_behalf_of: None,
+            },
+            residence: None,
+            recorded: Some(Recorded {
+                at: line.recorded_at,
+                day: self.tz.to_datetime(line.recorded_at).date(),
+            }),
+        };
+        Ok(Prepared::Write(pending, Box::new(req)))
+    }
+
+    /// What the writer answered a line, audited.
+    fn answered(
+        &self,
+        line: u64,
+        p: Pending,
+        answer: WriteOutcome,
+        audit: &mut Vec<AuditEntry>,
+    ) -> anyhow::Result<Outcome> {
         let entry = |person_id: Option<String>, outcome: &str| AuditEntry {
             at: self.wall.now(),
-            org: actor.label(),
+            org: p.org.clone(),
             credential: format!("import:{}", self.source),
-            acting_person: line.acting_person.clone(),
+            acting_person: p.acting_person.clone(),
             on_behalf_of: None,
-            action: format!("write.{kind}"),
+            action: format!("write.{}", p.kind),
             person_id,
             purpose: "import".into(),
             outcome: outcome.into(),
         };
-        match outcome {
+        Ok(match answer {
             WriteOutcome::Accepted(a) => {
                 audit.push(entry(Some(a.person_id), "ok"));
-                *newest = Some(line.recorded_at);
-                Ok(Outcome::Imported)
+                Outcome::Imported
             }
-            WriteOutcome::Replayed(_) => Ok(Outcome::Skipped),
+            // The same line twice in one window: stored once.
+            WriteOutcome::Replayed(_) => Outcome::Skipped,
             WriteOutcome::Rejected(vs) => {
                 audit.push(entry(None, "refused"));
-                reject(
-                    Some(id),
+                Outcome::Rejected(
+                    Some(p.id),
                     vs.iter()
                         .map(|v| Problem {
                             rule: v.rule.id.into(),
@@ -419,24 +452,56 @@ impl Import<'_> {
                         .collect(),
                 )
             }
-            WriteOutcome::IdempotencyMismatch => reject(
-                Some(id),
-                vec![Problem::format(
-                    "id_reused",
-                    Some("id"),
-                    "En anden linje med samme id er allerede importeret.",
-                    "Another line with the same id has already been imported.",
-                )],
-            ),
-            other => anyhow::bail!("line {number}: unexpected answer {other:?}"),
-        }
+            WriteOutcome::IdempotencyMismatch => Outcome::Rejected(Some(p.id), vec![id_reused()]),
+            other => anyhow::bail!("line {line}: unexpected answer {other:?}"),
+        })
     }
+}
+
+fn id_reused() -> Problem {
+    Problem::format(
+        "id_reused",
+        Some("id"),
+        "En anden linje med samme id er allerede importeret.",
+        "Another line with the same id has already been imported.",
+    )
+}
+
+/// Where the input stands.
+struct Reader<'a> {
+    input: &'a mut dyn BufRead,
+    buf: Vec<u8>,
+    bytes: u64,
+    number: u64,
+    lines: u64,
+    at_end: bool,
+    /// The newest recording time seen: the registry's, then the file's.
+    newest: Option<Timestamp>,
+}
+
+/// A line handed to the writer: what its audit entry and reject line need.
+struct Pending {
+    id: String,
+    kind: &'static str,
+    org: String,
+    acting_person: Option<String>,
+}
+
+enum Prepared {
+    Done(Outcome),
+    Write(Pending, Box<WriteRequest>),
+}
+
+enum Item {
+    Done(Outcome),
+    Pending(Pending),
 }
 
 enum Outcome {
     Imported,
     Skipped,
-    Rejected(Rejected),
+    /// The line's id, if it had one, and every problem.
+    Rejected(Option<String>, Vec<Problem>),
 }
 
 /// Reads one line (without its end) into `buf`, at most [`MAX_LINE_BYTES`] + 1 bytes kept;
@@ -706,23 +771,20 @@ mod tests {
     struct Registry {
         store: Arc<dyn Store>,
         audit: Arc<dyn AuditLog>,
-        clock: Arc<ImportClock>,
         _db: TestDatabase,
     }
 
     fn registry() -> Registry {
         let db = TestDatabase::new("import-test").unwrap();
-        let clock = Arc::new(ImportClock::new(WALL.now));
         let store = db
             .open(StoreContext {
                 codes: Arc::new(CodeLists::shipped()),
-                clock: clock.clone(),
+                clock: Arc::new(*WALL),
             })
             .unwrap();
         Registry {
             audit: db.open_audit().unwrap(),
             store,
-            clock,
             _db: db,
         }
     }
@@ -732,7 +794,6 @@ mod tests {
         let run = Import {
             store: r.store.as_ref(),
             audit: r.audit.as_ref(),
-            clock: &r.clock,
             wall: &*WALL,
             source: "history.ndjson",
             stop: &stop,
@@ -741,6 +802,7 @@ mod tests {
                 terminal: false,
                 quiet: true,
             },
+            tz: TimeZone::get("Europe/Copenhagen").unwrap(),
         };
         let mut rejects = Vec::new();
         let summary = run

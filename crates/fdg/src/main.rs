@@ -1233,13 +1233,12 @@ async fn first_start(store: &dyn Store) -> anyhow::Result<(String, String)> {
 async fn import_file(data: &DataArgs, file: &str, rejects: Option<PathBuf>) -> anyhow::Result<()> {
     use std::io::IsTerminal as _;
     let codes = Arc::new(code_lists(data)?);
-    let wall = DanishClock::new();
-    let clock = Arc::new(import::ImportClock::new(wall.now()));
+    let wall = Arc::new(DanishClock::new());
     let store = fdg_store::open(
         &data.store(),
         StoreContext {
             codes,
-            clock: clock.clone(),
+            clock: wall.clone(),
         },
     )
     .with_context(|| format!("opening the database ({})", data.describe()))?;
@@ -1278,8 +1277,7 @@ async fn import_file(data: &DataArgs, file: &str, rejects: Option<PathBuf>) -> a
     let run = import::Import {
         store: store.as_ref(),
         audit: audit.as_ref(),
-        clock: &clock,
-        wall: &wall,
+        wall: wall.as_ref(),
         source: &source,
         stop: &stop,
         progress: import::Progress {
@@ -1287,6 +1285,7 @@ async fn import_file(data: &DataArgs, file: &str, rejects: Option<PathBuf>) -> a
             terminal: std::io::stderr().is_terminal(),
             quiet: false,
         },
+        tz: jiff::tz::TimeZone::get("Europe/Copenhagen")?,
     };
     let summary = run.run(&mut *input, &mut out).await?;
     if summary.rejected > 0 {

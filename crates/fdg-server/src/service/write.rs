@@ -190,6 +190,8 @@ pub async fn record(
             dry_run,
             context: acting.context.clone(),
             residence,
+            // Only `fdg import` carries a recording time of its own.
+            recorded: None,
         };
         match store.execute(req).await {
             Ok(WriteOutcome::Accepted(a)) => Ok(Recorded::Accepted(a)),
