@@ -1,9 +1,12 @@
 //! `fdg demo --persons N --seed S --years Y`: a deterministic synthetic national population,
 //! recorded day by day through the same commands and rules as real use.
 //!
-//! The store's clock is simulated: the run starts `Y` years ago and moves one day at a time, so
-//! every fact is recorded on the day it happened and the rules judge it against that day, as
-//! they would have then. Nothing bypasses `decide`; a refused command is counted and named.
+//! Time is simulated: the run starts `Y` years ago and moves one day at a time; every command
+//! carries its day as its recording time (`WriteRequest::recorded`, the bulk path `fdg import`
+//! uses), so every fact is recorded on the day it happened and the rules judge it against
+//! that day, as they would have then. A day's commands go to the writer in order, many to a
+//! commit, while the next day is generated. Nothing bypasses `decide`; a refused command is
+//! counted and named.
 //!
 //! - Persons are spread over the 98 municipalities in proportion to their population
 //!   (`codes/municipality_population.csv`), one of the three target groups each: insured
@@ -23,12 +26,12 @@
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Instant;
 
 use fdg_domain::command::*;
 use fdg_domain::{Actor, CodeLists, Command, ListName, OrgKind};
-use fdg_store::{Store, TimeSource, WriteOutcome};
+use fdg_store::{Recorded, Store, TimeSource, WriteOutcome, WriteRequest};
 use jiff::ToSpan;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
@@ -119,9 +122,6 @@ struct Habit {
     /// Days from the start of a course to the first interview: lowest and highest.
     first: (i64, i64),
 }
-
-/// Persons whose commands may be in flight at once, in `generate`.
-const IN_FLIGHT: usize = 1024;
 
 const HABITS: [Habit; 3] = [
     Habit {
@@ -353,11 +353,11 @@ pub async fn generate(
         });
     }
 
-    let summary = Arc::new(std::sync::Mutex::new(Summary {
+    let mut summary = Summary {
         persons: settings.persons,
         ..Summary::default()
-    }));
-    let done = Arc::new(AtomicU64::new(0));
+    };
+    let mut done = 0u64;
     let started = Instant::now();
     let mut progress = Progress::new(horizon);
     let occupations: Vec<(String, Date, Option<Date>)> = codes
@@ -365,124 +365,120 @@ pub async fn generate(
         .iter()
         .map(|e| (e.code.clone(), e.valid_from, e.valid_to))
         .collect();
-    // Persons whose commands are in flight at once: enough for full write batches, and well
-    // below the writer's queue, which refuses writes beyond it (a bulk load waits instead).
-    let in_flight = Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT));
-    for t in 0..horizon {
-        let today = from_index(first + t as i64);
-        clock.set(today);
-        let due = std::mem::take(&mut calendar[t]);
-        let mut tasks = tokio::task::JoinSet::new();
-        for idx in due {
-            let p = &mut persons[idx as usize];
-            let municipality = &munis[usize::from(p.municipality)].0;
-            // Insured unemployed are the state job centre's; cash and start benefit recipients
-            // the municipality's (§ 2, § 4).
-            let actor = if p.group == 1 {
-                Actor {
-                    kind: OrgKind::StateJobcenter,
-                    code: "STAT".into(),
+    let tz = TimeZone::get("Europe/Copenhagen").unwrap_or(TimeZone::UTC);
+    // The bulk path: a day's commands go to the writer in order (each person's in sequence),
+    // many to a commit, each carrying its day as its recording time; the next day is
+    // generated while the writer stores the previous one.
+    let mut stored: Option<(Vec<bool>, Vec<WriteRequest>)> = None;
+    for t in 0..=horizon {
+        // The previous day goes to the writer (enqueued first, in order) ...
+        let previous = stored.take();
+        let storing = async {
+            match previous {
+                Some((interviews, writes)) => {
+                    Some((interviews, store.execute_in_order(writes).await))
                 }
-            } else {
-                Actor {
-                    kind: OrgKind::MunicipalJobcenter,
-                    code: municipality.clone(),
-                }
+                None => None,
+            }
+        };
+        // ... while this day is generated.
+        let generating = async {
+            if t == horizon {
+                return Ok::<_, anyhow::Error>(None);
+            }
+            let today = from_index(first + t as i64);
+            clock.set(today);
+            let recorded = Recorded {
+                at: tz
+                    .to_timestamp(today.at(10, 0, 0, 0))
+                    .unwrap_or(jiff::Timestamp::UNIX_EPOCH),
+                day: today,
             };
-            let job_title = occupations
-                .iter()
-                .filter(|(_, from, to)| *from <= today && to.is_none_or(|t| today <= t))
-                .nth(usize::try_from(p.rng.next() % 20).unwrap_or(0))
-                .map_or_else(|| "4110".to_owned(), |(c, _, _)| c.clone());
-            let habit = habits[usize::from(p.municipality)];
-            let (commands, next) = step(
-                p,
-                Day {
-                    date: today,
-                    t: first + t as i64,
-                    last,
-                },
-                habit,
-                &job_title,
-                municipality,
-            );
-            if let Some(n) = next
-                && n <= last
-            {
-                calendar[usize::try_from(n - first)?].push(idx);
-            }
-            if commands.is_empty() {
-                continue;
-            }
-            let store = store.clone();
-            let summary = summary.clone();
-            let done = done.clone();
-            let permit = in_flight.clone().acquire_owned().await?;
-            tasks.spawn(async move {
-                let _permit = permit;
+            let due = std::mem::take(&mut calendar[t]);
+            let mut interviews = Vec::new();
+            let mut writes = Vec::new();
+            for idx in due {
+                let p = &mut persons[idx as usize];
+                let municipality = &munis[usize::from(p.municipality)].0;
+                // Insured unemployed are the state job centre's; cash and start benefit
+                // recipients the municipality's (§ 2, § 4).
+                let actor = if p.group == 1 {
+                    Actor {
+                        kind: OrgKind::StateJobcenter,
+                        code: "STAT".into(),
+                    }
+                } else {
+                    Actor {
+                        kind: OrgKind::MunicipalJobcenter,
+                        code: municipality.clone(),
+                    }
+                };
+                let job_title = occupations
+                    .iter()
+                    .filter(|(_, from, to)| *from <= today && to.is_none_or(|t| today <= t))
+                    .nth(usize::try_from(p.rng.next() % 20).unwrap_or(0))
+                    .map_or_else(|| "4110".to_owned(), |(c, _, _)| c.clone());
+                let habit = habits[usize::from(p.municipality)];
+                let (commands, next) = step(
+                    p,
+                    Day {
+                        date: today,
+                        t: first + t as i64,
+                        last,
+                    },
+                    habit,
+                    &job_title,
+                    municipality,
+                );
+                if let Some(n) = next
+                    && n <= last
+                {
+                    calendar[usize::try_from(n - first)?].push(idx);
+                }
                 for command in commands {
-                    let interview = matches!(command, Command::Interview(_));
-                    let outcome = loop {
-                        let sent = store
-                            .execute(crate::demo::synthetic(
-                                command.clone(),
-                                &actor,
-                                "fdg demo (syntetiske data)",
-                            ))
-                            .await;
-                        // A full writer queue refuses at once: a bulk load waits and sends
-                        // the command again.
-                        match sent {
-                            Err(fdg_store::StoreError::Unavailable(
-                                fdg_store::Unavailable::Overloaded,
-                            )) => tokio::time::sleep(std::time::Duration::from_millis(2)).await,
-                            other => break other,
-                        }
-                    };
-                    done.fetch_add(1, Ordering::Relaxed);
-                    let mut s = summary
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner);
-                    match outcome {
-                        Ok(WriteOutcome::Accepted(_)) => {
-                            s.accepted += 1;
-                            s.interviews += u64::from(interview);
-                        }
-                        Ok(WriteOutcome::Rejected(v)) => {
-                            for r in v {
-                                *s.refused.entry(r.rule.id.to_owned()).or_default() += 1;
-                            }
-                            // The person's later commands would build on a fact that is missing.
-                            break;
-                        }
-                        Ok(other) => {
-                            *s.refused.entry(format!("{other:?}")).or_default() += 1;
-                            break;
-                        }
-                        Err(e) => {
-                            *s.refused.entry(format!("store: {e}")).or_default() += 1;
-                            break;
+                    interviews.push(matches!(command, Command::Interview(_)));
+                    writes.push(WriteRequest {
+                        recorded: Some(recorded),
+                        ..crate::demo::synthetic(command, &actor, "fdg demo (syntetiske data)")
+                    });
+                }
+            }
+            Ok(Some((today, interviews, writes)))
+        };
+        let (answered, day) = tokio::join!(storing, generating);
+        if let Some((interviews, outcomes)) = answered {
+            for (interview, outcome) in interviews.into_iter().zip(outcomes?) {
+                done += 1;
+                match outcome {
+                    Ok(WriteOutcome::Accepted(_)) => {
+                        summary.accepted += 1;
+                        summary.interviews += u64::from(interview);
+                    }
+                    Ok(WriteOutcome::Rejected(v)) => {
+                        for r in v {
+                            *summary.refused.entry(r.rule.id.to_owned()).or_default() += 1;
                         }
                     }
+                    Ok(other) => {
+                        *summary.refused.entry(format!("{other:?}")).or_default() += 1;
+                    }
+                    Err(e) => {
+                        *summary.refused.entry(format!("store: {e}")).or_default() += 1;
+                    }
                 }
-            });
+            }
         }
-        while let Some(r) = tasks.join_next().await {
-            r?;
-        }
-        if settings.progress {
-            progress.show(t + 1, today, done.load(Ordering::Relaxed), started);
+        if let Some((today, interviews, writes)) = day? {
+            stored = Some((interviews, writes));
+            if settings.progress {
+                progress.show(t + 1, today, done, started);
+            }
         }
     }
     if settings.progress {
-        progress.finish(done.load(Ordering::Relaxed), started);
+        progress.finish(done, started);
     }
-    let s = std::mem::take(
-        &mut *summary
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner),
-    );
-    Ok(s)
+    Ok(summary)
 }
 
 fn registration_details(p: &Person, job_title: &str, cash: bool) -> RegistrationDetails {
