@@ -13,6 +13,7 @@ use std::sync::Arc;
 use anyhow::{Context as _, bail};
 
 mod demo;
+mod export;
 mod import;
 mod population;
 use clap::{Parser, Subcommand};
@@ -286,6 +287,11 @@ enum Cmd {
     Rebuild {
         #[command(flatten)]
         data: DataArgs,
+    },
+    /// Export data for statisticians and archives (streamed, memory flat).
+    Export {
+        #[command(subcommand)]
+        what: ExportCmd,
     },
     /// Import records from the incumbent registry: NDJSON, one command per line, through the
     /// same rules as the web services, at their original recording times (docs/import.md).
@@ -612,6 +618,29 @@ enum AuditCmd {
         /// Keep this many days.
         #[arg(long, value_parser = clap::value_parser!(u32).range(1..=36_500))]
         keep_days: u32,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExportCmd {
+    /// The event log, or a window of it, as NDJSON: one event per line with its position,
+    /// person, type, recording time, organisation and data. It holds CPR numbers: handle it
+    /// as the registry itself. Audited as one entry.
+    Events {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Only events after this position.
+        #[arg(long, default_value_t = 0)]
+        after: u64,
+        /// Only events recorded at or after this time (RFC 3339).
+        #[arg(long)]
+        since: Option<jiff::Timestamp>,
+        /// Only events recorded before this time (RFC 3339).
+        #[arg(long)]
+        until: Option<jiff::Timestamp>,
+        /// The file to write; standard output when left out.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
 }
 
@@ -1182,6 +1211,53 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             file,
             rejects,
         } => import_file(&data, &file, rejects).await?,
+        Cmd::Export {
+            what:
+                ExportCmd::Events {
+                    data,
+                    after,
+                    since,
+                    until,
+                    out,
+                },
+        } => {
+            use std::io::IsTerminal as _;
+            let (store, _, clock) = open(&data)?;
+            let audit = data.audit()?;
+            let mut sink: Box<dyn std::io::Write> = match &out {
+                Some(path) => Box::new(std::io::BufWriter::with_capacity(
+                    1 << 20,
+                    std::fs::File::create(path)
+                        .with_context(|| format!("writing {}", path.display()))?,
+                )),
+                None => Box::new(std::io::BufWriter::with_capacity(
+                    1 << 20,
+                    std::io::stdout().lock(),
+                )),
+            };
+            let terminal = std::io::stderr().is_terminal();
+            let n = export::events(
+                store.as_ref(),
+                audit.as_ref(),
+                clock.now(),
+                export::Window {
+                    after,
+                    since,
+                    until,
+                },
+                &mut *sink,
+                |at, head| {
+                    if terminal {
+                        eprint!("\r\x1b[2Kposition {at} of {head}");
+                    }
+                },
+            )
+            .await?;
+            if terminal {
+                eprintln!();
+            }
+            eprintln!("{n} events exported");
+        }
         Cmd::Supervision {
             command: SupervisionCmd::Indicators,
         } => print!("{}", fdg_domain::supervision::markdown()),

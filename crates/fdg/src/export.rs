@@ -1,0 +1,234 @@
+//! `fdg export events`: the event log, or a window of it, as NDJSON for statisticians and
+//! archives, streamed page by page (memory stays flat whatever the log's size).
+//!
+//! Each line is one event: `position`, `person_id`, `version`, `type`, `recorded_at`,
+//! `recorded_by` and `data` (the event as in the feed, docs/feed.md). The export holds personal
+//! data (CPR numbers in `person_identified`); it is the operator's, audited as one entry
+//! (`export.events`) naming the range, and the file is to be handled as the registry itself.
+
+use std::io::Write;
+
+use fdg_store::Store;
+use fdg_store::audit::{AuditEntry, AuditLog};
+use jiff::Timestamp;
+use serde_json::value::RawValue;
+
+/// One exported event, its fields in this order.
+#[derive(serde::Serialize)]
+struct Line<'a> {
+    position: u64,
+    person_id: &'a str,
+    version: u64,
+    r#type: &'a str,
+    recorded_at: Timestamp,
+    recorded_by: &'a str,
+    data: &'a RawValue,
+}
+
+/// Events read per page.
+const PAGE: u32 = 10_000;
+
+/// Which part of the log.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Window {
+    /// Only events after this position.
+    pub after: u64,
+    /// Only events recorded at or after this time.
+    pub since: Option<Timestamp>,
+    /// Only events recorded before this time.
+    pub until: Option<Timestamp>,
+}
+
+/// Writes the window's events to `out`; how many.
+pub async fn events(
+    store: &dyn Store,
+    audit: &dyn AuditLog,
+    wall: Timestamp,
+    window: Window,
+    out: &mut dyn Write,
+    mut progress: impl FnMut(u64, u64),
+) -> anyhow::Result<u64> {
+    // Recording times follow positions (only `fdg import` chooses a recording time, and it
+    // keeps them in order), so a time window is a range of positions.
+    let mut after = window.after;
+    if let Some(since) = window.since {
+        after = after.max(store.position_before(since).await?);
+    }
+    let head = *store.watch_head().borrow();
+    let first = after;
+    let mut written = 0u64;
+    'pages: while after < head {
+        let page = store.events_after(after, PAGE).await?;
+        if page.is_empty() {
+            break;
+        }
+        for e in page {
+            if e.position > head || window.until.is_some_and(|u| e.recorded_at >= u) {
+                break 'pages;
+            }
+            after = e.position;
+            if window.since.is_some_and(|s| e.recorded_at < s) {
+                continue;
+            }
+            let data = RawValue::from_string(e.data_json)?;
+            serde_json::to_writer(
+                &mut *out,
+                &Line {
+                    position: e.position,
+                    person_id: &e.person_id,
+                    version: e.version,
+                    r#type: &e.r#type,
+                    recorded_at: e.recorded_at,
+                    recorded_by: &e.org,
+                    data: &data,
+                },
+            )?;
+            out.write_all(b"\n")?;
+            written += 1;
+        }
+        progress(after, head);
+    }
+    out.flush()?;
+    audit
+        .append(vec![AuditEntry {
+            at: wall,
+            org: "operator:cli".into(),
+            credential: "cli".into(),
+            acting_person: None,
+            on_behalf_of: None,
+            action: "export.events".into(),
+            person_id: None,
+            purpose: format!(
+                "export of the event log, positions {}–{after} ({written} events)",
+                first + 1
+            ),
+            outcome: "ok".into(),
+        }])
+        .await?;
+    Ok(written)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use std::sync::Arc;
+
+    use fdg_domain::CodeLists;
+    use fdg_store::testing::TestDatabase;
+    use fdg_store::{FixedClock, StoreContext};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn the_log_or_a_time_window_of_it_is_written_as_ndjson_and_audited() {
+        let db = TestDatabase::new("export-test").unwrap();
+        let clock = FixedClock {
+            now: "2026-12-04T12:00:00Z".parse().unwrap(),
+            today: "2026-12-04".parse().unwrap(),
+        };
+        let store = db
+            .open(StoreContext {
+                codes: Arc::new(CodeLists::shipped()),
+                clock: Arc::new(clock),
+            })
+            .unwrap();
+        let audit = db.open_audit().unwrap();
+        // Three registrations recorded in 2019, 2020 and 2021 (the import's path).
+        for (i, year) in [2019, 2020, 2021].into_iter().enumerate() {
+            let cpr = ["0101901009", "0202851002", "0707614285"][i];
+            let command = fdg_domain::Command::Register(fdg_domain::command::RegisterJobSeeker {
+                cpr: cpr.into(),
+                name: Some("Test Person".into()),
+                registration_date: Some(format!("{year}-03-01")),
+                details: fdg_domain::command::RegistrationDetails {
+                    benefit_category: Some("a_dagpenge".into()),
+                    unemployment_degree: Some("fuld".into()),
+                    hours_per_week: None,
+                    job_titles: vec!["4110".into()],
+                    unemployment_fund: Some("001".into()),
+                },
+                municipality: Some("101".into()),
+                match_category: None,
+            });
+            let at: Timestamp = format!("{year}-03-01T09:00:00Z").parse().unwrap();
+            let outcome = store
+                .execute(fdg_store::WriteRequest {
+                    recorded: Some(fdg_store::Recorded {
+                        at,
+                        day: format!("{year}-03-01").parse().unwrap(),
+                    }),
+                    ..crate::demo::synthetic(
+                        command,
+                        &fdg_domain::Actor {
+                            kind: fdg_domain::OrgKind::StateJobcenter,
+                            code: "STAT".into(),
+                        },
+                        "test",
+                    )
+                })
+                .await
+                .unwrap();
+            assert!(matches!(outcome, fdg_store::WriteOutcome::Accepted(_)));
+        }
+        let export = |window: Window| {
+            let (store, audit) = (store.clone(), audit.clone());
+            async move {
+                let mut out = Vec::new();
+                let n = events(
+                    store.as_ref(),
+                    audit.as_ref(),
+                    clock.now,
+                    window,
+                    &mut out,
+                    |_, _| {},
+                )
+                .await
+                .unwrap();
+                let lines: Vec<serde_json::Value> = String::from_utf8(out)
+                    .unwrap()
+                    .lines()
+                    .map(|l| serde_json::from_str(l).unwrap())
+                    .collect();
+                assert_eq!(lines.len() as u64, n);
+                lines
+            }
+        };
+        let audited = audit.verify().await.unwrap().entries;
+        let all = export(Window::default()).await;
+        assert_eq!(
+            audit.verify().await.unwrap().entries,
+            audited + 1,
+            "one audit entry per export"
+        );
+        // Each registration is three events: the person, the municipality, the registration.
+        assert_eq!(all.len(), 9);
+        let positions: Vec<u64> = all
+            .iter()
+            .map(|e| e["position"].as_u64().unwrap())
+            .collect();
+        assert!(positions.windows(2).all(|w| w[0] < w[1]), "in log order");
+        assert_eq!(all[2]["type"], "job_seeker_registered");
+        assert_eq!(all[2]["data"]["registration_date"], "2019-03-01");
+        assert_eq!(all[2]["recorded_by"], "state-jobcenter:STAT");
+        // 2020 only.
+        let window = Window {
+            since: Some("2020-01-01T00:00:00Z".parse().unwrap()),
+            until: Some("2021-01-01T00:00:00Z".parse().unwrap()),
+            ..Window::default()
+        };
+        let year = export(window).await;
+        assert_eq!(year.len(), 3);
+        assert!(
+            year.iter()
+                .all(|e| e["recorded_at"].as_str().unwrap().starts_with("2020"))
+        );
+        // After a position.
+        let rest = export(Window {
+            after: positions[5],
+            ..Window::default()
+        })
+        .await;
+        assert_eq!(rest.len(), 3);
+        assert!(audit.verify().await.unwrap().problems.is_empty());
+    }
+}
