@@ -509,8 +509,9 @@ impl<'a> Decider<'a> {
         }
     }
 
-    fn register(&mut self, c: &RegisterJobSeeker, consequence: Option<Consequence>) {
-        let benefit = c.details.benefit_category.as_deref().unwrap_or_default();
+    /// § 4, stk. 1–2: the state job centre registers job seekers; the municipality only cash
+    /// and start benefit recipients.
+    fn permit_registration(&mut self, benefit: &str) {
         let kind = self.ctx.actor.kind;
         self.permit(
             kind == OrgKind::StateJobcenter
@@ -518,6 +519,11 @@ impl<'a> Decider<'a> {
                     && (benefit.is_empty() || k::is_cash_benefit(benefit))),
             &rules::S8_1_ACTOR,
         );
+    }
+
+    fn register(&mut self, c: &RegisterJobSeeker, consequence: Option<Consequence>) {
+        let benefit = c.details.benefit_category.as_deref().unwrap_or_default();
+        self.permit_registration(benefit);
         let cpr = self.cpr(&c.cpr);
         let birth = self.birth_date(cpr.as_ref());
         let name = self.text("name", c.name.as_deref(), &rules::S8_1_NAME_REQUIRED);
@@ -613,14 +619,8 @@ impl<'a> Decider<'a> {
     /// § 8, stk. 1, nr. 4–7: new details of the open registration from a day on.
     fn change_registration(&mut self, c: &ChangeRegistration) {
         let benefit = c.details.benefit_category.as_deref().unwrap_or_default();
-        let kind = self.ctx.actor.kind;
         // Who may record a registration with these details may change it to them.
-        self.permit(
-            kind == OrgKind::StateJobcenter
-                || (kind == OrgKind::MunicipalJobcenter
-                    && (benefit.is_empty() || k::is_cash_benefit(benefit))),
-            &rules::S8_1_ACTOR,
-        );
+        self.permit_registration(benefit);
         let cpr = self.cpr(&c.cpr);
         let birth = self.birth_date(cpr.as_ref());
         let date = self.date(
