@@ -596,6 +596,18 @@ impl<'a> Decider<'a> {
         consequence: Option<Consequence>,
         keep_open: Option<u64>,
     ) {
+        // A deregistration the registry makes by itself is not dated before the registration's
+        // latest change either (the manual one is checked in `deregister`): a back-dated
+        // assessment cannot end a registration before details it has since been given.
+        if consequence.is_some()
+            && let Some(changed) = after.current_details()
+            && after
+                .current_registration()
+                .is_some_and(|r| r.id != changed.fact)
+            && date < changed.since
+        {
+            self.violate(&rules::S8_2_BEFORE_CHANGE, "");
+        }
         let dereg_id = self.next_id();
         self.events.push(Event::JobSeekerDeregistered {
             deregistration_date: date,

@@ -136,17 +136,6 @@ impl<'a> Period<'a> {
         })
     }
 
-    /// The details in force on `day`: the latest change dated on or before it, else the
-    /// registration's.
-    pub fn details_on(&self, day: Date) -> Option<Details<'a>> {
-        self.changes
-            .iter()
-            .rev()
-            .filter_map(|f| Details::of(f))
-            .find(|d| d.since <= day)
-            .or_else(|| Details::of(self.registration))
-    }
-
     /// The latest details (changes are never dated after the day they are recorded).
     pub fn latest_details(&self) -> Option<Details<'a>> {
         self.changes

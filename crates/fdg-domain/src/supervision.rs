@@ -144,7 +144,7 @@ indicators! {
     FIRST_CONTACTS_READY = "first_contacts_ready", "§ 3, stk. 2; § 4, stk. 1", Flow, None,
         "Første henvendelser vurderet ledige og intet andet (match 1–3): registreret samme dag",
         "First contacts assessed unemployed and nothing else (match 1–3): registered the same day",
-        "One per first contact whose assessed match category is 1, 2 or 3, in the month of its first-contact date. Dimension `same_day` when the person is registered as a job seeker on the first-contact date (a registration period that still counts covers that day), otherwise `not_same_day`.";
+        "One per first contact whose assessed match category the code list marks `only_unemployment` (1, 2 or 3 in the shipped list), in the month of its first-contact date. Dimension `same_day` when the person is registered as a job seeker on the first-contact date (a registration period that still counts covers that day), otherwise `not_same_day`.";
     INTERVIEWS = "interviews", "§ 9, nr. 2–3", Flow, None,
         "Afholdte kontaktsamtaler efter type og kontaktform",
         "Contact interviews held, by type and contact form",
@@ -399,9 +399,14 @@ pub fn contributions_and_due(state: &PersonState, params: &Params) -> (Vec<Count
         .iter()
         .flat_map(|p| {
             let end = p.end();
-            p.details_spans()
-                .into_iter()
-                .map(move |(d, next)| ((d.since, next.or(end)), d.benefit_category.to_owned()))
+            p.details_spans().into_iter().map(move |(d, next)| {
+                // A span ends at the next change or the period's end, whichever is first.
+                let until = match (next, end) {
+                    (Some(n), Some(e)) => Some(n.min(e)),
+                    (n, e) => n.or(e),
+                };
+                ((d.since, until), d.benefit_category.to_owned())
+            })
         })
         .collect();
     let cash = state.cash_benefit_cases();

@@ -3660,3 +3660,42 @@ fn s9_9_an_exemption_reason_deregisters_a_cash_benefit_registration_until_a_reco
         .contains(&rules::S4_1_REGISTRATION_NOT_EXPECTED.id)
     );
 }
+
+#[test]
+fn a_back_dated_assessment_does_not_deregister_before_a_change_of_the_registration() {
+    let mut s = PersonState::default();
+    given(
+        &mut s,
+        OrgKind::MunicipalJobcenter,
+        Command::FirstContact(first_contact_ready()),
+    );
+    given(
+        &mut s,
+        OrgKind::MunicipalJobcenter,
+        Command::ChangeRegistration(ChangeRegistration {
+            cpr: CASH_CPR.into(),
+            change_date: Some("2026-11-20".into()),
+            details: RegistrationDetails {
+                unemployment_degree: Some("delvis".into()),
+                hours_per_week: Some(25),
+                ..cash_details()
+            },
+        }),
+    );
+    let not_ready = |date: &str| Command::Interview(cash_interview(date, 4, &["helbred"]));
+    assert!(
+        ids(&refused(decide(
+            &s,
+            &not_ready("2026-11-16"),
+            ctx(OrgKind::MunicipalJobcenter)
+        )))
+        .contains(&rules::S8_2_BEFORE_CHANGE.id)
+    );
+    let d = accepted(apply(
+        &mut s,
+        &not_ready("2026-11-24"),
+        OrgKind::MunicipalJobcenter,
+    ));
+    assert!(type_names(&d.events).contains(&"job_seeker_deregistered"));
+    assert!(!s.timeline_contradictions());
+}

@@ -4,7 +4,8 @@
 //! Each line is one event: `position`, `person_id`, `version`, `type`, `recorded_at`,
 //! `recorded_by` and `data` (the event as in the feed, docs/feed.md). The export holds personal
 //! data (CPR numbers in `person_identified`); it is the operator's, audited as one entry
-//! (`export.events`) naming the range, and the file is to be handled as the registry itself.
+//! (`export.events`) naming the range before anything is written, and the file (created
+//! readable by its owner only) is to be handled as the registry itself.
 
 use std::io::Write;
 
@@ -48,14 +49,34 @@ pub async fn events(
     out: &mut dyn Write,
     mut progress: impl FnMut(u64, u64),
 ) -> anyhow::Result<u64> {
-    // Recording times follow positions (only `fdg import` chooses a recording time, and it
-    // keeps them in order), so a time window is a range of positions.
-    let mut after = window.after;
-    if let Some(since) = window.since {
-        after = after.max(store.position_before(since).await?);
-    }
     let head = *store.watch_head().borrow();
-    let first = after;
+    // Audited before anything is written: an interrupted export has handed data out too.
+    let mut purpose = format!(
+        "export of the event log after position {} up to {head}",
+        window.after
+    );
+    if let Some(since) = window.since {
+        purpose.push_str(&format!(", recorded from {since}"));
+    }
+    if let Some(until) = window.until {
+        purpose.push_str(&format!(", recorded before {until}"));
+    }
+    audit
+        .append(vec![AuditEntry {
+            at: wall,
+            org: "operator:cli".into(),
+            credential: "cli".into(),
+            acting_person: None,
+            on_behalf_of: None,
+            action: "export.events".into(),
+            person_id: None,
+            purpose,
+            outcome: "ok".into(),
+        }])
+        .await?;
+    // A time window is a filter over the whole range: recording times mostly follow
+    // positions, but nothing makes that a promise (records imported into a registry in use).
+    let mut after = window.after;
     let mut written = 0u64;
     'pages: while after < head {
         let page = store.events_after(after, PAGE).await?;
@@ -63,11 +84,13 @@ pub async fn events(
             break;
         }
         for e in page {
-            if e.position > head || window.until.is_some_and(|u| e.recorded_at >= u) {
+            if e.position > head {
                 break 'pages;
             }
             after = e.position;
-            if window.since.is_some_and(|s| e.recorded_at < s) {
+            if window.since.is_some_and(|s| e.recorded_at < s)
+                || window.until.is_some_and(|u| e.recorded_at >= u)
+            {
                 continue;
             }
             let data = RawValue::from_string(e.data_json)?;
@@ -89,22 +112,6 @@ pub async fn events(
         progress(after, head);
     }
     out.flush()?;
-    audit
-        .append(vec![AuditEntry {
-            at: wall,
-            org: "operator:cli".into(),
-            credential: "cli".into(),
-            acting_person: None,
-            on_behalf_of: None,
-            action: "export.events".into(),
-            person_id: None,
-            purpose: format!(
-                "export of the event log, positions {}–{after} ({written} events)",
-                first + 1
-            ),
-            outcome: "ok".into(),
-        }])
-        .await?;
     Ok(written)
 }
 

@@ -29,8 +29,11 @@ use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-/// The idempotency scope of imported lines.
-pub const SCOPE: &str = "import";
+/// The idempotency scope of lines from `system` (`--system`, default `incumbent`): ids are
+/// the old system's, so two systems' files may use the same ids.
+pub fn scope(system: &str) -> String {
+    format!("import:{system}")
+}
 
 /// The longest line read, in bytes: a record is a few kilobytes at most.
 pub const MAX_LINE_BYTES: usize = 64 * 1024;
@@ -139,6 +142,8 @@ pub struct Import<'a> {
     pub wall: &'a dyn TimeSource,
     /// The input's name, for the audit (`import:<name>`).
     pub source: &'a str,
+    /// The system the lines come from: their ids are unique within it.
+    pub system: &'a str,
     /// Set (by Ctrl-C) to stop after the current line.
     pub stop: &'a AtomicBool,
     /// Progress reporting.
@@ -184,11 +189,13 @@ impl Import<'_> {
             let (items, writes) = window;
             let last = reader.at_end || self.stop.load(Ordering::SeqCst);
             let store = self.store.execute_in_order(writes);
+            // What was stored is counted and audited before a failure to read the next window
+            // is reported.
             let (answers, next) = if last {
                 (store.await?, None)
             } else {
                 let (a, n) = tokio::join!(store, self.window(&mut reader));
-                (a?, Some(n?))
+                (a?, Some(n))
             };
             let mut answers = answers.into_iter();
             let mut audit = Vec::new();
@@ -199,7 +206,7 @@ impl Import<'_> {
                         let answer = answers
                             .next()
                             .ok_or_else(|| anyhow::anyhow!("line {line}: no answer"))??;
-                        self.answered(line, p, answer, &mut audit)?
+                        self.answered(line, p, answer, &mut audit)
                     }
                 };
                 match outcome {
@@ -225,7 +232,7 @@ impl Import<'_> {
                 reported = Instant::now();
             }
             match next {
-                Some(w) => window = w,
+                Some(w) => window = w?,
                 None => break,
             }
         }
@@ -292,25 +299,16 @@ impl Import<'_> {
         }
         let line: Line = match serde_json::from_slice(raw) {
             Ok(l) => l,
-            Err(e) => {
-                // serde's message names the field and the position, never a value.
-                let what = e.to_string();
-                let what = what.split(" at line").next().unwrap_or_default();
-                let safe = !what.contains('"') || what.starts_with("unknown field");
+            // serde's message may quote a value (a CPR number sent as a key or a number): it is
+            // not echoed; the line number says where to look.
+            Err(_) => {
                 return reject(
                     None,
                     vec![Problem::format(
                         "malformed",
                         None,
                         "Linjen er ikke et JSON-objekt med felterne id, type, organisation, recorded_at, acting_person og record.",
-                        &format!(
-                            "The line is not a JSON object with the fields id, type, organisation, recorded_at, acting_person and record{}",
-                            if safe {
-                                format!(" ({what}).")
-                            } else {
-                                ".".into()
-                            }
-                        ),
+                        "The line is not a JSON object with the fields id, type, organisation, recorded_at, acting_person and record.",
                     )],
                 );
             }
@@ -333,7 +331,11 @@ impl Import<'_> {
         let hash: [u8; 32] = Sha256::digest(raw).into();
         // Imported before (by this run or an earlier one): the same line is skipped, another
         // line with the same id is refused.
-        if let Some(stored) = self.store.idempotency_hash(SCOPE, &key).await? {
+        if let Some(stored) = self
+            .store
+            .idempotency_hash(&scope(self.system), &key)
+            .await?
+        {
             if stored == hash {
                 return Ok(Prepared::Done(Outcome::Skipped));
             }
@@ -347,6 +349,14 @@ impl Import<'_> {
                 Some("organisation"),
                 "organisation skal navngive en organisation som art:kode, fx municipal-jobcenter:101.",
                 "organisation must name an organisation as kind:code, e.g. municipal-jobcenter:101.",
+            ));
+        }
+        if line.recorded_at > self.wall.now() {
+            problems.push(Problem::format(
+                "in_future",
+                Some("recorded_at"),
+                "recorded_at ligger efter nu.",
+                "recorded_at is later than now.",
             ));
         }
         if newest.is_some_and(|n| line.recorded_at < n) {
@@ -392,7 +402,7 @@ impl Import<'_> {
             person_id: None,
             expected_version: None,
             idempotency: Some(Idempotency {
-                scope: SCOPE.into(),
+                scope: scope(self.system),
                 key,
                 request_hash: hash,
             }),
@@ -418,7 +428,7 @@ impl Import<'_> {
         p: Pending,
         answer: WriteOutcome,
         audit: &mut Vec<AuditEntry>,
-    ) -> anyhow::Result<Outcome> {
+    ) -> Outcome {
         let entry = |person_id: Option<String>, outcome: &str| AuditEntry {
             at: self.wall.now(),
             org: p.org.clone(),
@@ -430,7 +440,7 @@ impl Import<'_> {
             purpose: "import".into(),
             outcome: outcome.into(),
         };
-        Ok(match answer {
+        match answer {
             WriteOutcome::Accepted(a) => {
                 audit.push(entry(Some(a.person_id), "ok"));
                 Outcome::Imported
@@ -453,8 +463,20 @@ impl Import<'_> {
                 )
             }
             WriteOutcome::IdempotencyMismatch => Outcome::Rejected(Some(p.id), vec![id_reused()]),
-            other => anyhow::bail!("line {line}: unexpected answer {other:?}"),
-        })
+            // Not an answer a CPR-named record without a version gets; refused, not fatal.
+            other => {
+                tracing::warn!(line, answer = ?other, "unexpected answer to an imported line");
+                Outcome::Rejected(
+                    Some(p.id),
+                    vec![Problem::format(
+                        "unexpected",
+                        None,
+                        "Registret kunne ikke gemme linjen; prøv igen.",
+                        "The registry could not store the line; try again.",
+                    )],
+                )
+            }
+        }
     }
 }
 
@@ -539,24 +561,20 @@ fn command(kind: &str, record: &serde_json::Value) -> Result<Command, Problem> {
         record: &serde_json::Value,
     ) -> Result<T, Problem> {
         let value: T = serde_json::from_value(record.clone()).map_err(|e| {
+            // A struct that refuses unknown fields names the field: say which, as below. Any
+            // other message of serde's may quote a value, and is not echoed.
             let what = e.to_string();
-            // A struct that refuses unknown fields names the field: say which, as below.
             if let Some(name) = what
                 .strip_prefix("unknown field `")
                 .and_then(|rest| rest.split('`').next())
             {
                 return unknown(name);
             }
-            let safe = !what.contains('"') || what.starts_with("unknown field");
             Problem::format(
                 "record",
                 Some("record"),
-                "record er ikke en gyldig registrering af den angivne type.",
-                &if safe {
-                    format!("record is not a valid record of the given type ({what}).")
-                } else {
-                    "record is not a valid record of the given type.".into()
-                },
+                "record er ikke en gyldig registrering af den angivne type (et felt har en forkert JSON-type).",
+                "record is not a valid record of the given type (a field has the wrong JSON type).",
             )
         })?;
         let known = serde_json::to_value(&value).map_err(|_| {
@@ -572,13 +590,13 @@ fn command(kind: &str, record: &serde_json::Value) -> Result<Command, Problem> {
         }
         Ok(value)
     }
-    /// A field the record type does not have, named when it looks like a field name (a CPR
-    /// number used as a key is not echoed).
+    /// A field the record type does not have, named when it looks like a field name: lower
+    /// case letters, `_` and `.` — no digits, so a CPR number used as a key is not echoed.
     fn unknown(path: &str) -> Problem {
         let plain = path.len() <= 64
             && path
                 .bytes()
-                .all(|b| b.is_ascii_lowercase() || b == b'_' || b == b'.' || b.is_ascii_digit());
+                .all(|b| b.is_ascii_lowercase() || b == b'_' || b == b'.');
         let shown = if plain { path } else { "?" };
         Problem::format(
             "unknown_field",
@@ -796,6 +814,7 @@ mod tests {
             audit: r.audit.as_ref(),
             wall: &*WALL,
             source: "history.ndjson",
+            system: "incumbent",
             stop: &stop,
             progress: Progress {
                 total_bytes: Some(text.len() as u64),
@@ -968,5 +987,42 @@ mod tests {
             assert_eq!(e.entry.at, WALL.now, "when it was imported, not recorded");
         }
         assert!(r.audit.verify().await.unwrap().problems.is_empty());
+    }
+
+    #[tokio::test]
+    async fn nothing_in_the_reject_file_names_a_person_and_a_future_line_is_refused() {
+        let r = registry();
+        let mut cpr_as_number = registration(JENS, "2019-03-01");
+        cpr_as_number["cpr"] = json!(101_901_009u64);
+        let mut cpr_as_key = registration(JENS, "2019-03-01");
+        cpr_as_key["0101901009"] = json!("Jens Hansen");
+        let lines = [
+            json!({"id": "a", "type": "jobseeker_registration", "organisation": "state-jobcenter:STAT",
+                   "recorded_at": "2019-03-01T09:00:00Z", "record": {}, "0101901009": "Jens Hansen"})
+            .to_string(),
+            line("b", "jobseeker_registration", "2019-03-01T09:00:00Z", cpr_as_number),
+            line("c", "jobseeker_registration", "2019-03-01T09:00:00Z", cpr_as_key),
+            line("d", "jobseeker_registration", "2099-03-01T09:00:00Z", registration(JENS, "2099-03-01")),
+        ];
+        let (summary, rejected) = import(&r, &(lines.join("\n") + "\n")).await;
+        assert_eq!(summary.rejected, 4, "{rejected:?}");
+        let text = serde_json::to_string(&rejected).unwrap();
+        for leak in ["0101901009", "101901009", "Jens"] {
+            assert!(!text.contains(leak), "{leak} in {text}");
+        }
+        let rules: Vec<&str> = rejected
+            .iter()
+            .map(|r| r.violations[0].rule.as_str())
+            .collect();
+        assert_eq!(
+            rules,
+            [
+                "import.malformed",
+                "import.record",
+                "import.unknown_field",
+                "import.in_future"
+            ]
+        );
+        assert_eq!(rejected[2].violations[0].field.as_deref(), Some("record.?"));
     }
 }

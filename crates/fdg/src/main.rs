@@ -74,6 +74,25 @@ fn write_queue(text: &str) -> Result<usize, String> {
     }
 }
 
+/// A new file only its owner may read and write (an export holds personal data).
+fn owner_only(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
+}
+
+/// A source system's name for clap: 1–64 letters, digits, `-` or `_`.
+fn system_name(text: &str) -> Result<String, String> {
+    let ok = (1..=64).contains(&text.len())
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    ok.then(|| text.to_owned())
+        .ok_or_else(|| "1 to 64 letters, digits, - or _".into())
+}
+
 /// Reads a secrets key file for clap.
 fn secrets_key(path: &str) -> Result<fdg_store::SecretsKey, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
@@ -305,6 +324,10 @@ enum Cmd {
         /// `rejects.ndjson` when reading standard input.
         #[arg(long)]
         rejects: Option<PathBuf>,
+        /// The system the file comes from: line ids are unique within it (two systems' files
+        /// may use the same ids). 1–64 letters, digits, `-` or `_`.
+        #[arg(long, default_value = "incumbent", value_parser = system_name)]
+        system: String,
     },
     /// Write a deterministic synthetic national population into an empty data directory,
     /// day by day through the rules (see docs/supervision.md).
@@ -1210,7 +1233,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             data,
             file,
             rejects,
-        } => import_file(&data, &file, rejects).await?,
+            system,
+        } => import_file(&data, &file, rejects, &system).await?,
         Cmd::Export {
             what:
                 ExportCmd::Events {
@@ -1225,10 +1249,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let (store, _, clock) = open(&data)?;
             let audit = data.audit()?;
             let mut sink: Box<dyn std::io::Write> = match &out {
+                // It holds CPR numbers: readable by its owner only.
                 Some(path) => Box::new(std::io::BufWriter::with_capacity(
                     1 << 20,
-                    std::fs::File::create(path)
-                        .with_context(|| format!("writing {}", path.display()))?,
+                    owner_only(path).with_context(|| format!("writing {}", path.display()))?,
                 )),
                 None => Box::new(std::io::BufWriter::with_capacity(
                     1 << 20,
@@ -1306,7 +1330,12 @@ async fn first_start(store: &dyn Store) -> anyhow::Result<(String, String)> {
 }
 
 /// `fdg import`: the incumbent's records, line by line, at their recording times.
-async fn import_file(data: &DataArgs, file: &str, rejects: Option<PathBuf>) -> anyhow::Result<()> {
+async fn import_file(
+    data: &DataArgs,
+    file: &str,
+    rejects: Option<PathBuf>,
+    system: &str,
+) -> anyhow::Result<()> {
     use std::io::IsTerminal as _;
     let codes = Arc::new(code_lists(data)?);
     let wall = Arc::new(DanishClock::new());
@@ -1355,6 +1384,7 @@ async fn import_file(data: &DataArgs, file: &str, rejects: Option<PathBuf>) -> a
         audit: audit.as_ref(),
         wall: wall.as_ref(),
         source: &source,
+        system,
         stop: &stop,
         progress: import::Progress {
             total_bytes: total,
