@@ -531,6 +531,13 @@ pub trait Store: Send + Sync + 'static {
     fn person_by_cpr<'a>(&'a self, cpr: &'a Cpr) -> BoxFut<'a, Result<Option<PersonRecord>>>;
     /// Reads a person by opaque id.
     fn person<'a>(&'a self, person_id: &'a str) -> BoxFut<'a, Result<Option<PersonRecord>>>;
+    /// Persons in person-id order after `after` (exclusive; `""` from the start), at most
+    /// `limit`: a page of a scan of every person, for an export.
+    fn persons_after<'a>(
+        &'a self,
+        after: &'a str,
+        limit: u32,
+    ) -> BoxFut<'a, Result<Vec<PersonRecord>>>;
     /// Events after `position`, in position order, at most `limit`.
     fn events_after(&self, after: u64, limit: u32) -> BoxFut<'_, Result<Vec<StoredEvent>>>;
     /// The newest committed position, updated after every commit (for long polling).

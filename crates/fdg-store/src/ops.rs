@@ -40,6 +40,23 @@ pub(crate) fn person_row(
     db.query_opt(sql, args![key], |r| Ok((r.string(0)?, r.string(1)?)))
 }
 
+/// Persons in person-id order after `after` (exclusive), at most `limit`: a page of a scan of
+/// every person (an export).
+pub(crate) fn persons_after(db: &mut dyn Db, after: &str, limit: u32) -> Result<Vec<PersonRecord>> {
+    let mut rows = Vec::new();
+    db.query_each(
+        "SELECT person_id, state FROM persons WHERE person_id > ?1 ORDER BY person_id LIMIT ?2",
+        args![after, i64::from(limit)],
+        &mut |r| {
+            rows.push((r.string(0)?, r.string(1)?));
+            Ok(())
+        },
+    )?;
+    rows.into_iter()
+        .map(|(id, state)| person_record(id, &state))
+        .collect()
+}
+
 /// The person as a reader gets them, from their stored state.
 pub(crate) fn person_record(person_id: String, state: &str) -> Result<PersonRecord> {
     let state: PersonState = serde_json::from_str(state)

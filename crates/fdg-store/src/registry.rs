@@ -250,6 +250,16 @@ impl<B: Backend> Store for Registry<B> {
         self.backend.read(move |db| ops::position_before(db, at))
     }
 
+    fn persons_after<'a>(
+        &'a self,
+        after: &'a str,
+        limit: u32,
+    ) -> BoxFut<'a, Result<Vec<PersonRecord>>> {
+        let after = after.to_owned();
+        self.backend
+            .read(move |db| ops::persons_after(db, &after, limit))
+    }
+
     fn idempotency_hash<'a>(
         &'a self,
         scope: &'a str,

@@ -1936,3 +1936,24 @@ async fn writes_in_order_carry_their_recording_times_and_are_decided_as_of_them(
     );
     assert!(!times.iter().any(|t| t.starts_with("2026")), "{times:?}");
 }
+
+#[tokio::test]
+async fn every_person_is_read_once_in_pages_in_person_id_order() {
+    let b = backend();
+    for i in 70..75 {
+        accepted(&b.store, register(&cpr(i), "2026-11-02")).await;
+    }
+    let (mut after, mut seen) = (String::new(), Vec::new());
+    loop {
+        let page = b.store.persons_after(&after, 2).await.unwrap();
+        assert!(page.len() <= 2);
+        let Some(last) = page.last() else { break };
+        after = last.person_id.clone();
+        seen.extend(page.into_iter().map(|p| p.person_id));
+    }
+    assert_eq!(seen.len(), 5);
+    let mut sorted = seen.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(seen, sorted, "in order, each once");
+}

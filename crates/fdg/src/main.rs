@@ -74,6 +74,21 @@ fn write_queue(text: &str) -> Result<usize, String> {
     }
 }
 
+/// Where an export goes: a new owner-only file, or standard output.
+fn export_sink(out: Option<&std::path::Path>) -> anyhow::Result<Box<dyn std::io::Write>> {
+    Ok(match out {
+        // It holds personal data: readable by its owner only.
+        Some(path) => Box::new(std::io::BufWriter::with_capacity(
+            1 << 20,
+            owner_only(path).with_context(|| format!("writing {}", path.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::with_capacity(
+            1 << 20,
+            std::io::stdout().lock(),
+        )),
+    })
+}
+
 /// A new file only its owner may read and write (an export holds personal data).
 fn owner_only(path: &std::path::Path) -> std::io::Result<std::fs::File> {
     let mut options = std::fs::OpenOptions::new();
@@ -665,6 +680,16 @@ enum ExportCmd {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Every person's current situation as CSV, by person id only (no CPR number, no name):
+    /// municipality, registered and since when, benefit category, degree, a-kasse, match
+    /// category, cash benefit since. Audited as one entry.
+    Persons {
+        #[command(flatten)]
+        data: DataArgs,
+        /// The file to write; standard output when left out.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -1236,6 +1261,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             system,
         } => import_file(&data, &file, rejects, &system).await?,
         Cmd::Export {
+            what: ExportCmd::Persons { data, out },
+        } => {
+            let (store, _, clock) = open(&data)?;
+            let audit = data.audit()?;
+            let mut sink = export_sink(out.as_deref())?;
+            let n = export::persons(
+                store.as_ref(),
+                audit.as_ref(),
+                clock.now(),
+                &mut *sink,
+                |_| {},
+            )
+            .await?;
+            eprintln!("{n} persons exported");
+        }
+        Cmd::Export {
             what:
                 ExportCmd::Events {
                     data,
@@ -1248,17 +1289,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             use std::io::IsTerminal as _;
             let (store, _, clock) = open(&data)?;
             let audit = data.audit()?;
-            let mut sink: Box<dyn std::io::Write> = match &out {
-                // It holds CPR numbers: readable by its owner only.
-                Some(path) => Box::new(std::io::BufWriter::with_capacity(
-                    1 << 20,
-                    owner_only(path).with_context(|| format!("writing {}", path.display()))?,
-                )),
-                None => Box::new(std::io::BufWriter::with_capacity(
-                    1 << 20,
-                    std::io::stdout().lock(),
-                )),
-            };
+            let mut sink = export_sink(out.as_deref())?;
             let terminal = std::io::stderr().is_terminal();
             let n = export::events(
                 store.as_ref(),
