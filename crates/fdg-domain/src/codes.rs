@@ -406,7 +406,7 @@ impl CodeLists {
 }
 
 /// Splits one CSV line into fields (RFC 4180 quoting, no embedded newlines).
-fn split_csv_line(line: &str) -> Result<Vec<String>, String> {
+pub fn split_csv_line(line: &str) -> Result<Vec<String>, String> {
     let mut fields = Vec::new();
     let mut cur = String::new();
     let mut chars = line.chars().peekable();

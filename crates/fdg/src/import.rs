@@ -667,6 +667,158 @@ impl Progress {
     }
 }
 
+/// The columns a CSV file has besides the record's fields.
+const CSV_LINE_COLUMNS: [&str; 4] = ["id", "organisation", "recorded_at", "acting_person"];
+/// Record fields written as numbers, booleans and `;`-separated lists in CSV (by last name).
+const CSV_NUMBERS: [&str; 2] = ["hours_per_week", "match_category"];
+const CSV_BOOLEANS: [&str; 2] = ["obtain", "disclose"];
+const CSV_LISTS: [&str; 2] = ["job_titles", "decisive_areas"];
+
+/// A CSV file of one record type read as the NDJSON lines [`Import::run`] takes: the header
+/// names `organisation`, `recorded_at` and optionally `id` and `acting_person`, then the
+/// record's fields by their JSON names, nested ones with `.` (`consent.date`,
+/// `attention_areas.jobonsker`, `registration.benefit_category`). An empty cell leaves the
+/// field out. The header becomes a blank line, so line numbers are the CSV file's.
+pub struct CsvLines<'a> {
+    input: &'a mut dyn BufRead,
+    kind: String,
+    header: Option<Vec<String>>,
+    out: Vec<u8>,
+    pos: usize,
+}
+
+impl<'a> CsvLines<'a> {
+    /// Reads `input` as CSV rows of records of type `kind` (one of [`TYPES`]).
+    pub fn new(input: &'a mut dyn BufRead, kind: &str) -> CsvLines<'a> {
+        CsvLines {
+            input,
+            kind: kind.to_owned(),
+            header: None,
+            out: Vec::new(),
+            pos: 0,
+        }
+    }
+
+    /// The NDJSON line for one CSV row (a line the import refuses when the row is malformed).
+    fn convert(&self, header: &[String], row: &str) -> String {
+        let Ok(cells) = fdg_domain::codes::split_csv_line(row) else {
+            return "{\"csv\": \"unterminated quote\"}".into();
+        };
+        if cells.len() != header.len() {
+            return "{\"csv\": \"wrong number of cells\"}".into();
+        }
+        let mut line = serde_json::Map::new();
+        line.insert("type".into(), self.kind.clone().into());
+        let mut record = serde_json::Map::new();
+        for (name, cell) in header.iter().zip(cells) {
+            let cell = cell.trim();
+            if cell.is_empty() {
+                continue;
+            }
+            if CSV_LINE_COLUMNS.contains(&name.as_str()) {
+                line.insert(name.clone(), cell.into());
+                continue;
+            }
+            let leaf = name.rsplit('.').next().unwrap_or(name);
+            let value = if CSV_NUMBERS.contains(&leaf) {
+                cell.parse::<u64>()
+                    .map_or_else(|_| cell.into(), serde_json::Value::from)
+            } else if CSV_BOOLEANS.contains(&leaf) {
+                match cell {
+                    "true" => true.into(),
+                    "false" => false.into(),
+                    other => other.into(),
+                }
+            } else if CSV_LISTS.contains(&leaf) {
+                cell.split(';')
+                    .map(|v| serde_json::Value::from(v.trim()))
+                    .collect()
+            } else {
+                cell.into()
+            };
+            // Nested fields: `a.b` is `{"a": {"b": …}}`.
+            let mut at = &mut record;
+            let mut parts = name.split('.').peekable();
+            while let Some(part) = parts.next() {
+                if parts.peek().is_none() {
+                    at.insert(part.to_owned(), value);
+                    break;
+                }
+                let next = at
+                    .entry(part.to_owned())
+                    .or_insert_with(|| serde_json::Value::Object(Default::default()));
+                if !next.is_object() {
+                    *next = serde_json::Value::Object(Default::default());
+                }
+                let serde_json::Value::Object(map) = next else {
+                    break;
+                };
+                at = map;
+            }
+        }
+        line.insert("record".into(), serde_json::Value::Object(record));
+        serde_json::Value::Object(line).to_string()
+    }
+}
+
+impl std::io::Read for CsvLines<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let available = self.fill_buf()?;
+        let n = available.len().min(buf.len());
+        buf[..n].copy_from_slice(&available[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+impl BufRead for CsvLines<'_> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        if self.pos >= self.out.len() {
+            let mut raw = Vec::new();
+            if read_line(self.input, &mut raw)? == 0 {
+                self.out.clear();
+                self.pos = 0;
+                return Ok(&[]);
+            }
+            let text = String::from_utf8_lossy(&raw);
+            let text = text.trim_start_matches('\u{feff}');
+            self.out = match &self.header {
+                None => {
+                    let header = fdg_domain::codes::split_csv_line(text)
+                        .map_err(std::io::Error::other)?
+                        .into_iter()
+                        .map(|h| h.trim().to_owned())
+                        .collect::<Vec<_>>();
+                    for needed in ["organisation", "recorded_at"] {
+                        if !header.iter().any(|h| h == needed) {
+                            return Err(std::io::Error::other(format!(
+                                "the CSV header has no column {needed}"
+                            )));
+                        }
+                    }
+                    self.header = Some(header);
+                    b"\n".to_vec()
+                }
+                Some(header) if text.trim().is_empty() => {
+                    let _ = header;
+                    b"\n".to_vec()
+                }
+                Some(header) => {
+                    let mut line = self.convert(header, text).into_bytes();
+                    line.push(b'\n');
+                    line
+                }
+            };
+            self.pos = 0;
+        }
+        Ok(&self.out[self.pos..])
+    }
+
+    fn consume(&mut self, amount: usize) {
+        self.pos += amount;
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -1024,5 +1176,57 @@ mod tests {
             ]
         );
         assert_eq!(rejected[2].violations[0].field.as_deref(), Some("record.?"));
+    }
+
+    #[tokio::test]
+    async fn a_csv_file_of_one_record_type_imports_as_its_ndjson_would() {
+        let r = registry();
+        let csv = "id,organisation,recorded_at,cpr,name,registration_date,benefit_category,unemployment_degree,hours_per_week,job_titles,unemployment_fund,municipality\n\
+                   c1,state-jobcenter:STAT,2019-03-01T09:00:00Z,0101901009,\"Hansen, Jens\",2019-03-01,a_dagpenge,delvis,20,4110;4120,001,101\n\
+                   c2,state-jobcenter:STAT,2019-03-02T09:00:00Z,0707614285,Mette Jensen,2019-03-02,a_dagpenge,,,4110,001,101\n\
+                   c3,state-jobcenter:STAT,2019-03-03T09:00:00Z,0202851002,too,few\n";
+        let mut input = std::io::Cursor::new(csv.as_bytes());
+        let mut lines = CsvLines::new(&mut input, "jobseeker_registration");
+        let stop = AtomicBool::new(false);
+        let run = Import {
+            store: r.store.as_ref(),
+            audit: r.audit.as_ref(),
+            wall: &*WALL,
+            source: "registrations.csv",
+            system: "incumbent",
+            stop: &stop,
+            progress: Progress {
+                total_bytes: None,
+                terminal: false,
+                quiet: true,
+            },
+            tz: TimeZone::get("Europe/Copenhagen").unwrap(),
+        };
+        let mut rejects = Vec::new();
+        let s = run.run(&mut lines, &mut rejects).await.unwrap();
+        assert_eq!(
+            (s.imported, s.rejected),
+            (1, 2),
+            "{}",
+            String::from_utf8_lossy(&rejects)
+        );
+        let rejected: Vec<Rejected> = String::from_utf8(rejects)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        // Line numbers are the CSV file's (the header is line 1).
+        assert_eq!(rejected[0].line, 3);
+        assert_eq!(
+            rejected[0].violations[0].rule,
+            "fdg.s8.1.nr5.unemployment_degree_required"
+        );
+        assert_eq!(rejected[1].line, 4);
+        assert_eq!(rejected[1].violations[0].rule, "import.malformed");
+        let jens = overview(&r, JENS).await;
+        let reg = &jens.registrations[0];
+        assert_eq!(reg.hours_per_week, Some(20));
+        assert_eq!(reg.job_titles, ["4110", "4120"]);
+        assert_eq!(jens.name.as_deref(), Some("Hansen, Jens"));
     }
 }

@@ -343,6 +343,10 @@ enum Cmd {
         /// may use the same ids). 1–64 letters, digits, `-` or `_`.
         #[arg(long, default_value = "incumbent", value_parser = system_name)]
         system: String,
+        /// Read CSV of this one record type instead of NDJSON (docs/import.md, "CSV"), e.g.
+        /// `--csv jobseeker_registration`.
+        #[arg(long, value_name = "TYPE", value_parser = clap::builder::PossibleValuesParser::new(import::TYPES))]
+        csv: Option<String>,
     },
     /// Write a deterministic synthetic national population into an empty data directory,
     /// day by day through the rules (see docs/supervision.md).
@@ -1259,7 +1263,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             file,
             rejects,
             system,
-        } => import_file(&data, &file, rejects, &system).await?,
+            csv,
+        } => import_file(&data, &file, rejects, &system, csv.as_deref()).await?,
         Cmd::Export {
             what: ExportCmd::Persons { data, out },
         } => {
@@ -1366,6 +1371,7 @@ async fn import_file(
     file: &str,
     rejects: Option<PathBuf>,
     system: &str,
+    csv: Option<&str>,
 ) -> anyhow::Result<()> {
     use std::io::IsTerminal as _;
     let codes = Arc::new(code_lists(data)?);
@@ -1424,7 +1430,13 @@ async fn import_file(
         },
         tz: jiff::tz::TimeZone::get("Europe/Copenhagen")?,
     };
-    let summary = run.run(&mut *input, &mut out).await?;
+    let summary = match csv {
+        Some(kind) => {
+            run.run(&mut import::CsvLines::new(&mut *input, kind), &mut out)
+                .await?
+        }
+        None => run.run(&mut *input, &mut out).await?,
+    };
     if summary.rejected > 0 {
         eprintln!(
             "{} lines refused, each with its rules: {}",
