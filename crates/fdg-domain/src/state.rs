@@ -493,11 +493,27 @@ impl PersonState {
     /// the effect of an exemption from availability (§ 5) and lasts until a later record that
     /// gives none — the order names no period, so the next assessment says whether it holds.
     pub fn exempted_by_reason_on(&self, day: Date) -> Option<u64> {
-        self.contact_records()
-            .filter(|(d, _, _)| *d <= day)
-            .max_by_key(|(d, id, _)| (*d, *id))
-            .filter(|(_, _, reason)| *reason)
-            .map(|(_, id, _)| id)
+        self.exemptions_by_reason()
+            .into_iter()
+            .find(|(_, from, until)| *from <= day && until.is_none_or(|u| day < u))
+            .map(|(fact, _, _)| fact)
+    }
+
+    /// Every § 9, nr. 9 exemption as `(record, first day, the next record's day)`: from a
+    /// first contact or interview that gives a reason until the next one (exclusive), which
+    /// says again whether it holds. The one rule [`Self::exempted_by_reason_on`] and the
+    /// supervision figures read.
+    pub fn exemptions_by_reason(&self) -> Vec<(u64, Date, Option<Date>)> {
+        let mut records: Vec<(Date, u64, bool)> = self.contact_records().collect();
+        records.sort_unstable();
+        records
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, _, reason))| *reason)
+            .map(|(i, (from, fact, _))| {
+                (*fact, *from, records.get(i + 1).map(|(next, _, _)| *next))
+            })
+            .collect()
     }
 
     /// Every first contact and interview that counts: its date, fact number and whether it

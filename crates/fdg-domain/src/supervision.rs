@@ -424,14 +424,11 @@ pub fn contributions_and_due(state: &PersonState, params: &Params) -> (Vec<Count
         .collect();
 
     // § 9, nr. 9: a contact record's exemption reason holds until the next record, which says
-    // again whether it does (`PersonState::exempted_by_reason_on`).
-    let mut records: Vec<(Date, u64, bool)> = state.contact_records().collect();
-    records.sort_unstable();
-    let exempt_by_reason: Vec<Span> = records
-        .iter()
-        .enumerate()
-        .filter(|(_, (_, _, reason))| *reason)
-        .map(|(i, (from, _, _))| (*from, records.get(i + 1).map(|(next, _, _)| *next)))
+    // again whether it does (`PersonState::exemptions_by_reason`, which `exempted_by_reason_on` reads too).
+    let exempt_by_reason: Vec<Span> = state
+        .exemptions_by_reason()
+        .into_iter()
+        .map(|(_, from, until)| (from, until))
         .collect();
 
     // Flows read straight from the facts.
