@@ -338,6 +338,9 @@ impl std::error::Error for CodeListError {}
 #[derive(Debug, Clone)]
 pub struct CodeLists {
     lists: BTreeMap<ListName, Vec<CodeEntry>>,
+    /// What the match categories mean, derived from the list once when it is read (every
+    /// command reads it).
+    meaning: MatchMeaning,
 }
 
 impl CodeLists {
@@ -349,7 +352,12 @@ impl CodeLists {
                 .unwrap_or_else(|e| panic!("shipped code list {name} is broken: {e}"));
             lists.insert(name, entries);
         }
-        CodeLists { lists }
+        let mut codes = CodeLists {
+            lists,
+            meaning: MatchMeaning::SHIPPED,
+        };
+        codes.meaning = codes.derive_match_meaning();
+        codes
     }
 
     /// Replaces one list with the entries of a CSV text (same header as the shipped files).
@@ -360,6 +368,7 @@ impl CodeLists {
         let entries = parse_csv(name, csv)?;
         let n = entries.len();
         self.lists.insert(name, entries);
+        self.meaning = self.derive_match_meaning();
         Ok(n)
     }
 
@@ -378,6 +387,10 @@ impl CodeLists {
 
     /// What the match categories mean to the rules, from the match category list's attributes.
     pub fn match_meaning(&self) -> MatchMeaning {
+        self.meaning
+    }
+
+    fn derive_match_meaning(&self) -> MatchMeaning {
         let mut m = MatchMeaning {
             only_unemployment: CategorySet::default(),
             immediate: CategorySet::default(),

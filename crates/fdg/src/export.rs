@@ -62,19 +62,7 @@ pub async fn events(
     if let Some(until) = window.until {
         purpose.push_str(&format!(", recorded before {until}"));
     }
-    audit
-        .append(vec![AuditEntry {
-            at: wall,
-            org: "operator:cli".into(),
-            credential: "cli".into(),
-            acting_person: None,
-            on_behalf_of: None,
-            action: "export.events".into(),
-            person_id: None,
-            purpose,
-            outcome: "ok".into(),
-        }])
-        .await?;
+    audited(audit, wall, "export.events", purpose).await?;
     // A time window is a filter over the whole range: recording times mostly follow
     // positions, but nothing makes that a promise (records imported into a registry in use).
     let mut after = window.after;
@@ -139,19 +127,13 @@ pub async fn persons(
     out: &mut dyn Write,
     mut progress: impl FnMut(u64),
 ) -> anyhow::Result<u64> {
-    audit
-        .append(vec![AuditEntry {
-            at: wall,
-            org: "operator:cli".into(),
-            credential: "cli".into(),
-            acting_person: None,
-            on_behalf_of: None,
-            action: "export.persons".into(),
-            person_id: None,
-            purpose: "export of every person's current situation (CSV, by person id)".into(),
-            outcome: "ok".into(),
-        }])
-        .await?;
+    audited(
+        audit,
+        wall,
+        "export.persons",
+        "export of every person's current situation (CSV, by person id)".into(),
+    )
+    .await?;
     writeln!(out, "{}", PERSON_COLUMNS.join(","))?;
     let mut after = String::new();
     let mut written = 0u64;
@@ -164,28 +146,28 @@ pub async fn persons(
         for p in &page {
             let o = &p.overview;
             let current = o.registrations.last().filter(|_| o.registered);
-            let change = current.and_then(|r| r.changes.last());
+            // The details in force now: the latest change's, else the registration's.
+            let (benefit, degree, fund) = match current.and_then(|r| r.changes.last()) {
+                Some(c) => (
+                    Some(c.benefit_category.clone()),
+                    Some(c.unemployment_degree.clone()),
+                    c.unemployment_fund.clone(),
+                ),
+                None => (
+                    current.map(|r| r.benefit_category.clone()),
+                    current.map(|r| r.unemployment_degree.clone()),
+                    current.and_then(|r| r.unemployment_fund.clone()),
+                ),
+            };
             let text = |v: Option<String>| v.unwrap_or_default();
             let row = [
                 o.person_id.clone(),
                 text(o.municipality.clone()),
                 if o.registered { "yes" } else { "no" }.to_owned(),
                 text(current.map(|r| r.registration_date.to_string())),
-                text(
-                    change.map_or(current.map(|r| r.benefit_category.clone()), |c| {
-                        Some(c.benefit_category.clone())
-                    }),
-                ),
-                text(
-                    change.map_or(current.map(|r| r.unemployment_degree.clone()), |c| {
-                        Some(c.unemployment_degree.clone())
-                    }),
-                ),
-                text(
-                    change.map_or(current.and_then(|r| r.unemployment_fund.clone()), |c| {
-                        c.unemployment_fund.clone()
-                    }),
-                ),
+                text(benefit),
+                text(degree),
+                text(fund),
                 text(o.match_category.map(|m| m.to_string())),
                 text(o.cash_benefit_since.map(|d| d.to_string())),
             ];
@@ -197,6 +179,29 @@ pub async fn persons(
     }
     out.flush()?;
     Ok(written)
+}
+
+/// The one audit entry of an export, appended (durably) before anything is written.
+async fn audited(
+    audit: &dyn AuditLog,
+    wall: Timestamp,
+    action: &str,
+    purpose: String,
+) -> anyhow::Result<()> {
+    audit
+        .append(vec![AuditEntry {
+            at: wall,
+            org: "operator:cli".into(),
+            credential: "cli".into(),
+            acting_person: None,
+            on_behalf_of: None,
+            action: action.into(),
+            person_id: None,
+            purpose,
+            outcome: "ok".into(),
+        }])
+        .await?;
+    Ok(())
 }
 
 /// A CSV field, quoted when it must be (RFC 4180).

@@ -236,8 +236,6 @@ impl Import<'_> {
                 None => break,
             }
         }
-        // Lines read into a window that was not stored (stopped) do not count.
-        summary.lines = summary.imported + summary.skipped + summary.rejected;
         summary.interrupted = !reader.at_end;
         rejects.flush()?;
         self.progress
